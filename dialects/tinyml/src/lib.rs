@@ -1,0 +1,3 @@
+//! The `tinyml` dialect.
+
+pub mod semantics;

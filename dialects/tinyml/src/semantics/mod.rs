@@ -1,0 +1,1 @@
+//! Reference integer semantics (TFLite Micro reference kernels, bit for bit).
