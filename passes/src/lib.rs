@@ -1,1 +1,10 @@
-//! placeholder
+//! tmlc's passes, one module per pass; each documents what it matches, needs and preserves.
+
+pub mod canonicalize;
+
+use tmlc_core::pass::PassRegistry;
+
+/// Registers every pass, in the order `--list-passes` shows them.
+pub fn register(registry: &mut PassRegistry) {
+    registry.register(canonicalize::info());
+}

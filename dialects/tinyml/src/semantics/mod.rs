@@ -1,1 +1,178 @@
 //! Reference integer semantics (TFLite Micro reference kernels, bit for bit).
+//!
+//! Every kernel here computes exactly what TFLite Micro's reference integer kernel computes for
+//! the same tensors: the "Prepare" part (multipliers, shifts and activation ranges derived from
+//! the float scales stored in the model, in the same float/double precision TFLM uses) and the
+//! "Eval" part (int32 accumulation, double-rounding requantization, clamping). They are plain
+//! functions over slices; they allocate and return the output. They are checked layer by layer
+//! against `../shared/reference` by `compiler/tflite/tests/raw_reference.rs`.
+//!
+//! # Conventions
+//!
+//! - Activations are int8, per-tensor, asymmetric: [`QuantTensor`] (data, shape, scale, zero
+//!   point). 4-D activations are NHWC. Shapes of lower rank are right-aligned to 4-D with leading
+//!   1s where a kernel needs 4-D (as TFLite's `RuntimeShape::ExtendedShape`).
+//! - The output of a kernel is described by an [`OutputSpec`] (shape, scale, zero point); the
+//!   returned `Vec<i8>` has `shape.iter().product()` elements, row-major.
+//! - Weights are int8, symmetric (zero point 0): [`Weights`] (data, shape, per-channel scales;
+//!   a scale slice of length 1 means per-tensor). Layouts: conv2d `[O, KH, KW, I]`, depthwise
+//!   `[1, KH, KW, C * multiplier]`, fully connected `[O, I]`.
+//! - Bias is `Option<&[i32]>`, one value per output channel, scale = input scale * weight scale.
+//! - Scales are `f32` exactly as stored in the model, zero points `i32`.
+//! - Kernels never panic on consistent inputs (shapes as the verifier checks them); they
+//!   `debug_assert!` consistency. Integer arithmetic wraps where C++ would overflow.
+//!
+//! # API
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`quant`] | `quantize_multiplier(f64) -> QuantizedMultiplier`, `saturating_rounding_doubling_high_mul`, `rounding_divide_by_pot`, `multiply_by_quantized_multiplier`, `activation_range`, per-channel / fully-connected multiplier derivation |
+//! | [`fixed_point`] | gemmlowp fixed-point math on raw `i32`: `exp_on_negative_values`, `one_over_one_plus_x_for_x_in_0_1`, `get_reciprocal`, `saturating_rounding_multiply_by_pot` |
+//! | [`padding`] | [`Padding`], `output_size`, `padding_amount` (TFLite's `ComputePaddingHeightWidth`) |
+//! | [`conv2d`] | `conv2d(&QuantTensor, &Weights, Option<&[i32]>, &Conv2dOptions, &OutputSpec) -> Vec<i8>` |
+//! | [`depthwise_conv2d`] | `depthwise_conv2d(&QuantTensor, &Weights, Option<&[i32]>, &DepthwiseConv2dOptions, &OutputSpec) -> Vec<i8>` |
+//! | [`fully_connected`] | `fully_connected(&QuantTensor, &Weights, Option<&[i32]>, Activation, &OutputSpec) -> Vec<i8>` |
+//! | [`pool`] | `average_pool2d` / `max_pool2d(&QuantTensor, &Pool2dOptions, &OutputSpec) -> Vec<i8>` |
+//! | [`add`] | `AddParams::prepare(..)`, `add(&QuantTensor, &QuantTensor, Activation, &OutputSpec) -> Vec<i8>` (same shape or NumPy-style broadcast) |
+//! | [`softmax`] | `SoftmaxParams::prepare(beta, input_scale)`, `softmax(&QuantTensor, beta: f32) -> Vec<i8>` (output scale 1/256, zero point -128) |
+//! | [`pad`] | `pad(&QuantTensor, &[[usize; 2]], Option<i8>, &OutputSpec) -> Vec<i8>` (default pad value = output zero point) |
+//! | [`mean`] | `mean(&QuantTensor, axes: &[i32], keep_dims: bool, &OutputSpec) -> Vec<i8>` |
+//! | [`concat`] | `concat(&[QuantTensor], axis: usize, &OutputSpec) -> Vec<i8>` |
+//!
+//! `reshape` needs no kernel: the data is unchanged (row-major), only the shape changes.
+//!
+//! The `prepare`-style functions (multipliers, shifts, activation ranges) are public so that code
+//! generators emit exactly the constants the reference computes.
+
+pub mod add;
+pub mod concat;
+pub mod conv2d;
+pub mod depthwise_conv2d;
+pub mod fixed_point;
+pub mod fully_connected;
+pub mod mean;
+pub mod pad;
+pub mod padding;
+pub mod pool;
+pub mod quant;
+pub mod softmax;
+
+pub use add::add;
+pub use concat::concat;
+pub use conv2d::{conv2d, Conv2dOptions};
+pub use depthwise_conv2d::{depthwise_conv2d, DepthwiseConv2dOptions};
+pub use fully_connected::fully_connected;
+pub use mean::mean;
+pub use pad::pad;
+pub use padding::Padding;
+pub use pool::{average_pool2d, max_pool2d, Pool2dOptions};
+pub use quant::{Activation, QuantizedMultiplier};
+pub use softmax::softmax;
+
+/// An int8 activation tensor with per-tensor asymmetric quantization: real = scale * (q - zp).
+#[derive(Debug, Clone, Copy)]
+pub struct QuantTensor<'a> {
+    /// Row-major elements (NHWC for 4-D).
+    pub data: &'a [i8],
+    pub shape: &'a [usize],
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+impl<'a> QuantTensor<'a> {
+    pub fn new(data: &'a [i8], shape: &'a [usize], scale: f32, zero_point: i32) -> Self {
+        QuantTensor {
+            data,
+            shape,
+            scale,
+            zero_point,
+        }
+    }
+}
+
+/// Symmetric int8 weights (zero point 0) with per-channel or per-tensor scales.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights<'a> {
+    pub data: &'a [i8],
+    pub shape: &'a [usize],
+    /// One scale per output channel, or a single scale for the whole tensor.
+    pub scales: &'a [f32],
+}
+
+impl<'a> Weights<'a> {
+    pub fn new(data: &'a [i8], shape: &'a [usize], scales: &'a [f32]) -> Self {
+        Weights {
+            data,
+            shape,
+            scales,
+        }
+    }
+}
+
+/// Shape and quantization of the tensor a kernel produces.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputSpec<'a> {
+    pub shape: &'a [usize],
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+impl<'a> OutputSpec<'a> {
+    pub fn new(shape: &'a [usize], scale: f32, zero_point: i32) -> Self {
+        OutputSpec {
+            shape,
+            scale,
+            zero_point,
+        }
+    }
+
+    /// Number of elements of the output.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True when the output has no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `shape` right-aligned to 4-D with leading 1s (TFLite's `RuntimeShape::ExtendedShape(4, ..)`).
+/// Extra leading dimensions of a shape with rank > 4 are folded into the first one.
+pub(crate) fn dims4(shape: &[usize]) -> [usize; 4] {
+    let mut d = [1usize; 4];
+    let n = shape.len();
+    if n <= 4 {
+        d[4 - n..].copy_from_slice(shape);
+    } else {
+        d[0] = shape[..n - 3].iter().product();
+        d[1..].copy_from_slice(&shape[n - 3..]);
+    }
+    d
+}
+
+/// Clamps an int32 to `[lo, hi]` and narrows it to int8 (`lo`, `hi` within int8).
+#[inline]
+pub(crate) fn clamp_i8(v: i32, lo: i32, hi: i32) -> i8 {
+    v.max(lo).min(hi).clamp(-128, 127) as i8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dims4_extends_and_folds() {
+        assert_eq!(dims4(&[3, 5]), [1, 1, 3, 5]);
+        assert_eq!(dims4(&[]), [1, 1, 1, 1]);
+        assert_eq!(dims4(&[2, 3, 4, 5]), [2, 3, 4, 5]);
+        assert_eq!(dims4(&[2, 3, 4, 5, 6]), [6, 4, 5, 6]);
+    }
+
+    #[test]
+    fn clamp_narrows() {
+        assert_eq!(clamp_i8(300, -128, 127), 127);
+        assert_eq!(clamp_i8(-300, -128, 127), -128);
+        assert_eq!(clamp_i8(5, 10, 20), 10);
+    }
+}

@@ -1,0 +1,303 @@
+//! The IR: a module of functions; a function owns its SSA values and ops in `PrimaryMap`s
+//! (cranelift style) and lists them in a body region; an op has a dialect-qualified name,
+//! operands, results, an attribute dictionary and optional nested regions. Weight blobs live in
+//! the module's resource section.
+
+use crate::attributes::{Attribute, Attributes};
+use crate::span::Span;
+use crate::types::TensorType;
+use cranelift_entity::{entity_impl, PrimaryMap};
+
+/// An SSA value: a function parameter, an op result or a region argument.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Value(u32);
+entity_impl!(Value, "v");
+
+/// An operation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Op(u32);
+entity_impl!(Op, "op");
+
+/// The name of the function terminator op.
+pub const RETURN_OP: &str = "return";
+
+/// Where a value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueDef {
+    /// The n-th function parameter.
+    Param(usize),
+    /// The n-th result of an op.
+    Result(Op, usize),
+    /// The n-th argument of region `region` of an op.
+    RegionArg(Op, usize, usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueData {
+    pub ty: TensorType,
+    pub def: ValueDef,
+    /// The name to print (`%input`); `None` or a number means "number me".
+    pub name: Option<String>,
+    pub span: Span,
+}
+
+/// Source locations of an op's parts, for diagnostics. Empty for ops not parsed from text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpSpans {
+    pub name: Span,
+    pub operands: Vec<Span>,
+    pub attributes: Vec<(String, Span)>,
+    pub result_types: Vec<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpData {
+    /// Dialect-qualified name (`tinyml.conv2d`), or `return`.
+    pub name: String,
+    pub operands: Vec<Value>,
+    pub results: Vec<Value>,
+    pub attributes: Attributes,
+    pub regions: Vec<Region>,
+    /// The whole op in the source.
+    pub span: Span,
+    pub spans: OpSpans,
+}
+
+/// A list of ops with arguments (a single block).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Region {
+    pub arguments: Vec<Value>,
+    pub ops: Vec<Op>,
+}
+
+/// A function: typed parameters, result types and a body region ending in `return`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub span: Span,
+    pub values: PrimaryMap<Value, ValueData>,
+    pub ops: PrimaryMap<Op, OpData>,
+    pub params: Vec<Value>,
+    pub result_types: Vec<TensorType>,
+    pub result_type_spans: Vec<Span>,
+    pub body: Region,
+}
+
+/// A named constant blob (weights, biases) referenced by `@name` from ops.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    pub name: String,
+    pub data: Vec<u8>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    pub name: String,
+    pub span: Span,
+    pub functions: Vec<Function>,
+    /// In definition order; names are unique.
+    pub resources: Vec<Resource>,
+}
+
+impl Module {
+    pub fn new(name: impl Into<String>) -> Module {
+        Module {
+            name: name.into(),
+            span: Span::NONE,
+            functions: Vec::new(),
+            resources: Vec::new(),
+        }
+    }
+
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// Adds a resource, renaming it with a numeric suffix if the name is taken; returns the name.
+    pub fn add_resource(&mut self, name: &str, data: Vec<u8>) -> String {
+        let mut unique = name.to_string();
+        let mut counter = 1;
+        while self.resource(&unique).is_some() {
+            unique = format!("{name}_{counter}");
+            counter += 1;
+        }
+        self.resources.push(Resource {
+            name: unique.clone(),
+            data,
+            span: Span::NONE,
+        });
+        unique
+    }
+
+    /// Drops resources no op references through a `@symbol` attribute.
+    pub fn remove_unused_resources(&mut self) {
+        let mut used = std::collections::HashSet::new();
+        for function in &self.functions {
+            for op in function.ops.values() {
+                for attribute in op.attributes.values() {
+                    collect_symbols(attribute, &mut used);
+                }
+            }
+        }
+        self.resources.retain(|r| used.contains(&r.name));
+    }
+}
+
+fn collect_symbols(attribute: &Attribute, out: &mut std::collections::HashSet<String>) {
+    match attribute {
+        Attribute::Symbol(name) => {
+            out.insert(name.clone());
+        }
+        Attribute::Array(items) => items.iter().for_each(|a| collect_symbols(a, out)),
+        _ => {}
+    }
+}
+
+impl Function {
+    pub fn new(name: impl Into<String>) -> Function {
+        Function {
+            name: name.into(),
+            span: Span::NONE,
+            values: PrimaryMap::new(),
+            ops: PrimaryMap::new(),
+            params: Vec::new(),
+            result_types: Vec::new(),
+            result_type_spans: Vec::new(),
+            body: Region::default(),
+        }
+    }
+
+    pub fn add_param(&mut self, ty: TensorType, name: Option<String>) -> Value {
+        let value = self.values.push(ValueData {
+            ty,
+            def: ValueDef::Param(self.params.len()),
+            name,
+            span: Span::NONE,
+        });
+        self.params.push(value);
+        value
+    }
+
+    /// Creates an op with fresh result values, not yet placed in any region.
+    pub fn create_op(
+        &mut self,
+        name: impl Into<String>,
+        operands: Vec<Value>,
+        attributes: Attributes,
+        result_types: Vec<TensorType>,
+    ) -> Op {
+        let op = self.ops.push(OpData {
+            name: name.into(),
+            operands,
+            results: Vec::new(),
+            attributes,
+            regions: Vec::new(),
+            span: Span::NONE,
+            spans: OpSpans::default(),
+        });
+        let results = result_types
+            .into_iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                self.values.push(ValueData {
+                    ty,
+                    def: ValueDef::Result(op, i),
+                    name: None,
+                    span: Span::NONE,
+                })
+            })
+            .collect();
+        self.ops[op].results = results;
+        op
+    }
+
+    /// Creates an op and appends it to the function body.
+    pub fn append_op(
+        &mut self,
+        name: impl Into<String>,
+        operands: Vec<Value>,
+        attributes: Attributes,
+        result_types: Vec<TensorType>,
+    ) -> Op {
+        let op = self.create_op(name, operands, attributes, result_types);
+        self.body.ops.push(op);
+        op
+    }
+
+    pub fn value_type(&self, value: Value) -> &TensorType {
+        &self.values[value].ty
+    }
+
+    /// The op defining `value`, if it is an op result.
+    pub fn defining_op(&self, value: Value) -> Option<Op> {
+        match self.values[value].def {
+            ValueDef::Result(op, _) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// The `return` op ending the body, if present.
+    pub fn return_op(&self) -> Option<Op> {
+        self.body
+            .ops
+            .last()
+            .copied()
+            .filter(|&op| self.ops[op].name == RETURN_OP)
+    }
+
+    /// The values the function returns (empty if the body has no `return`).
+    pub fn returned_values(&self) -> &[Value] {
+        match self.return_op() {
+            Some(op) => &self.ops[op].operands,
+            None => &[],
+        }
+    }
+
+    /// Every op reachable from the body, in order, nested regions after their parent op.
+    pub fn walk(&self) -> Vec<Op> {
+        let mut out = Vec::new();
+        self.walk_region(&self.body, &mut out);
+        out
+    }
+
+    fn walk_region(&self, region: &Region, out: &mut Vec<Op>) {
+        for &op in &region.ops {
+            out.push(op);
+            for nested in &self.ops[op].regions {
+                self.walk_region(nested, out);
+            }
+        }
+    }
+
+    /// Number of uses of every value by ops reachable from the body.
+    pub fn use_counts(&self) -> cranelift_entity::SecondaryMap<Value, usize> {
+        let mut counts = cranelift_entity::SecondaryMap::new();
+        for op in self.walk() {
+            for &operand in &self.ops[op].operands {
+                counts[operand] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Makes every op reachable from the body use `new` instead of `old`.
+    pub fn replace_all_uses(&mut self, old: Value, new: Value) {
+        for op in self.walk() {
+            for operand in &mut self.ops[op].operands {
+                if *operand == old {
+                    *operand = new;
+                }
+            }
+        }
+    }
+
+    /// Removes `op` from the body (its data stays in the map, unreachable).
+    pub fn remove_from_body(&mut self, op: Op) {
+        self.body.ops.retain(|&o| o != op);
+    }
+}

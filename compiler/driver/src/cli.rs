@@ -1,0 +1,57 @@
+//! The command line: `tmlc <command> [options]`, parsed by clap. Each command's options are
+//! documented here, so `tmlc <command> --help` explains them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tmlc",
+    version,
+    about = "tmlc: an optimizing compiler from int8 neural networks to C for Cortex-M microcontrollers",
+    long_about = "tmlc: an optimizing compiler from int8 neural networks to C for Cortex-M \
+                  microcontrollers.\n\nModels are read as textual IR (.tir) or as TFLite \
+                  flatbuffers (.tflite). Errors are reported as file:line:col with the source \
+                  line; the exit status is 1 for bad input, 2 for bad command-line usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, verify and transform IR with a pass pipeline, then print it.
+    Opt(OptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OptArgs {
+    /// Input model: a .tir file, a .tflite file, or `-` for .tir on standard input.
+    #[arg(required_unless_present = "list_passes")]
+    pub input: Option<PathBuf>,
+
+    /// Passes to run, comma-separated, with options in braces: `canonicalize,tile{split=4}`.
+    #[arg(long, value_name = "PIPELINE", default_value = "")]
+    pub pass_pipeline: String,
+
+    /// Write the resulting IR here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print the IR after every pass to standard error.
+    #[arg(long)]
+    pub print_ir_after_all: bool,
+
+    /// Print the time each pass took to standard error.
+    #[arg(long)]
+    pub timing: bool,
+
+    /// Do not verify the IR after each pass (the input is always verified).
+    #[arg(long)]
+    pub no_verify_each: bool,
+
+    /// List the registered passes with their options and exit.
+    #[arg(long)]
+    pub list_passes: bool,
+}

@@ -1,0 +1,3 @@
+//! One module per `tmlc` command.
+
+pub mod opt;

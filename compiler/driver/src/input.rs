@@ -1,0 +1,49 @@
+//! Loading models: `.tir` text (from a file or standard input) or a `.tflite` flatbuffer, parsed
+//! and verified, with errors rendered against their source.
+
+use crate::{context, Failure};
+use std::path::Path;
+use tmlc_core::ir::Module;
+use tmlc_core::parser::parse_module;
+use tmlc_core::verifier::verify_module;
+
+/// Reads standard input on demand (only when the input is `-`).
+pub type StdinReader<'a> = &'a mut dyn FnMut() -> std::io::Result<Vec<u8>>;
+
+/// A verified module and the name it came from.
+pub struct LoadedModel {
+    pub module: Module,
+    pub file_name: String,
+}
+
+/// Reads and verifies a model from `path` (`-` = `.tir` on standard input).
+pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failure> {
+    let file_name = path.display().to_string();
+    let bytes = if file_name == "-" {
+        stdin().map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?
+    } else {
+        std::fs::read(path).map_err(|e| Failure::io(format!("cannot read {file_name}: {e}")))?
+    };
+    let file_name = if file_name == "-" {
+        "<stdin>".to_string()
+    } else {
+        file_name
+    };
+    let module = parse_and_verify(&file_name, &bytes)?;
+    Ok(LoadedModel { module, file_name })
+}
+
+/// Parses `.tir` bytes and verifies the module.
+pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure> {
+    let source = std::str::from_utf8(bytes).map_err(|e| {
+        Failure::message(format!(
+            "error[E101]: {file_name} is not valid UTF-8 (byte {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let module =
+        parse_module(source).map_err(|d| Failure::message(d.render(file_name, source)))?;
+    verify_module(&module, &context())
+        .map_err(|d| Failure::message(d.render(file_name, source)))?;
+    Ok(module)
+}

@@ -1,0 +1,71 @@
+//! `tinyml.add`: elementwise sum of two int8 tensors with their own quantizations, rescaled to
+//! the output's, with a fused activation. Shapes must be equal or broadcast TFLite-style (each
+//! dimension equal or 1, aligned from the right).
+//!
+//! `%y = tinyml.add %a, %b {act = relu} : T`
+//! Semantics: TFLite Micro's reference int8 `Add` with its 20-bit left shift (see `semantics::add`).
+
+use crate::ops::common::{
+    activation, expect_activation_operand, expect_activation_result, expect_result_shape,
+    shape_text,
+};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::{OpContext, OpDefinition};
+
+pub struct Add;
+
+/// The broadcast shape of two shapes, or `None` when they are incompatible.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let dim = |shape: &[usize], i: usize| {
+        let offset = rank - shape.len();
+        if i < offset {
+            1
+        } else {
+            shape[i - offset]
+        }
+    };
+    (0..rank)
+        .map(|i| match (dim(a, i), dim(b, i)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+impl OpDefinition for Add {
+    fn name(&self) -> &'static str {
+        "tinyml.add"
+    }
+
+    fn summary(&self) -> &'static str {
+        "elementwise int8 addition with rescaling and fused activation"
+    }
+
+    fn verify(&self, op: &OpContext) -> DiagResult<()> {
+        op.expect_operands(2, 2)?;
+        op.expect_results(1)?;
+        op.expect_attributes(&["act"])?;
+        expect_activation_operand(op, 0, "lhs", None)?;
+        expect_activation_operand(op, 1, "rhs", None)?;
+        expect_activation_result(op, 0)?;
+        activation(op)?;
+        let (a, b) = (&op.operand_type(0).shape, &op.operand_type(1).shape);
+        let shape = broadcast_shape(a, b).ok_or_else(|| {
+            op.operand_error(
+                1,
+                format!(
+                    "operand shapes {} and {} do not broadcast",
+                    shape_text(a),
+                    shape_text(b)
+                ),
+            )
+        })?;
+        if shape.len() > 4 {
+            return Err(op.error("supports tensors of rank at most 4"));
+        }
+        expect_result_shape(op, &shape)
+    }
+}

@@ -1,0 +1,220 @@
+//! Checks shared by several tinyml verifiers: quantized activations, fused activation and
+//! padding keywords, window (conv/pool) output sizes, result-shape comparison.
+
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::OpContext;
+use tmlc_core::types::{ElementType, Quantization, TensorType};
+
+/// Fused activations TFLite attaches to ops.
+pub const ACTIVATIONS: &[&str] = &["none", "relu", "relu6"];
+
+/// Padding schemes of convolutions and pools.
+pub const PADDINGS: &[&str] = &["same", "valid"];
+
+/// Formats a shape as in types: `1x8x8x3`.
+pub fn shape_text(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    if dims.is_empty() {
+        "scalar".to_string()
+    } else {
+        dims.join("x")
+    }
+}
+
+/// Requires operand `index` to be an i8 tensor quantized per tensor, optionally of rank `rank`.
+pub fn expect_activation_operand(
+    op: &OpContext,
+    index: usize,
+    what: &str,
+    rank: Option<usize>,
+) -> DiagResult<()> {
+    let ty = op.operand_type(index);
+    if ty.element != ElementType::I8 || ty.per_tensor().is_none() {
+        return Err(op.operand_error(
+            index,
+            format!("{what} must be an i8 tensor quantized per tensor, got {ty}"),
+        ));
+    }
+    if let Some(rank) = rank {
+        if ty.rank() != rank {
+            return Err(op.operand_error(
+                index,
+                format!("{what} must have rank {rank}, got {}", ty.rank()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Requires result `index` to be an i8 tensor quantized per tensor.
+pub fn expect_activation_result(op: &OpContext, index: usize) -> DiagResult<()> {
+    let ty = op.result_type(index);
+    if ty.element != ElementType::I8 || ty.per_tensor().is_none() {
+        return Err(op.result_error(
+            index,
+            format!("result must be an i8 tensor quantized per tensor, got {ty}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Requires the result shape to equal the inferred one.
+pub fn expect_result_shape(op: &OpContext, inferred: &[usize]) -> DiagResult<()> {
+    let declared = &op.result_type(0).shape;
+    if declared != inferred {
+        return Err(op.result_error(
+            0,
+            format!(
+                "result shape {} does not match the inferred shape {}",
+                shape_text(declared),
+                shape_text(inferred)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Requires result 0 to have the same quantization as operand 0 (ops that move values without
+/// rescaling them: reshape, pad, pools, ...).
+pub fn expect_same_quantization(op: &OpContext) -> DiagResult<()> {
+    let input = op.operand_type(0);
+    let output = op.result_type(0);
+    if input.quant != output.quant {
+        return Err(op.result_error(
+            0,
+            format!(
+                "result quantization must equal the input's ({}), got {}",
+                quant_text(input),
+                quant_text(output)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn quant_text(ty: &TensorType) -> String {
+    ty.quant
+        .as_ref()
+        .map_or("none".to_string(), |q| q.to_string())
+}
+
+/// Requires an optional i32 bias operand of shape `[channels]` without quantization.
+pub fn expect_bias(op: &OpContext, index: usize, channels: usize) -> DiagResult<()> {
+    if op.num_operands() <= index {
+        return Ok(());
+    }
+    let ty = op.operand_type(index);
+    if ty.element != ElementType::I32 || ty.quant.is_some() {
+        return Err(op.operand_error(
+            index,
+            format!("bias must be an unquantized i32 tensor, got {ty}"),
+        ));
+    }
+    if ty.shape != [channels] {
+        return Err(op.operand_error(
+            index,
+            format!(
+                "bias must have shape {channels} (one per output channel), got {}",
+                shape_text(&ty.shape)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Requires an i8 weight operand quantized per tensor or per channel along `axis`, with zero
+/// points of 0 when per tensor (TFLite's weights are symmetric).
+pub fn expect_weights(op: &OpContext, index: usize, rank: usize, axis: usize) -> DiagResult<()> {
+    let ty = op.operand_type(index);
+    if ty.element != ElementType::I8 || ty.rank() != rank {
+        return Err(op.operand_error(
+            index,
+            format!("weights must be a rank-{rank} i8 tensor, got {ty}"),
+        ));
+    }
+    match &ty.quant {
+        Some(Quantization::PerChannel { axis: a, .. }) if *a != axis => Err(op.operand_error(
+            index,
+            format!("per-channel weight quantization must be along axis {axis}, got axis {a}"),
+        )),
+        Some(Quantization::PerTensor { zero_point, .. }) if *zero_point != 0 => Err(op
+            .operand_error(
+                index,
+                format!("weights must be symmetric (zero point 0), got zero point {zero_point}"),
+            )),
+        None => Err(op.operand_error(index, "weights must be quantized")),
+        _ => Ok(()),
+    }
+}
+
+/// Window geometry of convolutions and pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub same_padding: bool,
+}
+
+/// Reads `stride`, `dilation` (if `with_dilation`) and `padding`.
+pub fn window_attributes(op: &OpContext, with_dilation: bool) -> DiagResult<Window> {
+    let stride = positive_pair(op, "stride", None)?;
+    let dilation = if with_dilation {
+        positive_pair(op, "dilation", Some(vec![1, 1]))?
+    } else {
+        [1, 1]
+    };
+    let padding = op.keyword_attribute("padding", PADDINGS, None)?;
+    Ok(Window {
+        stride,
+        dilation,
+        same_padding: padding == "same",
+    })
+}
+
+/// A `[h, w]` attribute of positive integers.
+pub fn positive_pair(op: &OpContext, name: &str, default: Option<Vec<i64>>) -> DiagResult<[usize; 2]> {
+    let values = op.int_array_attribute(name, Some(2), default)?;
+    if values.iter().any(|&v| v < 1 || v > u32::MAX as i64) {
+        return Err(op.attribute_error(name, format!("attribute `{name}` must hold positive integers")));
+    }
+    Ok([values[0] as usize, values[1] as usize])
+}
+
+/// Output size along one spatial axis (TFLite's ComputeOutSize); `None` when the window does not
+/// fit the input with VALID padding.
+pub fn window_output_size(input: usize, kernel: usize, stride: usize, dilation: usize, same: bool) -> Option<usize> {
+    let effective = (kernel - 1) * dilation + 1;
+    if same {
+        Some(input.div_ceil(stride))
+    } else if effective > input {
+        None
+    } else {
+        Some((input - effective) / stride + 1)
+    }
+}
+
+/// Output `[height, width]` of a window op, or an error when the window does not fit.
+pub fn window_output(op: &OpContext, input: &[usize], kernel: [usize; 2], window: Window) -> DiagResult<[usize; 2]> {
+    let mut out = [0; 2];
+    for axis in 0..2 {
+        out[axis] = window_output_size(
+            input[1 + axis],
+            kernel[axis],
+            window.stride[axis],
+            window.dilation[axis],
+            window.same_padding,
+        )
+        .ok_or_else(|| {
+            op.error(format!(
+                "window of {}x{} does not fit the {}x{} input with valid padding",
+                kernel[0], kernel[1], input[1], input[2]
+            ))
+        })?;
+    }
+    Ok(out)
+}
+
+/// Reads the fused activation (`act`, default none).
+pub fn activation(op: &OpContext) -> DiagResult<&'static str> {
+    op.keyword_attribute("act", ACTIVATIONS, Some("none"))
+}

@@ -1,0 +1,56 @@
+//! `tinyml.mean`: int8 mean over a set of axes, requantized to the output, keeping or dropping
+//! the reduced dimensions.
+//!
+//! `%y = tinyml.mean %x {axes = [1, 2], keep_dims = true} : tensor<1x1x1x64xi8, !q<...>>`
+//! Semantics: TFLite Micro's reference int8 `Mean` (see `semantics::mean`).
+
+use crate::ops::common::{expect_activation_operand, expect_activation_result, expect_result_shape};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::{OpContext, OpDefinition};
+
+pub struct Mean;
+
+impl OpDefinition for Mean {
+    fn name(&self) -> &'static str {
+        "tinyml.mean"
+    }
+
+    fn summary(&self) -> &'static str {
+        "int8 mean over axes, requantized"
+    }
+
+    fn verify(&self, op: &OpContext) -> DiagResult<()> {
+        op.expect_operands(1, 1)?;
+        op.expect_results(1)?;
+        op.expect_attributes(&["axes", "keep_dims"])?;
+        expect_activation_operand(op, 0, "input", None)?;
+        expect_activation_result(op, 0)?;
+        let input = &op.operand_type(0).shape;
+        let axes = op.int_array_attribute("axes", None, None)?;
+        let keep_dims = op.bool_attribute("keep_dims", Some(false))?;
+        let mut reduced = vec![false; input.len()];
+        for &axis in &axes {
+            let index = usize::try_from(axis).ok().filter(|&a| a < input.len());
+            let Some(index) = index else {
+                return Err(op.attribute_error(
+                    "axes",
+                    format!("axis {axis} is out of range for a rank-{} input", input.len()),
+                ));
+            };
+            if reduced[index] {
+                return Err(op.attribute_error("axes", format!("axis {axis} is listed twice")));
+            }
+            reduced[index] = true;
+        }
+        let shape: Vec<usize> = input
+            .iter()
+            .zip(&reduced)
+            .filter_map(|(&d, &r)| match (r, keep_dims) {
+                (false, _) => Some(d),
+                (true, true) => Some(1),
+                (true, false) => None,
+            })
+            .collect();
+        expect_result_shape(op, &shape)
+    }
+}

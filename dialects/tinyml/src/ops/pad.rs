@@ -1,0 +1,44 @@
+//! `tinyml.pad`: zero-padding (in real terms: the input's zero point) of an int8 tensor.
+//! `pads` holds `[before, after]` for every dimension, flattened.
+//!
+//! `%y = tinyml.pad %x {pads = [0, 0, 1, 1, 1, 1, 0, 0]} : T`
+//! Semantics: TFLite Micro's reference `Pad` with the output zero point as pad value.
+
+use crate::ops::common::{
+    expect_activation_operand, expect_activation_result, expect_result_shape,
+    expect_same_quantization,
+};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::{OpContext, OpDefinition};
+
+pub struct Pad;
+
+impl OpDefinition for Pad {
+    fn name(&self) -> &'static str {
+        "tinyml.pad"
+    }
+
+    fn summary(&self) -> &'static str {
+        "pads an int8 tensor with its zero point"
+    }
+
+    fn verify(&self, op: &OpContext) -> DiagResult<()> {
+        op.expect_operands(1, 1)?;
+        op.expect_results(1)?;
+        op.expect_attributes(&["pads"])?;
+        expect_activation_operand(op, 0, "input", None)?;
+        expect_activation_result(op, 0)?;
+        expect_same_quantization(op)?;
+        let input = &op.operand_type(0).shape;
+        let pads = op.int_array_attribute("pads", Some(2 * input.len()), None)?;
+        if pads.iter().any(|&p| !(0..=1 << 20).contains(&p)) {
+            return Err(op.attribute_error("pads", "pads must be non-negative (and below 2^20)"));
+        }
+        let shape: Vec<usize> = input
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| d + pads[2 * i] as usize + pads[2 * i + 1] as usize)
+            .collect();
+        expect_result_shape(op, &shape)
+    }
+}

@@ -1,0 +1,41 @@
+//! `tinyml.reshape`: the same bytes seen with another shape (a view; no data moves).
+//!
+//! `%y = tinyml.reshape %x : tensor<1x1024xi8, !q<...>>`
+
+use crate::ops::common::{expect_activation_operand, expect_same_quantization, shape_text};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::{OpContext, OpDefinition};
+
+pub struct Reshape;
+
+impl OpDefinition for Reshape {
+    fn name(&self) -> &'static str {
+        "tinyml.reshape"
+    }
+
+    fn summary(&self) -> &'static str {
+        "reinterprets a tensor with another shape of the same size"
+    }
+
+    fn verify(&self, op: &OpContext) -> DiagResult<()> {
+        op.expect_operands(1, 1)?;
+        op.expect_results(1)?;
+        op.expect_attributes(&[])?;
+        expect_activation_operand(op, 0, "input", None)?;
+        expect_same_quantization(op)?;
+        let (input, output) = (op.operand_type(0), op.result_type(0));
+        if input.element != output.element || input.num_elements() != output.num_elements() {
+            return Err(op.result_error(
+                0,
+                format!(
+                    "cannot reshape {} elements ({}) into {} ({})",
+                    input.num_elements(),
+                    shape_text(&input.shape),
+                    output.num_elements(),
+                    shape_text(&output.shape)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
