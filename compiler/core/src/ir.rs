@@ -138,8 +138,8 @@ impl Module {
     pub fn remove_unused_resources(&mut self) {
         let mut used = std::collections::HashSet::new();
         for function in &self.functions {
-            for op in function.ops.values() {
-                for attribute in op.attributes.values() {
+            for op in function.walk() {
+                for attribute in function.ops[op].attributes.values() {
                     collect_symbols(attribute, &mut used);
                 }
             }

@@ -172,17 +172,30 @@ pub fn window_attributes(op: &OpContext, with_dilation: bool) -> DiagResult<Wind
 }
 
 /// A `[h, w]` attribute of positive integers.
-pub fn positive_pair(op: &OpContext, name: &str, default: Option<Vec<i64>>) -> DiagResult<[usize; 2]> {
+pub fn positive_pair(
+    op: &OpContext,
+    name: &str,
+    default: Option<Vec<i64>>,
+) -> DiagResult<[usize; 2]> {
     let values = op.int_array_attribute(name, Some(2), default)?;
     if values.iter().any(|&v| v < 1 || v > u32::MAX as i64) {
-        return Err(op.attribute_error(name, format!("attribute `{name}` must hold positive integers")));
+        return Err(op.attribute_error(
+            name,
+            format!("attribute `{name}` must hold positive integers"),
+        ));
     }
     Ok([values[0] as usize, values[1] as usize])
 }
 
 /// Output size along one spatial axis (TFLite's ComputeOutSize); `None` when the window does not
 /// fit the input with VALID padding.
-pub fn window_output_size(input: usize, kernel: usize, stride: usize, dilation: usize, same: bool) -> Option<usize> {
+pub fn window_output_size(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    same: bool,
+) -> Option<usize> {
     let effective = (kernel - 1) * dilation + 1;
     if same {
         Some(input.div_ceil(stride))
@@ -194,7 +207,12 @@ pub fn window_output_size(input: usize, kernel: usize, stride: usize, dilation: 
 }
 
 /// Output `[height, width]` of a window op, or an error when the window does not fit.
-pub fn window_output(op: &OpContext, input: &[usize], kernel: [usize; 2], window: Window) -> DiagResult<[usize; 2]> {
+pub fn window_output(
+    op: &OpContext,
+    input: &[usize],
+    kernel: [usize; 2],
+    window: Window,
+) -> DiagResult<[usize; 2]> {
     let mut out = [0; 2];
     for axis in 0..2 {
         out[axis] = window_output_size(

@@ -39,7 +39,10 @@ impl OpDefinition for Concat {
             .ok_or_else(|| {
                 op.attribute_error(
                     "axis",
-                    format!("axis {axis} is out of range for rank-{} inputs", first.len()),
+                    format!(
+                        "axis {axis} is out of range for rank-{} inputs",
+                        first.len()
+                    ),
                 )
             })?;
         let mut shape = first.clone();

@@ -37,7 +37,10 @@ impl OpDefinition for DepthwiseConv2d {
         if filter[0] != 1 {
             return Err(op.operand_error(
                 1,
-                format!("depthwise weights must have 1 as first dimension, got {}", filter[0]),
+                format!(
+                    "depthwise weights must have 1 as first dimension, got {}",
+                    filter[0]
+                ),
             ));
         }
         if filter[3] != input[3] * multiplier {

@@ -4,7 +4,9 @@
 //! `%y = tinyml.mean %x {axes = [1, 2], keep_dims = true} : tensor<1x1x1x64xi8, !q<...>>`
 //! Semantics: TFLite Micro's reference int8 `Mean` (see `semantics::mean`).
 
-use crate::ops::common::{expect_activation_operand, expect_activation_result, expect_result_shape};
+use crate::ops::common::{
+    expect_activation_operand, expect_activation_result, expect_result_shape,
+};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
@@ -34,7 +36,10 @@ impl OpDefinition for Mean {
             let Some(index) = index else {
                 return Err(op.attribute_error(
                     "axes",
-                    format!("axis {axis} is out of range for a rank-{} input", input.len()),
+                    format!(
+                        "axis {axis} is out of range for a rank-{} input",
+                        input.len()
+                    ),
                 ));
             };
             if reduced[index] {

@@ -47,22 +47,37 @@ pub fn depthwise_conv2d(
     let [out_n, out_h, out_w, out_c] = dims4(output.shape);
     let mult = options.depth_multiplier;
     debug_assert_eq!(batches, out_n, "depthwise_conv2d: batch mismatch");
-    debug_assert_eq!(out_c, in_c * mult, "depthwise_conv2d: channels != C * multiplier");
+    debug_assert_eq!(
+        out_c,
+        in_c * mult,
+        "depthwise_conv2d: channels != C * multiplier"
+    );
     debug_assert_eq!(filter_c, out_c, "depthwise_conv2d: filter channels");
     debug_assert_eq!(
         out_h,
-        output_size(options.padding, in_h, k_h, options.stride_h, options.dilation_h)
+        output_size(
+            options.padding,
+            in_h,
+            k_h,
+            options.stride_h,
+            options.dilation_h
+        )
     );
     debug_assert_eq!(
         out_w,
-        output_size(options.padding, in_w, k_w, options.stride_w, options.dilation_w)
+        output_size(
+            options.padding,
+            in_w,
+            k_w,
+            options.stride_w,
+            options.dilation_w
+        )
     );
     let mut out = vec![0i8; output.len()];
     let pad_h = padding_amount(in_h, k_h, options.stride_h, options.dilation_h, out_h).before;
     let pad_w = padding_amount(in_w, k_w, options.stride_w, options.dilation_w, out_w).before;
     let multipliers = conv_multipliers(input.scale, filter.scales, output.scale, out_c);
-    let (act_min, act_max) =
-        activation_range(options.activation, output.scale, output.zero_point);
+    let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let input_offset = -input.zero_point;
 
     for b in 0..batches {
@@ -94,9 +109,7 @@ pub fn depthwise_conv2d(
                         if let Some(bias) = bias {
                             acc = acc.wrapping_add(bias[oc]);
                         }
-                        let v = multipliers[oc]
-                            .apply(acc)
-                            .wrapping_add(output.zero_point);
+                        let v = multipliers[oc].apply(acc).wrapping_add(output.zero_point);
                         out[((b * out_h + oy) * out_w + ox) * out_c + oc] =
                             clamp_i8(v, act_min, act_max);
                     }

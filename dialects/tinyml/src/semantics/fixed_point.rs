@@ -144,7 +144,10 @@ pub fn get_reciprocal(x: i32, x_integer_digits: i32) -> (i32, i32) {
         .checked_shl(headroom_plus_one as u32)
         .unwrap_or(0)
         .wrapping_sub(1u32 << 31) as i32;
-    (one_over_one_plus_x_for_x_in_0_1(shifted), num_bits_over_unit)
+    (
+        one_over_one_plus_x_for_x_in_0_1(shifted),
+        num_bits_over_unit,
+    )
 }
 
 #[cfg(test)]
@@ -160,7 +163,10 @@ mod tests {
         assert_eq!(saturating_rounding_multiply_by_pot(3, 2), 12);
         assert_eq!(saturating_rounding_multiply_by_pot(1 << 29, 2), i32::MAX);
         assert_eq!(saturating_rounding_multiply_by_pot(-(1 << 29), 2), i32::MIN);
-        assert_eq!(saturating_rounding_multiply_by_pot(-(1 << 29) + 1, 2), -(1 << 31) + 4);
+        assert_eq!(
+            saturating_rounding_multiply_by_pot(-(1 << 29) + 1, 2),
+            i32::MIN + 4
+        );
         assert_eq!(saturating_rounding_multiply_by_pot(6, -2), 2);
         assert_eq!(saturating_rounding_multiply_by_pot(-6, -2), -2);
         assert_eq!(saturating_rounding_multiply_by_pot(7, 0), 7);
@@ -182,9 +188,10 @@ mod tests {
     #[test]
     fn exp_of_minus_one_quarter_is_the_barrel_constant() {
         // a = -1/4 exactly (Q5.26): a & mask = 0, a_mod - 1/4 = -1/4, remainder 0, so the result
-        // is the polynomial at -1/4, which must agree with exp(-1/4) = 1672461947 / 2^31 closely.
+        // is the polynomial at -1/4, which must agree with exp(-1/4) = 1672461947 / 2^31 up to
+        // the Taylor remainder at distance 1/8 from -1/8: (1/8)^5 / 120 ~ 2.5e-7, ~550 LSB.
         let r = exp_on_negative_values(-(1 << 24), 5);
-        assert!((r - 1_672_461_947).abs() < 64, "{r}");
+        assert!((r - 1_672_461_947).abs() < 1024, "{r}");
     }
 
     #[test]

@@ -22,8 +22,16 @@ pub fn fully_connected(
         return out;
     }
     let batches = output.len() / out_depth;
-    debug_assert_eq!(weights.data.len(), out_depth * accum_depth, "fully_connected: weights");
-    debug_assert_eq!(input.data.len(), batches * accum_depth, "fully_connected: input size");
+    debug_assert_eq!(
+        weights.data.len(),
+        out_depth * accum_depth,
+        "fully_connected: weights"
+    );
+    debug_assert_eq!(
+        input.data.len(),
+        batches * accum_depth,
+        "fully_connected: input size"
+    );
     let multipliers =
         fully_connected_multipliers(input.scale, weights.scales, output.scale, out_depth);
     let (act_min, act_max) = activation_range(activation, output.scale, output.zero_point);

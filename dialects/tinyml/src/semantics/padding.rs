@@ -85,7 +85,13 @@ mod tests {
         // 96 -> 48 with a 3x3 filter: total = 47*2 + 3 - 96 = 1.
         assert_eq!(
             compute_padding(Padding::Same, 96, 3, 2, 1),
-            (48, PadAmount { before: 0, after: 1 })
+            (
+                48,
+                PadAmount {
+                    before: 0,
+                    after: 1
+                }
+            )
         );
     }
 
@@ -93,17 +99,35 @@ mod tests {
     fn same_stride1_pads_both_sides() {
         assert_eq!(
             compute_padding(Padding::Same, 10, 3, 1, 1),
-            (10, PadAmount { before: 1, after: 1 })
+            (
+                10,
+                PadAmount {
+                    before: 1,
+                    after: 1
+                }
+            )
         );
         // 4x4 filter: total 3, one before, two after.
         assert_eq!(
             compute_padding(Padding::Same, 10, 4, 1, 1),
-            (10, PadAmount { before: 1, after: 2 })
+            (
+                10,
+                PadAmount {
+                    before: 1,
+                    after: 2
+                }
+            )
         );
         // Odd input with stride 2: 5 -> 3, total = 2*2 + 3 - 5 = 2.
         assert_eq!(
             compute_padding(Padding::Same, 5, 3, 2, 1),
-            (3, PadAmount { before: 1, after: 1 })
+            (
+                3,
+                PadAmount {
+                    before: 1,
+                    after: 1
+                }
+            )
         );
     }
 
@@ -125,7 +149,13 @@ mod tests {
         assert_eq!(effective_filter_size(3, 2), 5);
         assert_eq!(
             compute_padding(Padding::Same, 8, 3, 1, 2),
-            (8, PadAmount { before: 2, after: 2 })
+            (
+                8,
+                PadAmount {
+                    before: 2,
+                    after: 2
+                }
+            )
         );
         assert_eq!(output_size(Padding::Valid, 8, 3, 1, 2), 4);
     }

@@ -40,8 +40,7 @@ fn for_each_window(
     );
     let pad_h = padding_amount(in_h, options.filter_h, options.stride_h, 1, out_h).before;
     let pad_w = padding_amount(in_w, options.filter_w, options.stride_w, 1, out_w).before;
-    let (act_min, act_max) =
-        activation_range(options.activation, output.scale, output.zero_point);
+    let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let mut out = vec![0i8; output.len()];
     for b in 0..batches {
         for oy in 0..out_h {
@@ -113,7 +112,7 @@ mod tests {
 
     #[test]
     fn average_rounds_half_away_from_zero() {
-        // 2x2 windows: sums 5 (1.25 -> 1), 6 (1.5 -> 2), -6 (-1.5 -> -2), -5 (-1.25 -> -1).
+        // 2x2 windows: sums 5 (1.25 -> 1), 6 (1.5 -> 2), -5 (-1.25 -> -1), -6 (-1.5 -> -2).
         let input = [1i8, 1, 2, 2, 1, 2, 1, 1, -1, -1, -2, -2, -2, -1, -1, -1];
         // Rows: [1 1 2 2] [1 2 1 1] [-1 -1 -2 -2] [-2 -1 -1 -1]
         let out = average_pool2d(
@@ -121,7 +120,7 @@ mod tests {
             &opts(2, 2, Padding::Valid),
             &OutputSpec::new(&[1, 2, 2, 1], 1.0, 0),
         );
-        assert_eq!(out, vec![1, 2, -2, -2]);
+        assert_eq!(out, vec![1, 2, -1, -2]);
     }
 
     #[test]

@@ -207,9 +207,15 @@ mod tests {
 
     #[test]
     fn srdhm_known_values() {
-        assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN), i32::MAX);
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN),
+            i32::MAX
+        );
         // 0.5 * 0.5 = 0.25 in Q31.
-        assert_eq!(saturating_rounding_doubling_high_mul(1 << 30, 1 << 30), 1 << 29);
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(1 << 30, 1 << 30),
+            1 << 29
+        );
         // 3 * 0.5 = 1.5 -> 2; -3 * 0.5 = -1.5 -> -1 (ties towards +inf).
         assert_eq!(saturating_rounding_doubling_high_mul(3, 1 << 30), 2);
         assert_eq!(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);

@@ -1,0 +1,37 @@
+//! Snapshot tests: every `.tir` file under `tests/` runs through the harness and its outcome is
+//! compared with `tests/snapshots/`. Bless changes with `cargo insta review` (see docs/testing.md).
+//! Every case that succeeds must also round-trip: its printed IR, parsed and printed again, is
+//! identical.
+
+use std::path::Path;
+use tmlc_tests::{render_outcomes, run_file};
+
+#[test]
+fn tir_files() {
+    insta::glob!("**/*.tir", |path| {
+        let outcomes = run_file(path);
+        for outcome in &outcomes {
+            if let Some(output) = &outcome.output {
+                assert_round_trip(path, outcome.line, output);
+            }
+            if let Some((code, rendered)) = &outcome.error {
+                assert_eq!(*code, 1, "{}:{}: expected exit status 1", path.display(), outcome.line);
+                assert!(rendered.contains("error["), "{}:{}: no diagnostic", path.display(), outcome.line);
+            }
+        }
+        insta::assert_snapshot!(render_outcomes(&outcomes));
+    });
+}
+
+fn assert_round_trip(path: &Path, line: usize, printed: &str) {
+    let bytes = printed.as_bytes().to_vec();
+    let mut stdin = || Ok(bytes.clone());
+    let again = tmlc::run_cli(["opt", "-"], &mut stdin)
+        .unwrap_or_else(|f| panic!("{}:{line}: printed IR does not reparse:\n{}", path.display(), f.rendered));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        printed,
+        "{}:{line}: print(parse(x)) is not a fixpoint",
+        path.display()
+    );
+}
