@@ -23,6 +23,18 @@ pub struct Cli {
 pub enum Command {
     /// Parse, verify and transform IR with a pass pipeline, then print it.
     Opt(OptArgs),
+    /// Import a .tflite model as tinyml IR (weights in the resource section).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The .tflite model (int8, single subgraph).
+    pub input: PathBuf,
+
+    /// Write the IR here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,11 +1,12 @@
-//! Loading models: `.tir` text (from a file or standard input) or a `.tflite` flatbuffer, parsed
-//! and verified, with errors rendered against their source.
+//! Loading models: `.tir` text (from a file or standard input) or a `.tflite` flatbuffer
+//! (recognized by extension or file identifier), parsed or imported, and verified, with errors rendered against their source.
 
 use crate::{context, Failure};
 use std::path::Path;
 use tmlc_core::ir::Module;
 use tmlc_core::parser::parse_module;
 use tmlc_core::verifier::verify_module;
+use tmlc_tflite::import::{import_tflite, Imported};
 
 /// Reads standard input on demand (only when the input is `-`).
 pub type StdinReader<'a> = &'a mut dyn FnMut() -> std::io::Result<Vec<u8>>;
@@ -29,8 +30,25 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
     } else {
         file_name
     };
-    let module = parse_and_verify(&file_name, &bytes)?;
+    let module = if is_tflite(path, &bytes) {
+        import_flatbuffer(path, &file_name, &bytes)?.module
+    } else {
+        parse_and_verify(&file_name, &bytes)?
+    };
     Ok(LoadedModel { module, file_name })
+}
+
+/// A `.tflite` file: by extension, or by the flatbuffer file identifier `TFL3`.
+pub fn is_tflite(path: &Path, bytes: &[u8]) -> bool {
+    path.extension().is_some_and(|e| e == "tflite") || bytes.get(4..8) == Some(b"TFL3")
+}
+
+/// Imports `.tflite` bytes; the module is named after the file.
+pub fn import_flatbuffer(path: &Path, file_name: &str, bytes: &[u8]) -> Result<Imported, Failure> {
+    let name = path
+        .file_stem()
+        .map_or("model".to_string(), |s| s.to_string_lossy().into_owned());
+    import_tflite(bytes, &name, &context()).map_err(|d| Failure::message(d.render(file_name, "")))
 }
 
 /// Parses `.tir` bytes and verifies the module.

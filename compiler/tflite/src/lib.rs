@@ -1,4 +1,12 @@
-//! The `.tflite` frontend: `reader` turns flatbuffer bytes into a checked [`model::Model`],
-//! `import` (later) turns that into tinyml IR.
+//! The `.tflite` frontend: `reader` turns flatbuffer bytes into a checked [`model::Model`]
+//! (reading them through `schema`, hand-written flatbuffer accessors, and `opcodes`),
+//! `import` (later) turns that into tinyml IR. `mutate` builds malformed models for tests.
 
+pub mod import;
 pub mod model;
+pub mod mutate;
+pub mod opcodes;
+pub mod reader;
+mod schema;
+
+pub use reader::{read_model, ReadError};

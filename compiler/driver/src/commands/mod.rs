@@ -1,3 +1,4 @@
 //! One module per `tmlc` command.
 
+pub mod import;
 pub mod opt;

@@ -1,8 +1,8 @@
 //! int8 CONCATENATION along one axis. TFLM's kernel (`reference_ops::Concatenation`) is a plain
 //! copy and its `Prepare` rejects int8 inputs whose scale or zero point differ from the output's.
 //! For such inputs (which TFLM cannot run) this kernel requantizes the way TFLite's
-//! `ConcatenationWithScaling` does, in f32: `round(q * (s_in / s_out) - zp_in * (s_in / s_out))
-//! + zp_out`, clamped to int8. Inputs whose quantization equals the output's are copied, so
+//! `ConcatenationWithScaling` does, in f32: with `s = s_in * (1 / s_out)`,
+//! `round(q * s - zp_in * s) + zp_out`, clamped to int8. Inputs whose quantization equals the output's are copied, so
 //! every model TFLM accepts gets TFLM's result.
 
 use super::{OutputSpec, QuantTensor};
