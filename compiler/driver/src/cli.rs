@@ -25,6 +25,26 @@ pub enum Command {
     Opt(OptArgs),
     /// Import a .tflite model as tinyml IR (weights in the resource section).
     Import(ImportArgs),
+    /// Run a model with the reference interpreter (TFLite Micro's integer semantics, bit-exact).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The model: .tir, .tflite, or `-` for .tir on standard input.
+    pub model: PathBuf,
+
+    /// Raw int8 input bytes, row-major, exactly as many as the input tensor has elements.
+    #[arg(long, value_name = "IN.bin")]
+    pub input: PathBuf,
+
+    /// Write the raw int8 output bytes here instead of printing the values.
+    #[arg(long, value_name = "OUT.bin")]
+    pub output: Option<PathBuf>,
+
+    /// Write every op's output to DIR/<op index>_<op name>.bin (constants are not counted).
+    #[arg(long, value_name = "DIR")]
+    pub dump_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -86,5 +86,6 @@ where
     match &cli.command {
         cli::Command::Opt(args) => commands::opt::run(args, stdin),
         cli::Command::Import(args) => commands::import::run(args),
+        cli::Command::Run(args) => commands::run::run(args, stdin),
     }
 }

@@ -1,6 +1,6 @@
 //! The `.tflite` frontend: `reader` turns flatbuffer bytes into a checked [`model::Model`]
 //! (reading them through `schema`, hand-written flatbuffer accessors, and `opcodes`),
-//! `import` (later) turns that into tinyml IR. `mutate` builds malformed models for tests.
+//! `import` turns that into tinyml IR. `mutate` builds malformed models for tests.
 
 pub mod import;
 pub mod model;

@@ -344,16 +344,17 @@ impl<'a> Operator<'a> {
     /// The builtin options as table `T`: the absent table (all defaults) when the operator has
     /// none, `Err(tag)` when it holds another member of the union.
     pub(crate) fn builtin_options<T: OptionsTable<'a>>(&self) -> Result<T, u8> {
-        match (self.0, self.builtin_options_type()) {
-            (_, BUILTIN_OPTIONS_NONE) | (None, _) => Ok(T::default()),
-            (Some(table), tag) if tag == T::TAG => {
-                // SAFETY: the tag is `T::TAG`, so `verify_builtin_options` checked the union
-                // value as an offset to a `T` table.
-                let options = unsafe { table.get::<ForwardsUOffset<T>>(BUILTIN_OPTIONS_SLOT, None) };
-                Ok(options.unwrap_or_default())
-            }
-            (_, tag) => Err(tag),
+        let tag = self.builtin_options_type();
+        if tag != T::TAG && tag != BUILTIN_OPTIONS_NONE {
+            return Err(tag);
         }
+        let Some(table) = self.0.filter(|_| tag == T::TAG) else {
+            return Ok(T::default());
+        };
+        // SAFETY: the tag is `T::TAG`, so `verify_builtin_options` checked the union value as
+        // an offset to a `T` table.
+        let options = unsafe { table.get::<ForwardsUOffset<T>>(BUILTIN_OPTIONS_SLOT, None) };
+        Ok(options.unwrap_or_default())
     }
 }
 

@@ -12,8 +12,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use tmlc_tflite::model::{
-    Activation as TfActivation, Model, OpCode, Operator, Options, Padding as TfPadding,
-    TensorType,
+    Activation as TfActivation, Model, OpCode, Operator, Options, Padding as TfPadding, TensorType,
 };
 use tmlc_tinyml::semantics::{
     self as sem, Activation, Conv2dOptions, DepthwiseConv2dOptions, OutputSpec, Padding,
@@ -183,7 +182,10 @@ impl JsonParser<'_> {
             Some(_) => {
                 let start = self.i;
                 while self.i < self.s.len()
-                    && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
                 {
                     self.i += 1;
                 }
@@ -213,8 +215,10 @@ impl JsonParser<'_> {
                         b'b' => out.push('\u{8}'),
                         b'f' => out.push('\u{c}'),
                         b'u' => {
-                            let hex = std::str::from_utf8(self.s.get(self.i..self.i + 4).ok_or("bad \\u")?)
-                                .map_err(|e| e.to_string())?;
+                            let hex = std::str::from_utf8(
+                                self.s.get(self.i..self.i + 4).ok_or("bad \\u")?,
+                            )
+                            .map_err(|e| e.to_string())?;
                             let code = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
                             out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                             self.i += 4;
@@ -229,7 +233,9 @@ impl JsonParser<'_> {
                     while end < self.s.len() && (self.s[end] & 0xc0) == 0x80 {
                         end += 1;
                     }
-                    out.push_str(std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?);
+                    out.push_str(
+                        std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?,
+                    );
                     self.i = end;
                 }
             }
@@ -496,7 +502,13 @@ impl<'m> Interp<'m> {
                 let axes = self.int32_const(input(1)?)?;
                 sem::mean(&self.tensor(input(0)?)?, &axes, *keep_dims, &out)
             }
-            (OpCode::Concatenation, Options::Concatenation { axis, activation: a }) => {
+            (
+                OpCode::Concatenation,
+                Options::Concatenation {
+                    axis,
+                    activation: a,
+                },
+            ) => {
                 if activation(*a)? != Activation::None {
                     return Err("fused activation on CONCATENATION".into());
                 }
@@ -602,7 +614,11 @@ fn check_model(name: &str) {
     {
         let index = entry.get("index").and_then(Json::as_f64).unwrap() as usize;
         let op = entry.get("op").and_then(Json::as_str).unwrap().to_string();
-        let file = entry.get("file").and_then(Json::as_str).unwrap().to_string();
+        let file = entry
+            .get("file")
+            .and_then(Json::as_str)
+            .unwrap()
+            .to_string();
         golden.insert(index, (op, file));
     }
     assert!(!golden.is_empty(), "{name}: manifest lists no op outputs");
@@ -722,8 +738,8 @@ fn person_detect_real_images() {
 
 #[test]
 fn json_reader() {
-    let v = JsonParser::parse(r#"{"a": [1, -2.5e1, "x\"y"], "b": {"c": null, "d": true}}"#)
-        .unwrap();
+    let v =
+        JsonParser::parse(r#"{"a": [1, -2.5e1, "x\"y"], "b": {"c": null, "d": true}}"#).unwrap();
     assert_eq!(v.get("a").unwrap().as_arr()[1].as_f64(), Some(-25.0));
     assert_eq!(v.get("a").unwrap().as_arr()[2].as_str(), Some("x\"y"));
     assert_eq!(v.get("b").unwrap().get("c"), Some(&Json::Null));

@@ -1,8 +1,8 @@
 //! The `tinyml` dialect: graph-level int8 ops as TFLite defines them (`ops`), their reference
 //! integer semantics (`semantics`) and the interpreter that runs a module with them.
 
+pub mod interpreter;
 pub mod ops;
-#[cfg(not(tmlc_wip))]
 pub mod semantics;
 
 use tmlc_core::dialect::Context;

@@ -1,5 +1,6 @@
 //! What the tflite tests share: finding `../shared` (the read-only models and reference data
-//! beside the checkout) and loading its models.
+//! beside the checkout) and loading its models. Each test crate uses a part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 

@@ -11,6 +11,7 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
 
 pub struct Add;
 
@@ -68,4 +69,14 @@ impl OpDefinition for Add {
         }
         expect_result_shape(op, &shape)
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    Ok(crate::semantics::add(
+        &operands.activation(0),
+        &operands.activation(1),
+        operands.activation_function()?,
+        &operands.output(),
+    ))
 }

@@ -10,6 +10,7 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
 
 pub struct Concat;
 
@@ -68,4 +69,18 @@ impl OpDefinition for Concat {
         }
         expect_result_shape(op, &shape)
     }
+}
+
+/// Runs the op with the reference kernel, then applies the fused activation's clamp.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let axis = operands.op.int_attribute("axis", None)? as usize;
+    let inputs: Vec<_> = (0..operands.count()).map(|i| operands.activation(i)).collect();
+    let output = operands.output();
+    let joined = crate::semantics::concat(&inputs, axis, &output);
+    let (min, max) = crate::semantics::quant::activation_range(
+        operands.activation_function()?,
+        output.scale,
+        output.zero_point,
+    );
+    Ok(joined.into_iter().map(|v| (v as i32).clamp(min, max) as i8).collect())
 }

@@ -5,6 +5,8 @@
 
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::TensorData;
+use tmlc_core::types::ElementType;
 
 pub struct Const;
 
@@ -41,4 +43,19 @@ impl OpDefinition for Const {
         }
         Ok(())
     }
+}
+
+/// The resource's bytes as the result type's elements (little-endian).
+pub fn evaluate(op: &OpContext) -> DiagResult<TensorData> {
+    let name = op.symbol_attribute("value")?;
+    let bytes = op.module.resource(name).map_or(&[][..], |r| &r.data[..]);
+    Ok(match op.result_type(0).element {
+        ElementType::I8 => TensorData::I8(bytes.iter().map(|&b| b as i8).collect()),
+        ElementType::I32 => TensorData::I32(
+            bytes
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ),
+    })
 }

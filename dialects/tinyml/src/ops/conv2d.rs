@@ -10,6 +10,8 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::{padding, Operands};
+use crate::semantics::{conv2d, Conv2dOptions};
 
 pub struct Conv2d;
 
@@ -46,4 +48,24 @@ impl OpDefinition for Conv2d {
         let [height, width] = window_output(op, input, [filter[1], filter[2]], window)?;
         expect_result_shape(op, &[input[0], height, width, filter[0]])
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let window = window_attributes(&operands.op, true)?;
+    let options = Conv2dOptions {
+        stride_h: window.stride[0],
+        stride_w: window.stride[1],
+        dilation_h: window.dilation[0],
+        dilation_w: window.dilation[1],
+        padding: padding(window.same_padding),
+        activation: operands.activation_function()?,
+    };
+    Ok(conv2d(
+        &operands.activation(0),
+        &operands.weights(1),
+        operands.bias(2),
+        &options,
+        &operands.output(),
+    ))
 }

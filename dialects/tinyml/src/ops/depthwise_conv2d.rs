@@ -10,6 +10,8 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::{padding, Operands};
+use crate::semantics::{depthwise_conv2d, DepthwiseConv2dOptions};
 
 pub struct DepthwiseConv2d;
 
@@ -56,4 +58,25 @@ impl OpDefinition for DepthwiseConv2d {
         let [height, width] = window_output(op, input, [filter[1], filter[2]], window)?;
         expect_result_shape(op, &[input[0], height, width, filter[3]])
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let window = window_attributes(&operands.op, true)?;
+    let options = DepthwiseConv2dOptions {
+        stride_h: window.stride[0],
+        stride_w: window.stride[1],
+        dilation_h: window.dilation[0],
+        dilation_w: window.dilation[1],
+        depth_multiplier: operands.op.positive_attribute("multiplier", Some(1))?,
+        padding: padding(window.same_padding),
+        activation: operands.activation_function()?,
+    };
+    Ok(depthwise_conv2d(
+        &operands.activation(0),
+        &operands.weights(1),
+        operands.bias(2),
+        &options,
+        &operands.output(),
+    ))
 }

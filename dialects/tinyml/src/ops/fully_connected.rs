@@ -10,6 +10,8 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
+use crate::semantics::fully_connected;
 
 pub struct FullyConnected;
 
@@ -45,4 +47,15 @@ impl OpDefinition for FullyConnected {
         expect_bias(op, 2, filter[0])?;
         expect_result_shape(op, &[input.num_elements() / depth, filter[0]])
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    Ok(fully_connected(
+        &operands.activation(0),
+        &operands.weights(1),
+        operands.bias(2),
+        operands.activation_function()?,
+        &operands.output(),
+    ))
 }

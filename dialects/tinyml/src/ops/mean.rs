@@ -9,6 +9,7 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
 
 pub struct Mean;
 
@@ -58,4 +59,16 @@ impl OpDefinition for Mean {
             .collect();
         expect_result_shape(op, &shape)
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let axes: Vec<i32> = operands
+        .op
+        .int_array_attribute("axes", None, None)?
+        .into_iter()
+        .map(|a| a as i32)
+        .collect();
+    let keep_dims = operands.op.bool_attribute("keep_dims", Some(false))?;
+    Ok(crate::semantics::mean(&operands.activation(0), &axes, keep_dims, &operands.output()))
 }

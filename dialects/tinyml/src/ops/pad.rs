@@ -10,6 +10,7 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
 
 pub struct Pad;
 
@@ -41,4 +42,14 @@ impl OpDefinition for Pad {
             .collect();
         expect_result_shape(op, &shape)
     }
+}
+
+/// Runs the op with the reference kernel (pad value: the zero point).
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let pads = operands.op.int_array_attribute("pads", None, None)?;
+    let pairs: Vec<[usize; 2]> = pads
+        .chunks_exact(2)
+        .map(|p| [p[0] as usize, p[1] as usize])
+        .collect();
+    Ok(crate::semantics::pad(&operands.activation(0), &pairs, None, &operands.output()))
 }

@@ -11,6 +11,8 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::{padding, Operands};
+use crate::semantics::{average_pool2d, max_pool2d, Pool2dOptions};
 
 /// Which reduction a pool applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,4 +52,24 @@ impl OpDefinition for Pool2d {
         let [height, width] = window_output(op, input, filter, window)?;
         expect_result_shape(op, &[input[0], height, width, input[3]])
     }
+}
+
+/// Runs the op with the reference kernel for its kind.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let filter = positive_pair(&operands.op, "filter", None)?;
+    let window = window_attributes(&operands.op, false)?;
+    let options = Pool2dOptions {
+        filter_h: filter[0],
+        filter_w: filter[1],
+        stride_h: window.stride[0],
+        stride_w: window.stride[1],
+        padding: padding(window.same_padding),
+        activation: operands.activation_function()?,
+    };
+    let input = operands.activation(0);
+    Ok(if operands.op.data().name == "tinyml.max_pool2d" {
+        max_pool2d(&input, &options, &operands.output())
+    } else {
+        average_pool2d(&input, &options, &operands.output())
+    })
 }

@@ -10,6 +10,7 @@ use crate::ops::common::{
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
+use crate::interpreter::Operands;
 
 pub struct Softmax;
 
@@ -43,4 +44,10 @@ impl OpDefinition for Softmax {
         }
         expect_result_shape(op, &op.operand_type(0).shape)
     }
+}
+
+/// Runs the op with the reference kernel.
+pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
+    let beta = operands.op.float_attribute("beta", Some(1.0))?;
+    Ok(crate::semantics::softmax(&operands.activation(0), beta))
 }
