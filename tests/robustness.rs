@@ -53,7 +53,10 @@ fn mutate(original: &[u8], rng: &mut Rng) -> Vec<u8> {
             }
         }
         2 => {
-            let (a, b) = (tokens[rng.below(tokens.len())], tokens[rng.below(tokens.len())]);
+            let (a, b) = (
+                tokens[rng.below(tokens.len())],
+                tokens[rng.below(tokens.len())],
+            );
             let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
             if first.1 <= second.0 {
                 let mut out = original[..first.0].to_vec();
@@ -88,7 +91,11 @@ fn one_thousand_mutations_never_panic() {
         .map(|path| std::fs::read(path).expect("example is readable"))
         .collect();
     sources.sort();
-    assert!(!sources.is_empty(), "no .tir examples found in {}", examples.display());
+    assert!(
+        !sources.is_empty(),
+        "no .tir examples found in {}",
+        examples.display()
+    );
 
     let mut rng = Rng(0x7e57_c0de_d00d_f00d);
     let (mut rejected, mut accepted) = (0, 0);
@@ -107,7 +114,11 @@ fn one_thousand_mutations_never_panic() {
             ),
             Ok(Ok(_)) => accepted += 1,
             Ok(Err(failure)) => {
-                assert_eq!(failure.exit_code, 1, "mutation {iteration}: {}", failure.rendered);
+                assert_eq!(
+                    failure.exit_code, 1,
+                    "mutation {iteration}: {}",
+                    failure.rendered
+                );
                 assert!(
                     failure.rendered.contains("error[E"),
                     "mutation {iteration}: no diagnostic code in {}",
@@ -119,6 +130,9 @@ fn one_thousand_mutations_never_panic() {
     }
     // Most mutations break the file; the few that do not (a flipped hex digit in a weight)
     // must still be valid IR, which the run above checked by verifying it.
-    assert!(rejected >= 800, "only {rejected} of 1000 mutations were rejected");
+    assert!(
+        rejected >= 800,
+        "only {rejected} of 1000 mutations were rejected"
+    );
     eprintln!("mutations: {rejected} rejected with a diagnostic, {accepted} still valid");
 }

@@ -15,8 +15,19 @@ fn tir_files() {
                 assert_round_trip(path, outcome.line, output);
             }
             if let Some((code, rendered)) = &outcome.error {
-                assert_eq!(*code, 1, "{}:{}: expected exit status 1", path.display(), outcome.line);
-                assert!(rendered.contains("error["), "{}:{}: no diagnostic", path.display(), outcome.line);
+                assert_eq!(
+                    *code,
+                    1,
+                    "{}:{}: expected exit status 1",
+                    path.display(),
+                    outcome.line
+                );
+                assert!(
+                    rendered.contains("error["),
+                    "{}:{}: no diagnostic",
+                    path.display(),
+                    outcome.line
+                );
             }
         }
         insta::assert_snapshot!(render_outcomes(&outcomes));
@@ -26,8 +37,13 @@ fn tir_files() {
 fn assert_round_trip(path: &Path, line: usize, printed: &str) {
     let bytes = printed.as_bytes().to_vec();
     let mut stdin = || Ok(bytes.clone());
-    let again = tmlc::run_cli(["opt", "-"], &mut stdin)
-        .unwrap_or_else(|f| panic!("{}:{line}: printed IR does not reparse:\n{}", path.display(), f.rendered));
+    let again = tmlc::run_cli(["opt", "-"], &mut stdin).unwrap_or_else(|f| {
+        panic!(
+            "{}:{line}: printed IR does not reparse:\n{}",
+            path.display(),
+            f.rendered
+        )
+    });
     assert_eq!(
         String::from_utf8_lossy(&again.stdout),
         printed,

@@ -3,6 +3,8 @@
 //! case runs in-process through the same driver as the binary, with the case on standard input.
 //! The outcome (printed IR, or the rendered diagnostic) is what gets snapshotted.
 
+pub mod shared;
+
 use std::path::Path;
 
 /// One case of a test file and what running it produced.

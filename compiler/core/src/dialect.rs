@@ -239,10 +239,7 @@ impl<'a> OpContext<'a> {
             .collect();
         match values {
             Some(values) if len.is_none_or(|n| values.len() == n) => Ok(values),
-            _ => Err(self.attribute_error(
-                name,
-                format!("attribute `{name}` must be {expected}"),
-            )),
+            _ => Err(self.attribute_error(name, format!("attribute `{name}` must be {expected}"))),
         }
     }
 

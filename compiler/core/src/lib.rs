@@ -1,8 +1,8 @@
 //! tmlc core: the dialect-agnostic IR, its text format, diagnostics, verifier and pass manager.
 
 pub mod attributes;
-pub mod dialect;
 pub mod diagnostic;
+pub mod dialect;
 pub mod ir;
 pub mod lexer;
 pub mod parser;

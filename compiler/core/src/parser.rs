@@ -494,7 +494,9 @@ impl<'s> Parser<'s> {
     /// `tensor<1x2xi8>`, `tensor<i32>`, `tensor<4xi8, !q<0.5, -1>>`,
     /// `tensor<8x3x3x1xi8, !q<[0.1, 0.2], axis = 0>>`
     fn tensor_type(&mut self) -> DiagResult<(TensorType, Span)> {
-        let start = self.expect_keyword("tensor").map_err(|_| self.unexpected("a type"))?;
+        let start = self
+            .expect_keyword("tensor")
+            .map_err(|_| self.unexpected("a type"))?;
         self.expect(Token::Less, "'<'")?;
         let lexeme = self.bump();
         let text = self.text(lexeme);
@@ -564,8 +566,7 @@ impl<'s> Parser<'s> {
             self.expect(Token::Comma, "','")?;
             let zp_span = self.span();
             let zero_point = i32::try_from(self.integer()?).map_err(|_| {
-                Diagnostic::new(ErrorCode::InvalidLiteral, "zero point out of range")
-                    .at(zp_span)
+                Diagnostic::new(ErrorCode::InvalidLiteral, "zero point out of range").at(zp_span)
             })?;
             Quantization::PerTensor { scale, zero_point }
         };

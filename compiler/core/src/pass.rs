@@ -2,8 +2,8 @@
 //! `--pass-pipeline` syntax (`a,b{key=value},c`, a subset of MLIR's), and a runner that verifies
 //! after every pass and can print the IR after each pass and time them.
 
-use crate::dialect::Context;
 use crate::diagnostic::{DiagResult, Diagnostic, ErrorCode};
+use crate::dialect::Context;
 use crate::ir::Module;
 use crate::printer::print_module;
 use crate::span::Span;
@@ -200,8 +200,10 @@ pub fn parse_pipeline(text: &str) -> DiagResult<Vec<PipelineElement>> {
                 let key = text[key_start..i].to_string();
                 i = skip_spaces(i);
                 if i >= bytes.len() || bytes[i] != b'=' {
-                    return Err(error(format!("expected '=' after option `{key}`"), i, i + 1)
-                        .with_label("expected '='"));
+                    return Err(
+                        error(format!("expected '=' after option `{key}`"), i, i + 1)
+                            .with_label("expected '='"),
+                    );
                 }
                 i = skip_spaces(i + 1);
                 let value_start = i;
@@ -215,7 +217,11 @@ pub fn parse_pipeline(text: &str) -> DiagResult<Vec<PipelineElement>> {
                 let value = text[value_start..i].to_string();
                 let span = Span::new(key_start, i);
                 if options.values.insert(key.clone(), (value, span)).is_some() {
-                    return Err(error(format!("option `{key}` is given twice"), key_start, i));
+                    return Err(error(
+                        format!("option `{key}` is given twice"),
+                        key_start,
+                        i,
+                    ));
                 }
                 i = skip_spaces(i);
                 match bytes.get(i) {

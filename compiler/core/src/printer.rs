@@ -20,8 +20,11 @@ pub fn print_module(module: &Module) -> String {
         out.push_str("resources {\n");
         for resource in &module.resources {
             let _ = write!(out, "  {} = \"0x", resource.name);
-            for byte in &resource.data {
-                let _ = write!(out, "{byte:02X}");
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.reserve(resource.data.len() * 2);
+            for &byte in &resource.data {
+                out.push(HEX[(byte >> 4) as usize] as char);
+                out.push(HEX[(byte & 15) as usize] as char);
             }
             out.push_str("\",\n");
         }
@@ -131,12 +134,20 @@ fn print_op(
     let indent = "  ".repeat(depth);
     out.push_str(&indent);
     if !data.results.is_empty() {
-        let results: Vec<String> = data.results.iter().map(|&r| format!("%{}", names[r])).collect();
+        let results: Vec<String> = data
+            .results
+            .iter()
+            .map(|&r| format!("%{}", names[r]))
+            .collect();
         let _ = write!(out, "{} = ", results.join(", "));
     }
     out.push_str(&data.name);
     if !data.operands.is_empty() {
-        let operands: Vec<String> = data.operands.iter().map(|&v| format!("%{}", names[v])).collect();
+        let operands: Vec<String> = data
+            .operands
+            .iter()
+            .map(|&v| format!("%{}", names[v]))
+            .collect();
         let _ = write!(out, " {}", operands.join(", "));
     }
     print_attributes(out, &data.attributes);

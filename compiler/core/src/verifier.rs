@@ -2,8 +2,8 @@
 //! one `return` ending each function with the declared types), then each op's own verifier from
 //! its dialect. Runs after parsing and after every pass.
 
-use crate::dialect::{Context, OpContext};
 use crate::diagnostic::{DiagResult, Diagnostic, ErrorCode};
+use crate::dialect::{Context, OpContext};
 use crate::ir::{Function, Module, Op, Region, Value, RETURN_OP};
 use crate::span::Span;
 use crate::types::{ElementType, Quantization, TensorType};
@@ -32,8 +32,15 @@ pub fn verify_type(ty: &TensorType, span: Span) -> DiagResult<()> {
     if ty.shape.contains(&0) {
         return Err(invalid(format!("tensor type {ty} has a zero dimension")));
     }
-    if ty.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).is_none_or(|n| n > 1 << 31) {
-        return Err(invalid(format!("tensor type {ty} has more than 2^31 elements")));
+    if ty
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .is_none_or(|n| n > 1 << 31)
+    {
+        return Err(invalid(format!(
+            "tensor type {ty} has more than 2^31 elements"
+        )));
     }
     let Some(quant) = &ty.quant else {
         return Ok(());
@@ -46,7 +53,9 @@ pub fn verify_type(ty: &TensorType, span: Span) -> DiagResult<()> {
     }
     let check_scale = |scale: f32| {
         if !(scale.is_finite() && scale > 0.0) {
-            Err(invalid(format!("quantization scale must be positive and finite, got {scale:?}")))
+            Err(invalid(format!(
+                "quantization scale must be positive and finite, got {scale:?}"
+            )))
         } else {
             Ok(())
         }
@@ -93,7 +102,11 @@ fn verify_function(module: &Module, function: &Function, context: &Context) -> D
         verify_type(ty, span)?;
     }
     let Some(return_op) = function.return_op() else {
-        let span = function.body.ops.last().map_or(function.span, |&op| function.ops[op].span);
+        let span = function
+            .body
+            .ops
+            .last()
+            .map_or(function.span, |&op| function.ops[op].span);
         return Err(structure(
             format!("function @{} must end with `return`", function.name),
             span,
@@ -101,7 +114,14 @@ fn verify_function(module: &Module, function: &Function, context: &Context) -> D
         .with_label("last op of the body"));
     };
     let mut defined: HashSet<Value> = function.params.iter().copied().collect();
-    verify_region(module, function, context, &function.body, &mut defined, true)?;
+    verify_region(
+        module,
+        function,
+        context,
+        &function.body,
+        &mut defined,
+        true,
+    )?;
 
     let returned = &function.ops[return_op];
     if returned.operands.len() != function.result_types.len() {
@@ -123,9 +143,16 @@ fn verify_function(module: &Module, function: &Function, context: &Context) -> D
     {
         let actual = function.value_type(value);
         if actual != expected {
-            let span = returned.spans.operands.get(index).copied().unwrap_or(returned.span);
+            let span = returned
+                .spans
+                .operands
+                .get(index)
+                .copied()
+                .unwrap_or(returned.span);
             return Err(structure(
-                format!("returned value {index} has type {actual}, but the function returns {expected}"),
+                format!(
+                    "returned value {index} has type {actual}, but the function returns {expected}"
+                ),
                 span,
             )
             .with_label("type mismatch"));
@@ -143,7 +170,10 @@ fn verify_region(
     is_body: bool,
 ) -> DiagResult<()> {
     for &argument in &region.arguments {
-        verify_type(&function.values[argument].ty, function.values[argument].span)?;
+        verify_type(
+            &function.values[argument].ty,
+            function.values[argument].span,
+        )?;
         defined.insert(argument);
     }
     for (position, &op) in region.ops.iter().enumerate() {
@@ -153,7 +183,10 @@ fn verify_region(
                 let span = data.spans.operands.get(index).copied().unwrap_or(data.span);
                 return Err(Diagnostic::new(
                     ErrorCode::UndefinedName,
-                    format!("operand {index} of '{}' is used before it is defined", data.name),
+                    format!(
+                        "operand {index} of '{}' is used before it is defined",
+                        data.name
+                    ),
                 )
                 .at(span));
             }
@@ -165,12 +198,8 @@ fn verify_region(
                     data.span,
                 ));
             }
-            if !data.results.is_empty() || !data.regions.is_empty() || !data.attributes.is_empty()
-            {
-                return Err(structure(
-                    "`return` takes only operands",
-                    data.span,
-                ));
+            if !data.results.is_empty() || !data.regions.is_empty() || !data.attributes.is_empty() {
+                return Err(structure("`return` takes only operands", data.span));
             }
             continue;
         }
@@ -179,7 +208,12 @@ fn verify_region(
             verify_region(module, function, context, nested, defined, false)?;
         }
         for (index, &result) in data.results.iter().enumerate() {
-            let span = data.spans.result_types.get(index).copied().unwrap_or(data.span);
+            let span = data
+                .spans
+                .result_types
+                .get(index)
+                .copied()
+                .unwrap_or(data.span);
             verify_type(&function.values[result].ty, span)?;
             defined.insert(result);
         }
@@ -190,19 +224,21 @@ fn verify_region(
 fn verify_op(module: &Module, function: &Function, context: &Context, op: Op) -> DiagResult<()> {
     let data = &function.ops[op];
     let Some(definition) = context.op(&data.name) else {
-        let span = if data.spans.name.is_none() { data.span } else { data.spans.name };
+        let span = if data.spans.name.is_none() {
+            data.span
+        } else {
+            data.spans.name
+        };
         let dialect = data.name.split('.').next().unwrap_or("");
         let same_dialect: Vec<&str> = context
             .ops()
             .map(|d| d.name())
             .filter(|n| n.starts_with(&format!("{dialect}.")))
             .collect();
-        let mut diagnostic = Diagnostic::new(
-            ErrorCode::UnknownOp,
-            format!("unknown op `{}`", data.name),
-        )
-        .at(span)
-        .with_label("no registered dialect defines this op");
+        let mut diagnostic =
+            Diagnostic::new(ErrorCode::UnknownOp, format!("unknown op `{}`", data.name))
+                .at(span)
+                .with_label("no registered dialect defines this op");
         if !same_dialect.is_empty() {
             diagnostic = diagnostic.with_note(format!(
                 "ops of dialect `{dialect}`: {}",

@@ -59,8 +59,7 @@ pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure
             e.valid_up_to()
         ))
     })?;
-    let module =
-        parse_module(source).map_err(|d| Failure::message(d.render(file_name, source)))?;
+    let module = parse_module(source).map_err(|d| Failure::message(d.render(file_name, source)))?;
     verify_module(&module, &context())
         .map_err(|d| Failure::message(d.render(file_name, source)))?;
     Ok(module)

@@ -62,7 +62,11 @@ impl Failure {
 }
 
 /// Writes `bytes` to `path`, or to the outcome's stdout when there is no path.
-pub fn write_output(outcome: &mut Outcome, path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+pub fn write_output(
+    outcome: &mut Outcome,
+    path: Option<&Path>,
+    bytes: &[u8],
+) -> Result<(), Failure> {
     match path {
         None => outcome.stdout.extend_from_slice(bytes),
         Some(path) => std::fs::write(path, bytes)
@@ -78,11 +82,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = cli::Cli::try_parse_from(std::iter::once("tmlc".into()).chain(args.into_iter().map(Into::into)))
-        .map_err(|e| Failure {
-            rendered: e.render().to_string(),
-            exit_code: e.exit_code(),
-        })?;
+    let cli = cli::Cli::try_parse_from(
+        std::iter::once("tmlc".into()).chain(args.into_iter().map(Into::into)),
+    )
+    .map_err(|e| Failure {
+        rendered: e.render().to_string(),
+        exit_code: e.exit_code(),
+    })?;
     match &cli.command {
         cli::Command::Opt(args) => commands::opt::run(args, stdin),
         cli::Command::Import(args) => commands::import::run(args),

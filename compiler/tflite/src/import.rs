@@ -6,8 +6,8 @@ use crate::model::{Activation, Model, OpCode, Operator, Options, Padding, Tensor
 use crate::reader::read_model;
 use std::collections::HashMap;
 use tmlc_core::attributes::{Attribute, Attributes};
-use tmlc_core::dialect::{Context, OpContext};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
+use tmlc_core::dialect::{Context, OpContext};
 use tmlc_core::ir::{Function, Module, Value, RETURN_OP};
 use tmlc_core::types::{ElementType, Quantization, TensorType as IrType};
 use tmlc_core::verifier::verify_module;
@@ -21,9 +21,8 @@ pub struct Imported {
 
 /// Reads `.tflite` bytes and imports them; `name` becomes the module name.
 pub fn import_tflite(bytes: &[u8], name: &str, context: &Context) -> DiagResult<Imported> {
-    let model = read_model(bytes).map_err(|e| {
-        Diagnostic::new(ErrorCode::InvalidModel, e.message().to_string())
-    })?;
+    let model = read_model(bytes)
+        .map_err(|e| Diagnostic::new(ErrorCode::InvalidModel, e.message().to_string()))?;
     import_model(&model, name, context)
 }
 
@@ -61,7 +60,10 @@ pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<
         .append_op(RETURN_OP, returned, Attributes::new(), vec![]);
     let Importer { module, values, .. } = importer;
     verify_module(&module, context).map_err(|d| {
-        Diagnostic::new(ErrorCode::InvalidModel, format!("the imported model is inconsistent: {}", d.message))
+        Diagnostic::new(
+            ErrorCode::InvalidModel,
+            format!("the imported model is inconsistent: {}", d.message),
+        )
     })?;
     Ok(Imported {
         module,
@@ -71,7 +73,11 @@ pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<
 
 fn in_operator(diagnostic: Diagnostic, index: usize, opcode: &OpCode) -> Diagnostic {
     Diagnostic {
-        message: format!("operator {index} ({}): {}", opcode.name(), diagnostic.message),
+        message: format!(
+            "operator {index} ({}): {}",
+            opcode.name(),
+            diagnostic.message
+        ),
         ..diagnostic
     }
 }
@@ -88,7 +94,13 @@ fn invalid(message: impl Into<String>) -> Diagnostic {
 fn sanitize(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     match cleaned.chars().next() {
         None => "model".to_string(),
@@ -147,7 +159,10 @@ impl Importer<'_> {
         let tensor = &self.model.tensors[index];
         Self::check_int8(tensor, index, role)?;
         let shape = Self::shape(tensor, index)?;
-        let quant = tensor.quantization.as_ref().filter(|q| !q.scales.is_empty());
+        let quant = tensor
+            .quantization
+            .as_ref()
+            .filter(|q| !q.scales.is_empty());
         let Some(quant) = quant else {
             return Err(unsupported(format!(
                 "{role} tensor {index} '{}' is not quantized",
@@ -172,7 +187,12 @@ impl Importer<'_> {
 
     /// An operator input: an activation produced earlier, or a constant (materialized as a
     /// `tinyml.const` of weights or an i32 bias).
-    fn input(&mut self, operator_input: i32, role: &str, weight_axis: Option<usize>) -> DiagResult<Value> {
+    fn input(
+        &mut self,
+        operator_input: i32,
+        role: &str,
+        weight_axis: Option<usize>,
+    ) -> DiagResult<Value> {
         let (index, tensor) = self.tensor(operator_input, role)?;
         if let Some(&value) = self.values.get(&index) {
             return Ok(value);
@@ -234,10 +254,14 @@ impl Importer<'_> {
                 ty.byte_size()
             )));
         }
-        let resource = self.module.add_resource(&format!("{role}_t{index}"), data.clone());
+        let resource = self
+            .module
+            .add_resource(&format!("{role}_t{index}"), data.clone());
         let mut attributes = Attributes::new();
         attributes.insert("value".into(), Attribute::Symbol(resource.clone()));
-        let op = self.function().append_op("tinyml.const", vec![], attributes, vec![ty]);
+        let op = self
+            .function()
+            .append_op("tinyml.const", vec![], attributes, vec![ty]);
         let value = self.function().ops[op].results[0];
         self.function().values[value].name = Some(resource);
         self.values.insert(index, value);
@@ -247,9 +271,14 @@ impl Importer<'_> {
     /// The integer contents of a constant int32 tensor (pad amounts, mean axes).
     fn constant_ints(&self, operator_input: i32, role: &str) -> DiagResult<Vec<i64>> {
         let (index, tensor) = self.tensor(operator_input, role)?;
-        let data = tensor.data.as_ref().filter(|_| tensor.dtype == TensorType::Int32);
+        let data = tensor
+            .data
+            .as_ref()
+            .filter(|_| tensor.dtype == TensorType::Int32);
         let Some(data) = data else {
-            return Err(unsupported(format!("{role} tensor {index} must be a constant int32 tensor")));
+            return Err(unsupported(format!(
+                "{role} tensor {index} must be a constant int32 tensor"
+            )));
         };
         Ok(data
             .chunks_exact(4)
@@ -267,7 +296,10 @@ impl Importer<'_> {
             )));
         }
         if operator.outputs.len() != 1 {
-            return Err(invalid(format!("expects 1 output, has {}", operator.outputs.len())));
+            return Err(invalid(format!(
+                "expects 1 output, has {}",
+                operator.outputs.len()
+            )));
         }
         Ok(())
     }
@@ -392,7 +424,9 @@ impl Importer<'_> {
         if name == "tinyml.reshape" {
             attributes.clear();
         }
-        let op = self.function().append_op(name, operands, attributes, vec![output_type]);
+        let op = self
+            .function()
+            .append_op(name, operands, attributes, vec![output_type]);
         // Verify now, so that an inconsistent model is reported at its operator.
         if let Some(definition) = self.context.op(name) {
             definition.verify(&OpContext {
@@ -423,9 +457,15 @@ fn activation_keyword(activation: Activation) -> DiagResult<Attribute> {
         Activation::None => "none",
         Activation::Relu => "relu",
         Activation::Relu6 => "relu6",
-        Activation::ReluN1To1 => return Err(unsupported("fused activation RELU_N1_TO_1 is not supported")),
+        Activation::ReluN1To1 => {
+            return Err(unsupported(
+                "fused activation RELU_N1_TO_1 is not supported",
+            ))
+        }
         Activation::Other(code) => {
-            return Err(unsupported(format!("fused activation code {code} is not supported")))
+            return Err(unsupported(format!(
+                "fused activation code {code} is not supported"
+            )))
         }
     };
     Ok(Attribute::Keyword(keyword.into()))

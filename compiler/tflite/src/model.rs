@@ -67,7 +67,10 @@ pub enum OpCode {
     Reshape,
     Softmax,
     /// Any other builtin (with its code and schema name when known) or a custom op.
-    Other { code: i32, name: String },
+    Other {
+        code: i32,
+        name: String,
+    },
 }
 
 /// Builtin options of the ops tmlc maps; `None` for ops without options or absent tables.

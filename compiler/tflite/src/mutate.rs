@@ -53,7 +53,8 @@ pub fn set_vtable_offset(model: &[u8], table: TableRef, soffset: i32) -> Mutatio
 pub fn set_vtable_entry(model: &[u8], table: TableRef, field_id: u16, value: u16) -> Mutation {
     let table_location = find_table(&schema_root(model)?, table)?.loc();
     let soffset = i32::from_le_bytes(read_array(model, table_location)?);
-    let vtable = i64::try_from(table_location).map_err(|error| error.to_string())? - i64::from(soffset);
+    let vtable =
+        i64::try_from(table_location).map_err(|error| error.to_string())? - i64::from(soffset);
     let vtable = usize::try_from(vtable).map_err(|error| error.to_string())?;
     let vtable_len = usize::from(u16::from_le_bytes(read_array(model, vtable)?));
     let entry = 4 + 2 * usize::from(field_id);
@@ -98,8 +99,7 @@ pub fn set_operator_builtin_code(model: &[u8], operator: usize, code: i32) -> Mu
     let index = operator.opcode_index() as usize;
     let operator_code = nth(root.operator_codes(), index, "operator code")?;
     let mut out = model.to_vec();
-    if let Some(position) = schema::OperatorCode::DEPRECATED_BUILTIN_CODE.position(&operator_code)
-    {
+    if let Some(position) = schema::OperatorCode::DEPRECATED_BUILTIN_CODE.position(&operator_code) {
         out[position] = code.clamp(0, 127) as u8;
     }
     if let Some(position) = schema::OperatorCode::BUILTIN_CODE.position(&operator_code) {

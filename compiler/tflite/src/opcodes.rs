@@ -188,7 +188,13 @@ mod tests {
     #[test]
     fn others_carry_their_schema_name_or_a_generated_one() {
         let tanh = builtin_opcode(28);
-        assert_eq!(tanh, OpCode::Other { code: 28, name: "TANH".into() });
+        assert_eq!(
+            tanh,
+            OpCode::Other {
+                code: 28,
+                name: "TANH".into()
+            }
+        );
         assert_eq!((tanh.code(), tanh.name()), (28, "TANH"));
         assert_eq!(builtin_opcode(999).name(), "BUILTIN_999");
         assert_eq!(custom_opcode("TFLite_Detection_PostProcess").code(), CUSTOM);

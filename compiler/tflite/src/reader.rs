@@ -157,7 +157,10 @@ fn invalid_flatbuffer(error: &InvalidFlatbuffer, file_len: usize) -> ReadError {
         Invalid::Utf8Error {
             range, error_trace, ..
         } => (
-            format!("string at bytes {}..{} is not UTF-8", range.start, range.end),
+            format!(
+                "string at bytes {}..{} is not UTF-8",
+                range.start, range.end
+            ),
             error_trace.as_ref(),
         ),
         Invalid::MissingNullTerminator { range, error_trace } => (
@@ -205,7 +208,9 @@ fn trace_path(trace: &[ErrorTraceDetail]) -> String {
                 path.push_str(field_name);
             }
             ErrorTraceDetail::VectorElement { index, .. } => path.push_str(&format!("[{index}]")),
-            ErrorTraceDetail::UnionVariant { variant, .. } => path.push_str(&format!("({variant})")),
+            ErrorTraceDetail::UnionVariant { variant, .. } => {
+                path.push_str(&format!("({variant})"))
+            }
         }
     }
     path
@@ -240,12 +245,13 @@ fn read_tensor(
     buffers: &[schema::Buffer],
     file: &[u8],
 ) -> Result<Tensor, ReadError> {
-    let error = |detail: String| {
-        ReadError::new(format!("tensor {index} (`{}`): {detail}", tensor.name()))
-    };
+    let error =
+        |detail: String| ReadError::new(format!("tensor {index} (`{}`): {detail}", tensor.name()));
     let shape: Vec<i32> = tensor.shape().iter().collect();
     if let Some(dim) = shape.iter().find(|&&dim| dim < 0) {
-        return Err(error(format!("negative dimension {dim} in shape {shape:?}")));
+        return Err(error(format!(
+            "negative dimension {dim} in shape {shape:?}"
+        )));
     }
     let dtype = tensor_type(tensor.type_code());
     let data = constant_data(tensor.buffer(), buffers, file).map_err(error)?;
@@ -515,9 +521,7 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 keep_dims: options.keep_dims(),
             }
         }
-        OpCode::Dequantize | OpCode::Quantize | OpCode::Pad | OpCode::Other { .. } => {
-            Options::None
-        }
+        OpCode::Dequantize | OpCode::Quantize | OpCode::Pad | OpCode::Other { .. } => Options::None,
     })
 }
 

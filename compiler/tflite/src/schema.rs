@@ -22,8 +22,8 @@
 use std::marker::PhantomData;
 
 use flatbuffers::{
-    Follow, ForwardsUOffset, InvalidFlatbuffer, Table, TableVerifier, VOffsetT, Vector,
-    Verifiable, Verifier,
+    Follow, ForwardsUOffset, InvalidFlatbuffer, Table, TableVerifier, VOffsetT, Vector, Verifiable,
+    Verifier,
 };
 
 type VerifyResult = Result<(), InvalidFlatbuffer>;
@@ -336,7 +336,9 @@ impl<'a> Operator<'a> {
 
     /// The `BuiltinOptions` union tag; 0 (NONE) when absent.
     pub(crate) fn builtin_options_type(&self) -> u8 {
-        let Some(table) = self.0 else { return BUILTIN_OPTIONS_NONE };
+        let Some(table) = self.0 else {
+            return BUILTIN_OPTIONS_NONE;
+        };
         // SAFETY: `verify_builtin_options` checked the tag as a `u8`.
         unsafe { table.get::<u8>(BUILTIN_OPTIONS_TYPE_SLOT, None) }.unwrap_or(BUILTIN_OPTIONS_NONE)
     }

@@ -33,13 +33,25 @@ fn assert_tensor_matches(model: &Model, entry: &Value, context: &str) {
         .collect();
     assert_eq!(tensor.shape, shape, "{context}: shape of tensor {index}");
     assert_eq!(entry["dtype"], "int8", "{context}: manifest dtype");
-    assert_eq!(tensor.dtype, TensorType::Int8, "{context}: dtype of tensor {index}");
+    assert_eq!(
+        tensor.dtype,
+        TensorType::Int8,
+        "{context}: dtype of tensor {index}"
+    );
     let quantization = tensor.quantization.as_ref().expect("quantized");
     // The manifest holds the f32 scale widened to f64; compare in f32.
     let scale = entry["scale"].as_f64().unwrap() as f32;
-    assert_eq!(quantization.scales, [scale], "{context}: scale of tensor {index}");
+    assert_eq!(
+        quantization.scales,
+        [scale],
+        "{context}: scale of tensor {index}"
+    );
     let zero_point = entry["zero_point"].as_i64().unwrap();
-    assert_eq!(quantization.zero_points, [zero_point], "{context}: zero point");
+    assert_eq!(
+        quantization.zero_points,
+        [zero_point],
+        "{context}: zero point"
+    );
 }
 
 #[test]
@@ -52,22 +64,38 @@ fn every_model_matches_its_reference_manifest() {
         let manifest = manifest(&shared, name);
 
         let input = &manifest["input"];
-        assert_eq!(model.inputs, [input["index"].as_u64().unwrap() as usize], "{name}");
+        assert_eq!(
+            model.inputs,
+            [input["index"].as_u64().unwrap() as usize],
+            "{name}"
+        );
         assert_tensor_matches(&model, input, &format!("{name} input"));
         let output = &manifest["output"];
-        assert_eq!(model.outputs, [output["index"].as_u64().unwrap() as usize], "{name}");
+        assert_eq!(
+            model.outputs,
+            [output["index"].as_u64().unwrap() as usize],
+            "{name}"
+        );
         assert_tensor_matches(&model, output, &format!("{name} output"));
 
         // One entry per op output, "op": "<operator index>:<OP_NAME>", every operator once.
         let entries = manifest["op_outputs_for_ramp"].as_array().unwrap();
-        assert_eq!(model.operators.len(), entries.len(), "{name}: operator count");
+        assert_eq!(
+            model.operators.len(),
+            entries.len(),
+            "{name}: operator count"
+        );
         for entry in entries {
             let (index, op_name) = entry["op"].as_str().unwrap().split_once(':').unwrap();
             let index: usize = index.parse().unwrap();
             let operator = &model.operators[index];
             assert_eq!(operator.opcode.name(), op_name, "{name}: operator {index}");
             let tensor = entry["index"].as_u64().unwrap() as i32;
-            assert_eq!(operator.outputs, [tensor], "{name}: outputs of operator {index}");
+            assert_eq!(
+                operator.outputs,
+                [tensor],
+                "{name}: outputs of operator {index}"
+            );
             assert_tensor_matches(&model, entry, &format!("{name} operator {index}"));
         }
     }
@@ -154,7 +182,10 @@ fn person_detect_details() {
     assert_eq!(weights.data.as_ref().map(Vec::len), Some(72));
     // The exporter quirk: quantized_dimension 3 on the 1-D bias is read as stored.
     let bias = &model.tensors[first.inputs[2] as usize];
-    assert_eq!((bias.shape.as_slice(), bias.dtype), ([8].as_slice(), TensorType::Int32));
+    assert_eq!(
+        (bias.shape.as_slice(), bias.dtype),
+        ([8].as_slice(), TensorType::Int32)
+    );
     assert_eq!(bias.quantization.as_ref().unwrap().quantized_dimension, 3);
 
     // Activations have no data; RESHAPE keeps its new_shape option.

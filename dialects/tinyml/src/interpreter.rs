@@ -130,7 +130,11 @@ pub fn run(
             return data
                 .operands
                 .iter()
-                .map(|&v| values[v].clone().ok_or_else(|| runtime("returned value was never computed")))
+                .map(|&v| {
+                    values[v]
+                        .clone()
+                        .ok_or_else(|| runtime("returned value was never computed"))
+                })
                 .collect();
         }
         let output = evaluate(module, function, op, &values)?;
@@ -167,7 +171,12 @@ fn evaluate(
         .iter()
         .map(|&v| values[v].as_ref())
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| runtime(format!("'{}' reads a value that was never computed", data.name)))?;
+        .ok_or_else(|| {
+            runtime(format!(
+                "'{}' reads a value that was never computed",
+                data.name
+            ))
+        })?;
     let operands = Operands {
         op: context,
         data: operands,

@@ -11,6 +11,10 @@ pub fn run(args: &ImportArgs) -> Result<Outcome, Failure> {
         .map_err(|e| Failure::io(format!("cannot read {file_name}: {e}")))?;
     let imported = import_flatbuffer(&args.input, &file_name, &bytes)?;
     let mut outcome = Outcome::default();
-    write_output(&mut outcome, args.output.as_deref(), print_module(&imported.module).as_bytes())?;
+    write_output(
+        &mut outcome,
+        args.output.as_deref(),
+        print_module(&imported.module).as_bytes(),
+    )?;
     Ok(outcome)
 }

@@ -35,12 +35,21 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let mut outcome = Outcome::default();
     for run in &runs {
         if let Some(ir) = &run.ir_after {
-            let _ = write!(outcome.stderr, "// -----// IR Dump After {} //----- //\n{ir}\n", run.pass);
+            let _ = write!(
+                outcome.stderr,
+                "// -----// IR Dump After {} //----- //\n{ir}\n",
+                run.pass
+            );
         }
     }
     if args.timing {
         let total: f64 = runs.iter().map(|r| r.duration.as_secs_f64()).sum();
-        let _ = writeln!(outcome.stderr, "Pass timing ({} passes, {:.3} ms total):", runs.len(), total * 1e3);
+        let _ = writeln!(
+            outcome.stderr,
+            "Pass timing ({} passes, {:.3} ms total):",
+            runs.len(),
+            total * 1e3
+        );
         for run in &runs {
             let _ = writeln!(
                 outcome.stderr,

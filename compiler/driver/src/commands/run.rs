@@ -15,10 +15,14 @@ pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let function = loaded.module.function("main").or(loaded.module.functions.first());
+    let function = loaded
+        .module
+        .function("main")
+        .or(loaded.module.functions.first());
     let mut dump_error = None;
     let outputs = interpret(&loaded.module, &[input], &mut |index, op, data| {
-        let (Some(dir), Some(function), TensorData::I8(bytes)) = (&args.dump_dir, function, data) else {
+        let (Some(dir), Some(function), TensorData::I8(bytes)) = (&args.dump_dir, function, data)
+        else {
             return;
         };
         let name = function.ops[op].name.trim_start_matches("tinyml.");

@@ -5,13 +5,13 @@
 //! `%y = tinyml.add %a, %b {act = relu} : T`
 //! Semantics: TFLite Micro's reference int8 `Add` with its 20-bit left shift (see `semantics::add`).
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
     shape_text,
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
 
 pub struct Add;
 

@@ -4,13 +4,13 @@
 //! `%y = tinyml.concat %a, %b {axis = 3, act = none} : T`
 //! Semantics: TFLite Micro's reference int8 `Concatenation` (see `semantics::concat`).
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
     shape_text,
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
 
 pub struct Concat;
 
@@ -74,7 +74,9 @@ impl OpDefinition for Concat {
 /// Runs the op with the reference kernel, then applies the fused activation's clamp.
 pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
     let axis = operands.op.int_attribute("axis", None)? as usize;
-    let inputs: Vec<_> = (0..operands.count()).map(|i| operands.activation(i)).collect();
+    let inputs: Vec<_> = (0..operands.count())
+        .map(|i| operands.activation(i))
+        .collect();
     let output = operands.output();
     let joined = crate::semantics::concat(&inputs, axis, &output);
     let (min, max) = crate::semantics::quant::activation_range(
@@ -82,5 +84,8 @@ pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
         output.scale,
         output.zero_point,
     );
-    Ok(joined.into_iter().map(|v| (v as i32).clamp(min, max) as i8).collect())
+    Ok(joined
+        .into_iter()
+        .map(|v| (v as i32).clamp(min, max) as i8)
+        .collect())
 }

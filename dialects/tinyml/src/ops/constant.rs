@@ -3,9 +3,9 @@
 //! `%w = tinyml.const {value = @w0} : tensor<8x3x3x1xi8, !q<[...], axis = 0>>`
 //! Semantics: the resource's bytes, little-endian, row-major, reinterpreted as the result type.
 
+use crate::interpreter::TensorData;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::TensorData;
 use tmlc_core::types::ElementType;
 
 pub struct Const;

@@ -4,14 +4,14 @@
 //! `%y = tinyml.conv2d %x, %w, %b {stride = [1, 1], dilation = [1, 1], padding = same, act = relu6} : T`
 //! Semantics: TFLite Micro's reference `ConvPerChannel` (see `semantics::conv2d`).
 
+use crate::interpreter::{padding, Operands};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
     expect_result_shape, expect_weights, window_attributes, window_output,
 };
+use crate::semantics::{conv2d, Conv2dOptions};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::{padding, Operands};
-use crate::semantics::{conv2d, Conv2dOptions};
 
 pub struct Conv2d;
 

@@ -4,14 +4,14 @@
 //! `%y = tinyml.depthwise_conv2d %x, %w, %b {stride = [2, 2], padding = same, multiplier = 8, act = relu6} : T`
 //! Semantics: TFLite Micro's reference `DepthwiseConvPerChannel` (see `semantics::depthwise_conv2d`).
 
+use crate::interpreter::{padding, Operands};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
     expect_result_shape, expect_weights, window_attributes, window_output,
 };
+use crate::semantics::{depthwise_conv2d, DepthwiseConv2dOptions};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::{padding, Operands};
-use crate::semantics::{depthwise_conv2d, DepthwiseConv2dOptions};
 
 pub struct DepthwiseConv2d;
 

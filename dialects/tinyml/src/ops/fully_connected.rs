@@ -4,14 +4,14 @@
 //! `%y = tinyml.fully_connected %x, %w, %b {act = relu} : tensor<1x16xi8, !q<...>>`
 //! Semantics: TFLite Micro's reference integer `FullyConnected` (see `semantics::fully_connected`).
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
     expect_result_shape, expect_weights,
 };
+use crate::semantics::fully_connected;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
-use crate::semantics::fully_connected;
 
 pub struct FullyConnected;
 
@@ -35,7 +35,7 @@ impl OpDefinition for FullyConnected {
         let input = op.operand_type(0);
         let filter = &op.operand_type(1).shape;
         let depth = filter[1];
-        if input.num_elements() % depth != 0 {
+        if !input.num_elements().is_multiple_of(depth) {
             return Err(op.operand_error(
                 0,
                 format!(

@@ -4,12 +4,12 @@
 //! `%y = tinyml.mean %x {axes = [1, 2], keep_dims = true} : tensor<1x1x1x64xi8, !q<...>>`
 //! Semantics: TFLite Micro's reference int8 `Mean` (see `semantics::mean`).
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
 
 pub struct Mean;
 
@@ -70,5 +70,10 @@ pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
         .map(|a| a as i32)
         .collect();
     let keep_dims = operands.op.bool_attribute("keep_dims", Some(false))?;
-    Ok(crate::semantics::mean(&operands.activation(0), &axes, keep_dims, &operands.output()))
+    Ok(crate::semantics::mean(
+        &operands.activation(0),
+        &axes,
+        keep_dims,
+        &operands.output(),
+    ))
 }

@@ -4,13 +4,13 @@
 //! `%y = tinyml.pad %x {pads = [0, 0, 1, 1, 1, 1, 0, 0]} : T`
 //! Semantics: TFLite Micro's reference `Pad` with the output zero point as pad value.
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
     expect_same_quantization,
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
 
 pub struct Pad;
 
@@ -51,5 +51,10 @@ pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
         .chunks_exact(2)
         .map(|p| [p[0] as usize, p[1] as usize])
         .collect();
-    Ok(crate::semantics::pad(&operands.activation(0), &pairs, None, &operands.output()))
+    Ok(crate::semantics::pad(
+        &operands.activation(0),
+        &pairs,
+        None,
+        &operands.output(),
+    ))
 }

@@ -5,14 +5,14 @@
 //! Semantics: TFLite Micro's reference int8 `AveragePool` (rounded division by the number of
 //! in-bounds elements) and `MaxPool` (see `semantics::pool`).
 
+use crate::interpreter::{padding, Operands};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
     expect_same_quantization, positive_pair, window_attributes, window_output,
 };
+use crate::semantics::{average_pool2d, max_pool2d, Pool2dOptions};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::{padding, Operands};
-use crate::semantics::{average_pool2d, max_pool2d, Pool2dOptions};
 
 /// Which reduction a pool applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,12 +5,12 @@
 //! Semantics: TFLite Micro's reference int8 `Softmax` with its fixed-point exp (see
 //! `semantics::softmax`).
 
+use crate::interpreter::Operands;
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
 };
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use crate::interpreter::Operands;
 
 pub struct Softmax;
 

@@ -29,20 +29,48 @@
 //! | [`quant`] | `quantize_multiplier(f64) -> QuantizedMultiplier`, `saturating_rounding_doubling_high_mul`, `rounding_divide_by_pot`, `multiply_by_quantized_multiplier`, `activation_range`, per-channel / fully-connected multiplier derivation |
 //! | [`fixed_point`] | gemmlowp fixed-point math on raw `i32`: `exp_on_negative_values`, `one_over_one_plus_x_for_x_in_0_1`, `get_reciprocal`, `saturating_rounding_multiply_by_pot` |
 //! | [`padding`] | [`Padding`], `output_size`, `padding_amount` (TFLite's `ComputePaddingHeightWidth`) |
-//! | [`conv2d`] | `conv2d(&QuantTensor, &Weights, Option<&[i32]>, &Conv2dOptions, &OutputSpec) -> Vec<i8>` |
-//! | [`depthwise_conv2d`] | `depthwise_conv2d(&QuantTensor, &Weights, Option<&[i32]>, &DepthwiseConv2dOptions, &OutputSpec) -> Vec<i8>` |
-//! | [`fully_connected`] | `fully_connected(&QuantTensor, &Weights, Option<&[i32]>, Activation, &OutputSpec) -> Vec<i8>` |
+//! | [`conv2d`](mod@conv2d) | `conv2d(&QuantTensor, &Weights, Option<&[i32]>, &Conv2dOptions, &OutputSpec) -> Vec<i8>` |
+//! | [`depthwise_conv2d`](mod@depthwise_conv2d) | `depthwise_conv2d(&QuantTensor, &Weights, Option<&[i32]>, &DepthwiseConv2dOptions, &OutputSpec) -> Vec<i8>` |
+//! | [`fully_connected`](mod@fully_connected) | `fully_connected(&QuantTensor, &Weights, Option<&[i32]>, Activation, &OutputSpec) -> Vec<i8>` |
 //! | [`pool`] | `average_pool2d` / `max_pool2d(&QuantTensor, &Pool2dOptions, &OutputSpec) -> Vec<i8>` |
-//! | [`add`] | `AddParams::prepare(..)`, `add(&QuantTensor, &QuantTensor, Activation, &OutputSpec) -> Vec<i8>` (same shape or NumPy-style broadcast) |
-//! | [`softmax`] | `SoftmaxParams::prepare(beta, input_scale)`, `softmax(&QuantTensor, beta: f32) -> Vec<i8>` (output scale 1/256, zero point -128) |
-//! | [`pad`] | `pad(&QuantTensor, &[[usize; 2]], Option<i8>, &OutputSpec) -> Vec<i8>` (default pad value = output zero point) |
-//! | [`mean`] | `mean(&QuantTensor, axes: &[i32], keep_dims: bool, &OutputSpec) -> Vec<i8>` |
-//! | [`concat`] | `concat(&[QuantTensor], axis: usize, &OutputSpec) -> Vec<i8>` |
+//! | [`add`](mod@add) | `AddParams::prepare(..)`, `add(&QuantTensor, &QuantTensor, Activation, &OutputSpec) -> Vec<i8>` (same shape or NumPy-style broadcast) |
+//! | [`softmax`](mod@softmax) | `SoftmaxParams::prepare(beta, input_scale)`, `softmax(&QuantTensor, beta: f32) -> Vec<i8>` (output scale 1/256, zero point -128) |
+//! | [`pad`](mod@pad) | `pad(&QuantTensor, &[[usize; 2]], Option<i8>, &OutputSpec) -> Vec<i8>` (default pad value = output zero point) |
+//! | [`mean`](mod@mean) | `mean(&QuantTensor, axes: &[i32], keep_dims: bool, &OutputSpec) -> Vec<i8>` |
+//! | [`concat`](mod@concat) | `concat(&[QuantTensor], axis: usize, &OutputSpec) -> Vec<i8>` |
 //!
 //! `reshape` needs no kernel: the data is unchanged (row-major), only the shape changes.
 //!
 //! The `prepare`-style functions (multipliers, shifts, activation ranges) are public so that code
 //! generators emit exactly the constants the reference computes.
+//!
+//! # Subtleties that decide bit-exactness
+//!
+//! - Requantization rounds twice: `SaturatingRoundingDoublingHighMul` (ties towards +infinity,
+//!   with C++ truncating division) then `RoundingDivideByPOT` (ties away from zero). A single
+//!   rounding `(x * m + 2^(30 - s)) >> (31 - s)` is off by 1-4 LSB on most layers of the real
+//!   models (measured: kws, person_detect, ad01 all diverge from the first layer).
+//! - Multipliers: conv and depthwise use `(f64)s_in * (f64)s_w[c] / (f64)s_out`; per-tensor
+//!   fully connected uses `(f64)(s_in * s_w)` with the product in f32. The two give a different
+//!   Q31 multiplier (by ~1 LSB) for most channels of the real models, though no golden output
+//!   changes; we follow TFLM's source.
+//! - SAME padding: only the leading amount `total / 2` is applied, the window is clipped at the
+//!   far edge, so with stride 2 on an even input only the bottom/right are padded. Padding taps
+//!   are skipped (equivalent to padding with the input zero point).
+//! - Average pool divides by the number of in-bounds taps and rounds half away from zero on the
+//!   raw int8 sum (no zero point subtraction: input and output quantization are equal).
+//! - Activation bounds: `zp + round(f / scale)` in f32, clamped to int8.
+//! - ADD: 20-bit left shift of both offset inputs, each scaled by `s_i / (2 max(s_1, s_2))`, sum
+//!   scaled by `2 max / (2^20 s_out)`, three double-rounding multiplies in all.
+//! - Softmax: differences below `diff_min` give exactly -128 without touching `exp`; a lone
+//!   maximum saturates to 127 (256/256 - 128 clamps).
+//! - MEAN: TFLM (since 2023) uses the integer `QuantizedMeanOrSum`, folding `1/n` into the
+//!   multiplier by a truncating division, not the older float path nor
+//!   `reference_integer_ops::Mean`.
+//! - CONCATENATION: TFLM rejects int8 inputs whose quantization differs from the output; the
+//!   requantizing path here is TFLite's float `ConcatenationWithScaling`, unverifiable in TFLM.
+//! - Bias quantization (including person_detect's bogus `quantized_dimension = 3` on 1-D
+//!   biases) is never read: the bias is added as raw int32.
 
 pub mod add;
 pub mod concat;

@@ -1,0 +1,166 @@
+//! `cargo run --release -p tmlc-tests --bin bench`: measures the front end and the interpreter
+//! and rewrites docs/BENCHMARKS.md. Timings are medians of repeated runs on this machine;
+//! nothing here is asserted by tests.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tmlc_core::attributes::{Attribute, Attributes};
+use tmlc_core::ir::{Function, Module, RETURN_OP};
+use tmlc_core::parser::parse_module;
+use tmlc_core::printer::print_module;
+use tmlc_core::types::{ElementType, TensorType};
+use tmlc_core::verifier::verify_module;
+use tmlc_tests::shared::{shared_dir, MODELS};
+use tmlc_tflite::import::import_tflite;
+use tmlc_tinyml::interpreter::run;
+
+/// Median wall time of `runs` calls.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+/// A synthetic module of `layers` fully-connected 64x64 layers with their weights: about 8.3 KB
+/// of text per layer.
+fn synthetic_module(layers: usize) -> Module {
+    let mut module = Module::new("synthetic");
+    let mut function = Function::new("main");
+    let ty = TensorType::i8(vec![1, 64], 0.05, -3);
+    let mut value = function.add_param(ty.clone(), Some("input".into()));
+    for layer in 0..layers {
+        let weights: Vec<u8> = (0..64 * 64)
+            .map(|i| ((i * 31 + layer * 7) % 251) as u8)
+            .collect();
+        let name = module.add_resource(&format!("w{layer}"), weights);
+        let mut attributes = Attributes::new();
+        attributes.insert("value".into(), Attribute::Symbol(name));
+        let weight_ty = TensorType::i8(vec![64, 64], 0.01, 0);
+        let constant = function.append_op("tinyml.const", vec![], attributes, vec![weight_ty]);
+        let weight = function.ops[constant].results[0];
+        let mut attributes = Attributes::new();
+        attributes.insert("act".into(), Attribute::Keyword("relu".into()));
+        let op = function.append_op(
+            "tinyml.fully_connected",
+            vec![value, weight],
+            attributes,
+            vec![ty.clone()],
+        );
+        value = function.ops[op].results[0];
+    }
+    function.result_types.push(TensorType::new(
+        vec![1, 64],
+        ElementType::I8,
+        ty.quant.clone(),
+    ));
+    function.append_op(RETURN_OP, vec![value], Attributes::new(), vec![]);
+    module.functions.push(function);
+    module
+}
+
+fn main() {
+    let context = tmlc::context();
+    let mut report = String::from(
+        "# Benchmarks\n\nWritten by `cargo run --release -p tmlc-tests --bin bench` (release build, \
+         median of repeated runs, wall time on the machine named below). Timings vary between \
+         machines; rerun the command to refresh them.\n\n",
+    );
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(report, "Machine: {cpu}, {cores} cores.\n");
+
+    // Front end on a 1 MB file.
+    let module = synthetic_module(124);
+    let text = print_module(&module);
+    let parse = median(21, || {
+        parse_module(&text).expect("synthetic module parses");
+    });
+    let parsed = parse_module(&text).expect("parses");
+    let verify = median(21, || verify_module(&parsed, &context).expect("verifies"));
+    let print = median(21, || {
+        print_module(&parsed);
+    });
+    let _ = writeln!(
+        report,
+        "## Front end: parse, verify, print\n\nA synthetic `.tir` of {:.2} MB ({} ops, {} resources of 4 KB).\n\n\
+         | step | median ms |\n|---|---|\n| parse | {} |\n| verify | {} |\n| print | {} |\n| parse + print | {} |\n",
+        text.len() as f64 / 1e6,
+        parsed.functions[0].body.ops.len(),
+        parsed.resources.len(),
+        ms(parse),
+        ms(verify),
+        ms(print),
+        ms(parse + print)
+    );
+
+    // Import and interpretation per model.
+    if let Some(shared) = shared_dir() {
+        let _ = writeln!(
+            report,
+            "## Import and reference interpretation per model\n\n`import` = read the .tflite, build and verify tinyml IR; \
+             `interpret` = one inference on the ramp input with the reference interpreter. MACs from ../shared/models/README.md \
+             are not recomputed here.\n\n| model | .tflite bytes | .tir bytes | ops | import ms | interpret ms |\n|---|---|---|---|---|---|"
+        );
+        for model in MODELS {
+            let bytes = std::fs::read(shared.join("models").join(format!("{model}.tflite")))
+                .expect("model");
+            let input: Vec<i8> =
+                std::fs::read(shared.join("reference").join(model).join("input.ramp.bin"))
+                    .expect("input")
+                    .into_iter()
+                    .map(|b| b as i8)
+                    .collect();
+            let import = median(11, || {
+                import_tflite(&bytes, model, &context).expect("imports");
+            });
+            let imported = import_tflite(&bytes, model, &context).expect("imports");
+            let runs = if bytes.len() > 200_000 { 5 } else { 11 };
+            let interpret = median(runs, || {
+                run(&imported.module, &[input.clone()], &mut |_, _, _| {}).expect("runs");
+            });
+            let ops = imported.module.functions[0]
+                .body
+                .ops
+                .iter()
+                .filter(|&&op| {
+                    let name = &imported.module.functions[0].ops[op].name;
+                    name != "tinyml.const" && name != RETURN_OP
+                })
+                .count();
+            let _ = writeln!(
+                report,
+                "| {model} | {} | {} | {ops} | {} | {} |",
+                bytes.len(),
+                print_module(&imported.module).len(),
+                ms(import),
+                ms(interpret)
+            );
+        }
+        report.push('\n');
+    } else {
+        report.push_str("## Import and reference interpretation per model\n\nNot measured: ../shared was not found.\n\n");
+    }
+
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/BENCHMARKS.md");
+    std::fs::write(&path, &report).expect("docs/BENCHMARKS.md is writable");
+    print!("{report}");
+    eprintln!("wrote {}", path.display());
+}

@@ -1,0 +1,160 @@
+//! Conformance with TFLite Micro: every model of ../shared/models is imported and interpreted on
+//! both reference inputs; outputs and every intermediate tensor of the ramp run must equal the
+//! golden files byte for byte. A mismatch names the first op that differs, its index and the
+//! largest difference. Also: the real person/no-person images give TFLM's documented scores, and
+//! the imported `.tir` reparses, prints identically and computes the same bytes.
+
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::path::Path;
+use tmlc_core::ir::Value;
+use tmlc_core::parser::parse_module;
+use tmlc_core::printer::print_module;
+use tmlc_tests::shared::{shared_dir, MODELS};
+use tmlc_tflite::import::{import_tflite, Imported};
+use tmlc_tinyml::interpreter::{run, TensorData};
+
+fn read_i8(path: &Path) -> Vec<i8> {
+    std::fs::read(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        .into_iter()
+        .map(|b| b as i8)
+        .collect()
+}
+
+fn import(shared: &Path, model: &str) -> Imported {
+    let path = shared.join("models").join(format!("{model}.tflite"));
+    let bytes = std::fs::read(&path).expect("model is readable");
+    import_tflite(&bytes, model, &tmlc::context())
+        .unwrap_or_else(|d| panic!("{model}: import failed: {d}"))
+}
+
+/// Runs the module, keeping every op's output by result value.
+fn run_all(imported: &Imported, input: Vec<i8>) -> (Vec<i8>, HashMap<Value, Vec<i8>>) {
+    let function = &imported.module.functions[0];
+    let mut seen = HashMap::new();
+    let outputs = run(&imported.module, &[input], &mut |_, op, data| {
+        if let TensorData::I8(bytes) = data {
+            seen.insert(function.ops[op].results[0], bytes.clone());
+        }
+    })
+    .unwrap_or_else(|d| panic!("interpretation failed: {d}"));
+    let output = match &outputs[0] {
+        TensorData::I8(bytes) => bytes.clone(),
+        TensorData::I32(_) => panic!("model output is not int8"),
+    };
+    (output, seen)
+}
+
+fn first_difference(actual: &[i8], expected: &[i8]) -> Option<(usize, i32)> {
+    let first = actual.iter().zip(expected).position(|(a, e)| a != e)?;
+    let max = actual
+        .iter()
+        .zip(expected)
+        .map(|(&a, &e)| (a as i32 - e as i32).abs())
+        .max()
+        .unwrap_or(0);
+    Some((first, max))
+}
+
+#[test]
+fn every_intermediate_tensor_is_bit_exact() {
+    let Some(shared) = shared_dir() else { return };
+    let mut failures = Vec::new();
+    for model in MODELS {
+        let reference = shared.join("reference").join(model);
+        let manifest: Json = serde_json::from_str(
+            &std::fs::read_to_string(reference.join("manifest.json")).expect("manifest"),
+        )
+        .expect("manifest is JSON");
+        let imported = import(&shared, model);
+        let (_, seen) = run_all(&imported, read_i8(&reference.join("input.ramp.bin")));
+        let entries = manifest["op_outputs_for_ramp"]
+            .as_array()
+            .expect("op outputs");
+        assert!(!entries.is_empty(), "{model}: manifest lists no tensors");
+        for entry in entries {
+            let tensor = entry["index"].as_u64().expect("index") as usize;
+            let op = entry["op"].as_str().unwrap_or("?");
+            let value = imported
+                .tensor_values
+                .get(&tensor)
+                .unwrap_or_else(|| panic!("{model}: tensor {tensor} (op {op}) has no IR value"));
+            let expected = read_i8(&reference.join(entry["file"].as_str().expect("file")));
+            let actual = seen
+                .get(value)
+                .unwrap_or_else(|| panic!("{model}: op {op} was not executed"));
+            assert_eq!(
+                actual.len(),
+                expected.len(),
+                "{model}: op {op}: size differs"
+            );
+            if let Some((element, max)) = first_difference(actual, &expected) {
+                failures.push(format!(
+                    "{model}: first differing op {op} (tensor {tensor}): element {element}, max |difference| {max}"
+                ));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn outputs_match_golden_for_both_inputs() {
+    let Some(shared) = shared_dir() else { return };
+    for model in MODELS {
+        let reference = shared.join("reference").join(model);
+        let imported = import(&shared, model);
+        for input in ["ramp", "rng42"] {
+            let (output, _) = run_all(
+                &imported,
+                read_i8(&reference.join(format!("input.{input}.bin"))),
+            );
+            let expected = read_i8(&reference.join(format!("output.{input}.bin")));
+            assert_eq!(
+                output, expected,
+                "{model}: output for input {input} differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn real_person_images_give_documented_scores() {
+    let Some(shared) = shared_dir() else { return };
+    let imported = import(&shared, "person_detect");
+    let real = shared.join("reference/real_inputs");
+    let (person, _) = run_all(&imported, read_i8(&real.join("person.int8.bin")));
+    let (no_person, _) = run_all(&imported, read_i8(&real.join("no_person.int8.bin")));
+    assert_eq!(person, vec![-113, 113]);
+    assert_eq!(no_person, vec![57, -57]);
+}
+
+#[test]
+fn imported_tir_round_trips_and_computes_the_same_bytes() {
+    let Some(shared) = shared_dir() else { return };
+    for model in MODELS {
+        let imported = import(&shared, model);
+        let printed = print_module(&imported.module);
+        let reparsed = parse_module(&printed).unwrap_or_else(|d| panic!("{model}: {d}"));
+        tmlc_core::verifier::verify_module(&reparsed, &tmlc::context())
+            .unwrap_or_else(|d| panic!("{model}: reparsed IR does not verify: {d}"));
+        assert_eq!(
+            print_module(&reparsed),
+            printed,
+            "{model}: print(parse(x)) differs"
+        );
+        let input = read_i8(&shared.join("reference").join(model).join("input.rng42.bin"));
+        let (from_tflite, _) = run_all(&imported, input.clone());
+        let reparsed = Imported {
+            module: reparsed,
+            tensor_values: HashMap::new(),
+        };
+        let (from_tir, _) = run_all(&reparsed, input);
+        assert_eq!(
+            from_tir, from_tflite,
+            "{model}: .tir and .tflite outputs differ"
+        );
+    }
+}
