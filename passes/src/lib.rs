@@ -1,10 +1,13 @@
 //! tmlc's passes, one module per pass; each documents what it matches, needs and preserves.
 
+pub mod alloc;
 pub mod canonicalize;
+pub mod liveness;
 
 use tmlc_core::pass::PassRegistry;
 
 /// Registers every pass, in the order `--list-passes` shows them.
 pub fn register(registry: &mut PassRegistry) {
     registry.register(canonicalize::info());
+    registry.register(alloc::info());
 }

@@ -19,10 +19,25 @@ pub trait OpDefinition: Send + Sync {
     fn verify(&self, op: &OpContext) -> DiagResult<()>;
 }
 
-/// The registered ops of every loaded dialect.
+/// A dialect attribute (its name has the dialect as prefix: `mem.offset`) that may sit on any
+/// op, function or function parameter, beside the op's own attributes.
+pub struct AttributeDefinition {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Checks the value; the message is shown at the attribute.
+    pub verify: fn(&Attribute) -> Result<(), String>,
+}
+
+/// Whether an attribute name belongs to a dialect (contains a `.`) rather than to the op.
+pub fn is_dialect_attribute(name: &str) -> bool {
+    name.contains('.')
+}
+
+/// The registered ops and dialect attributes of every loaded dialect.
 #[derive(Default)]
 pub struct Context {
     ops: BTreeMap<&'static str, Box<dyn OpDefinition>>,
+    attributes: BTreeMap<&'static str, AttributeDefinition>,
 }
 
 impl Context {
@@ -36,6 +51,32 @@ impl Context {
 
     pub fn op(&self, name: &str) -> Option<&dyn OpDefinition> {
         self.ops.get(name).map(|d| d.as_ref())
+    }
+
+    pub fn register_attribute(&mut self, definition: AttributeDefinition) {
+        self.attributes.insert(definition.name, definition);
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDefinition> {
+        self.attributes.get(name)
+    }
+
+    /// Checks one dialect attribute: it must be registered and its value valid.
+    pub fn verify_attribute(&self, name: &str, value: &Attribute) -> Result<(), String> {
+        match self.attribute(name) {
+            None => {
+                let known: Vec<&str> = self.attributes.keys().copied().collect();
+                Err(format!(
+                    "unknown dialect attribute `{name}` (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            }
+            Some(definition) => (definition.verify)(value).map_err(|e| format!("`{name}`: {e}")),
+        }
     }
 
     /// All registered ops, sorted by name.
@@ -149,10 +190,11 @@ impl<'a> OpContext<'a> {
         Ok(())
     }
 
-    /// Rejects attributes not in `known`.
+    /// Rejects op attributes not in `known`; dialect attributes (`mem.offset`) are checked by
+    /// the verifier against their own definitions.
     pub fn expect_attributes(&self, known: &[&str]) -> DiagResult<()> {
         for key in self.data().attributes.keys() {
-            if !known.contains(&key.as_str()) {
+            if !known.contains(&key.as_str()) && !is_dialect_attribute(key) {
                 let expected = if known.is_empty() {
                     "none".to_string()
                 } else {

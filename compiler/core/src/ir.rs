@@ -78,8 +78,13 @@ pub struct Function {
     pub values: PrimaryMap<Value, ValueData>,
     pub ops: PrimaryMap<Op, OpData>,
     pub params: Vec<Value>,
+    /// Dialect attributes of each parameter (`%x: T {mem.offset = 0}`), parallel to `params`.
+    pub param_attributes: Vec<Attributes>,
     pub result_types: Vec<TensorType>,
     pub result_type_spans: Vec<Span>,
+    /// Dialect attributes of the function (`attributes {mem.arena_size = 9216}`).
+    pub attributes: Attributes,
+    pub attribute_spans: Vec<(String, Span)>,
     pub body: Region,
 }
 
@@ -166,8 +171,11 @@ impl Function {
             values: PrimaryMap::new(),
             ops: PrimaryMap::new(),
             params: Vec::new(),
+            param_attributes: Vec::new(),
             result_types: Vec::new(),
             result_type_spans: Vec::new(),
+            attributes: Attributes::new(),
+            attribute_spans: Vec::new(),
             body: Region::default(),
         }
     }
@@ -180,6 +188,7 @@ impl Function {
             span: Span::NONE,
         });
         self.params.push(value);
+        self.param_attributes.push(Attributes::new());
         value
     }
 

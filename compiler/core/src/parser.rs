@@ -188,6 +188,11 @@ impl<'s> Parser<'s> {
                 let (name, span, ty) = self.typed_name()?;
                 let value = function.add_param(ty, Some(name[1..].to_string()));
                 function.values[value].span = span;
+                if self.at_attribute_dictionary() {
+                    let mut spans = OpSpans::default();
+                    let index = function.params.len() - 1;
+                    self.attribute_dictionary(&mut function.param_attributes[index], &mut spans)?;
+                }
                 self.define(&mut scope, name, value, span)?;
                 if self.eat(Token::Comma).is_none() {
                     break;
@@ -213,6 +218,15 @@ impl<'s> Parser<'s> {
                 function.result_types.push(ty);
                 function.result_type_spans.push(span);
             }
+        }
+        if self.at_keyword("attributes") {
+            self.bump();
+            if !self.at_attribute_dictionary() {
+                return Err(self.unexpected("an attribute dictionary"));
+            }
+            let mut spans = OpSpans::default();
+            self.attribute_dictionary(&mut function.attributes, &mut spans)?;
+            function.attribute_spans = spans.attributes;
         }
         self.expect(Token::LBrace, "'{'")?;
         let mut ops = Vec::new();

@@ -88,6 +88,9 @@ fn print_function(out: &mut String, function: &Function) {
             out.push_str(", ");
         }
         let _ = write!(out, "%{}: {}", names[param], function.values[param].ty);
+        if let Some(attributes) = function.param_attributes.get(i) {
+            print_attributes(out, attributes);
+        }
     }
     out.push(')');
     match function.result_types.as_slice() {
@@ -105,6 +108,10 @@ fn print_function(out: &mut String, function: &Function) {
             }
             out.push(')');
         }
+    }
+    if !function.attributes.is_empty() {
+        out.push_str(" attributes");
+        print_attributes(out, &function.attributes);
     }
     out.push_str(" {\n");
     print_ops(out, function, &function.body, &names, 2);

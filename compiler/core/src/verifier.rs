@@ -2,8 +2,9 @@
 //! one `return` ending each function with the declared types), then each op's own verifier from
 //! its dialect. Runs after parsing and after every pass.
 
+use crate::attributes::Attribute;
 use crate::diagnostic::{DiagResult, Diagnostic, ErrorCode};
-use crate::dialect::{Context, OpContext};
+use crate::dialect::{is_dialect_attribute, Context, OpContext};
 use crate::ir::{Function, Module, Op, Region, Value, RETURN_OP};
 use crate::span::Span;
 use crate::types::{ElementType, Quantization, TensorType};
@@ -88,10 +89,36 @@ pub fn verify_type(ty: &TensorType, span: Span) -> DiagResult<()> {
     Ok(())
 }
 
-fn verify_function(module: &Module, function: &Function, context: &Context) -> DiagResult<()> {
-    for &param in &function.params {
-        verify_type(&function.values[param].ty, function.values[param].span)?;
+/// Checks attributes that must all be dialect attributes (on functions and parameters).
+fn verify_dialect_attributes<'a>(
+    context: &Context,
+    attributes: impl Iterator<Item = (&'a String, &'a Attribute)>,
+    span_of: impl Fn(&str) -> Span,
+) -> DiagResult<()> {
+    for (key, value) in attributes {
+        if let Err(message) = context.verify_attribute(key, value) {
+            return Err(Diagnostic::new(ErrorCode::InvalidStructure, message)
+                .at(span_of(key))
+                .with_label("invalid attribute"));
+        }
     }
+    Ok(())
+}
+
+fn verify_function(module: &Module, function: &Function, context: &Context) -> DiagResult<()> {
+    for (index, &param) in function.params.iter().enumerate() {
+        verify_type(&function.values[param].ty, function.values[param].span)?;
+        if let Some(attributes) = function.param_attributes.get(index) {
+            verify_dialect_attributes(context, attributes.iter(), |_| function.values[param].span)?;
+        }
+    }
+    verify_dialect_attributes(context, function.attributes.iter(), |key| {
+        function
+            .attribute_spans
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(function.span, |(_, span)| *span)
+    })?;
     for (ty, span) in function.result_types.iter().zip(
         function
             .result_type_spans
@@ -247,9 +274,17 @@ fn verify_op(module: &Module, function: &Function, context: &Context, op: Op) ->
         }
         return Err(diagnostic);
     };
-    definition.verify(&OpContext {
+    let view = OpContext {
         module,
         function,
         op,
-    })
+    };
+    for (key, value) in &data.attributes {
+        if is_dialect_attribute(key) {
+            if let Err(message) = context.verify_attribute(key, value) {
+                return Err(view.attribute_error(key, message));
+            }
+        }
+    }
+    definition.verify(&view)
 }

@@ -14,6 +14,7 @@ use tmlc_core::pass::PassRegistry;
 pub fn context() -> Context {
     let mut context = Context::new();
     tmlc_tinyml::register(&mut context);
+    tmlc_mem::register(&mut context);
     context
 }
 

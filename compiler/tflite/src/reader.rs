@@ -72,12 +72,13 @@ pub fn read_model(bytes: &[u8]) -> Result<Model, ReadError> {
     let root = schema::root(bytes).map_err(|error| invalid_flatbuffer(&error, bytes.len()))?;
     let subgraph = only_subgraph(&root)?;
 
+    let mut budget = CopyBudget::for_file(bytes.len());
     let buffers: Vec<schema::Buffer> = root.buffers().iter().collect();
     let tensors = subgraph
         .tensors()
         .iter()
         .enumerate()
-        .map(|(index, tensor)| read_tensor(index, &tensor, &buffers, bytes))
+        .map(|(index, tensor)| read_tensor(index, &tensor, &buffers, bytes, &mut budget))
         .collect::<Result<Vec<_>, _>>()?;
 
     let opcodes: Vec<OpCode> = root.operator_codes().iter().map(read_opcode).collect();
@@ -85,7 +86,9 @@ pub fn read_model(bytes: &[u8]) -> Result<Model, ReadError> {
         .operators()
         .iter()
         .enumerate()
-        .map(|(index, operator)| read_operator(index, &operator, &opcodes, tensors.len()))
+        .map(|(index, operator)| {
+            read_operator(index, &operator, &opcodes, tensors.len(), &mut budget)
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let inputs = graph_tensors("input", subgraph.inputs(), tensors.len())?;
@@ -228,6 +231,40 @@ fn operator_in_trace(trace: &[ErrorTraceDetail]) -> Option<usize> {
     })
 }
 
+/// How many more bytes the reader may copy out of the file. Tensors can share a buffer and
+/// operators an operator code (whose name each copies), so a crafted file of a few KB could
+/// otherwise expand to gigabytes; real models copy less than their own size.
+struct CopyBudget {
+    left: usize,
+}
+
+impl CopyBudget {
+    /// Copies may add up to this many times the file size...
+    const PER_FILE_BYTE: usize = 4;
+    /// ... plus this much, for tiny files.
+    const FLOOR: usize = 16 << 20;
+
+    fn for_file(len: usize) -> Self {
+        Self {
+            left: len
+                .saturating_mul(Self::PER_FILE_BYTE)
+                .saturating_add(Self::FLOOR),
+        }
+    }
+
+    fn take(&mut self, bytes: usize) -> Result<(), String> {
+        self.left = self.left.checked_sub(bytes).ok_or_else(|| {
+            format!(
+                "tensors share buffers (or operators share codes) so much that reading the model \
+                 would copy over {} times its size plus {} MiB",
+                Self::PER_FILE_BYTE,
+                Self::FLOOR >> 20
+            )
+        })?;
+        Ok(())
+    }
+}
+
 fn only_subgraph<'a>(root: &schema::Model<'a>) -> Result<schema::SubGraph<'a>, ReadError> {
     let subgraphs = root.subgraphs();
     match subgraphs.len() {
@@ -244,6 +281,7 @@ fn read_tensor(
     tensor: &schema::Tensor,
     buffers: &[schema::Buffer],
     file: &[u8],
+    budget: &mut CopyBudget,
 ) -> Result<Tensor, ReadError> {
     let error =
         |detail: String| ReadError::new(format!("tensor {index} (`{}`): {detail}", tensor.name()));
@@ -255,10 +293,12 @@ fn read_tensor(
     }
     let dtype = tensor_type(tensor.type_code());
     let data = constant_data(tensor.buffer(), buffers, file).map_err(error)?;
-    if let Some(data) = &data {
+    if let Some(data) = data {
         check_data_size(&shape, dtype, data.len())
             .map_err(|detail| error(format!("buffer {}: {detail}", tensor.buffer())))?;
+        budget.take(data.len()).map_err(error)?;
     }
+    let data = data.map(<[u8]>::to_vec);
     Ok(Tensor {
         name: tensor.name().to_string(),
         shape,
@@ -281,11 +321,11 @@ fn tensor_type(code: i8) -> TensorType {
 
 /// The bytes of buffer `index`, or `None` when it is empty (activations use buffer 0, the empty
 /// sentinel).
-fn constant_data(
+fn constant_data<'a>(
     index: u32,
-    buffers: &[schema::Buffer],
-    file: &[u8],
-) -> Result<Option<Vec<u8>>, String> {
+    buffers: &[schema::Buffer<'a>],
+    file: &'a [u8],
+) -> Result<Option<&'a [u8]>, String> {
     let Some(buffer) = buffers.get(index as usize) else {
         if index == 0 {
             // A model without any buffer: the sentinel is implied.
@@ -308,7 +348,7 @@ fn constant_data(
     } else {
         buffer.data()
     };
-    Ok((!bytes.is_empty()).then(|| bytes.to_vec()))
+    Ok((!bytes.is_empty()).then_some(bytes))
 }
 
 /// `size` bytes at `offset` from the start of the file, if the file holds them.
@@ -378,6 +418,7 @@ fn read_operator(
     operator: &schema::Operator,
     opcodes: &[OpCode],
     tensor_count: usize,
+    budget: &mut CopyBudget,
 ) -> Result<Operator, ReadError> {
     let opcode_index = operator.opcode_index() as usize;
     let Some(opcode) = opcodes.get(opcode_index) else {
@@ -391,6 +432,7 @@ fn read_operator(
         ));
     };
     let error = |detail: String| ReadError::in_operator(index, Some(opcode), &detail);
+    budget.take(opcode.name().len()).map_err(error)?;
 
     let inputs: Vec<i32> = operator.inputs().iter().collect();
     let outputs: Vec<i32> = operator.outputs().iter().collect();
@@ -413,7 +455,8 @@ fn check_tensor_indices(
 ) -> Result<(), String> {
     for &index in indices {
         let names_tensor = usize::try_from(index).is_ok_and(|index| index < tensor_count);
-        if !names_tensor && !(may_omit && index == -1) {
+        let omitted = may_omit && index == -1;
+        if !(names_tensor || omitted) {
             return Err(format!(
                 "{kind} tensor index {index} out of range (model has {tensor_count} tensors)"
             ));

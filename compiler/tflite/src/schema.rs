@@ -6,7 +6,7 @@
 //! Safety argument, in one place. Reading a flatbuffer field is `unsafe` in the `flatbuffers`
 //! crate because it trusts offsets. Here a table view (the types below) is only ever made by
 //! [`root`], which runs the verifier over the whole tree first, or by following a field of an
-//! already verified table. The [`table!`] macro declares a table's fields and its verifier from
+//! already verified table. The `table!` macro declares a table's fields and its verifier from
 //! one list, so the verifier checks every [`Field`] of that table as the very type an accessor
 //! reads (bounds, alignment, UTF-8, nested tables); a [`Field`] is tied to its table type, so it
 //! cannot be read from another. The one field outside that scheme, the `builtin_options` union

@@ -692,3 +692,31 @@ fn structural_errors_in_a_small_model() {
         "tensor 2 (`bias`): buffer 2: holds 8 bytes but shape [3] of int32 needs 12"
     );
 }
+
+#[test]
+fn heavily_shared_buffers_are_refused_before_they_exhaust_memory() {
+    // 64 KiB of weights shared by `count` tensors: each tensor gets its own copy.
+    let shared_by = |count: usize| {
+        let mut spec = fully_connected();
+        spec.buffers[1] = BufferSpec::Inline(vec![7; 1 << 16]);
+        spec.tensors[1].shape = vec![2, 1 << 15];
+        for _ in 0..count {
+            spec.tensors.push(TensorSpec {
+                name: "alias",
+                shape: vec![1 << 16],
+                type_code: 9,
+                buffer: 1,
+                quantization: None,
+            });
+        }
+        spec
+    };
+    // 200 copies (13 MB) fit in the budget of 4 times the file size plus 16 MiB...
+    assert_eq!(read(&shared_by(200)).tensors.len(), 204);
+    // ... 300 (20 MB) do not.
+    let error = rejected(&shared_by(300));
+    assert!(
+        error.ends_with("would copy over 4 times its size plus 16 MiB"),
+        "{error}"
+    );
+}
