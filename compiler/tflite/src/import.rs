@@ -429,11 +429,16 @@ impl Importer<'_> {
             .append_op(name, operands, attributes, vec![output_type]);
         // Verify now, so that an inconsistent model is reported at its operator.
         if let Some(definition) = self.context.op(name) {
-            definition.verify(&OpContext {
-                module: &self.module,
-                function: &self.module.functions[0],
-                op,
-            })?;
+            definition
+                .verify(&OpContext {
+                    module: &self.module,
+                    function: &self.module.functions[0],
+                    op,
+                })
+                .map_err(|d| Diagnostic {
+                    code: ErrorCode::InvalidModel,
+                    ..d
+                })?;
         }
         let result = self.function().ops[op].results[0];
         self.values.insert(output_index, result);
