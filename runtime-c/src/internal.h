@@ -17,11 +17,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#if defined(__GNUC__) || defined(__clang__)
-#define TMLC_I_INLINE static __inline__
-#else
 #define TMLC_I_INLINE static inline
-#endif
 
 /* The int32 whose two's complement bit pattern is u (what Rust's `u as i32` gives). */
 TMLC_I_INLINE int32_t tmlc_i_s32(uint32_t u)

@@ -27,6 +27,29 @@ pub enum Command {
     Import(ImportArgs),
     /// Run a model with the reference interpreter (TFLite Micro's integer semantics, bit-exact).
     Run(RunArgs),
+    /// Compile a model to a self-contained C project for a target.
+    Compile(CompileArgs),
+    /// List the targets `compile` knows.
+    Targets,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The model: .tir, .tflite, or `-` for .tir on standard input.
+    pub model: PathBuf,
+
+    /// The target to compile for (see `tmlc targets`).
+    #[arg(long, default_value = "host")]
+    pub target: String,
+
+    /// The output directory (created if missing; never left half-written).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Passes to run before code generation (default: canonicalize,alloc). `alloc` is appended
+    /// when the pipeline does not contain it: the backend needs a memory plan.
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -94,5 +94,7 @@ where
         cli::Command::Opt(args) => commands::opt::run(args, stdin),
         cli::Command::Import(args) => commands::import::run(args),
         cli::Command::Run(args) => commands::run::run(args, stdin),
+        cli::Command::Compile(args) => commands::compile::run(args, stdin),
+        cli::Command::Targets => Ok(commands::targets::run()),
     }
 }

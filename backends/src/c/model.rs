@@ -1,0 +1,206 @@
+//! The generated model: `<model>.h` (the API and sizes as macros) and `<model>.c` (weights as
+//! `const` arrays, per-layer constant tables, the arena, one kernel call per layer).
+
+use super::layers::{emit_layer, ValueNames};
+use super::writer::{c_array, CWriter};
+use cranelift_entity::SecondaryMap;
+use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
+use tmlc_core::dialect::OpContext;
+use tmlc_core::ir::{Function, Module, Value, RETURN_OP};
+use tmlc_core::types::ElementType;
+
+/// A C identifier made from any name.
+pub fn c_identifier(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match cleaned.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => cleaned,
+        _ => format!("m_{cleaned}"),
+    }
+}
+
+/// The generated sources and the facts the rest of the project needs.
+pub struct GeneratedModel {
+    pub header: String,
+    pub source: String,
+    pub input_size: usize,
+    pub output_size: usize,
+    pub arena_size: usize,
+    pub weight_bytes: usize,
+}
+
+struct Names {
+    pointers: SecondaryMap<Value, String>,
+}
+
+impl ValueNames for Names {
+    fn pointer(&self, value: Value) -> String {
+        self.pointers[value].clone()
+    }
+}
+
+fn plan_missing(what: String) -> Diagnostic {
+    Diagnostic::new(ErrorCode::PassFailed, what)
+        .with_note("the C backend reads the memory plan from the IR: run the `alloc` pass last")
+}
+
+/// Generates `<model>.h` and `<model>.c` for the module's `@main`.
+pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel> {
+    let function = module
+        .function("main")
+        .or(module.functions.first())
+        .ok_or_else(|| Diagnostic::new(ErrorCode::PassFailed, "the module has no function"))?;
+    if function.params.len() != 1 || function.result_types.len() != 1 {
+        return Err(Diagnostic::new(
+            ErrorCode::PassFailed,
+            format!(
+                "the C backend compiles functions with one input and one output; @{} has {} and {}",
+                function.name,
+                function.params.len(),
+                function.result_types.len()
+            ),
+        ));
+    }
+    let arena_size = tmlc_mem::arena_size(function)
+        .ok_or_else(|| plan_missing(format!("@{} has no `mem.arena_size`", function.name)))?;
+    let macro_prefix = format!("TMLC_{}", model.to_ascii_uppercase());
+    let mut writer = CWriter::default();
+    let mut names = Names {
+        pointers: SecondaryMap::new(),
+    };
+    let mut weight_bytes = 0;
+    let mut emitted_resources = std::collections::HashSet::new();
+    let arena_pointer = |function: &Function, value: Value| -> DiagResult<String> {
+        let offset = tmlc_mem::value_offset(function, value)
+            .ok_or_else(|| plan_missing(format!("value {value} has no `mem.offset`")))?;
+        if offset + function.value_type(value).byte_size() > arena_size {
+            return Err(plan_missing(format!(
+                "value {value} at offset {offset} does not fit the {arena_size}-byte arena"
+            )));
+        }
+        Ok(format!("arena.bytes + {offset}"))
+    };
+    for &param in &function.params {
+        names.pointers[param] = arena_pointer(function, param)?;
+    }
+    let mut layer = 0;
+    for &op in &function.body.ops {
+        let data = &function.ops[op];
+        if data.name == RETURN_OP {
+            continue;
+        }
+        let result = data.results[0];
+        if data.name == "tinyml.const" {
+            let context = OpContext {
+                module,
+                function,
+                op,
+            };
+            let resource = context.symbol_attribute("value")?;
+            let array = format!("w_{}", c_identifier(resource));
+            if emitted_resources.insert(resource.to_string()) {
+                let bytes = module.resource(resource).map_or(&[][..], |r| &r.data[..]);
+                weight_bytes += bytes.len();
+                let text = match function.value_type(result).element {
+                    ElementType::I8 => c_array(
+                        "int8_t",
+                        &array,
+                        bytes.iter().map(|&b| (b as i8).to_string()),
+                    ),
+                    ElementType::I32 => c_array(
+                        "int32_t",
+                        &array,
+                        bytes
+                            .chunks_exact(4)
+                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()),
+                    ),
+                };
+                writer.table(&format!(
+                    "/* {resource}: {} */\n{text}",
+                    function.value_type(result)
+                ));
+            }
+            names.pointers[result] = array;
+            continue;
+        }
+        names.pointers[result] = arena_pointer(function, result)?;
+        emit_layer(
+            &OpContext {
+                module,
+                function,
+                op,
+            },
+            layer,
+            &names,
+            &mut writer,
+        )?;
+        layer += 1;
+    }
+    let input = function.params[0];
+    let output = function.returned_values()[0];
+    let input_size = function.value_type(input).byte_size();
+    let output_size = function.value_type(output).byte_size();
+    let output_pointer = names.pointers[output].clone();
+    if !output_pointer.starts_with("arena") {
+        return Err(Diagnostic::new(
+            ErrorCode::PassFailed,
+            "the model returns a constant; nothing to compute",
+        ));
+    }
+
+    let header = format!(
+        "/* Generated by tmlc from module @{name}. Do not edit.\n * \
+         One inference of {name}: int8 input of {input_ty}, int8 output of {output_ty}. */\n\
+         #ifndef {macro_prefix}_H\n#define {macro_prefix}_H\n\n#include <stdint.h>\n\n\
+         /* Bytes of the static arena holding every activation (scratch included). */\n\
+         #define {macro_prefix}_ARENA_SIZE {arena_size}\n\
+         #define {macro_prefix}_INPUT_SIZE {input_size}\n\
+         #define {macro_prefix}_OUTPUT_SIZE {output_size}\n\
+         /* Bytes of constant weights and biases (flash). */\n\
+         #define {macro_prefix}_WEIGHT_SIZE {weight_bytes}\n\n\
+         /* Copies the input in, runs one inference, copies the output out. Returns 0. */\n\
+         int tmlc_{model}_invoke(const int8_t *input, int8_t *output);\n\n\
+         /* Zero-copy use: write the input at tmlc_{model}_input(), call tmlc_{model}_run(), read\n \
+         * the output at tmlc_{model}_output(). Both point into the arena, which run() reuses. */\n\
+         int8_t *tmlc_{model}_input(void);\nint8_t *tmlc_{model}_output(void);\n\
+         int tmlc_{model}_run(void);\n\n#endif /* {macro_prefix}_H */\n",
+        name = module.name,
+        input_ty = function.value_type(input),
+        output_ty = function.value_type(output),
+    );
+    let source = format!(
+        "/* Generated by tmlc from module @{name}. Do not edit. */\n\
+         #include \"{model}.h\"\n\n#include <stddef.h>\n#include <string.h>\n\n#include \"tmlc/kernels.h\"\n\n\
+         /* ---- constants (flash) ---- */\n\n{tables}\n\
+         /* ---- the arena (SRAM): every activation lives here at the offset the planner chose ---- */\n\n\
+         static union {{\n    int8_t bytes[{macro_prefix}_ARENA_SIZE];\n    int32_t align;\n}} arena;\n\n\
+         int8_t *tmlc_{model}_input(void) {{\n    return {input_pointer};\n}}\n\n\
+         int8_t *tmlc_{model}_output(void) {{\n    return {output_pointer};\n}}\n\n\
+         int tmlc_{model}_run(void) {{\n{body}    return 0;\n}}\n\n\
+         int tmlc_{model}_invoke(const int8_t *input, int8_t *output) {{\n\
+         \x20   memmove(tmlc_{model}_input(), input, {macro_prefix}_INPUT_SIZE);\n\
+         \x20   tmlc_{model}_run();\n\
+         \x20   memmove(output, tmlc_{model}_output(), {macro_prefix}_OUTPUT_SIZE);\n\
+         \x20   return 0;\n}}\n",
+        name = module.name,
+        tables = writer.tables,
+        input_pointer = names.pointers[input],
+        body = writer.body,
+    );
+    Ok(GeneratedModel {
+        header,
+        source,
+        input_size,
+        output_size,
+        arena_size,
+        weight_bytes,
+    })
+}

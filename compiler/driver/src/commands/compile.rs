@@ -1,0 +1,59 @@
+//! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
+//! target and write it to the output directory.
+
+use crate::cli::CompileArgs;
+use crate::input::{load_model, StdinReader};
+use crate::{context, pass_registry, Failure, Outcome};
+use tmlc_backends::backend_for;
+use tmlc_backends::target::{lookup, targets};
+use tmlc_core::pass::{parse_pipeline, PassManager};
+
+/// The pipeline `tmlc compile` runs when none is given.
+pub const DEFAULT_PIPELINE: &str = "canonicalize,alloc";
+
+pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
+    let target = lookup(&args.target).ok_or_else(|| {
+        let known: Vec<String> = targets().into_iter().map(|t| t.name).collect();
+        Failure::message(format!(
+            "error[E501]: unknown target `{}` (known: {})\n",
+            args.target,
+            known.join(", ")
+        ))
+    })?;
+    let mut pipeline = args
+        .pass_pipeline
+        .clone()
+        .unwrap_or(DEFAULT_PIPELINE.to_string());
+    let render_pipeline = |d: tmlc_core::diagnostic::Diagnostic, text: &str| {
+        Failure::message(d.render("<pass-pipeline>", text))
+    };
+    let elements = parse_pipeline(&pipeline).map_err(|d| render_pipeline(d, &pipeline))?;
+    if !elements.iter().any(|e| e.name == "alloc") {
+        pipeline = if pipeline.trim().is_empty() {
+            "alloc".into()
+        } else {
+            format!("{pipeline},alloc")
+        };
+    }
+    let passes = pass_registry()
+        .build_pipeline(&pipeline)
+        .map_err(|d| render_pipeline(d, &pipeline))?;
+    let mut loaded = load_model(&args.model, stdin)?;
+    PassManager::new(passes)
+        .run(&mut loaded.module, &context())
+        .map_err(|d| Failure::message(d.render(&loaded.file_name, "")))?;
+    let project = backend_for(&target)
+        .generate(&loaded.module, &target)
+        .map_err(|d| Failure::message(d.render(&loaded.file_name, "")))?;
+    project
+        .write_to(&args.output)
+        .map_err(|d| Failure::message(d.render(&loaded.file_name, "")))?;
+    let mut outcome = Outcome::default();
+    outcome.stderr = format!(
+        "wrote {} files to {} (target {}, pipeline {pipeline})\n",
+        project.files.len(),
+        args.output.display(),
+        target.name
+    );
+    Ok(outcome)
+}
