@@ -134,7 +134,12 @@ fn main() {
             let imported = import_tflite(&bytes, model, &context).expect("imports");
             let runs = if bytes.len() > 200_000 { 5 } else { 11 };
             let interpret = median(runs, || {
-                run(&imported.module, &[input.clone()], &mut |_, _, _| {}).expect("runs");
+                run(
+                    &imported.module,
+                    std::slice::from_ref(&input),
+                    &mut |_, _, _| {},
+                )
+                .expect("runs");
             });
             let ops = imported.module.functions[0]
                 .body

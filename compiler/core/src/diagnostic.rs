@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Runtime,
     /// Reading or writing a file failed.
     Io,
+    /// A command-line value is invalid (unknown target, ...).
+    InvalidArgument,
 }
 
 impl ErrorCode {
@@ -58,6 +60,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedModel => "E402",
             ErrorCode::Runtime => "E403",
             ErrorCode::Io => "E501",
+            ErrorCode::InvalidArgument => "E502",
         }
     }
 }

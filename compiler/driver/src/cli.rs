@@ -50,6 +50,14 @@ pub struct CompileArgs {
     /// when the pipeline does not contain it: the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
+
+    /// Override the target's SRAM size in bytes (your board's, say).
+    #[arg(long, value_name = "BYTES")]
+    pub sram_bytes: Option<u64>,
+
+    /// Override the target's flash size in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub flash_bytes: Option<u64>,
 }
 
 #[derive(Debug, Args)]

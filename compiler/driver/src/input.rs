@@ -3,6 +3,7 @@
 
 use crate::{context, Failure};
 use std::path::Path;
+use tmlc_core::diagnostic::Diagnostic;
 use tmlc_core::ir::Module;
 use tmlc_core::parser::parse_module;
 use tmlc_core::verifier::verify_module;
@@ -11,10 +12,18 @@ use tmlc_tflite::import::{import_tflite, Imported};
 /// Reads standard input on demand (only when the input is `-`).
 pub type StdinReader<'a> = &'a mut dyn FnMut() -> std::io::Result<Vec<u8>>;
 
-/// A verified module and the name it came from.
+/// A verified module, the name it came from and its text (empty for `.tflite`).
 pub struct LoadedModel {
     pub module: Module,
     pub file_name: String,
+    pub source: String,
+}
+
+impl LoadedModel {
+    /// Renders a diagnostic about this model, with a source snippet when the model is text.
+    pub fn failure(&self, diagnostic: Diagnostic) -> Failure {
+        Failure::message(diagnostic.render(&self.file_name, &self.source))
+    }
 }
 
 /// Reads and verifies a model from `path` (`-` = `.tir` on standard input).
@@ -30,12 +39,21 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
     } else {
         file_name
     };
-    let module = if is_tflite(path, &bytes) {
-        import_flatbuffer(path, &file_name, &bytes)?.module
-    } else {
-        parse_and_verify(&file_name, &bytes)?
-    };
-    Ok(LoadedModel { module, file_name })
+    if is_tflite(path, &bytes) {
+        let module = import_flatbuffer(path, &file_name, &bytes)?.module;
+        return Ok(LoadedModel {
+            module,
+            file_name,
+            source: String::new(),
+        });
+    }
+    let module = parse_and_verify(&file_name, &bytes)?;
+    let source = String::from_utf8(bytes).unwrap_or_default();
+    Ok(LoadedModel {
+        module,
+        file_name,
+        source,
+    })
 }
 
 /// A `.tflite` file: by extension, or by the flatbuffer file identifier `TFL3`.

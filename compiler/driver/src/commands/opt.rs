@@ -31,7 +31,7 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     manager.print_ir_after_all = args.print_ir_after_all;
     let runs = manager
         .run(&mut loaded.module, &context())
-        .map_err(|d| Failure::message(d.render(&loaded.file_name, "")))?;
+        .map_err(|d| loaded.failure(d))?;
     let mut outcome = Outcome::default();
     for run in &runs {
         if let Some(ir) = &run.ir_after {

@@ -32,7 +32,7 @@ pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
             dump_error.get_or_insert(format!("cannot write {}: {e}", path.display()));
         }
     })
-    .map_err(|d| Failure::message(d.render(&loaded.file_name, "")))?;
+    .map_err(|d| loaded.failure(d))?;
     if let Some(message) = dump_error {
         return Err(Failure::io(message));
     }

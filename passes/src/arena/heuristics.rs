@@ -1,0 +1,343 @@
+//! Fast placements: greedy planners that place buffers one by one in a fixed order, never
+//! moving a placed buffer. `best` runs every (order, fit) pair plus the "skyline" planner and
+//! keeps the lowest peak; `tflm_greedy` reproduces TFLite Micro's GreedyMemoryPlanner (size
+//! descending, first fit) for comparison reports. All run in O(n^2 log n) at worst.
+
+use std::cmp::Reverse;
+
+use super::problem::{round_up, Problem, Solution};
+
+/// The order in which a greedy planner takes the buffers (ties: input order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Largest first (TFLite Micro's order; ties: longer lifetime first).
+    SizeDesc,
+    /// Longest lifetime first (ties: larger first).
+    WidthDesc,
+    /// Largest size x lifetime first.
+    AreaDesc,
+    /// Earliest start first (ties: larger first).
+    StartAsc,
+    /// Buffers live at the busiest times first: by the maximum total live size over the
+    /// buffer's lifetime, descending (ties: larger first).
+    PressureDesc,
+    /// Most time-overlapping buffers first (ties: larger first).
+    ConflictsDesc,
+}
+
+impl Order {
+    pub const ALL: [Order; 6] = [
+        Order::SizeDesc,
+        Order::WidthDesc,
+        Order::AreaDesc,
+        Order::StartAsc,
+        Order::PressureDesc,
+        Order::ConflictsDesc,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::SizeDesc => "size",
+            Order::WidthDesc => "width",
+            Order::AreaDesc => "area",
+            Order::StartAsc => "start",
+            Order::PressureDesc => "pressure",
+            Order::ConflictsDesc => "conflicts",
+        }
+    }
+}
+
+/// Where a greedy planner puts a buffer among the gaps left by already-placed buffers that
+/// are live at the same time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fit {
+    /// The lowest offset where it fits.
+    First,
+    /// The smallest gap where it fits (ties: lowest); on top of everything if none fits.
+    Best,
+}
+
+/// How a heuristic placement was made, for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Take buffers in `Order`, put each at a gap chosen by `Fit`.
+    Greedy(Order, Fit),
+    /// Repeatedly place, among unplaced buffers, the one that can go lowest (on top of
+    /// everything placed that overlaps it in time; ties broken by `Order`).
+    Skyline(Order),
+    /// TFLite Micro's GreedyMemoryPlanner.
+    Tflm,
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Strategy::Greedy(order, Fit::First) => write!(f, "greedy {} first-fit", order.name()),
+            Strategy::Greedy(order, Fit::Best) => write!(f, "greedy {} best-fit", order.name()),
+            Strategy::Skyline(order) => write!(f, "skyline {}", order.name()),
+            Strategy::Tflm => write!(f, "tflm greedy"),
+        }
+    }
+}
+
+/// Runs one strategy.
+pub fn run(problem: &Problem, strategy: Strategy) -> Solution {
+    match strategy {
+        Strategy::Greedy(order, fit) => greedy(problem, &ordering(problem, order), fit),
+        Strategy::Skyline(order) => skyline(problem, &ordering(problem, order)),
+        Strategy::Tflm => tflm_greedy(problem),
+    }
+}
+
+/// Every strategy `best` tries, in the order it tries them.
+pub fn strategies() -> Vec<Strategy> {
+    let mut all = Vec::new();
+    for order in Order::ALL {
+        all.push(Strategy::Greedy(order, Fit::First));
+        all.push(Strategy::Greedy(order, Fit::Best));
+        all.push(Strategy::Skyline(order));
+    }
+    all
+}
+
+/// Runs every strategy of [`strategies`] and returns the one with the lowest peak (ties: the
+/// first tried) with its solution.
+pub fn best(problem: &Problem) -> (Strategy, Solution) {
+    let mut best: Option<(Strategy, Solution)> = None;
+    let lower_bound = problem.lower_bound();
+    for strategy in strategies() {
+        let solution = run(problem, strategy);
+        if best.as_ref().is_none_or(|(_, b)| solution.peak < b.peak) {
+            let done = solution.peak <= lower_bound;
+            best = Some((strategy, solution));
+            if done {
+                break;
+            }
+        }
+    }
+    best.unwrap_or((Strategy::Tflm, Solution { offsets: Vec::new(), peak: 0 }))
+}
+
+/// TFLite Micro's GreedyMemoryPlanner: buffers sorted by size, largest first (a stable sort,
+/// so ties keep input order), each put at the lowest offset where it fits between the
+/// already-placed buffers live at the same time. Alignment is honored by rounding up.
+pub fn tflm_greedy(problem: &Problem) -> Solution {
+    let mut order: Vec<usize> = (0..problem.len()).collect();
+    order.sort_by_key(|&i| Reverse(problem.buffers[i].size));
+    greedy(problem, &order, Fit::First)
+}
+
+/// The buffer indices sorted by `order` (ties: input order).
+pub fn ordering(problem: &Problem, order: Order) -> Vec<usize> {
+    let b = &problem.buffers;
+    let mut idx: Vec<usize> = (0..b.len()).collect();
+    match order {
+        Order::SizeDesc => idx.sort_by_key(|&i| (Reverse(b[i].size), Reverse(b[i].width()), i)),
+        Order::WidthDesc => idx.sort_by_key(|&i| (Reverse(b[i].width()), Reverse(b[i].size), i)),
+        Order::AreaDesc => idx.sort_by_key(|&i| (Reverse(b[i].area()), Reverse(b[i].size), i)),
+        Order::StartAsc => idx.sort_by_key(|&i| (b[i].lower, Reverse(b[i].size), i)),
+        Order::PressureDesc => {
+            let pressure = pressures(problem);
+            idx.sort_by_key(|&i| (Reverse(pressure[i]), Reverse(b[i].size), i));
+        }
+        Order::ConflictsDesc => {
+            let overlaps = overlap_lists(problem);
+            idx.sort_by_key(|&i| (Reverse(overlaps[i].len()), Reverse(b[i].size), i));
+        }
+    }
+    idx
+}
+
+/// For each buffer, the maximum total size live at any time of its lifetime.
+pub fn pressures(problem: &Problem) -> Vec<u128> {
+    let b = &problem.buffers;
+    let mut times: Vec<u64> = b.iter().flat_map(|x| [x.lower, x.upper]).collect();
+    times.sort_unstable();
+    times.dedup();
+    let index = |t: u64| times.partition_point(|&x| x < t);
+    // live[s]: total size live in elementary interval [times[s], times[s + 1]).
+    let mut delta = vec![0i128; times.len() + 1];
+    for x in b {
+        delta[index(x.lower)] += i128::from(x.size);
+        delta[index(x.upper)] -= i128::from(x.size);
+    }
+    let mut live = Vec::with_capacity(times.len());
+    let mut acc = 0i128;
+    for d in &delta[..times.len()] {
+        acc += d;
+        live.push(acc.max(0) as u128);
+    }
+    b.iter()
+        .map(|x| live[index(x.lower)..index(x.upper)].iter().copied().max().unwrap_or(0))
+        .collect()
+}
+
+/// For each buffer, the buffers whose lifetimes overlap its own (sorted ascending).
+pub fn overlap_lists(problem: &Problem) -> Vec<Vec<usize>> {
+    let b = &problem.buffers;
+    let mut by_lower: Vec<usize> = (0..b.len()).collect();
+    by_lower.sort_by_key(|&i| (b[i].lower, i));
+    let mut lists = vec![Vec::new(); b.len()];
+    let mut active: Vec<usize> = Vec::new();
+    for &i in &by_lower {
+        active.retain(|&j| b[j].upper > b[i].lower);
+        for &j in &active {
+            if b[j].lower < b[i].upper {
+                lists[i].push(j);
+                lists[j].push(i);
+            }
+        }
+        active.push(i);
+    }
+    for list in &mut lists {
+        list.sort_unstable();
+    }
+    lists
+}
+
+/// Places buffers in `order`, each at a gap chosen by `fit` among placed buffers live at the
+/// same time. Buffers not in `order` are left at offset 0 (callers pass a permutation).
+pub fn greedy(problem: &Problem, order: &[usize], fit: Fit) -> Solution {
+    let b = &problem.buffers;
+    let mut offsets = vec![0u64; b.len()];
+    let mut placed: Vec<usize> = Vec::with_capacity(b.len());
+    let mut busy: Vec<(u64, u64)> = Vec::new();
+    for &i in order {
+        let x = &b[i];
+        busy.clear();
+        for &j in &placed {
+            let y = &b[j];
+            if y.size > 0 && x.overlaps_in_time(y) {
+                busy.push((offsets[j], offsets[j].saturating_add(y.size)));
+            }
+        }
+        busy.sort_unstable();
+        offsets[i] = if x.size == 0 { 0 } else { choose_gap(&busy, x.size, x.alignment, fit) };
+        placed.push(i);
+    }
+    Solution::from_offsets(problem, offsets)
+}
+
+/// The offset for a buffer of `size` and `alignment` among `busy` byte ranges sorted by start.
+fn choose_gap(busy: &[(u64, u64)], size: u64, alignment: u64, fit: Fit) -> u64 {
+    let mut cursor = 0u64; // everything below `cursor` is taken or examined
+    let mut best: Option<(u64, u64)> = None; // (gap length, offset)
+    for &(start, end) in busy {
+        let at = round_up(cursor, alignment);
+        if start > cursor && at.saturating_add(size) <= start {
+            match fit {
+                Fit::First => return at,
+                Fit::Best => {
+                    let gap = start - cursor;
+                    if best.is_none_or(|(g, _)| gap < g) {
+                        best = Some((gap, at));
+                    }
+                }
+            }
+        }
+        cursor = cursor.max(end);
+    }
+    match best {
+        Some((_, at)) => at,
+        None => round_up(cursor, alignment),
+    }
+}
+
+/// The skyline planner: repeatedly picks the unplaced buffer whose lowest possible offset
+/// (just above every placed buffer live at the same time) is smallest, ties broken by rank in
+/// `order`, and places it there. This is the first dive of the exact search without a
+/// capacity.
+pub fn skyline(problem: &Problem, order: &[usize]) -> Solution {
+    let b = &problem.buffers;
+    let n = b.len();
+    let overlaps = overlap_lists(problem);
+    let mut rank = vec![usize::MAX; n];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut min_offset = vec![0u64; n];
+    let mut offsets = vec![0u64; n];
+    let mut placed = vec![false; n];
+    for _ in 0..n {
+        let Some(i) = (0..n).filter(|&i| !placed[i]).min_by_key(|&i| (min_offset[i], rank[i], i))
+        else {
+            break;
+        };
+        placed[i] = true;
+        offsets[i] = min_offset[i];
+        let top = offsets[i].saturating_add(b[i].size);
+        if b[i].size == 0 {
+            continue;
+        }
+        for &j in &overlaps[i] {
+            if !placed[j] {
+                min_offset[j] = min_offset[j].max(round_up(top, b[j].alignment));
+            }
+        }
+    }
+    Solution::from_offsets(problem, offsets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::checker::check;
+    use crate::arena::problem::Buffer;
+
+    fn example() -> Problem {
+        Problem::new(vec![
+            Buffer::new("b1", 0, 3, 4),
+            Buffer::new("b2", 3, 9, 4),
+            Buffer::new("b3", 0, 9, 4),
+            Buffer::new("b4", 9, 21, 4),
+            Buffer::new("b5", 0, 21, 4),
+        ])
+    }
+
+    #[test]
+    fn every_strategy_is_valid() {
+        let p = example();
+        for s in strategies().into_iter().chain([Strategy::Tflm]) {
+            let sol = run(&p, s);
+            assert_eq!(check(&p, &sol.offsets), Ok(sol.peak), "{s}");
+        }
+        assert_eq!(best(&p).1.peak, 12);
+    }
+
+    #[test]
+    fn first_fit_vs_best_fit() {
+        // Gaps [0,4) (length 4) and [6,8) (length 2) around buffers at [4,6) and [8,10).
+        let busy = [(4, 6), (8, 10)];
+        assert_eq!(choose_gap(&busy, 2, 1, Fit::First), 0);
+        assert_eq!(choose_gap(&busy, 2, 1, Fit::Best), 6);
+        assert_eq!(choose_gap(&busy, 5, 1, Fit::Best), 10);
+        assert_eq!(choose_gap(&busy, 2, 4, Fit::First), 0);
+        assert_eq!(choose_gap(&[(0, 1)], 2, 4, Fit::First), 4);
+    }
+
+    #[test]
+    fn tflm_is_size_descending_first_fit() {
+        // Sizes 8 then 4 then 4; the two 4s never live together so they share offset 8.
+        let p = Problem::new(vec![
+            Buffer::new("x", 0, 2, 4),
+            Buffer::new("y", 0, 4, 8),
+            Buffer::new("z", 2, 4, 4),
+        ]);
+        let sol = tflm_greedy(&p);
+        assert_eq!(sol.offsets, vec![8, 0, 8]);
+        assert_eq!(sol.peak, 12);
+    }
+
+    #[test]
+    fn alignment_is_respected() {
+        let p = Problem::new(vec![
+            Buffer::new("a", 0, 2, 3),
+            Buffer::new("b", 0, 2, 5).with_alignment(8),
+            Buffer::new("c", 0, 2, 1).with_alignment(2),
+        ]);
+        for s in strategies().into_iter().chain([Strategy::Tflm]) {
+            let sol = run(&p, s);
+            assert!(check(&p, &sol.offsets).is_ok(), "{s}");
+        }
+    }
+}

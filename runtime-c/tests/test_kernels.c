@@ -1,0 +1,790 @@
+/*
+ * tmlc runtime: unit tests of the portable kernels (owns the test harness).
+ *
+ * Two kinds of tests:
+ *  - hand-computed cases (the derivation is in the comments): fixed-point helpers at known
+ *    values and one small case per kernel family;
+ *  - vectors.h: pseudo-random cases whose constants and expected outputs were produced by the
+ *    Rust reference (tmlc_tinyml::semantics), so that passing means bit-exact agreement.
+ * Every kernel output is checked twice, into a buffer pre-filled with two different sentinel
+ * bytes, so an element the kernel fails to write is caught; outputs are heap buffers of the
+ * exact size so that AddressSanitizer (make test-sanitize) catches any overrun.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmlc/kernels.h"
+
+static int g_checks;
+static int g_failures;
+
+#define CHECK_EQ_I32(what, got, want)                                                         \
+    check_i32(__FILE__, __LINE__, (what), (int32_t)(got), (int32_t)(want))
+
+static void check_i32(const char *file, int line, const char *what, int32_t got, int32_t want)
+{
+    ++g_checks;
+    if (got != want) {
+        ++g_failures;
+        fprintf(stderr, "%s:%d: %s: got %ld, want %ld\n", file, line, what, (long)got,
+                (long)want);
+    }
+}
+
+/* Compares n int8 outputs; prints the first few differences. */
+static void check_s8(const char *what, const int8_t *got, const int8_t *want, int32_t n)
+{
+    int32_t i;
+    int shown = 0;
+    ++g_checks;
+    for (i = 0; i < n; ++i) {
+        if (got[i] != want[i]) {
+            if (shown == 0) {
+                ++g_failures;
+            }
+            if (shown < 8) {
+                fprintf(stderr, "%s: element %ld: got %d, want %d\n", what, (long)i, got[i],
+                        want[i]);
+            }
+            ++shown;
+        }
+    }
+    if (shown > 8) {
+        fprintf(stderr, "%s: %d elements differ\n", what, shown);
+    }
+}
+
+static int8_t *alloc_output(int32_t n, int fill)
+{
+    int8_t *p = (int8_t *)malloc(n > 0 ? (size_t)n : 1u);
+    if (p == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset(p, fill, n > 0 ? (size_t)n : 1u);
+    return p;
+}
+
+static const int k_sentinels[2] = {0x55, 0xAA};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Case types of vectors.h                                                                   */
+
+typedef struct {
+    int32_t a, b, expected;
+} srdhm_vec;
+typedef struct {
+    int32_t x, exponent, expected;
+} rdbpot_vec;
+typedef struct {
+    int32_t x, multiplier, shift, expected;
+} mbqm_vec;
+typedef struct {
+    int32_t x, exponent, expected;
+} srmbpot_vec;
+typedef struct {
+    int32_t a, expected; /* exp_on_negative_values(a, 5) */
+} exp_vec;
+typedef struct {
+    int32_t x, expected, expected_bits; /* get_reciprocal(x, 12) */
+} recip_vec;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t batches, in_h, in_w, in_c, input_offset;
+    const int8_t *filter;
+    int32_t out_c, k_h, k_w, filter_in_c;
+    const int32_t *bias, *multipliers, *shifts;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    int32_t out_h, out_w, output_offset, act_min, act_max;
+    const int8_t *expected;
+} conv_case;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t batches, in_h, in_w, in_c, input_offset;
+    const int8_t *filter;
+    int32_t depth_multiplier, k_h, k_w;
+    const int32_t *bias, *multipliers, *shifts;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    int32_t out_h, out_w, output_offset, act_min, act_max;
+    const int8_t *expected;
+} depthwise_case;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t batches, in_depth, input_offset;
+    const int8_t *weights;
+    int32_t out_depth;
+    const int32_t *bias, *multipliers, *shifts;
+    int32_t per_channel, output_offset, act_min, act_max;
+    const int8_t *expected;
+} fc_case;
+
+typedef struct {
+    const char *name;
+    int32_t is_max;
+    const int8_t *input;
+    int32_t batches, in_h, in_w, channels, filter_h, filter_w, stride_h, stride_w;
+    int32_t pad_top, pad_left, out_h, out_w, output_zero_point, act_min, act_max;
+    const int8_t *expected;
+} pool_case;
+
+typedef struct {
+    const char *name;
+    int32_t broadcast;
+    const int8_t *input1;
+    int32_t dims1[4];
+    const int8_t *input2;
+    int32_t dims2[4];
+    int32_t size;
+    int32_t input1_offset, input2_offset, output_offset, left_shift;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift, act_min, act_max;
+    const int8_t *expected;
+} add_case;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t rows, depth, input_multiplier, input_left_shift, diff_min;
+    const int8_t *expected;
+} softmax_case;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t in_dims[4], pad_before[4], pad_after[4];
+    int8_t pad_value;
+    int32_t size;
+    const int8_t *expected;
+} pad_case;
+
+typedef struct {
+    const char *name;
+    const int8_t *input;
+    int32_t outer, reduce, inner, input_zero_point;
+    int32_t q_multiplier, q_shift; /* QuantizeMultiplier(in_scale / out_scale) */
+    int32_t multiplier, shift;     /* after folding 1/reduce */
+    int32_t output_zero_point;
+    const int8_t *expected;
+} mean_case;
+
+typedef struct {
+    const char *name;
+    int32_t num_inputs;
+    const int8_t *inputs[3];
+    int32_t axis_sizes[3];
+    const int8_t *luts[3];
+    int32_t outer, inner, size;
+    const int8_t *expected;
+} concat_case;
+
+#include "vectors.h"
+
+#define COUNT(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fixed point                                                                               */
+
+static void test_fixed_point_known_values(void)
+{
+    int32_t bits = 0;
+    int32_t r;
+    /* SRDHM: saturation, 0.5 * 0.5, ties towards +infinity. */
+    CHECK_EQ_I32("srdhm(MIN, MIN)",
+                 tmlc_saturating_rounding_doubling_high_mul(INT32_MIN, INT32_MIN), INT32_MAX);
+    CHECK_EQ_I32("srdhm(2^30, 2^30)",
+                 tmlc_saturating_rounding_doubling_high_mul(1 << 30, 1 << 30), 1 << 29);
+    CHECK_EQ_I32("srdhm(3, 0.5)", tmlc_saturating_rounding_doubling_high_mul(3, 1 << 30), 2);
+    CHECK_EQ_I32("srdhm(-3, 0.5)", tmlc_saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);
+    CHECK_EQ_I32("srdhm(-5, 0.5)", tmlc_saturating_rounding_doubling_high_mul(-5, 1 << 30), -2);
+    CHECK_EQ_I32("srdhm(-100, MAX)",
+                 tmlc_saturating_rounding_doubling_high_mul(-100, INT32_MAX), -100);
+    CHECK_EQ_I32("srdhm(MIN, MAX)",
+                 tmlc_saturating_rounding_doubling_high_mul(INT32_MIN, INT32_MAX), -INT32_MAX);
+    /* RoundingDivideByPOT: ties away from zero. */
+    CHECK_EQ_I32("rdbpot(5, 1)", tmlc_rounding_divide_by_pot(5, 1), 3);
+    CHECK_EQ_I32("rdbpot(-5, 1)", tmlc_rounding_divide_by_pot(-5, 1), -3);
+    CHECK_EQ_I32("rdbpot(-4, 1)", tmlc_rounding_divide_by_pot(-4, 1), -2);
+    CHECK_EQ_I32("rdbpot(-7, 2)", tmlc_rounding_divide_by_pot(-7, 2), -2);
+    CHECK_EQ_I32("rdbpot(6, 2)", tmlc_rounding_divide_by_pot(6, 2), 2);
+    CHECK_EQ_I32("rdbpot(-6, 2)", tmlc_rounding_divide_by_pot(-6, 2), -2);
+    CHECK_EQ_I32("rdbpot(-5, 2)", tmlc_rounding_divide_by_pot(-5, 2), -1);
+    CHECK_EQ_I32("rdbpot(MIN, 31)", tmlc_rounding_divide_by_pot(INT32_MIN, 31), -1);
+    CHECK_EQ_I32("rdbpot(MAX, 31)", tmlc_rounding_divide_by_pot(INT32_MAX, 31), 1);
+    CHECK_EQ_I32("rdbpot(MIN, 0)", tmlc_rounding_divide_by_pot(INT32_MIN, 0), INT32_MIN);
+    /* MultiplyByQuantizedMultiplier: double rounding (1 * 0.25 gives 1, not 0). */
+    CHECK_EQ_I32("mbqm(100, 0.5)", tmlc_multiply_by_quantized_multiplier(100, 1 << 30, 0), 50);
+    CHECK_EQ_I32("mbqm(100, 0.125)", tmlc_multiply_by_quantized_multiplier(100, 1 << 30, -2),
+                 13);
+    CHECK_EQ_I32("mbqm(-100, 0.125)", tmlc_multiply_by_quantized_multiplier(-100, 1 << 30, -2),
+                 -13);
+    CHECK_EQ_I32("mbqm(100, 1.0)", tmlc_multiply_by_quantized_multiplier(100, 1 << 30, 1), 100);
+    CHECK_EQ_I32("mbqm(1, 0.25)", tmlc_multiply_by_quantized_multiplier(1, 1 << 30, -1), 1);
+    /* The left shift wraps: 2^30 * 2 = 2^31 wraps to INT32_MIN, times 0.5 = -2^30. */
+    CHECK_EQ_I32("mbqm wraps", tmlc_multiply_by_quantized_multiplier(1 << 30, 1 << 30, 1),
+                 -(1 << 30));
+    /* SaturatingRoundingMultiplyByPOT. */
+    CHECK_EQ_I32("srmbpot(3, 2)", tmlc_saturating_rounding_multiply_by_pot(3, 2), 12);
+    CHECK_EQ_I32("srmbpot(2^29, 2)", tmlc_saturating_rounding_multiply_by_pot(1 << 29, 2),
+                 INT32_MAX);
+    CHECK_EQ_I32("srmbpot(-2^29, 2)", tmlc_saturating_rounding_multiply_by_pot(-(1 << 29), 2),
+                 INT32_MIN);
+    CHECK_EQ_I32("srmbpot(-2^29 + 1, 2)",
+                 tmlc_saturating_rounding_multiply_by_pot(-(1 << 29) + 1, 2), INT32_MIN + 4);
+    CHECK_EQ_I32("srmbpot(-6, -2)", tmlc_saturating_rounding_multiply_by_pot(-6, -2), -2);
+    /* RoundingHalfSum. */
+    CHECK_EQ_I32("half_sum(1, 2)", tmlc_rounding_half_sum(1, 2), 2);
+    CHECK_EQ_I32("half_sum(-1, -2)", tmlc_rounding_half_sum(-1, -2), -2);
+    CHECK_EQ_I32("half_sum(MAX, MAX)", tmlc_rounding_half_sum(INT32_MAX, INT32_MAX), INT32_MAX);
+    /* exp(0) = 1 (INT32_MAX); exp(-1/4) is the first barrel constant up to the Taylor error. */
+    CHECK_EQ_I32("exp(0)", tmlc_exp_on_negative_values(0, 5), INT32_MAX);
+    r = tmlc_exp_on_negative_values(-(1 << 24), 5);
+    CHECK_EQ_I32("exp(-1/4) ~ 1672461947", r > 1672461947 - 1024 && r < 1672461947 + 1024, 1);
+    /* 1 / 3 with 12 integer bits: 3 << 19 has 11 leading zeros, one bit over unit, and
+     * 2 * raw / 2^31 ~ 1/3, i.e. raw ~ 2^31 * 2/3 = 1431655765. */
+    r = tmlc_get_reciprocal(3 << 19, 12, &bits);
+    CHECK_EQ_I32("reciprocal(3) bits", bits, 1);
+    CHECK_EQ_I32("reciprocal(3) ~ 2/3", r > 1431655765 - 8 && r < 1431655765 + 8, 1);
+    /* 1 / (1 + 0) = 1 - 2^-31. */
+    r = tmlc_one_over_one_plus_x_for_x_in_0_1(0);
+    CHECK_EQ_I32("1/(1+0) ~ MAX", r > INT32_MAX - 8, 1);
+}
+
+static void test_fixed_point_vectors(void)
+{
+    int32_t i;
+    for (i = 0; i < COUNT(srdhm_vectors); ++i) {
+        const srdhm_vec *v = &srdhm_vectors[i];
+        CHECK_EQ_I32("srdhm vector", tmlc_saturating_rounding_doubling_high_mul(v->a, v->b),
+                     v->expected);
+    }
+    for (i = 0; i < COUNT(rdbpot_vectors); ++i) {
+        const rdbpot_vec *v = &rdbpot_vectors[i];
+        CHECK_EQ_I32("rdbpot vector", tmlc_rounding_divide_by_pot(v->x, v->exponent),
+                     v->expected);
+    }
+    for (i = 0; i < COUNT(mbqm_vectors); ++i) {
+        const mbqm_vec *v = &mbqm_vectors[i];
+        CHECK_EQ_I32("mbqm vector",
+                     tmlc_multiply_by_quantized_multiplier(v->x, v->multiplier, v->shift),
+                     v->expected);
+    }
+    for (i = 0; i < COUNT(srmbpot_vectors); ++i) {
+        const srmbpot_vec *v = &srmbpot_vectors[i];
+        CHECK_EQ_I32("srmbpot vector", tmlc_saturating_rounding_multiply_by_pot(v->x, v->exponent),
+                     v->expected);
+    }
+    for (i = 0; i < COUNT(exp_vectors); ++i) {
+        const exp_vec *v = &exp_vectors[i];
+        CHECK_EQ_I32("exp vector", tmlc_exp_on_negative_values(v->a, 5), v->expected);
+    }
+    for (i = 0; i < COUNT(recip_vectors); ++i) {
+        const recip_vec *v = &recip_vectors[i];
+        int32_t bits = 0;
+        CHECK_EQ_I32("reciprocal vector", tmlc_get_reciprocal(v->x, 12, &bits), v->expected);
+        CHECK_EQ_I32("reciprocal vector bits", bits, v->expected_bits);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Kernel runners (shared by hand cases and vectors)                                         */
+
+static void run_conv(const conv_case *c)
+{
+    const int32_t n = c->batches * c->out_h * c->out_w * c->out_c;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_conv2d_grouped_s8(c->input, c->batches, c->in_h, c->in_w, c->in_c, c->input_offset,
+                               c->filter, c->out_c, c->k_h, c->k_w, c->filter_in_c, c->bias,
+                               c->multipliers, c->shifts, c->stride_h, c->stride_w,
+                               c->dilation_h, c->dilation_w, c->pad_top, c->pad_left, out,
+                               c->out_h, c->out_w, c->output_offset, c->act_min, c->act_max);
+        check_s8(c->name, out, c->expected, n);
+        if (c->filter_in_c == c->in_c) { /* the plain entry point gives the same */
+            memset(out, k_sentinels[s], (size_t)n);
+            tmlc_conv2d_s8(c->input, c->batches, c->in_h, c->in_w, c->in_c, c->input_offset,
+                           c->filter, c->out_c, c->k_h, c->k_w, c->bias, c->multipliers,
+                           c->shifts, c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
+                           c->pad_top, c->pad_left, out, c->out_h, c->out_w, c->output_offset,
+                           c->act_min, c->act_max);
+            check_s8(c->name, out, c->expected, n);
+        }
+        free(out);
+    }
+}
+
+static void run_depthwise(const depthwise_case *c)
+{
+    const int32_t n = c->batches * c->out_h * c->out_w * c->in_c * c->depth_multiplier;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_depthwise_conv2d_s8(c->input, c->batches, c->in_h, c->in_w, c->in_c,
+                                 c->input_offset, c->filter, c->depth_multiplier, c->k_h, c->k_w,
+                                 c->bias, c->multipliers, c->shifts, c->stride_h, c->stride_w,
+                                 c->dilation_h, c->dilation_w, c->pad_top, c->pad_left, out,
+                                 c->out_h, c->out_w, c->output_offset, c->act_min, c->act_max);
+        check_s8(c->name, out, c->expected, n);
+        free(out);
+    }
+}
+
+static void run_fc(const fc_case *c)
+{
+    const int32_t n = c->batches * c->out_depth;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_fully_connected_s8(c->input, c->batches, c->in_depth, c->input_offset, c->weights,
+                                c->out_depth, c->bias, c->multipliers, c->shifts,
+                                c->per_channel, out, c->output_offset, c->act_min, c->act_max);
+        check_s8(c->name, out, c->expected, n);
+        free(out);
+    }
+}
+
+static void run_pool(const pool_case *c)
+{
+    const int32_t n = c->batches * c->out_h * c->out_w * c->channels;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        if (c->is_max) {
+            tmlc_max_pool2d_s8(c->input, c->batches, c->in_h, c->in_w, c->channels, c->filter_h,
+                               c->filter_w, c->stride_h, c->stride_w, c->pad_top, c->pad_left,
+                               out, c->out_h, c->out_w, c->act_min, c->act_max);
+        } else {
+            tmlc_avg_pool2d_s8(c->input, c->batches, c->in_h, c->in_w, c->channels, c->filter_h,
+                               c->filter_w, c->stride_h, c->stride_w, c->pad_top, c->pad_left,
+                               out, c->out_h, c->out_w, c->output_zero_point, c->act_min,
+                               c->act_max);
+        }
+        check_s8(c->name, out, c->expected, n);
+        free(out);
+    }
+}
+
+static void call_add(const add_case *c, const int8_t *in1, const int8_t *in2, int8_t *out,
+                     int broadcast)
+{
+    if (broadcast) {
+        tmlc_add_broadcast4d_s8(in1, c->dims1, in2, c->dims2, out, c->input1_offset,
+                                c->input2_offset, c->output_offset, c->left_shift,
+                                c->input1_multiplier, c->input1_shift, c->input2_multiplier,
+                                c->input2_shift, c->output_multiplier, c->output_shift,
+                                c->act_min, c->act_max);
+    } else {
+        tmlc_add_s8(in1, in2, out, c->size, c->input1_offset, c->input2_offset,
+                    c->output_offset, c->left_shift, c->input1_multiplier, c->input1_shift,
+                    c->input2_multiplier, c->input2_shift, c->output_multiplier,
+                    c->output_shift, c->act_min, c->act_max);
+    }
+}
+
+static void run_add(const add_case *c)
+{
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(c->size, k_sentinels[s]);
+        call_add(c, c->input1, c->input2, out, c->broadcast);
+        check_s8(c->name, out, c->expected, c->size);
+        if (!c->broadcast) {
+            /* The broadcast kernel on equal shapes, and both in place. */
+            memset(out, k_sentinels[s], (size_t)c->size);
+            call_add(c, c->input1, c->input2, out, 1);
+            check_s8(c->name, out, c->expected, c->size);
+            memcpy(out, c->input1, (size_t)c->size);
+            call_add(c, out, c->input2, out, 0);
+            check_s8(c->name, out, c->expected, c->size);
+            memcpy(out, c->input2, (size_t)c->size);
+            call_add(c, c->input1, out, out, 1);
+            check_s8(c->name, out, c->expected, c->size);
+        }
+        free(out);
+    }
+}
+
+static void run_softmax(const softmax_case *c)
+{
+    const int32_t n = c->rows * c->depth;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_softmax_s8(c->input, c->rows, c->depth, c->input_multiplier, c->input_left_shift,
+                        c->diff_min, out);
+        check_s8(c->name, out, c->expected, n);
+        /* In place. */
+        memcpy(out, c->input, (size_t)n);
+        tmlc_softmax_s8(out, c->rows, c->depth, c->input_multiplier, c->input_left_shift,
+                        c->diff_min, out);
+        check_s8(c->name, out, c->expected, n);
+        free(out);
+    }
+}
+
+static void run_pad(const pad_case *c)
+{
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(c->size, k_sentinels[s]);
+        tmlc_pad_s8(c->input, c->in_dims, c->pad_before, c->pad_after, c->pad_value, out);
+        check_s8(c->name, out, c->expected, c->size);
+        free(out);
+    }
+}
+
+static void run_mean(const mean_case *c)
+{
+    const int32_t n = c->outer * c->inner;
+    int32_t m = 0, sh = 0;
+    int s;
+    tmlc_mean_fold_multiplier(c->q_multiplier, c->q_shift, c->reduce, &m, &sh);
+    CHECK_EQ_I32(c->name, m, c->multiplier);
+    CHECK_EQ_I32(c->name, sh, c->shift);
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_mean_s8(c->input, c->outer, c->reduce, c->inner, c->input_zero_point,
+                     c->multiplier, c->shift, c->output_zero_point, out);
+        check_s8(c->name, out, c->expected, n);
+        free(out);
+    }
+}
+
+static void run_concat(const concat_case *c)
+{
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(c->size, k_sentinels[s]);
+        tmlc_concat_s8(c->inputs, c->axis_sizes, c->luts, c->num_inputs, c->outer, c->inner,
+                       out);
+        check_s8(c->name, out, c->expected, c->size);
+        free(out);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Hand-computed kernel cases                                                                */
+
+static const int32_t k_one_mult[4] = {1 << 30, 1 << 30, 1 << 30, 1 << 30}; /* with shift 1: x1 */
+static const int32_t k_one_shift[4] = {1, 1, 1, 1};
+
+static void test_conv_hand(void)
+{
+    /* 1x1 conv (conv2d.rs): input 1x1x2x2 zp 1; filter 2x1x1x2 with effective scales 1 and 0.5
+     * ((2^30, 1) and (2^30, 0)); bias (10, -4); output zp -3.
+     * pixel 0 (2, 4): oc0 = 2 + 8 + 10 = 20 -> 17; oc1 = -6 + 16 - 4 = 6 -> 3 -> 0.
+     * pixel 1 (-2, 0): oc0 = -2 + 10 = 8 -> 5; oc1 = 6 - 4 = 2 -> 1 -> -2. */
+    static const int8_t input[4] = {3, 5, -1, 1};
+    static const int8_t filter[4] = {1, 2, -3, 4};
+    static const int32_t bias[2] = {10, -4};
+    static const int32_t mult[2] = {1 << 30, 1 << 30};
+    static const int32_t shift[2] = {1, 0};
+    static const int8_t want1x1[4] = {17, 0, 5, -2};
+    /* 3x3 SAME stride 2 on a 4x4 input of ones: total padding 1, all at the bottom/right, so
+     * output (0,0) sees 9 taps, (0,1) and (1,0) 6, (1,1) 4. */
+    static const int8_t ones[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const int8_t want_s2[4] = {9, 6, 6, 4};
+    /* 3x3 SAME stride 1 on a 3x3 input (pad 1 on every side), input 1..9 with zp 0, filter of
+     * ones, output zp 0: each output is the sum of its 3x3 neighbourhood inside the input. */
+    static const int8_t in3[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    static const int8_t want_s1[9] = {12, 21, 16, 27, 45, 33, 24, 39, 28};
+    conv_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand conv 1x1";
+    c.input = input;
+    c.batches = 1, c.in_h = 1, c.in_w = 2, c.in_c = 2, c.input_offset = -1;
+    c.filter = filter, c.out_c = 2, c.k_h = 1, c.k_w = 1, c.filter_in_c = 2;
+    c.bias = bias, c.multipliers = mult, c.shifts = shift;
+    c.stride_h = 1, c.stride_w = 1, c.dilation_h = 1, c.dilation_w = 1;
+    c.out_h = 1, c.out_w = 2, c.output_offset = -3, c.act_min = -128, c.act_max = 127;
+    c.expected = want1x1;
+    run_conv(&c);
+
+    c.name = "hand conv 3x3 same stride 2";
+    c.input = ones, c.in_h = 4, c.in_w = 4, c.in_c = 1, c.input_offset = 0;
+    c.filter = ones, c.out_c = 1, c.k_h = 3, c.k_w = 3, c.filter_in_c = 1, c.bias = NULL;
+    c.multipliers = k_one_mult, c.shifts = k_one_shift;
+    c.stride_h = 2, c.stride_w = 2, c.pad_top = 0, c.pad_left = 0;
+    c.out_h = 2, c.out_w = 2, c.output_offset = 0, c.expected = want_s2;
+    run_conv(&c);
+
+    c.name = "hand conv 3x3 same stride 1 border";
+    c.input = in3, c.in_h = 3, c.in_w = 3;
+    c.stride_h = 1, c.stride_w = 1, c.pad_top = 1, c.pad_left = 1;
+    c.out_h = 3, c.out_w = 3, c.expected = want_s1;
+    run_conv(&c);
+}
+
+static void test_depthwise_hand(void)
+{
+    /* depthwise_conv2d.rs: input 1x1x2x2 zp -1 (offsets: pixel0 (2, 3), pixel1 (4, 5)),
+     * filter 1x1x2x4 (kw 2, multiplier 2), bias (0, 0, 0, 1), all scales 1.
+     * oc0 (c0) = 1*2 + 1*4 = 6; oc1 (c0) = 0*2 - 1*4 = -4; oc2 (c1) = 0*3 + 1*5 = 5;
+     * oc3 (c1) = 2*3 + 0*5 + 1 = 7. */
+    static const int8_t input[4] = {1, 2, 3, 4};
+    static const int8_t filter[8] = {1, 0, 0, 2, 1, -1, 1, 0};
+    static const int32_t bias[4] = {0, 0, 0, 1};
+    static const int8_t want[4] = {6, -4, 5, 7};
+    depthwise_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand depthwise multiplier 2";
+    c.input = input, c.batches = 1, c.in_h = 1, c.in_w = 2, c.in_c = 2, c.input_offset = 1;
+    c.filter = filter, c.depth_multiplier = 2, c.k_h = 1, c.k_w = 2;
+    c.bias = bias, c.multipliers = k_one_mult, c.shifts = k_one_shift;
+    c.stride_h = 1, c.stride_w = 1, c.dilation_h = 1, c.dilation_w = 1;
+    c.out_h = 1, c.out_w = 1, c.output_offset = 0, c.act_min = -128, c.act_max = 127;
+    c.expected = want;
+    run_depthwise(&c);
+}
+
+static void test_fc_hand(void)
+{
+    /* fully_connected.rs: x zp 2, w [[1, -1], [2, 3]], bias (1, -20), effective scale 2
+     * (2^30, 2), output zp -5, relu (act_min -5).
+     * b0 x - zp = (2, 1): o0 = 2 - 1 + 1 = 2 -> 4 - 5 = -1; o1 = 4 + 3 - 20 = -13 -> -31 -> -5.
+     * b1 (0, 4): o0 = -3 -> -11 -> -5; o1 = -8 -> -21 -> -5. */
+    static const int8_t input[4] = {4, 3, 2, 6};
+    static const int8_t weights[4] = {1, -1, 2, 3};
+    static const int32_t bias[2] = {1, -20};
+    static const int32_t mult[1] = {1 << 30};
+    static const int32_t shift[1] = {2};
+    static const int8_t want[4] = {-1, -5, -5, -5};
+    fc_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand fully connected";
+    c.input = input, c.batches = 2, c.in_depth = 2, c.input_offset = -2;
+    c.weights = weights, c.out_depth = 2, c.bias = bias, c.multipliers = mult, c.shifts = shift;
+    c.per_channel = 0, c.output_offset = -5, c.act_min = -5, c.act_max = 127;
+    c.expected = want;
+    run_fc(&c);
+}
+
+static void test_pool_hand(void)
+{
+    /* 2x2 VALID average pools with sums 5 (1.25 -> 1), 6 (1.5 -> 2), -5 (-1.25 -> -1) and
+     * -6 (-1.5 -> -2): negative sums round half away from zero. */
+    static const int8_t input[16] = {1,  1,  2,  2,  1,  2,  1,  1,
+                                     -1, -1, -2, -2, -2, -1, -1, -1};
+    static const int8_t want_avg[4] = {1, 2, -1, -2};
+    /* 3x3 SAME stride 1 average on 3x3 (10..90): corner (0,0) 120 / 4 = 30, edge (0,1)
+     * 210 / 6 = 35, centre 450 / 9 = 50, ... */
+    static const int8_t in3[9] = {10, 20, 30, 40, 50, 60, 70, 80, 90};
+    static const int8_t want_same[9] = {30, 35, 40, 45, 50, 55, 60, 65, 70};
+    /* Max pool 2x2 of (-5, -3, -7, -1): -1; with relu (act_min 0): 0. */
+    static const int8_t neg[4] = {-5, -3, -7, -1};
+    static const int8_t want_max[1] = {-1};
+    static const int8_t want_max_relu[1] = {0};
+    pool_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand avg pool rounding";
+    c.input = input, c.batches = 1, c.in_h = 4, c.in_w = 4, c.channels = 1;
+    c.filter_h = 2, c.filter_w = 2, c.stride_h = 2, c.stride_w = 2;
+    c.out_h = 2, c.out_w = 2, c.act_min = -128, c.act_max = 127, c.expected = want_avg;
+    run_pool(&c);
+
+    c.name = "hand avg pool same";
+    c.input = in3, c.in_h = 3, c.in_w = 3, c.filter_h = 3, c.filter_w = 3;
+    c.stride_h = 1, c.stride_w = 1, c.pad_top = 1, c.pad_left = 1, c.out_h = 3, c.out_w = 3;
+    c.expected = want_same;
+    run_pool(&c);
+
+    c.name = "hand max pool";
+    c.is_max = 1, c.input = neg, c.in_h = 2, c.in_w = 2, c.filter_h = 2, c.filter_w = 2;
+    c.stride_h = 2, c.stride_w = 2, c.pad_top = 0, c.pad_left = 0, c.out_h = 1, c.out_w = 1;
+    c.expected = want_max;
+    run_pool(&c);
+    c.name = "hand max pool relu";
+    c.act_min = 0, c.expected = want_max_relu;
+    run_pool(&c);
+}
+
+static void test_add_hand(void)
+{
+    /* All scales 1, zero points 0 (add.rs broadcast_add): input multipliers 1/2 = (2^30, 0),
+     * output 2 / 2^20 = (2^30, -18); [2, 3] + [3] and [2, 1] + [1, 3]. */
+    static const int8_t a[6] = {1, 2, 3, 4, 5, 6};
+    static const int8_t b[3] = {10, 20, 30};
+    static const int8_t col[2] = {1, 2};
+    static const int8_t want_row[6] = {11, 22, 33, 14, 25, 36};
+    static const int8_t want_outer[6] = {11, 21, 31, 12, 22, 32};
+    /* Same shape, x scale 1, y scale 0.5, out scale 1, relu (add.rs different_scales_round):
+     * input multipliers 1/2 (2^30, 0) and 1/4 (2^30, -1), output 2/2^20 (2^30, -18):
+     * 3 + 1 = 4; 3 + 1.5 = 4.5 -> 5; -3 - 1.5 -> relu 0. */
+    static const int8_t x[3] = {3, 3, -3};
+    static const int8_t y[3] = {2, 3, -3};
+    static const int8_t want_scaled[3] = {4, 5, 0};
+    add_case c;
+    memset(&c, 0, sizeof c);
+    c.left_shift = 20;
+    c.input1_multiplier = 1 << 30, c.input1_shift = 0;
+    c.input2_multiplier = 1 << 30, c.input2_shift = 0;
+    c.output_multiplier = 1 << 30, c.output_shift = -18;
+    c.act_min = -128, c.act_max = 127;
+
+    c.name = "hand add broadcast row", c.broadcast = 1, c.size = 6;
+    c.input1 = a, c.dims1[0] = 1, c.dims1[1] = 1, c.dims1[2] = 2, c.dims1[3] = 3;
+    c.input2 = b, c.dims2[0] = 1, c.dims2[1] = 1, c.dims2[2] = 1, c.dims2[3] = 3;
+    c.expected = want_row;
+    run_add(&c);
+
+    c.name = "hand add broadcast outer";
+    c.input1 = col, c.dims1[2] = 2, c.dims1[3] = 1;
+    c.input2 = b, c.dims2[2] = 1, c.dims2[3] = 3;
+    c.expected = want_outer;
+    run_add(&c);
+
+    c.name = "hand add scales", c.broadcast = 0, c.size = 3;
+    c.input1 = x, c.input2 = y, c.dims1[2] = 1, c.dims1[3] = 3, c.dims2[3] = 3;
+    c.input2_shift = -1, c.act_min = 0, c.expected = want_scaled;
+    run_add(&c);
+}
+
+static void test_softmax_hand(void)
+{
+    /* Parameters of SoftmaxParams::prepare(1.0, 0.0625): (2^30, 23), diff_min -248 (the
+     * multiplier is 2^22: a difference of d raw units is d / 16 in real, d * 2^22 in Q5.26).
+     * Row (7, 7): two equal entries, 1/2 = 128/256 -> 0 each.
+     * Row (5, 5, 5, 5): 1/4 = 64/256 -> -64 each.
+     * Row (100, -100): difference -200 >= -248 but exp(-12.5) = 3.7e-6 -> 0.00095/256 -> -128;
+     * the max gets ~1.0 = 256/256 -> 128 -> saturates at 127.
+     * A single element: 127. */
+    static const int8_t two[2] = {7, 7};
+    static const int8_t want_two[2] = {0, 0};
+    static const int8_t four[4] = {5, 5, 5, 5};
+    static const int8_t want_four[4] = {-64, -64, -64, -64};
+    static const int8_t far[2] = {100, -100};
+    static const int8_t want_far[2] = {127, -128};
+    static const int8_t one[1] = {-3};
+    static const int8_t want_one[1] = {127};
+    softmax_case c;
+    c.input_multiplier = 1 << 30, c.input_left_shift = 23, c.diff_min = -248;
+    c.name = "hand softmax 2 equal", c.input = two, c.rows = 1, c.depth = 2;
+    c.expected = want_two;
+    run_softmax(&c);
+    c.name = "hand softmax 4 equal", c.input = four, c.rows = 1, c.depth = 4;
+    c.expected = want_four;
+    run_softmax(&c);
+    c.name = "hand softmax far apart", c.input = far, c.rows = 1, c.depth = 2;
+    c.expected = want_far;
+    run_softmax(&c);
+    c.name = "hand softmax single", c.input = one, c.rows = 1, c.depth = 1;
+    c.expected = want_one;
+    run_softmax(&c);
+}
+
+static void test_pad_hand(void)
+{
+    /* pad.rs: [1, 2, 2, 1] padded by one row on top and one column on the right with the
+     * output zero point -7. */
+    static const int8_t input[4] = {1, 2, 3, 4};
+    static const int8_t want[9] = {-7, -7, -7, 1, 2, -7, 3, 4, -7};
+    pad_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand pad";
+    c.input = input;
+    c.in_dims[0] = 1, c.in_dims[1] = 2, c.in_dims[2] = 2, c.in_dims[3] = 1;
+    c.pad_before[1] = 1, c.pad_after[2] = 1;
+    c.pad_value = -7, c.size = 9, c.expected = want;
+    run_pad(&c);
+}
+
+static void test_mean_hand(void)
+{
+    /* mean.rs: 1x2x2x2, channels interleaved c0 = (1, 2, 3, 4), c1 = (-1, -2, -3, -4), scales
+     * equal: q = (2^30, 1); n = 4 folds to (2^30, -1); 10 -> 5 -> 5/2 -> 3 and -10 -> -3.
+     * Then n = 3: (2^30, 1) folds with shift 1 to (2^31 / 3 = 715827882, 0); 7 / 3 -> 2. */
+    static const int8_t input[8] = {1, -1, 2, -2, 3, -3, 4, -4};
+    static const int8_t want[2] = {3, -3};
+    static const int8_t three[3] = {1, 2, 4};
+    static const int8_t want3[1] = {2};
+    mean_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand mean hw";
+    c.input = input, c.outer = 1, c.reduce = 4, c.inner = 2;
+    c.q_multiplier = 1 << 30, c.q_shift = 1, c.multiplier = 1 << 30, c.shift = -1;
+    c.expected = want;
+    run_mean(&c);
+    c.name = "hand mean n3";
+    c.input = three, c.outer = 1, c.reduce = 3, c.inner = 1;
+    c.multiplier = 715827882, c.shift = 0, c.expected = want3;
+    run_mean(&c);
+}
+
+static void test_concat_hand(void)
+{
+    /* concat.rs: [1, 2, 1] and [1, 2, 2] along axis 2: outer 2, inner 1. */
+    static const int8_t a[2] = {1, 2};
+    static const int8_t b[4] = {3, 4, 5, 6};
+    static const int8_t want[6] = {1, 3, 4, 2, 5, 6};
+    concat_case c;
+    memset(&c, 0, sizeof c);
+    c.name = "hand concat copy";
+    c.num_inputs = 2, c.inputs[0] = a, c.inputs[1] = b;
+    c.axis_sizes[0] = 1, c.axis_sizes[1] = 2;
+    c.outer = 2, c.inner = 1, c.size = 6, c.expected = want;
+    run_concat(&c);
+    /* luts == NULL altogether means every input is copied. */
+    {
+        int8_t out[6];
+        tmlc_concat_s8(c.inputs, c.axis_sizes, NULL, 2, 2, 1, out);
+        check_s8("hand concat NULL luts", out, want, 6);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+int main(void)
+{
+    int32_t i;
+    test_fixed_point_known_values();
+    test_fixed_point_vectors();
+
+    test_conv_hand();
+    test_depthwise_hand();
+    test_fc_hand();
+    test_pool_hand();
+    test_add_hand();
+    test_softmax_hand();
+    test_pad_hand();
+    test_mean_hand();
+    test_concat_hand();
+
+    for (i = 0; i < COUNT(conv_cases); ++i) {
+        run_conv(&conv_cases[i]);
+    }
+    for (i = 0; i < COUNT(depthwise_cases); ++i) {
+        run_depthwise(&depthwise_cases[i]);
+    }
+    for (i = 0; i < COUNT(fc_cases); ++i) {
+        run_fc(&fc_cases[i]);
+    }
+    for (i = 0; i < COUNT(pool_cases); ++i) {
+        run_pool(&pool_cases[i]);
+    }
+    for (i = 0; i < COUNT(add_cases); ++i) {
+        run_add(&add_cases[i]);
+    }
+    for (i = 0; i < COUNT(softmax_cases); ++i) {
+        run_softmax(&softmax_cases[i]);
+    }
+    for (i = 0; i < COUNT(pad_cases); ++i) {
+        run_pad(&pad_cases[i]);
+    }
+    for (i = 0; i < COUNT(mean_cases); ++i) {
+        run_mean(&mean_cases[i]);
+    }
+    for (i = 0; i < COUNT(concat_cases); ++i) {
+        run_concat(&concat_cases[i]);
+    }
+
+    printf("%d checks, %d failures\n", g_checks, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

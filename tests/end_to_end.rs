@@ -1,0 +1,135 @@
+//! End to end on the host: every model of ../shared/models is compiled by `tmlc compile`, built
+//! with `make` (gcc; clang; gcc with AddressSanitizer and UBSan) and run on both reference inputs;
+//! the output bytes must equal TFLite Micro's golden outputs. Needs `make` and a C compiler; a
+//! missing compiler is a loud skip (a failure under CI=true).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tmlc_tests::shared::{shared_dir, MODELS};
+
+const STRICT: &str = "-O2 -std=c99 -Wall -Wextra -Werror -pedantic";
+const SANITIZE: &str = "-O1 -g -std=c99 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer";
+
+fn have(program: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let message = format!("SKIPPED: `{program}` is not installed");
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{message}; CI must have it"
+        );
+        eprintln!("\n{}\n{message}\n{}\n", "=".repeat(80), "=".repeat(80));
+    }
+    found
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tmlc-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn compile(model: &Path, out: &Path) {
+    let mut stdin = || Ok(Vec::new());
+    let args = [
+        "compile".to_string(),
+        model.display().to_string(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    if let Err(failure) = tmlc::run_cli(args, &mut stdin) {
+        panic!(
+            "tmlc compile {} failed:\n{}",
+            model.display(),
+            failure.rendered
+        );
+    }
+}
+
+fn make(dir: &Path, cc: &str, cflags: &str, ldflags: &str) {
+    let output = Command::new("make")
+        .arg("-C")
+        .arg(dir)
+        .arg(format!("CC={cc}"))
+        .arg(format!("CFLAGS={cflags}"))
+        .arg(format!("LDFLAGS={ldflags}"))
+        .output()
+        .expect("make runs");
+    assert!(
+        output.status.success(),
+        "make in {} failed:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Builds and runs every model with one compiler configuration.
+fn every_model_bit_exact(flavor: &str, cc: &str, cflags: &str, ldflags: &str) {
+    let Some(shared) = shared_dir() else { return };
+    if !have(cc) || !have("make") {
+        return;
+    }
+    for model in MODELS {
+        let dir = scratch(&format!("{flavor}-{model}"));
+        compile(&shared.join("models").join(format!("{model}.tflite")), &dir);
+        make(&dir, cc, cflags, ldflags);
+        for input in ["ramp", "rng42"] {
+            let reference = shared.join("reference").join(model);
+            let run = Command::new(dir.join("model_run"))
+                .arg(reference.join(format!("input.{input}.bin")))
+                .output()
+                .expect("model_run runs");
+            assert!(
+                run.status.success() && run.stderr.is_empty(),
+                "{flavor} {model} {input}: model_run failed:\n{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let expected =
+                std::fs::read(reference.join(format!("output.{input}.bin"))).expect("golden");
+            assert_eq!(
+                run.stdout, expected,
+                "{flavor} {model} {input}: output differs from TFLite Micro"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn gcc_build_is_bit_exact() {
+    every_model_bit_exact("gcc", "gcc", STRICT, "");
+}
+
+#[test]
+fn clang_build_is_bit_exact() {
+    every_model_bit_exact("clang", "clang", STRICT, "");
+}
+
+#[test]
+fn sanitized_build_is_bit_exact_and_clean() {
+    every_model_bit_exact("sanitize", "gcc", SANITIZE, "-fsanitize=address,undefined");
+}
+
+#[test]
+fn harness_rejects_an_input_of_the_wrong_size() {
+    let Some(shared) = shared_dir() else { return };
+    if !have("gcc") || !have("make") {
+        return;
+    }
+    let dir = scratch("wrong-size");
+    compile(&shared.join("models/hello_world_int8.tflite"), &dir);
+    make(&dir, "gcc", STRICT, "");
+    let input = dir.join("two_bytes.bin");
+    std::fs::write(&input, [1u8, 2]).expect("write input");
+    let run = Command::new(dir.join("model_run"))
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("expected exactly 1 input bytes"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
