@@ -69,6 +69,104 @@ fn synthetic_module(layers: usize) -> Module {
     module
 }
 
+/// Section sizes (`.text`, `.rodata`) of an object file, by `size -A`.
+fn section_sizes(object: &std::path::Path) -> Option<(u64, u64)> {
+    let output = std::process::Command::new("size")
+        .arg("-A")
+        .arg(object)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let section = |name: &str| -> u64 {
+        text.lines()
+            .filter(|l| {
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|n| n == name || n.starts_with(&format!("{name}.")))
+            })
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum()
+    };
+    Some((section(".text"), section(".rodata")))
+}
+
+/// `tmlc compile --target host` per model: time, generated C, and the compiled code size.
+fn compile_section(shared: &std::path::Path, report: &mut String) {
+    let _ = writeln!(
+        report,
+        "## `tmlc compile --target host` per model\n\nCompile = load the .tflite, run the default pipeline \
+         (canonicalize,alloc), generate and write the project. `model .c` is the generated model source; code and \
+         weights are the `.text` and `.rodata` of `model.c` plus the runtime kernels it uses, compiled by `gcc -O2` \
+         for this x86_64 host (Cortex-M sizes come with the Cortex-M backend).\n\n\
+         | model | compile ms | model .c bytes | project files | code (.text) B | weights+tables (.rodata) B |\n|---|---|---|---|---|---|"
+    );
+    for model in MODELS {
+        let path = shared.join("models").join(format!("{model}.tflite"));
+        let dir = std::env::temp_dir().join(format!("tmlc-bench-{}-{model}", std::process::id()));
+        let args = [
+            "compile".to_string(),
+            path.display().to_string(),
+            "-o".into(),
+            dir.display().to_string(),
+        ];
+        let time = median(5, || {
+            let mut stdin = || Ok(Vec::new());
+            tmlc::run_cli(args.clone(), &mut stdin).expect("compiles");
+        });
+        let source: usize = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "c") && !p.ends_with("main.c"))
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len() as usize)
+            .sum();
+        let files = walk(&dir).len();
+        let (mut text, mut rodata) = (0, 0);
+        for c_file in walk(&dir)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "c") && !p.ends_with("main.c"))
+        {
+            let object = c_file.with_extension("o");
+            let built = std::process::Command::new("gcc")
+                .args(["-O2", "-std=c99", "-c", "-I"])
+                .arg(&dir)
+                .arg("-I")
+                .arg(dir.join("runtime/include"))
+                .arg(&c_file)
+                .arg("-o")
+                .arg(&object)
+                .status()
+                .is_ok_and(|s| s.success());
+            if let (true, Some((t, r))) = (built, section_sizes(&object)) {
+                text += t;
+                rodata += r;
+            }
+        }
+        let _ = writeln!(
+            report,
+            "| {model} | {} | {source} | {files} | {text} | {rodata} |",
+            ms(time)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    report.push('\n');
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn main() {
     let context = tmlc::context();
     let mut report = String::from(
@@ -160,6 +258,7 @@ fn main() {
             );
         }
         report.push('\n');
+        compile_section(&shared, &mut report);
     } else {
         report.push_str("## Import and reference interpretation per model\n\nNot measured: ../shared was not found.\n\n");
     }
