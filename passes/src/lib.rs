@@ -1,6 +1,7 @@
 //! tmlc's passes, one module per pass; each documents what it matches, needs and preserves.
 
 pub mod alloc;
+pub mod arena;
 pub mod canonicalize;
 pub mod liveness;
 
