@@ -4,11 +4,13 @@ pub mod alloc;
 pub mod arena;
 pub mod canonicalize;
 pub mod liveness;
+pub mod schedule;
 
 use tmlc_core::pass::PassRegistry;
 
 /// Registers every pass, in the order `--list-passes` shows them.
 pub fn register(registry: &mut PassRegistry) {
     registry.register(canonicalize::info());
+    registry.register(schedule::info());
     registry.register(alloc::info());
 }
