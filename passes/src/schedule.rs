@@ -160,11 +160,11 @@ impl Graph {
             .filter(|(_, readers)| readers & !done != 0)
             .map(|(bytes, _)| bytes)
             .sum();
-        for i in 0..self.len() {
-            let owns = self.owner[i] == i;
-            let needed = readers_left[i] || self.returned & (1 << i) != 0;
-            if owns && done & (1 << i) != 0 && needed {
-                live += self.output_bytes[i];
+        let buffers = readers_left.iter().zip(&self.owner).zip(&self.output_bytes);
+        for (i, ((&read_later, &owner), &bytes)) in buffers.enumerate() {
+            let needed = read_later || self.returned & (1 << i) != 0;
+            if owner == i && done & (1 << i) != 0 && needed {
+                live += bytes;
             }
         }
         live
