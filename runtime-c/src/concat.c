@@ -5,10 +5,8 @@
  * axis, the inputs' slices are appended in order. Inputs quantized like the output are copied
  * (TFLM's kernel); the others go through a 256-entry table precomputed by the compiler from the
  * reference's f32 requantization (see tmlc/kernels.h), which makes the result bit-exact without
- * floating point here.
+ * floating point here. Plain loops, no libc.
  */
-#include <string.h>
-
 #include "tmlc/kernels.h"
 
 void tmlc_concat_s8(const int8_t *const *inputs, const int32_t *axis_sizes,
@@ -21,11 +19,10 @@ void tmlc_concat_s8(const int8_t *const *inputs, const int32_t *axis_sizes,
             const int32_t chunk = axis_sizes[k] * inner;
             const int8_t *src = inputs[k] + o * chunk;
             const int8_t *lut = luts != 0 ? luts[k] : 0;
-            if (chunk <= 0) {
-                continue;
-            }
             if (lut == 0) {
-                memcpy(output, src, (size_t)chunk);
+                for (i = 0; i < chunk; ++i) {
+                    output[i] = src[i];
+                }
             } else {
                 for (i = 0; i < chunk; ++i) {
                     output[i] = lut[src[i] + 128];

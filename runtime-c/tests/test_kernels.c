@@ -185,6 +185,19 @@ typedef struct {
     const int8_t *expected;
 } concat_case;
 
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset, left_shift;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift, act_min, act_max;
+    uint64_t hash; /* over the outputs of all 65536 (x, y) pairs, x major */
+} add_sweep_case;
+
+typedef struct {
+    uint64_t seed;
+    int32_t input_multiplier, input_left_shift, diff_min;
+    uint64_t hash; /* over the outputs of 512 rows drawn from the seed */
+} softmax_sweep_case;
+
 #include "vectors.h"
 
 #define COUNT(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
@@ -290,6 +303,167 @@ static void test_fixed_point_vectors(void)
         int32_t bits = 0;
         CHECK_EQ_I32("reciprocal vector", tmlc_get_reciprocal(v->x, 12, &bits), v->expected);
         CHECK_EQ_I32("reciprocal vector bits", bits, v->expected_bits);
+    }
+}
+
+/*
+ * Sweeps: the Rust oracle ran the same generator (splitmix64, high 32 bits) over the same
+ * inputs and folded its results with sweep_mix; equal hashes mean equal results on all of them.
+ */
+static uint64_t g_sweep_state;
+
+static uint32_t sweep_next(void)
+{
+    uint64_t z;
+    g_sweep_state += 0x9E3779B97F4A7C15ull;
+    z = g_sweep_state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+static uint64_t sweep_mix(uint64_t h, int32_t v)
+{
+    return (h ^ (uint64_t)(uint32_t)v) * 0x100000001B3ull;
+}
+
+#define SWEEP_N 65536
+#define SWEEP_BASIS 0xcbf29ce484222325ull
+
+/* The int32 / int8 with the bit pattern of u (Rust's `as`), without implementation-defined
+ * conversions. */
+static int32_t bits_s32(uint32_t u)
+{
+    return u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)(u - 0x80000000u) - INT32_MAX - 1;
+}
+
+static int8_t bits_s8(uint32_t u)
+{
+    int32_t v = (int32_t)(u & 0xFFu);
+    return (int8_t)(v > 127 ? v - 256 : v);
+}
+
+static void check_hash(const char *what, uint64_t got, uint64_t want)
+{
+    ++g_checks;
+    if (got != want) {
+        ++g_failures;
+        fprintf(stderr, "%s: sweep hash differs from the Rust reference\n", what);
+    }
+}
+
+static void test_fixed_point_sweeps(void)
+{
+    uint64_t h;
+    int32_t i;
+
+    g_sweep_state = 1; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t a = bits_s32(sweep_next());
+        const int32_t b = bits_s32(sweep_next());
+        h = sweep_mix(h, tmlc_saturating_rounding_doubling_high_mul(a, b));
+    }
+    check_hash("srdhm sweep", h, sweep_hashes[0]);
+
+    g_sweep_state = 2; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t x = bits_s32(sweep_next());
+        const int32_t e = (int32_t)(sweep_next() % 32u);
+        h = sweep_mix(h, tmlc_rounding_divide_by_pot(x, e));
+    }
+    check_hash("rdbpot sweep", h, sweep_hashes[1]);
+
+    g_sweep_state = 3; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const uint32_t u = sweep_next();
+        const int32_t x = i % 2 == 0 ? bits_s32(u) : (int32_t)(u & 0xFFFFFu) - 0x80000;
+        const int32_t m = (int32_t)((1u << 30) + sweep_next() % (1u << 30));
+        const int32_t sh = (int32_t)(sweep_next() % 48u) - 31;
+        h = sweep_mix(h, tmlc_multiply_by_quantized_multiplier(x, m, sh));
+    }
+    check_hash("mbqm sweep", h, sweep_hashes[2]);
+
+    g_sweep_state = 4; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t x = bits_s32(sweep_next());
+        const int32_t e = (int32_t)(sweep_next() % 80u) - 40;
+        h = sweep_mix(h, tmlc_saturating_rounding_multiply_by_pot(x, e));
+    }
+    check_hash("srmbpot sweep", h, sweep_hashes[3]);
+
+    g_sweep_state = 5; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const uint32_t k = sweep_next() % 31u + 1u;
+        const int32_t a = -(int32_t)(sweep_next() % (1u << k));
+        h = sweep_mix(h, tmlc_exp_on_negative_values(a, 5));
+    }
+    check_hash("exp sweep", h, sweep_hashes[4]);
+
+    g_sweep_state = 6; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t a = (int32_t)(sweep_next() & 0x7FFFFFFFu);
+        h = sweep_mix(h, tmlc_one_over_one_plus_x_for_x_in_0_1(a));
+    }
+    check_hash("one_over_one_plus_x sweep", h, sweep_hashes[5]);
+
+    g_sweep_state = 7; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t x = (int32_t)((sweep_next() & 0x7FFFFFFFu) | 1u);
+        int32_t bits = 0;
+        const int32_t v = tmlc_get_reciprocal(x, 12, &bits);
+        h = sweep_mix(sweep_mix(h, v), bits);
+    }
+    check_hash("get_reciprocal sweep", h, sweep_hashes[6]);
+}
+
+static void test_add_sweeps(void)
+{
+    int8_t *x = alloc_output(65536, 0);
+    int8_t *y = alloc_output(65536, 0);
+    int8_t *out = alloc_output(65536, 0);
+    int32_t i, k;
+    for (i = 0; i < 65536; ++i) {
+        x[i] = bits_s8((uint32_t)i >> 8);
+        y[i] = bits_s8((uint32_t)i);
+    }
+    for (k = 0; k < COUNT(add_sweeps); ++k) {
+        const add_sweep_case *c = &add_sweeps[k];
+        uint64_t h = SWEEP_BASIS;
+        tmlc_add_s8(x, y, out, 65536, c->input1_offset, c->input2_offset, c->output_offset,
+                    c->left_shift, c->input1_multiplier, c->input1_shift, c->input2_multiplier,
+                    c->input2_shift, c->output_multiplier, c->output_shift, c->act_min,
+                    c->act_max);
+        for (i = 0; i < 65536; ++i) {
+            h = sweep_mix(h, out[i]);
+        }
+        check_hash("add exhaustive sweep", h, c->hash);
+    }
+    free(x);
+    free(y);
+    free(out);
+}
+
+static void test_softmax_sweeps(void)
+{
+    int32_t k, r, i;
+    for (k = 0; k < COUNT(softmax_sweeps); ++k) {
+        const softmax_sweep_case *c = &softmax_sweeps[k];
+        uint64_t h = SWEEP_BASIS;
+        g_sweep_state = c->seed;
+        for (r = 0; r < 512; ++r) {
+            int8_t row[16];
+            int8_t out[16];
+            const int32_t depth = (int32_t)(sweep_next() % 16u) + 1;
+            for (i = 0; i < depth; ++i) {
+                row[i] = bits_s8(sweep_next());
+            }
+            tmlc_softmax_s8(row, 1, depth, c->input_multiplier, c->input_left_shift,
+                            c->diff_min, out);
+            for (i = 0; i < depth; ++i) {
+                h = sweep_mix(h, out[i]);
+            }
+        }
+        check_hash("softmax sweep", h, c->hash);
     }
 }
 
@@ -500,26 +674,26 @@ static void test_conv_hand(void)
     memset(&c, 0, sizeof c);
     c.name = "hand conv 1x1";
     c.input = input;
-    c.batches = 1, c.in_h = 1, c.in_w = 2, c.in_c = 2, c.input_offset = -1;
-    c.filter = filter, c.out_c = 2, c.k_h = 1, c.k_w = 1, c.filter_in_c = 2;
-    c.bias = bias, c.multipliers = mult, c.shifts = shift;
-    c.stride_h = 1, c.stride_w = 1, c.dilation_h = 1, c.dilation_w = 1;
-    c.out_h = 1, c.out_w = 2, c.output_offset = -3, c.act_min = -128, c.act_max = 127;
+    c.batches = 1; c.in_h = 1; c.in_w = 2; c.in_c = 2; c.input_offset = -1;
+    c.filter = filter; c.out_c = 2; c.k_h = 1; c.k_w = 1; c.filter_in_c = 2;
+    c.bias = bias; c.multipliers = mult; c.shifts = shift;
+    c.stride_h = 1; c.stride_w = 1; c.dilation_h = 1; c.dilation_w = 1;
+    c.out_h = 1; c.out_w = 2; c.output_offset = -3; c.act_min = -128; c.act_max = 127;
     c.expected = want1x1;
     run_conv(&c);
 
     c.name = "hand conv 3x3 same stride 2";
-    c.input = ones, c.in_h = 4, c.in_w = 4, c.in_c = 1, c.input_offset = 0;
-    c.filter = ones, c.out_c = 1, c.k_h = 3, c.k_w = 3, c.filter_in_c = 1, c.bias = NULL;
-    c.multipliers = k_one_mult, c.shifts = k_one_shift;
-    c.stride_h = 2, c.stride_w = 2, c.pad_top = 0, c.pad_left = 0;
-    c.out_h = 2, c.out_w = 2, c.output_offset = 0, c.expected = want_s2;
+    c.input = ones; c.in_h = 4; c.in_w = 4; c.in_c = 1; c.input_offset = 0;
+    c.filter = ones; c.out_c = 1; c.k_h = 3; c.k_w = 3; c.filter_in_c = 1; c.bias = NULL;
+    c.multipliers = k_one_mult; c.shifts = k_one_shift;
+    c.stride_h = 2; c.stride_w = 2; c.pad_top = 0; c.pad_left = 0;
+    c.out_h = 2; c.out_w = 2; c.output_offset = 0; c.expected = want_s2;
     run_conv(&c);
 
     c.name = "hand conv 3x3 same stride 1 border";
-    c.input = in3, c.in_h = 3, c.in_w = 3;
-    c.stride_h = 1, c.stride_w = 1, c.pad_top = 1, c.pad_left = 1;
-    c.out_h = 3, c.out_w = 3, c.expected = want_s1;
+    c.input = in3; c.in_h = 3; c.in_w = 3;
+    c.stride_h = 1; c.stride_w = 1; c.pad_top = 1; c.pad_left = 1;
+    c.out_h = 3; c.out_w = 3; c.expected = want_s1;
     run_conv(&c);
 }
 
@@ -536,11 +710,11 @@ static void test_depthwise_hand(void)
     depthwise_case c;
     memset(&c, 0, sizeof c);
     c.name = "hand depthwise multiplier 2";
-    c.input = input, c.batches = 1, c.in_h = 1, c.in_w = 2, c.in_c = 2, c.input_offset = 1;
-    c.filter = filter, c.depth_multiplier = 2, c.k_h = 1, c.k_w = 2;
-    c.bias = bias, c.multipliers = k_one_mult, c.shifts = k_one_shift;
-    c.stride_h = 1, c.stride_w = 1, c.dilation_h = 1, c.dilation_w = 1;
-    c.out_h = 1, c.out_w = 1, c.output_offset = 0, c.act_min = -128, c.act_max = 127;
+    c.input = input; c.batches = 1; c.in_h = 1; c.in_w = 2; c.in_c = 2; c.input_offset = 1;
+    c.filter = filter; c.depth_multiplier = 2; c.k_h = 1; c.k_w = 2;
+    c.bias = bias; c.multipliers = k_one_mult; c.shifts = k_one_shift;
+    c.stride_h = 1; c.stride_w = 1; c.dilation_h = 1; c.dilation_w = 1;
+    c.out_h = 1; c.out_w = 1; c.output_offset = 0; c.act_min = -128; c.act_max = 127;
     c.expected = want;
     run_depthwise(&c);
 }
@@ -560,9 +734,9 @@ static void test_fc_hand(void)
     fc_case c;
     memset(&c, 0, sizeof c);
     c.name = "hand fully connected";
-    c.input = input, c.batches = 2, c.in_depth = 2, c.input_offset = -2;
-    c.weights = weights, c.out_depth = 2, c.bias = bias, c.multipliers = mult, c.shifts = shift;
-    c.per_channel = 0, c.output_offset = -5, c.act_min = -5, c.act_max = 127;
+    c.input = input; c.batches = 2; c.in_depth = 2; c.input_offset = -2;
+    c.weights = weights; c.out_depth = 2; c.bias = bias; c.multipliers = mult; c.shifts = shift;
+    c.per_channel = 0; c.output_offset = -5; c.act_min = -5; c.act_max = 127;
     c.expected = want;
     run_fc(&c);
 }
@@ -585,24 +759,24 @@ static void test_pool_hand(void)
     pool_case c;
     memset(&c, 0, sizeof c);
     c.name = "hand avg pool rounding";
-    c.input = input, c.batches = 1, c.in_h = 4, c.in_w = 4, c.channels = 1;
-    c.filter_h = 2, c.filter_w = 2, c.stride_h = 2, c.stride_w = 2;
-    c.out_h = 2, c.out_w = 2, c.act_min = -128, c.act_max = 127, c.expected = want_avg;
+    c.input = input; c.batches = 1; c.in_h = 4; c.in_w = 4; c.channels = 1;
+    c.filter_h = 2; c.filter_w = 2; c.stride_h = 2; c.stride_w = 2;
+    c.out_h = 2; c.out_w = 2; c.act_min = -128; c.act_max = 127; c.expected = want_avg;
     run_pool(&c);
 
     c.name = "hand avg pool same";
-    c.input = in3, c.in_h = 3, c.in_w = 3, c.filter_h = 3, c.filter_w = 3;
-    c.stride_h = 1, c.stride_w = 1, c.pad_top = 1, c.pad_left = 1, c.out_h = 3, c.out_w = 3;
+    c.input = in3; c.in_h = 3; c.in_w = 3; c.filter_h = 3; c.filter_w = 3;
+    c.stride_h = 1; c.stride_w = 1; c.pad_top = 1; c.pad_left = 1; c.out_h = 3; c.out_w = 3;
     c.expected = want_same;
     run_pool(&c);
 
     c.name = "hand max pool";
-    c.is_max = 1, c.input = neg, c.in_h = 2, c.in_w = 2, c.filter_h = 2, c.filter_w = 2;
-    c.stride_h = 2, c.stride_w = 2, c.pad_top = 0, c.pad_left = 0, c.out_h = 1, c.out_w = 1;
+    c.is_max = 1; c.input = neg; c.in_h = 2; c.in_w = 2; c.filter_h = 2; c.filter_w = 2;
+    c.stride_h = 2; c.stride_w = 2; c.pad_top = 0; c.pad_left = 0; c.out_h = 1; c.out_w = 1;
     c.expected = want_max;
     run_pool(&c);
     c.name = "hand max pool relu";
-    c.act_min = 0, c.expected = want_max_relu;
+    c.act_min = 0; c.expected = want_max_relu;
     run_pool(&c);
 }
 
@@ -624,26 +798,26 @@ static void test_add_hand(void)
     add_case c;
     memset(&c, 0, sizeof c);
     c.left_shift = 20;
-    c.input1_multiplier = 1 << 30, c.input1_shift = 0;
-    c.input2_multiplier = 1 << 30, c.input2_shift = 0;
-    c.output_multiplier = 1 << 30, c.output_shift = -18;
-    c.act_min = -128, c.act_max = 127;
+    c.input1_multiplier = 1 << 30; c.input1_shift = 0;
+    c.input2_multiplier = 1 << 30; c.input2_shift = 0;
+    c.output_multiplier = 1 << 30; c.output_shift = -18;
+    c.act_min = -128; c.act_max = 127;
 
-    c.name = "hand add broadcast row", c.broadcast = 1, c.size = 6;
-    c.input1 = a, c.dims1[0] = 1, c.dims1[1] = 1, c.dims1[2] = 2, c.dims1[3] = 3;
-    c.input2 = b, c.dims2[0] = 1, c.dims2[1] = 1, c.dims2[2] = 1, c.dims2[3] = 3;
+    c.name = "hand add broadcast row"; c.broadcast = 1; c.size = 6;
+    c.input1 = a; c.dims1[0] = 1; c.dims1[1] = 1; c.dims1[2] = 2; c.dims1[3] = 3;
+    c.input2 = b; c.dims2[0] = 1; c.dims2[1] = 1; c.dims2[2] = 1; c.dims2[3] = 3;
     c.expected = want_row;
     run_add(&c);
 
     c.name = "hand add broadcast outer";
-    c.input1 = col, c.dims1[2] = 2, c.dims1[3] = 1;
-    c.input2 = b, c.dims2[2] = 1, c.dims2[3] = 3;
+    c.input1 = col; c.dims1[2] = 2; c.dims1[3] = 1;
+    c.input2 = b; c.dims2[2] = 1; c.dims2[3] = 3;
     c.expected = want_outer;
     run_add(&c);
 
-    c.name = "hand add scales", c.broadcast = 0, c.size = 3;
-    c.input1 = x, c.input2 = y, c.dims1[2] = 1, c.dims1[3] = 3, c.dims2[3] = 3;
-    c.input2_shift = -1, c.act_min = 0, c.expected = want_scaled;
+    c.name = "hand add scales"; c.broadcast = 0; c.size = 3;
+    c.input1 = x; c.input2 = y; c.dims1[2] = 1; c.dims1[3] = 3; c.dims2[3] = 3;
+    c.input2_shift = -1; c.act_min = 0; c.expected = want_scaled;
     run_add(&c);
 }
 
@@ -665,17 +839,17 @@ static void test_softmax_hand(void)
     static const int8_t one[1] = {-3};
     static const int8_t want_one[1] = {127};
     softmax_case c;
-    c.input_multiplier = 1 << 30, c.input_left_shift = 23, c.diff_min = -248;
-    c.name = "hand softmax 2 equal", c.input = two, c.rows = 1, c.depth = 2;
+    c.input_multiplier = 1 << 30; c.input_left_shift = 23; c.diff_min = -248;
+    c.name = "hand softmax 2 equal"; c.input = two; c.rows = 1; c.depth = 2;
     c.expected = want_two;
     run_softmax(&c);
-    c.name = "hand softmax 4 equal", c.input = four, c.rows = 1, c.depth = 4;
+    c.name = "hand softmax 4 equal"; c.input = four; c.rows = 1; c.depth = 4;
     c.expected = want_four;
     run_softmax(&c);
-    c.name = "hand softmax far apart", c.input = far, c.rows = 1, c.depth = 2;
+    c.name = "hand softmax far apart"; c.input = far; c.rows = 1; c.depth = 2;
     c.expected = want_far;
     run_softmax(&c);
-    c.name = "hand softmax single", c.input = one, c.rows = 1, c.depth = 1;
+    c.name = "hand softmax single"; c.input = one; c.rows = 1; c.depth = 1;
     c.expected = want_one;
     run_softmax(&c);
 }
@@ -690,9 +864,9 @@ static void test_pad_hand(void)
     memset(&c, 0, sizeof c);
     c.name = "hand pad";
     c.input = input;
-    c.in_dims[0] = 1, c.in_dims[1] = 2, c.in_dims[2] = 2, c.in_dims[3] = 1;
-    c.pad_before[1] = 1, c.pad_after[2] = 1;
-    c.pad_value = -7, c.size = 9, c.expected = want;
+    c.in_dims[0] = 1; c.in_dims[1] = 2; c.in_dims[2] = 2; c.in_dims[3] = 1;
+    c.pad_before[1] = 1; c.pad_after[2] = 1;
+    c.pad_value = -7; c.size = 9; c.expected = want;
     run_pad(&c);
 }
 
@@ -708,13 +882,28 @@ static void test_mean_hand(void)
     mean_case c;
     memset(&c, 0, sizeof c);
     c.name = "hand mean hw";
-    c.input = input, c.outer = 1, c.reduce = 4, c.inner = 2;
-    c.q_multiplier = 1 << 30, c.q_shift = 1, c.multiplier = 1 << 30, c.shift = -1;
+    c.input = input; c.outer = 1; c.reduce = 4; c.inner = 2;
+    c.q_multiplier = 1 << 30; c.q_shift = 1; c.multiplier = 1 << 30; c.shift = -1;
     c.expected = want;
     run_mean(&c);
+    /* Folding when 31 + q_shift limits the shift: q = (2^30, -29), n = 16:
+     * s = min(4, 32, 2) = 2, multiplier 2^32 / 16 = 2^28, shift -31. With q_shift -31, s = 0
+     * and the division by n loses 4 bits: 2^30 / 16 = 2^26. And n = 1: unchanged. */
+    {
+        int32_t m = 0, sh = 0;
+        tmlc_mean_fold_multiplier(1 << 30, -29, 16, &m, &sh);
+        CHECK_EQ_I32("mean fold limited by q_shift", m, 1 << 28);
+        CHECK_EQ_I32("mean fold limited by q_shift: shift", sh, -31);
+        tmlc_mean_fold_multiplier(1 << 30, -31, 16, &m, &sh);
+        CHECK_EQ_I32("mean fold with q_shift -31", m, 1 << 26);
+        CHECK_EQ_I32("mean fold with q_shift -31: shift", sh, -31);
+        tmlc_mean_fold_multiplier(1234567890, 3, 1, &m, &sh);
+        CHECK_EQ_I32("mean fold n = 1", m, 1234567890);
+        CHECK_EQ_I32("mean fold n = 1: shift", sh, 3);
+    }
     c.name = "hand mean n3";
-    c.input = three, c.outer = 1, c.reduce = 3, c.inner = 1;
-    c.multiplier = 715827882, c.shift = 0, c.expected = want3;
+    c.input = three; c.outer = 1; c.reduce = 3; c.inner = 1;
+    c.multiplier = 715827882; c.shift = 0; c.expected = want3;
     run_mean(&c);
 }
 
@@ -727,9 +916,9 @@ static void test_concat_hand(void)
     concat_case c;
     memset(&c, 0, sizeof c);
     c.name = "hand concat copy";
-    c.num_inputs = 2, c.inputs[0] = a, c.inputs[1] = b;
-    c.axis_sizes[0] = 1, c.axis_sizes[1] = 2;
-    c.outer = 2, c.inner = 1, c.size = 6, c.expected = want;
+    c.num_inputs = 2; c.inputs[0] = a; c.inputs[1] = b;
+    c.axis_sizes[0] = 1; c.axis_sizes[1] = 2;
+    c.outer = 2; c.inner = 1; c.size = 6; c.expected = want;
     run_concat(&c);
     /* luts == NULL altogether means every input is copied. */
     {
@@ -746,6 +935,7 @@ int main(void)
     int32_t i;
     test_fixed_point_known_values();
     test_fixed_point_vectors();
+    test_fixed_point_sweeps();
 
     test_conv_hand();
     test_depthwise_hand();
@@ -784,6 +974,8 @@ int main(void)
     for (i = 0; i < COUNT(concat_cases); ++i) {
         run_concat(&concat_cases[i]);
     }
+    test_add_sweeps();
+    test_softmax_sweeps();
 
     printf("%d checks, %d failures\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;

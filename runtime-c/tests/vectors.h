@@ -8,6 +8,9 @@
  * tmlc_tinyml::semantics (conv2d, depthwise_conv2d, fully_connected, average_pool2d,
  * max_pool2d, add, softmax, pad, mean, concat; quant and fixed_point for the helpers), so a
  * passing test means the C kernels are bit-exact with the Rust reference on these cases.
+ * The sweep hashes are FNV-1a-style folds (see sweep_mix in test_kernels.c) of the Rust results
+ * over 65536 inputs drawn from the same generator as the C side; add_sweeps covers all 65536
+ * input pairs of ADD per parameter set, softmax_sweeps 512 random rows per parameter set.
  * Included once, by test_kernels.c, after the case struct definitions.
  */
 
@@ -1007,4 +1010,32 @@ static const concat_case concat_cases[] = {
      .inputs = {concat_axis1_copy_in0, concat_axis1_copy_in1}, .axis_sizes = {1, 2},
      .luts = {NULL, NULL}, .outer = 2, .inner = 3, .size = 18,
      .expected = concat_axis1_copy_expected},
+};
+
+static const uint64_t sweep_hashes[] = {
+    0xDB458D329B1D3ECBull /* srdhm */,
+    0x9960E2BA59E3BA78ull /* rdbpot */,
+    0x1DCB5CF0751E2656ull /* mbqm */,
+    0xFCB9A3E02A6265A7ull /* srmbpot */,
+    0x7D394885B01BCFF4ull /* exp */,
+    0x71B29028C85A9489ull /* one_over */,
+    0x8460E6AEC0233E5Cull /* reciprocal */,
+};
+
+static const add_sweep_case add_sweeps[] = {
+    {-46, -117, -26, 20, 1073741824, 0, 1122936112, -4, 1413033882, -16, -128, 127, 0x73DEE806C1E22C89ull},
+    {110, 118, -67, 20, 1073741824, 0, 1319185684, -3, 1161661499, -16, -67, 127, 0x8D60DCDE24768D39ull},
+    {86, -102, -94, 20, 1073741824, 0, 1756475303, -5, 2081755425, -14, -94, 127, 0x816AF8C270B2816Bull},
+    {-4, -108, 42, 20, 1434803153, -1, 1073741824, 0, 1951155675, -17, -128, 127, 0x696E7901EA5AC29Aull},
+    {8, -34, -80, 20, 1818494443, -1, 1073741824, 0, 1450860127, -17, -128, 127, 0xABB3711D844CF436ull},
+    {-74, -73, 2, 20, 1073741824, 0, 1353929051, -4, 1261879319, -17, 2, 127, 0x17913DAC0CC5AAA8ull},
+};
+
+static const softmax_sweep_case softmax_sweeps[] = {
+    {100, 1717986944, 23, -248, 0x1F8155A891F2280Bull},
+    {101, 1073741824, 19, -3968, 0x7C38E16A49044E1Aull},
+    {102, 1073741824, 26, -31, 0xCD29746972B892BFull},
+    {103, 1202590848, 22, -496, 0x723647F826470AACull},
+    {104, 1374389504, 22, -496, 0x61DA2C3F15F616BAull},
+    {105, 1098223104, 25, -62, 0x2930B3991636086Dull},
 };

@@ -224,7 +224,7 @@ void tmlc_mean_s8(const int8_t *input, int32_t outer, int32_t reduce, int32_t in
 /*
  * mean.rs's folding of 1/n into the multiplier (integer only; the compiler may use it or its
  * own copy of the formula):
- *   s = clamp(min(floor(log2 n), 32, 31 + q_shift), 0, ..)
+ *   s = max(0, min(floor(log2 n), 32, 31 + q_shift))
  *   *multiplier = (int32_t)(((int64_t)q_multiplier << s) / n),  *shift = q_shift - s
  * n >= 1, q_multiplier >= 0.
  */
