@@ -719,6 +719,75 @@ static void test_depthwise_hand(void)
     run_depthwise(&c);
 }
 
+/* The in-place depthwise kernel on a Rust-derived case (multiplier 1, batch 1): the buffer
+ * holds the input, then must hold exactly the expected output at its start. */
+static void run_depthwise_inplace(const depthwise_case *c)
+{
+    const int32_t in_n = c->in_h * c->in_w * c->in_c;
+    const int32_t out_n = c->out_h * c->out_w * c->in_c;
+    int8_t *buffer = alloc_output(in_n, 0);
+    int8_t *scratch = alloc_output(c->out_h * c->out_w, 0x5a);
+    memcpy(buffer, c->input, (size_t)in_n);
+    tmlc_depthwise_conv2d_inplace_s8(buffer, c->in_h, c->in_w, c->in_c, c->input_offset,
+                                     c->filter, c->k_h, c->k_w, c->bias, c->multipliers,
+                                     c->shifts, c->stride_h, c->stride_w, c->dilation_h,
+                                     c->dilation_w, c->pad_top, c->pad_left, c->out_h, c->out_w,
+                                     c->output_offset, c->act_min, c->act_max, scratch);
+    check_s8(c->name, buffer, c->expected, out_n);
+    free(buffer);
+    free(scratch);
+}
+
+/* In place versus out of place on pseudo-random data over shapes the models use: 3x3 and 5x5,
+ * stride 1 and 2, SAME (even and odd sizes) and VALID. */
+static void test_depthwise_inplace_matches(void)
+{
+    static const int32_t shapes[][6] = {
+        /* in_h, in_w, channels, k, stride, pad (leading) */
+        {8, 8, 16, 3, 1, 1}, {8, 8, 16, 3, 2, 0}, {7, 9, 5, 3, 2, 1},
+        {10, 6, 8, 5, 1, 2}, {9, 9, 3, 5, 2, 2}, {6, 6, 4, 3, 1, 0},
+    };
+    uint32_t seed = 12345u;
+    int32_t s, i;
+    for (s = 0; s < (int32_t)(sizeof shapes / sizeof shapes[0]); ++s) {
+        const int32_t in_h = shapes[s][0], in_w = shapes[s][1], ch = shapes[s][2];
+        const int32_t k = shapes[s][3], stride = shapes[s][4], pad = shapes[s][5];
+        const int32_t valid = (pad == 0 && stride == 1);
+        const int32_t out_h = valid ? in_h - k + 1 : (in_h + stride - 1) / stride;
+        const int32_t out_w = valid ? in_w - k + 1 : (in_w + stride - 1) / stride;
+        const int32_t in_n = in_h * in_w * ch, out_n = out_h * out_w * ch;
+        int8_t *input = alloc_output(in_n, 0), *filter = alloc_output(k * k * ch, 0);
+        int8_t *want = alloc_output(out_n, 0), *scratch = alloc_output(out_h * out_w, 0);
+        int32_t *bias = (int32_t *)malloc((size_t)ch * sizeof(int32_t));
+        int32_t *mult = (int32_t *)malloc((size_t)ch * sizeof(int32_t));
+        int32_t *shift = (int32_t *)malloc((size_t)ch * sizeof(int32_t));
+        char name[64];
+        for (i = 0; i < in_n; ++i) {
+            seed = seed * 1103515245u + 12345u;
+            input[i] = (int8_t)(seed >> 24);
+        }
+        for (i = 0; i < k * k * ch; ++i) {
+            seed = seed * 1103515245u + 12345u;
+            filter[i] = (int8_t)(seed >> 24);
+        }
+        for (i = 0; i < ch; ++i) {
+            bias[i] = (int32_t)(i * 37) - 100;
+            mult[i] = 1288490189 + i * 1000;
+            shift[i] = -7 - (i % 3);
+        }
+        tmlc_depthwise_conv2d_s8(input, 1, in_h, in_w, ch, 3, filter, 1, k, k, bias, mult,
+                                 shift, stride, stride, 1, 1, pad, pad, want, out_h, out_w, -5,
+                                 -128, 127);
+        tmlc_depthwise_conv2d_inplace_s8(input, in_h, in_w, ch, 3, filter, k, k, bias, mult,
+                                         shift, stride, stride, 1, 1, pad, pad, out_h, out_w,
+                                         -5, -128, 127, scratch);
+        sprintf(name, "depthwise in place, shape %ld", (long)s);
+        check_s8(name, input, want, out_n);
+        free(input); free(filter); free(want); free(scratch);
+        free(bias); free(mult); free(shift);
+    }
+}
+
 static void test_fc_hand(void)
 {
     /* fully_connected.rs: x zp 2, w [[1, -1], [2, 3]], bias (1, -20), effective scale 2
@@ -953,6 +1022,12 @@ int main(void)
     for (i = 0; i < COUNT(depthwise_cases); ++i) {
         run_depthwise(&depthwise_cases[i]);
     }
+    for (i = 0; i < COUNT(depthwise_cases); ++i) {
+        if (depthwise_cases[i].depth_multiplier == 1 && depthwise_cases[i].batches == 1) {
+            run_depthwise_inplace(&depthwise_cases[i]);
+        }
+    }
+    test_depthwise_inplace_matches();
     for (i = 0; i < COUNT(fc_cases); ++i) {
         run_fc(&fc_cases[i]);
     }

@@ -102,6 +102,24 @@ void tmlc_depthwise_conv2d_s8(const int8_t *input, int32_t batches, int32_t in_h
                               int32_t output_offset, int32_t act_min, int32_t act_max);
 
 /*
+ * DEPTHWISE_CONV_2D with depth multiplier 1 and batch 1, in place: `buffer` holds the input
+ * [in_h][in_w][channels] and, on return, the output [out_h][out_w][channels] from its start
+ * (out_h <= in_h, out_w <= in_w). scratch: out_h * out_w bytes, not overlapping buffer. Other
+ * parameters and the result are those of tmlc_depthwise_conv2d_s8 (bit for bit): output plane c
+ * is computed from input channel c into scratch, then stored to the positions of channel c, which
+ * only ever hold input channel c.
+ */
+void tmlc_depthwise_conv2d_inplace_s8(int8_t *buffer, int32_t in_h, int32_t in_w,
+                                      int32_t channels, int32_t input_offset,
+                                      const int8_t *filter, int32_t k_h, int32_t k_w,
+                                      const int32_t *bias, const int32_t *multipliers,
+                                      const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                                      int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                                      int32_t pad_left, int32_t out_h, int32_t out_w,
+                                      int32_t output_offset, int32_t act_min, int32_t act_max,
+                                      int8_t *scratch);
+
+/*
  * FULLY_CONNECTED (semantics::fully_connected):
  *   output[b][o] = requant(sum_i weights[o][i] * (input[b][i] + input_offset) + bias[o])
  *

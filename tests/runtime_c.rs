@@ -1,0 +1,43 @@
+//! runtime-c's own C unit tests (`make -C runtime-c test` and `test-sanitize`), run by the
+//! workspace test command. Needs `make` and `cc`; missing tools are a loud skip (a failure under
+//! CI=true).
+
+use std::path::Path;
+use std::process::Command;
+
+fn make(target: &str) {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime-c");
+    let build = std::env::temp_dir().join(format!("tmlc-runtime-{}-{target}", std::process::id()));
+    let output = match Command::new("make")
+        .arg("-C")
+        .arg(&runtime)
+        .arg(target)
+        .arg(format!("BUILD={}", build.display()))
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            let message = format!("SKIPPED: cannot run make ({error})");
+            assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{message}; CI must have it");
+            eprintln!("\n{message}\n");
+            return;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&build);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(", 0 failures"),
+        "make {target} failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn kernel_unit_tests_pass() {
+    make("test");
+}
+
+#[test]
+fn kernel_unit_tests_pass_under_sanitizers() {
+    make("test-sanitize");
+}
