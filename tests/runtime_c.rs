@@ -18,7 +18,10 @@ fn make(target: &str) {
         Ok(output) => output,
         Err(error) => {
             let message = format!("SKIPPED: cannot run make ({error})");
-            assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{message}; CI must have it");
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "{message}; CI must have it"
+            );
             eprintln!("\n{message}\n");
             return;
         }

@@ -3,6 +3,7 @@
 pub mod alloc;
 pub mod arena;
 pub mod canonicalize;
+pub mod inplace;
 pub mod liveness;
 pub mod schedule;
 
@@ -12,5 +13,7 @@ use tmlc_core::pass::PassRegistry;
 pub fn register(registry: &mut PassRegistry) {
     registry.register(canonicalize::info());
     registry.register(schedule::info());
+    registry.register(inplace::info());
     registry.register(alloc::info());
+    registry.register(alloc::check::info());
 }

@@ -1,21 +1,41 @@
-//! Liveness of activation buffers on the scheduled op order (the body order). Constants live in
-//! flash and have no buffer; a reshape is a view of its operand's buffer; graph inputs and
-//! outputs are buffers too. Time `0` is before the first op, op `i` runs at time `i + 1`, and the
-//! outputs stay live after the last op.
+//! Liveness of arena buffers on the scheduled op order (the body order). Constants live in flash
+//! and have no buffer; a reshape is a view of its operand's buffer; an op marked `mem.inplace = K`
+//! writes its result into operand `K`'s buffer; an op with `mem.scratch_size` gets a scratch
+//! buffer live only while it runs; graph inputs and outputs are buffers too. Time `0` is before
+//! the first op, op `i` of the body runs at time `i + 1`, outputs stay live after the last op.
+//!
+//! It also finds the overlapping placements a planner may use: a window op (conv, depthwise,
+//! pool) computes its output row by row and reads input rows in increasing order, so when its
+//! input dies at the op, the output may start `margin` bytes below the input and overwrite input
+//! rows already consumed.
 
 use cranelift_entity::SecondaryMap;
-use tmlc_core::ir::{Function, Value};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::OpContext;
+use tmlc_core::ir::{Function, Module, Op, Value, RETURN_OP};
+use tmlc_tinyml::ops::common::{positive_pair, window_attributes};
+use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
 
 /// Ops whose result is its operand's bytes seen with another type.
 pub fn is_view(op_name: &str) -> bool {
     op_name == "tinyml.reshape"
 }
 
-/// One arena buffer: a root value and the views of it, live over `[lower, upper)`.
+/// What a buffer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BufferKind {
+    /// One or more values (a root, its views and in-place results).
+    Values,
+    /// The scratch of one op.
+    Scratch(Op),
+}
+
+/// One arena buffer, live over `[lower, upper)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Buffer {
-    /// The value that owns the bytes, then its views.
+    /// The values stored in it, in order of definition (empty for scratch).
     pub values: Vec<Value>,
+    pub kind: BufferKind,
     pub size: usize,
     pub lower: usize,
     pub upper: usize,
@@ -28,20 +48,79 @@ impl Buffer {
     }
 }
 
-/// The buffers of a function's body, in order of definition.
-pub fn buffers(function: &Function) -> Vec<Buffer> {
+/// How an output may overlap its op's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// The output starts at least `margin` bytes below the input.
+    Below { margin: usize },
+    /// The output starts exactly where the input starts (in-place execution).
+    Same,
+}
+
+/// Permission for buffer `output` to overlap buffer `input` in the way `overlap` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverlapAllowance {
+    pub op: Op,
+    pub input: usize,
+    pub output: usize,
+    pub overlap: Overlap,
+}
+
+impl OverlapAllowance {
+    /// Whether the offsets are a placement this allowance permits.
+    pub fn permits(&self, input_offset: usize, output_offset: usize) -> bool {
+        match self.overlap {
+            Overlap::Below { margin } => output_offset + margin <= input_offset,
+            Overlap::Same => output_offset == input_offset,
+        }
+    }
+}
+
+/// Buffers and overlap allowances of a function.
+#[derive(Debug, Clone, Default)]
+pub struct Liveness {
+    pub buffers: Vec<Buffer>,
+    pub allowances: Vec<OverlapAllowance>,
+}
+
+impl Liveness {
+    /// Whether buffers `a` and `b` at these offsets break no rule: disjoint in time or memory,
+    /// or overlapping as an allowance permits.
+    pub fn compatible(&self, a: usize, offset_a: usize, b: usize, offset_b: usize) -> bool {
+        let (x, y) = (&self.buffers[a], &self.buffers[b]);
+        if !x.overlaps_in_time(y) || x.size == 0 || y.size == 0 {
+            return true;
+        }
+        if offset_a + x.size <= offset_b || offset_b + y.size <= offset_a {
+            return true;
+        }
+        self.allowances.iter().any(|allowance| {
+            let (input_offset, output_offset) = match (allowance.input, allowance.output) {
+                (i, o) if i == a && o == b => (offset_a, offset_b),
+                (i, o) if i == b && o == a => (offset_b, offset_a),
+                _ => return false,
+            };
+            allowance.permits(input_offset, output_offset)
+        })
+    }
+}
+
+/// Computes buffers and allowances of a function.
+pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
     let mut buffer_of: SecondaryMap<Value, Option<usize>> = SecondaryMap::new();
     let mut buffers: Vec<Buffer> = Vec::new();
     for &param in &function.params {
         buffer_of[param] = Some(buffers.len());
         buffers.push(Buffer {
             values: vec![param],
+            kind: BufferKind::Values,
             size: function.value_type(param).byte_size(),
             lower: 0,
             upper: 1,
         });
     }
     let end = function.body.ops.len() + 1;
+    let mut candidates = Vec::new();
     for (index, &op) in function.body.ops.iter().enumerate() {
         let time = index + 1;
         let data = &function.ops[op];
@@ -50,7 +129,7 @@ pub fn buffers(function: &Function) -> Vec<Buffer> {
                 buffers[buffer].upper = buffers[buffer].upper.max(time + 1);
             }
         }
-        if data.name == tmlc_core::ir::RETURN_OP {
+        if data.name == RETURN_OP {
             for &operand in &data.operands {
                 if let Some(buffer) = buffer_of[operand] {
                     buffers[buffer].upper = end + 1;
@@ -61,27 +140,123 @@ pub fn buffers(function: &Function) -> Vec<Buffer> {
         if data.name == "tinyml.const" {
             continue;
         }
-        for &result in &data.results {
-            if is_view(&data.name) {
-                if let Some(buffer) = data.operands.first().and_then(|&o| buffer_of[o]) {
-                    buffer_of[result] = Some(buffer);
-                    buffers[buffer].values.push(result);
-                    continue;
-                }
-            }
-            buffer_of[result] = Some(buffers.len());
+        if let Some(size) = tmlc_mem::read(&data.attributes, tmlc_mem::SCRATCH_SIZE) {
             buffers.push(Buffer {
-                values: vec![result],
-                size: function.value_type(result).byte_size(),
+                values: Vec::new(),
+                kind: BufferKind::Scratch(op),
+                size,
                 lower: time,
                 upper: time + 1,
             });
         }
+        let result = data.results[0];
+        let size = function.value_type(result).byte_size();
+        let view_of = is_view(&data.name)
+            .then(|| data.operands.first().and_then(|&o| buffer_of[o]))
+            .flatten();
+        if let Some(buffer) = view_of {
+            buffer_of[result] = Some(buffer);
+            buffers[buffer].values.push(result);
+            continue;
+        }
+        buffer_of[result] = Some(buffers.len());
+        let inplace = tmlc_mem::read(&data.attributes, tmlc_mem::INPLACE);
+        let input = data
+            .operands
+            .get(inplace.unwrap_or(0))
+            .and_then(|&o| buffer_of[o]);
+        if let Some(input) = input {
+            candidates.push((op, input, buffers.len(), time, inplace.is_some()));
+        }
+        buffers.push(Buffer {
+            values: vec![result],
+            kind: BufferKind::Values,
+            size,
+            lower: time,
+            upper: time + 1,
+        });
     }
-    buffers
+    let mut allowances = Vec::new();
+    for (op, input, output, time, inplace) in candidates {
+        let dies_here = buffers[input].upper == time + 1;
+        if !dies_here || buffers[input].kind != BufferKind::Values {
+            continue;
+        }
+        let overlap = if inplace {
+            Some(Overlap::Same)
+        } else {
+            overlap_margin(&OpContext {
+                module,
+                function,
+                op,
+            })
+            .map(|margin| Overlap::Below { margin })
+        };
+        if let Some(overlap) = overlap {
+            allowances.push(OverlapAllowance {
+                op,
+                input,
+                output,
+                overlap,
+            });
+        }
+    }
+    Ok(Liveness {
+        buffers,
+        allowances,
+    })
 }
 
-/// Max over time of the bytes of all live buffers: what any placement of these buffers needs.
+/// The smallest distance the output of a window op must start below its input so that writing
+/// output row `r` never touches an input row that row `r` or a later row still reads:
+/// `max over r of (r + 1) * output_row - first_input_row(r) * input_row`, where
+/// `first_input_row(r) = clamp(r * stride - pad_top, 0, input_height)`. `None` for other ops and
+/// batches above 1.
+pub fn overlap_margin(op: &OpContext) -> Option<usize> {
+    let name = op.data().name.as_str();
+    let (kernel_h, window) = match name {
+        "tinyml.conv2d" | "tinyml.depthwise_conv2d" => (
+            op.operand_type(1).shape[1],
+            window_attributes(op, true).ok()?,
+        ),
+        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => (
+            positive_pair(op, "filter", None).ok()?[0],
+            window_attributes(op, false).ok()?,
+        ),
+        _ => return None,
+    };
+    let input = &op.operand_type(0).shape;
+    let output = &op.result_type(0).shape;
+    if input[0] != 1 {
+        return None;
+    }
+    let padding = if window.same_padding {
+        Padding::Same
+    } else {
+        Padding::Valid
+    };
+    let (_, pad) = compute_padding(
+        padding,
+        input[1],
+        kernel_h,
+        window.stride[0],
+        window.dilation[0],
+    );
+    let input_row = input[2] * input[3];
+    let output_row = output[2] * output[3];
+    let margin = (0..output[1])
+        .map(|r| {
+            let first = (r * window.stride[0])
+                .saturating_sub(pad.before)
+                .min(input[1]);
+            ((r + 1) * output_row).saturating_sub(first * input_row)
+        })
+        .max()
+        .unwrap_or(0);
+    Some(margin)
+}
+
+/// Max over time of the bytes of all live buffers: what any placement without overlap needs.
 pub fn lower_bound(buffers: &[Buffer]) -> usize {
     let end = buffers.iter().map(|b| b.upper).max().unwrap_or(0);
     (0..end)

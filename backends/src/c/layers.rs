@@ -143,6 +143,16 @@ impl Layer<'_> {
         names
     }
 
+    /// The op's scratch in the arena (`mem.scratch_offset`), for in-place kernels.
+    fn scratch(&self) -> DiagResult<String> {
+        tmlc_mem::read(&self.op.data().attributes, tmlc_mem::SCRATCH_OFFSET)
+            .map(|offset| format!("arena.bytes + {offset}"))
+            .ok_or_else(|| {
+                self.op
+                    .error("runs in place but has no `mem.scratch_offset`: run `alloc`")
+            })
+    }
+
     fn bias(&self, index: usize) -> String {
         if self.op.num_operands() > index {
             self.input(index)
@@ -170,6 +180,17 @@ impl Layer<'_> {
         let multipliers = conv_multipliers(input_scale, &scales(filter), output_scale, channels);
         let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
         let (act_min, act_max) = self.activation_range()?;
+        if depthwise && self.input(0) == self.output() {
+            // Planned in place (`mem.inplace`, same offset): one channel plane of scratch.
+            let scratch = self.scratch()?;
+            writer.body_line(&format!(
+                "tmlc_depthwise_conv2d_inplace_s8({}, {}, {}, {}, {}, {}, {k_h}, {k_w}, {}, {multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
+                self.output(), input[1], input[2], input[3], -input_zero_point, self.input(1),
+                self.bias(2), window.stride[0], window.stride[1], window.dilation[0],
+                window.dilation[1], pad_h.before, pad_w.before, output[1], output[2],
+            ));
+            return Ok(());
+        }
         let (function, channel_argument) = if depthwise {
             let multiplier = self.op.positive_attribute("multiplier", Some(1))?;
             ("tmlc_depthwise_conv2d_s8", multiplier)

@@ -34,6 +34,11 @@ const KERNELS: &[(&str, &str, &str)] = &[
         include_str!("../../../runtime-c/src/depthwise_conv2d.c"),
     ),
     (
+        "tinyml.depthwise_conv2d",
+        "runtime/src/depthwise_conv2d_inplace.c",
+        include_str!("../../../runtime-c/src/depthwise_conv2d_inplace.c"),
+    ),
+    (
         "tinyml.fully_connected",
         "runtime/src/fully_connected.c",
         include_str!("../../../runtime-c/src/fully_connected.c"),

@@ -4,6 +4,9 @@
 //! - `mem.offset = N` on an op: its result lives at byte `N` of the arena. On a function
 //!   parameter: the graph input lives there. Views (reshape) carry their source's offset.
 //! - `mem.arena_size = N` on a function: the arena's size in bytes, scratch included.
+//! - `mem.inplace = K` on an op (set by `inplace`): its result overwrites operand `K`'s buffer.
+//! - `mem.scratch_size = N` on an op (set by `inplace`): it needs `N` bytes of scratch while it
+//!   runs; `mem.scratch_offset = M` (set by `alloc`) says where.
 
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::dialect::{AttributeDefinition, Context};
@@ -11,6 +14,9 @@ use tmlc_core::ir::{Function, Value, ValueDef};
 
 pub const OFFSET: &str = "mem.offset";
 pub const ARENA_SIZE: &str = "mem.arena_size";
+pub const INPLACE: &str = "mem.inplace";
+pub const SCRATCH_SIZE: &str = "mem.scratch_size";
+pub const SCRATCH_OFFSET: &str = "mem.scratch_offset";
 
 fn non_negative(attribute: &Attribute) -> Result<(), String> {
     match attribute {
@@ -27,13 +33,29 @@ pub fn register(context: &mut Context) {
         verify: non_negative,
     });
     context.register_attribute(AttributeDefinition {
+        name: INPLACE,
+        summary: "the operand whose buffer an op's result overwrites",
+        verify: non_negative,
+    });
+    context.register_attribute(AttributeDefinition {
+        name: SCRATCH_SIZE,
+        summary: "bytes of scratch an op needs while it runs",
+        verify: non_negative,
+    });
+    context.register_attribute(AttributeDefinition {
+        name: SCRATCH_OFFSET,
+        summary: "byte offset of an op's scratch in the arena",
+        verify: non_negative,
+    });
+    context.register_attribute(AttributeDefinition {
         name: ARENA_SIZE,
         summary: "size of a function's arena in bytes",
         verify: non_negative,
     });
 }
 
-fn read(attributes: &Attributes, key: &str) -> Option<usize> {
+/// An integer mem attribute of an op's attribute dictionary.
+pub fn read(attributes: &Attributes, key: &str) -> Option<usize> {
     match attributes.get(key) {
         Some(Attribute::Int(v)) => usize::try_from(*v).ok(),
         _ => None,

@@ -13,7 +13,11 @@ pub enum CheckError {
     /// The placement has a different number of offsets than the problem has buffers.
     WrongLength { buffers: usize, offsets: usize },
     /// Buffer `buffer`'s offset is not a multiple of its alignment.
-    Misaligned { buffer: usize, offset: u64, alignment: u64 },
+    Misaligned {
+        buffer: usize,
+        offset: u64,
+        alignment: u64,
+    },
     /// `offset + size` does not fit in a u64.
     OutOfRange { buffer: usize },
     /// Buffers `a` and `b` (indices, `a < b`) are live at the same time and share bytes.
@@ -26,14 +30,24 @@ impl fmt::Display for CheckError {
             CheckError::WrongLength { buffers, offsets } => {
                 write!(f, "{offsets} offsets for {buffers} buffers")
             }
-            CheckError::Misaligned { buffer, offset, alignment } => {
-                write!(f, "buffer {buffer}: offset {offset} is not a multiple of {alignment}")
+            CheckError::Misaligned {
+                buffer,
+                offset,
+                alignment,
+            } => {
+                write!(
+                    f,
+                    "buffer {buffer}: offset {offset} is not a multiple of {alignment}"
+                )
             }
             CheckError::OutOfRange { buffer } => {
                 write!(f, "buffer {buffer}: offset + size overflows")
             }
             CheckError::Overlap { a, b } => {
-                write!(f, "buffers {a} and {b} are live at the same time and overlap in memory")
+                write!(
+                    f,
+                    "buffers {a} and {b} are live at the same time and overlap in memory"
+                )
             }
         }
     }
@@ -49,15 +63,24 @@ impl std::error::Error for CheckError {}
 pub fn check(problem: &Problem, offsets: &[u64]) -> Result<u64, CheckError> {
     let buffers = &problem.buffers;
     if buffers.len() != offsets.len() {
-        return Err(CheckError::WrongLength { buffers: buffers.len(), offsets: offsets.len() });
+        return Err(CheckError::WrongLength {
+            buffers: buffers.len(),
+            offsets: offsets.len(),
+        });
     }
     let mut peak = 0u64;
     for (i, (b, &offset)) in buffers.iter().zip(offsets).enumerate() {
         let alignment = b.alignment.max(1);
         if offset % alignment != 0 {
-            return Err(CheckError::Misaligned { buffer: i, offset, alignment });
+            return Err(CheckError::Misaligned {
+                buffer: i,
+                offset,
+                alignment,
+            });
         }
-        let end = offset.checked_add(b.size).ok_or(CheckError::OutOfRange { buffer: i })?;
+        let end = offset
+            .checked_add(b.size)
+            .ok_or(CheckError::OutOfRange { buffer: i })?;
         peak = peak.max(end);
     }
     for i in 0..buffers.len() {
@@ -93,7 +116,10 @@ mod tests {
 
     #[test]
     fn catches_overlap() {
-        assert_eq!(check(&two(), &[0, 3]), Err(CheckError::Overlap { a: 0, b: 1 }));
+        assert_eq!(
+            check(&two(), &[0, 3]),
+            Err(CheckError::Overlap { a: 0, b: 1 })
+        );
     }
 
     #[test]
@@ -111,9 +137,25 @@ mod tests {
     #[test]
     fn alignment_length_and_overflow() {
         let p = Problem::new(vec![Buffer::new("a", 0, 2, 4).with_alignment(8)]);
-        assert_eq!(check(&p, &[4]), Err(CheckError::Misaligned { buffer: 0, offset: 4, alignment: 8 }));
-        assert_eq!(check(&p, &[]), Err(CheckError::WrongLength { buffers: 1, offsets: 0 }));
+        assert_eq!(
+            check(&p, &[4]),
+            Err(CheckError::Misaligned {
+                buffer: 0,
+                offset: 4,
+                alignment: 8
+            })
+        );
+        assert_eq!(
+            check(&p, &[]),
+            Err(CheckError::WrongLength {
+                buffers: 1,
+                offsets: 0
+            })
+        );
         let p = Problem::new(vec![Buffer::new("a", 0, 2, 4)]);
-        assert_eq!(check(&p, &[u64::MAX]), Err(CheckError::OutOfRange { buffer: 0 }));
+        assert_eq!(
+            check(&p, &[u64::MAX]),
+            Err(CheckError::OutOfRange { buffer: 0 })
+        );
     }
 }

@@ -31,7 +31,10 @@ impl fmt::Display for CsvError {
 impl std::error::Error for CsvError {}
 
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, CsvError> {
-    Err(CsvError { line, message: message.into() })
+    Err(CsvError {
+        line,
+        message: message.into(),
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -78,7 +81,10 @@ fn parse_u64(line: usize, column: &str, text: &str) -> Result<u64, CsvError> {
     let ok = !text.is_empty() && text.bytes().all(|c| c.is_ascii_digit());
     match text.parse::<u64>() {
         Ok(value) if ok => Ok(value),
-        _ if ok => err(line, format!("{column} `{text}` is too large (maximum {})", u64::MAX)),
+        _ if ok => err(
+            line,
+            format!("{column} `{text}` is too large (maximum {})", u64::MAX),
+        ),
         _ => err(line, format!("bad integer `{text}` in column `{column}`")),
     }
 }
@@ -91,7 +97,10 @@ pub fn parse(text: &str) -> Result<Problem, CsvError> {
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(_, l)| !l.trim().is_empty());
     let Some((header_line, header)) = lines.next() else {
-        return err(1, "empty input: expected a header row `id,lower,upper,size`");
+        return err(
+            1,
+            "empty input: expected a header row `id,lower,upper,size`",
+        );
     };
     let mut columns: Vec<Column> = Vec::new();
     for name in header.split(',').map(str::trim) {
@@ -129,7 +138,11 @@ pub fn parse(text: &str) -> Result<Problem, CsvError> {
         if fields.len() != columns.len() {
             return err(
                 line,
-                format!("{} fields, but the header has {} columns", fields.len(), columns.len()),
+                format!(
+                    "{} fields, but the header has {} columns",
+                    fields.len(),
+                    columns.len()
+                ),
             );
         }
         let mut buffer = Buffer::new("", 0, 0, 0);
@@ -175,7 +188,10 @@ pub fn parse(text: &str) -> Result<Problem, CsvError> {
             );
         }
         if let Some(first) = first_line.get(&buffer.id) {
-            return err(line, format!("duplicate id `{}` (first on line {first})", buffer.id));
+            return err(
+                line,
+                format!("duplicate id `{}` (first on line {first})", buffer.id),
+            );
         }
         first_line.insert(buffer.id.clone(), line);
         buffers.push(buffer);
@@ -199,7 +215,10 @@ impl fmt::Display for WriteError {
                 write!(f, "{offsets} offsets for {buffers} buffers")
             }
             WriteError::BadId { index } => {
-                write!(f, "buffer {index}: id is empty or contains a comma or a line break")
+                write!(
+                    f,
+                    "buffer {index}: id is empty or contains a comma or a line break"
+                )
             }
         }
     }
@@ -212,7 +231,10 @@ impl std::error::Error for WriteError {}
 pub fn write(problem: &Problem, offsets: &[u64]) -> Result<String, WriteError> {
     let buffers = &problem.buffers;
     if buffers.len() != offsets.len() {
-        return Err(WriteError::WrongLength { buffers: buffers.len(), offsets: offsets.len() });
+        return Err(WriteError::WrongLength {
+            buffers: buffers.len(),
+            offsets: offsets.len(),
+        });
     }
     let with_alignment = buffers.iter().any(|b| b.alignment != 1);
     let mut out = String::from(if with_alignment {
@@ -225,8 +247,11 @@ pub fn write(problem: &Problem, offsets: &[u64]) -> Result<String, WriteError> {
         if id.trim().is_empty() || id.trim() != id || id.contains([',', '\n', '\r']) {
             return Err(WriteError::BadId { index });
         }
-        let alignment =
-            if with_alignment { format!(",{}", b.alignment) } else { String::new() };
+        let alignment = if with_alignment {
+            format!(",{}", b.alignment)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
             "{id},{},{},{}{alignment},{offset}\n",
             b.lower, b.upper, b.size
@@ -266,6 +291,12 @@ mod tests {
     fn write_errors() {
         let p = Problem::new(vec![Buffer::new("a,b", 0, 3, 4)]);
         assert_eq!(write(&p, &[0]), Err(WriteError::BadId { index: 0 }));
-        assert_eq!(write(&p, &[]), Err(WriteError::WrongLength { buffers: 1, offsets: 0 }));
+        assert_eq!(
+            write(&p, &[]),
+            Err(WriteError::WrongLength {
+                buffers: 1,
+                offsets: 0
+            })
+        );
     }
 }

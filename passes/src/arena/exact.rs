@@ -98,14 +98,28 @@ impl Default for ExactOptions {
 /// ([`Problem::validate`]); otherwise buffers with empty lifetimes conflict with nothing and
 /// alignment 0 counts as 1.
 pub fn solve(problem: &Problem, capacity: Option<u64>, budget: Duration) -> Outcome {
-    let goal = if capacity.is_some() { Goal::Fit } else { Goal::Minimize };
-    solve_with(problem, &ExactOptions { capacity, budget, goal, ..ExactOptions::default() })
+    let goal = if capacity.is_some() {
+        Goal::Fit
+    } else {
+        Goal::Minimize
+    };
+    solve_with(
+        problem,
+        &ExactOptions {
+            capacity,
+            budget,
+            goal,
+            ..ExactOptions::default()
+        },
+    )
 }
 
 /// [`solve`] with every option.
 pub fn solve_with(problem: &Problem, options: &ExactOptions) -> Outcome {
     let start = Instant::now();
-    let mut deadline = start.checked_add(options.budget).unwrap_or(start + Duration::from_secs(1 << 40));
+    let mut deadline = start
+        .checked_add(options.budget)
+        .unwrap_or(start + Duration::from_secs(1 << 40));
     if let Some(d) = options.deadline {
         deadline = deadline.min(d);
     }
@@ -148,7 +162,11 @@ pub fn solve_with(problem: &Problem, options: &ExactOptions) -> Outcome {
             proven = false;
             break;
         }
-        let probe = if first { lo } else { lo + (best.peak - 1 - lo) / 2 };
+        let probe = if first {
+            lo
+        } else {
+            lo + (best.peak - 1 - lo) / 2
+        };
         first = false;
         let probe_deadline = now + (deadline - now) / 2;
         match fit(problem, probe, probe_deadline) {
@@ -189,7 +207,7 @@ pub struct Stats {
 
 /// [`fit`], also returning how much searching it took.
 pub fn fit_with_stats(problem: &Problem, capacity: u64, deadline: Instant) -> (Fit, Stats) {
-    if problem.lower_bound() > capacity {
+    if problem.live_peak() > u128::from(capacity) {
         return (Fit::Infeasible, Stats::default());
     }
     // Only buffers that occupy bytes and are live at some time take part.
@@ -201,15 +219,23 @@ pub fn fit_with_stats(problem: &Problem, capacity: u64, deadline: Instant) -> (F
         .collect();
     let mut offsets = vec![0u64; problem.len()];
     if active.is_empty() {
-        return (Fit::Found(Solution::from_offsets(problem, offsets)), Stats::default());
+        return (
+            Fit::Found(Solution::from_offsets(problem, offsets)),
+            Stats::default(),
+        );
     }
     let size: Vec<u64> = active.iter().map(|&i| problem.buffers[i].size).collect();
-    let align: Vec<u64> = active.iter().map(|&i| problem.buffers[i].alignment.max(1)).collect();
+    let align: Vec<u64> = active
+        .iter()
+        .map(|&i| problem.buffers[i].alignment.max(1))
+        .collect();
     if size.iter().any(|&s| s > capacity) {
         return (Fit::Infeasible, Stats::default());
     }
-    let lifetimes: Vec<(u64, u64)> =
-        active.iter().map(|&i| (problem.buffers[i].lower, problem.buffers[i].upper)).collect();
+    let lifetimes: Vec<(u64, u64)> = active
+        .iter()
+        .map(|&i| (problem.buffers[i].lower, problem.buffers[i].upper))
+        .collect();
     let sections = Sections::new(&lifetimes);
     let stack = (64usize << 20).max(active.len() * 4096);
     let result = std::thread::scope(|scope| {
@@ -217,9 +243,17 @@ pub fn fit_with_stats(problem: &Problem, capacity: u64, deadline: Instant) -> (F
             .name("arena-exact".into())
             .stack_size(stack)
             .spawn_scoped(scope, || {
-                let mut engine = Engine::new(&sections, &size, &align, &lifetimes, capacity, deadline);
+                let mut engine =
+                    Engine::new(&sections, &size, &align, &lifetimes, capacity, deadline);
                 let fit = engine.run();
-                (fit, engine.solution, Stats { nodes: engine.nodes, restarts: engine.restarts })
+                (
+                    fit,
+                    engine.solution,
+                    Stats {
+                        nodes: engine.nodes,
+                        restarts: engine.restarts,
+                    },
+                )
             });
         match handle {
             Ok(h) => h.join().ok(),
@@ -273,28 +307,34 @@ struct Engine<'a> {
     lifetimes: &'a [(u64, u64)],
     cap: u64,
     deadline: Instant,
+    keys: [Key; 3],
     rank: Vec<u32>,
     /// Offset of each placed buffer, `UNPLACED` otherwise.
     off: Vec<u64>,
-    /// Lowest offset each unplaced buffer can take (aligned).
+    /// Lowest offset each unplaced buffer can take: above every placed buffer live at the
+    /// same time, aligned.
     min_off: Vec<u64>,
     /// Per section: total size of the unplaced buffers live in it.
     total: Vec<u64>,
-    /// Per section: a lower bound on the offset of every unplaced buffer live in it.
-    floor: Vec<u64>,
+    /// Per section with unplaced buffers: one of them, `w`, with `min_off[w] + total <= cap`.
+    /// Such a witness exists iff the section's unplaced buffers can still be stacked under
+    /// the capacity above the lowest of them (section inference, MiniMalloc's "unallocated
+    /// floor"). Kept up to date incrementally; restored on backtrack from `witness_log`.
+    witness: Vec<u32>,
+    /// Per buffer: in how many sections it is the witness.
+    witness_count: Vec<u32>,
     /// Per boundary: unplaced buffers crossing it.
     cuts: Vec<u32>,
     min_log: Vec<(u32, u64)>,
-    floor_log: Vec<(u32, u64)>,
-    stamp: Vec<u32>,
-    now: u32,
-    affected: Vec<u32>,
+    witness_log: Vec<(u32, u32)>,
     solution: Vec<u64>,
     nodes: u64,
     nodes_left: u64,
     restarts: u64,
     timed_out: bool,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl<'a> Engine<'a> {
     fn new(
@@ -312,6 +352,16 @@ impl<'a> Engine<'a> {
                 *t += size[b];
             }
         }
+        // Every total is at most the lower bound, hence at most `cap`: any member will do.
+        let witness: Vec<u32> = sec
+            .members
+            .iter()
+            .map(|m| m.first().copied().unwrap_or(NONE))
+            .collect();
+        let mut witness_count = vec![0u32; n];
+        for &w in witness.iter().filter(|&&w| w != NONE) {
+            witness_count[w as usize] += 1;
+        }
         Engine {
             sec,
             size,
@@ -319,17 +369,16 @@ impl<'a> Engine<'a> {
             lifetimes,
             cap,
             deadline,
+            keys: PREORDERS[0],
             rank: (0..n as u32).collect(),
             off: vec![UNPLACED; n],
             min_off: vec![0; n],
-            floor: vec![0; sec.count()],
             cuts: sec.cuts(0..n as u32),
             total,
+            witness,
+            witness_count,
             min_log: Vec::new(),
-            floor_log: Vec::new(),
-            stamp: vec![0; sec.count()],
-            now: 0,
-            affected: Vec::new(),
+            witness_log: Vec::new(),
             solution: vec![0; n],
             nodes: 0,
             nodes_left: 0,
@@ -338,8 +387,10 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn set_preorder(&mut self, keys: &[Key]) {
-        let n = self.size.len();
+    /// Ranks `buffers` (0, 1, ...) by the current preorder keys, computed on the current state
+    /// (the `Total` key uses the unplaced totals).
+    fn set_preorder(&mut self, buffers: &[u32]) {
+        let keys = self.keys;
         let key = |b: usize, k: Key| -> u128 {
             let (lower, upper) = self.lifetimes[b];
             match k {
@@ -347,22 +398,21 @@ impl<'a> Engine<'a> {
                 Key::Area => u128::from(upper - lower) * u128::from(self.size[b]),
                 Key::Total => {
                     let (lo, hi) = self.sec.span[b];
-                    u128::from(self.total[lo as usize..hi as usize].iter().copied().max().unwrap_or(0))
+                    let t = self.total[lo as usize..hi as usize].iter().copied().max();
+                    u128::from(t.unwrap_or(0))
                 }
             }
         };
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| {
-            for &k in keys {
-                let c = key(b, k).cmp(&key(a, k));
-                if c.is_ne() {
-                    return c;
-                }
-            }
-            a.cmp(&b)
-        });
-        for (r, &b) in order.iter().enumerate() {
-            self.rank[b] = r as u32;
+        let mut order: Vec<(u128, u128, u128, u32)> = buffers
+            .iter()
+            .map(|&b| {
+                let bu = b as usize;
+                (key(bu, keys[0]), key(bu, keys[1]), key(bu, keys[2]), b)
+            })
+            .collect();
+        order.sort_unstable_by(|a, b| (b.0, b.1, b.2, a.3).cmp(&(a.0, a.1, a.2, b.3)));
+        for (r, &(_, _, _, b)) in order.iter().enumerate() {
+            self.rank[b as usize] = r as u32;
         }
     }
 
@@ -374,14 +424,14 @@ impl<'a> Engine<'a> {
         loop {
             limit = limit.saturating_mul(2);
             for keys in &PREORDERS {
-                self.set_preorder(keys);
+                self.keys = *keys;
                 self.nodes_left = limit;
                 self.restarts += 1;
                 let hi = self.sec.count() as u32;
-                let zero: Vec<u32> =
-                    (1..hi).filter(|&k| self.cuts[k as usize - 1] == 0).collect();
-                let status = self.decompose(0, hi, &all, zero);
-                match status {
+                let zero: Vec<u32> = (1..hi)
+                    .filter(|&k| self.cuts[k as usize - 1] == 0)
+                    .collect();
+                match self.decompose(0, hi, &all, zero) {
                     Status::Aborted => continue,
                     other => return other,
                 }
@@ -390,7 +440,8 @@ impl<'a> Engine<'a> {
     }
 
     /// Solves the unplaced buffers `remaining` of sections `[lo, hi)` part by part, split at
-    /// `points` (section indices where no unplaced buffer crosses from `point - 1`).
+    /// `points` (section indices where no unplaced buffer crosses from `point - 1`). Each
+    /// part gets its own preorder, computed on the current state.
     fn decompose(&mut self, lo: u32, hi: u32, remaining: &[u32], mut points: Vec<u32>) -> Status {
         points.sort_unstable();
         points.push(hi);
@@ -405,7 +456,12 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !part.is_empty() {
+                let saved: Vec<u32> = part.iter().map(|&b| self.rank[b as usize]).collect();
+                self.set_preorder(&part);
                 let status = self.search(start, end, &part, None);
+                for (&b, &r) in part.iter().zip(&saved) {
+                    self.rank[b as usize] = r;
+                }
                 if status != Status::Found {
                     return status;
                 }
@@ -415,6 +471,8 @@ impl<'a> Engine<'a> {
         Status::Found
     }
 
+    /// One node: `remaining` are the unplaced buffers of sections `[lo, hi)`; `last` is the
+    /// (offset, rank) of the buffer placed just before in this part, if any.
     fn search(&mut self, lo: u32, hi: u32, remaining: &[u32], last: Option<(u64, u32)>) -> Status {
         if self.nodes_left == 0 {
             return Status::Aborted;
@@ -430,35 +488,63 @@ impl<'a> Engine<'a> {
         if remaining.is_empty() {
             return Status::Found;
         }
+        // Dominance: nothing may go at or above the lowest top an unplaced buffer can have.
         let mut min_height = u64::MAX;
         for &b in remaining {
             let b = b as usize;
-            min_height = min_height.min(self.min_off[b] + self.size[b]);
+            min_height = min_height.min(self.min_off[b].saturating_add(self.size[b]));
         }
         let mut cands: Vec<(u64, u32, u32)> = Vec::new();
         for &b in remaining {
             let bu = b as usize;
             let x = self.min_off[bu];
-            if x >= min_height || x + self.size[bu] > self.cap {
+            if x >= min_height || x.saturating_add(self.size[bu]) > self.cap {
                 continue;
             }
             let key = (x, self.rank[bu]);
-            if let Some(l) = last {
-                if key <= l {
-                    continue;
-                }
+            if last.is_some_and(|l| key <= l) {
+                continue;
             }
             cands.push((key.0, key.1, b));
         }
         cands.sort_unstable();
+        // Prefix and suffix maxima of the section totals over [lo, hi), to bound the largest
+        // total left after placing a candidate without placing it.
+        let totals = &self.total[lo as usize..hi as usize];
+        let mut prefix = Vec::with_capacity(totals.len());
+        let mut m = 0;
+        for &t in totals {
+            m = m.max(t);
+            prefix.push(m);
+        }
+        let mut suffix = vec![0u64; totals.len() + 1];
+        for i in (0..totals.len()).rev() {
+            suffix[i] = suffix[i + 1].max(totals[i]);
+        }
         let mut next: Vec<u32> = Vec::with_capacity(remaining.len());
         for (x, r, b) in cands {
+            // Offsets only grow along a branch: after placing `b` at `x`, every section must
+            // still hold its unplaced buffers above `x`.
+            let bu = b as usize;
+            let (s_lo, s_hi) = self.sec.span[bu];
+            let (i_lo, i_hi) = ((s_lo - lo) as usize, (s_hi - lo) as usize);
+            let mut left = if i_lo > 0 { prefix[i_lo - 1] } else { 0 };
+            left = left.max(suffix[i_hi]);
+            let inside = self.total[s_lo as usize..s_hi as usize]
+                .iter()
+                .copied()
+                .max();
+            let after = left.max(inside.unwrap_or(0) - self.size[bu]);
+            if x.saturating_add(after) > self.cap {
+                continue;
+            }
             let min_mark = self.min_log.len();
-            let floor_mark = self.floor_log.len();
+            let witness_mark = self.witness_log.len();
             let mut zero_cuts = Vec::new();
             let hat = self.place(b, x, &mut zero_cuts);
             let mut status = Status::NotFound;
-            if self.check(lo, hi, x) {
+            // Every section must still have a witness.
+            if self.revalidate(b, min_mark) {
                 next.clear();
                 next.extend(remaining.iter().copied().filter(|&o| o != b));
                 status = if zero_cuts.is_empty() {
@@ -467,7 +553,7 @@ impl<'a> Engine<'a> {
                     self.decompose(lo, hi, &next, zero_cuts)
                 };
             }
-            self.unplace(b, min_mark, floor_mark);
+            self.unplace(b, min_mark, witness_mark);
             match status {
                 Status::Found => {
                     self.solution[b as usize] = x;
@@ -476,6 +562,9 @@ impl<'a> Engine<'a> {
                 Status::NotFound => {}
                 other => return other,
             }
+            // "Hatless" pruning: `b` overlapped no unplaced buffer, so its placement did not
+            // constrain the rest; any other first move leaves `b` unplaceable (its offset could
+            // never rise to respect the canonical order).
             if !hat {
                 break;
             }
@@ -483,19 +572,15 @@ impl<'a> Engine<'a> {
         Status::NotFound
     }
 
-    /// Places `b` at `x`; returns whether some unplaced buffer overlaps `b` in time, and
-    /// pushes the boundaries whose cut count dropped to zero (as section indices).
+    /// Places `b` at `x`: raises the lowest offsets of the unplaced buffers it overlaps
+    /// (logged in `min_log`), lowers the section totals and the cut counts (pushing the
+    /// boundaries whose count dropped to zero). Returns whether `b` overlaps an unplaced
+    /// buffer.
     fn place(&mut self, b: u32, x: u64, zero_cuts: &mut Vec<u32>) -> bool {
         let sec = self.sec;
         let bu = b as usize;
         self.off[bu] = x;
         let top = x + self.size[bu];
-        self.now = self.now.wrapping_add(1);
-        if self.now == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
-            self.now = 1;
-        }
-        self.affected.clear();
         let mut hat = false;
         for &o in &sec.overlaps[bu] {
             let ou = o as usize;
@@ -507,35 +592,11 @@ impl<'a> Engine<'a> {
             if v > self.min_off[ou] {
                 self.min_log.push((o, self.min_off[ou]));
                 self.min_off[ou] = v;
-                let (lo, hi) = sec.span[ou];
-                for s in lo..hi {
-                    if self.stamp[s as usize] != self.now {
-                        self.stamp[s as usize] = self.now;
-                        self.affected.push(s);
-                    }
-                }
             }
         }
         let (lo, hi) = sec.span[bu];
-        for s in lo..hi {
-            let su = s as usize;
-            self.floor_log.push((s, self.floor[su]));
-            self.floor[su] = top;
-            self.total[su] -= self.size[bu];
-        }
-        for k in 0..self.affected.len() {
-            let s = self.affected[k] as usize;
-            let mut m = UNPLACED;
-            for &o in &sec.members[s] {
-                let ou = o as usize;
-                if self.off[ou] == UNPLACED {
-                    m = m.min(self.min_off[ou]);
-                }
-            }
-            if m != UNPLACED && self.floor[s] < m {
-                self.floor_log.push((s, self.floor[s]));
-                self.floor[s] = m;
-            }
+        for t in &mut self.total[lo as usize..hi as usize] {
+            *t -= self.size[bu];
         }
         for k in lo..hi.saturating_sub(1) {
             let c = &mut self.cuts[k as usize];
@@ -547,35 +608,90 @@ impl<'a> Engine<'a> {
         hat
     }
 
-    fn unplace(&mut self, b: u32, min_mark: usize, floor_mark: usize) {
+    /// Restores the witness invariant after `b` was placed and the lowest offsets in
+    /// `min_log[min_mark..]` were raised; false if some section has no witness left.
+    fn revalidate(&mut self, b: u32, min_mark: usize) -> bool {
+        let sec = self.sec;
+        let (lo, hi) = sec.span[b as usize];
+        for s in lo..hi {
+            if self.witness[s as usize] == b && !self.find_witness(s) {
+                return false;
+            }
+        }
+        for k in min_mark..self.min_log.len() {
+            let o = self.min_log[k].0;
+            if self.witness_count[o as usize] == 0 {
+                continue;
+            }
+            let (lo, hi) = sec.span[o as usize];
+            for s in lo..hi {
+                let su = s as usize;
+                if self.witness[su] == o
+                    && self.min_off[o as usize].saturating_add(self.total[su]) > self.cap
+                    && !self.find_witness(s)
+                {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Looks for a new witness of section `s` (logging the change); false if there is none.
+    fn find_witness(&mut self, s: u32) -> bool {
+        let su = s as usize;
+        let slack = self.cap - self.total[su];
+        let mut found = NONE;
+        if self.total[su] > 0 {
+            for &m in &self.sec.members[su] {
+                let mu = m as usize;
+                if self.off[mu] == UNPLACED && self.min_off[mu] <= slack {
+                    found = m;
+                    break;
+                }
+            }
+            if found == NONE {
+                return false;
+            }
+        }
+        self.set_witness(s, found);
+        true
+    }
+
+    fn set_witness(&mut self, s: u32, w: u32) {
+        let old = std::mem::replace(&mut self.witness[s as usize], w);
+        if old != NONE {
+            self.witness_count[old as usize] -= 1;
+        }
+        if w != NONE {
+            self.witness_count[w as usize] += 1;
+        }
+        self.witness_log.push((s, old));
+    }
+
+    fn unplace(&mut self, b: u32, min_mark: usize, witness_mark: usize) {
         let bu = b as usize;
-        while self.floor_log.len() > floor_mark {
-            let (s, v) = self.floor_log.pop().unwrap_or((0, 0));
-            self.floor[s as usize] = v;
+        while self.witness_log.len() > witness_mark {
+            let (s, w) = self.witness_log.pop().unwrap_or((0, NONE));
+            let current = std::mem::replace(&mut self.witness[s as usize], w);
+            if current != NONE {
+                self.witness_count[current as usize] -= 1;
+            }
+            if w != NONE {
+                self.witness_count[w as usize] += 1;
+            }
         }
         while self.min_log.len() > min_mark {
             let (o, v) = self.min_log.pop().unwrap_or((0, 0));
             self.min_off[o as usize] = v;
         }
         let (lo, hi) = self.sec.span[bu];
-        for s in lo..hi {
-            self.total[s as usize] += self.size[bu];
+        for t in &mut self.total[lo as usize..hi as usize] {
+            *t += self.size[bu];
         }
         for k in lo..hi.saturating_sub(1) {
             self.cuts[k as usize] += 1;
         }
         self.off[bu] = UNPLACED;
-    }
-
-    /// Section inference: every section of `[lo, hi)` can still hold its unplaced buffers
-    /// above its floor (and above `x`, since offsets only grow along a branch).
-    fn check(&self, lo: u32, hi: u32, x: u64) -> bool {
-        for s in lo as usize..hi as usize {
-            let t = self.total[s];
-            if t > 0 && self.floor[s].max(x) + t > self.cap {
-                return false;
-            }
-        }
-        true
     }
 }

@@ -115,7 +115,13 @@ pub fn best(problem: &Problem) -> (Strategy, Solution) {
             }
         }
     }
-    best.unwrap_or((Strategy::Tflm, Solution { offsets: Vec::new(), peak: 0 }))
+    best.unwrap_or((
+        Strategy::Tflm,
+        Solution {
+            offsets: Vec::new(),
+            peak: 0,
+        },
+    ))
 }
 
 /// TFLite Micro's GreedyMemoryPlanner: buffers sorted by size, largest first (a stable sort,
@@ -168,7 +174,13 @@ pub fn pressures(problem: &Problem) -> Vec<u128> {
         live.push(acc.max(0) as u128);
     }
     b.iter()
-        .map(|x| live[index(x.lower)..index(x.upper)].iter().copied().max().unwrap_or(0))
+        .map(|x| {
+            live[index(x.lower)..index(x.upper)]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+        })
         .collect()
 }
 
@@ -212,7 +224,11 @@ pub fn greedy(problem: &Problem, order: &[usize], fit: Fit) -> Solution {
             }
         }
         busy.sort_unstable();
-        offsets[i] = if x.size == 0 { 0 } else { choose_gap(&busy, x.size, x.alignment, fit) };
+        offsets[i] = if x.size == 0 {
+            0
+        } else {
+            choose_gap(&busy, x.size, x.alignment, fit)
+        };
         placed.push(i);
     }
     Solution::from_offsets(problem, offsets)
@@ -259,7 +275,9 @@ pub fn skyline(problem: &Problem, order: &[usize]) -> Solution {
     let mut offsets = vec![0u64; n];
     let mut placed = vec![false; n];
     for _ in 0..n {
-        let Some(i) = (0..n).filter(|&i| !placed[i]).min_by_key(|&i| (min_offset[i], rank[i], i))
+        let Some(i) = (0..n)
+            .filter(|&i| !placed[i])
+            .min_by_key(|&i| (min_offset[i], rank[i], i))
         else {
             break;
         };

@@ -111,7 +111,10 @@ impl fmt::Display for PlanError {
         match self {
             PlanError::Invalid(e) => write!(f, "invalid arena problem: {e}"),
             PlanError::CheckFailed(m, e) => {
-                write!(f, "internal error: the {m} produced an invalid placement: {e}")
+                write!(
+                    f,
+                    "internal error: the {m} produced an invalid placement: {e}"
+                )
             }
         }
     }
@@ -132,12 +135,14 @@ pub fn plan(problem: &Problem, options: &PlanOptions) -> Result<Plan, PlanError>
     let capacity = options.capacity.unwrap_or(u64::MAX);
     let heuristic_peak = heuristic.peak;
     let (mut solution, mut method) = (heuristic, Method::Heuristic(strategy));
-    let mut status = if heuristic_peak <= lower_bound {
+    let mut status = if heuristic_peak > capacity {
+        Status::OverCapacity {
+            proven: lower_bound > capacity,
+        }
+    } else if heuristic_peak <= lower_bound {
         Status::Optimal
-    } else if heuristic_peak <= capacity {
-        Status::Feasible
     } else {
-        Status::OverCapacity { proven: false }
+        Status::Feasible
     };
     let wanted = match options.goal {
         Goal::Minimize => status != Status::Optimal,

@@ -19,7 +19,13 @@ pub struct Buffer {
 impl Buffer {
     /// A buffer with alignment 1.
     pub fn new(id: impl Into<String>, lower: u64, upper: u64, size: u64) -> Buffer {
-        Buffer { id: id.into(), lower, upper, size, alignment: 1 }
+        Buffer {
+            id: id.into(),
+            lower,
+            upper,
+            size,
+            alignment: 1,
+        }
     }
 
     /// The same buffer with another alignment.
@@ -77,17 +83,31 @@ impl Solution {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProblemError {
     /// `upper <= lower`: the buffer would never be live.
-    EmptyLifetime { index: usize, id: String, lower: u64, upper: u64 },
+    EmptyLifetime {
+        index: usize,
+        id: String,
+        lower: u64,
+        upper: u64,
+    },
     /// Alignment 0.
     ZeroAlignment { index: usize, id: String },
     /// Two buffers share an id.
-    DuplicateId { first: usize, second: usize, id: String },
+    DuplicateId {
+        first: usize,
+        second: usize,
+        id: String,
+    },
 }
 
 impl fmt::Display for ProblemError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProblemError::EmptyLifetime { index, id, lower, upper } => write!(
+            ProblemError::EmptyLifetime {
+                index,
+                id,
+                lower,
+                upper,
+            } => write!(
                 f,
                 "buffer {index} (`{id}`): upper ({upper}) must be greater than lower ({lower})"
             ),
@@ -130,10 +150,17 @@ impl Problem {
                 });
             }
             if b.alignment == 0 {
-                return Err(ProblemError::ZeroAlignment { index, id: b.id.clone() });
+                return Err(ProblemError::ZeroAlignment {
+                    index,
+                    id: b.id.clone(),
+                });
             }
             if let Some(first) = seen.insert(b.id.as_str(), index) {
-                return Err(ProblemError::DuplicateId { first, second: index, id: b.id.clone() });
+                return Err(ProblemError::DuplicateId {
+                    first,
+                    second: index,
+                    id: b.id.clone(),
+                });
             }
         }
         Ok(())
@@ -148,6 +175,11 @@ impl Problem {
     /// one), so the bound stays valid but with alignments > 1 it may be unreachable.
     /// Saturates at `u64::MAX`.
     pub fn lower_bound(&self) -> u64 {
+        u64::try_from(self.live_peak()).unwrap_or(u64::MAX)
+    }
+
+    /// The exact maximum total live size (the lower bound without saturation).
+    pub fn live_peak(&self) -> u128 {
         let mut events: Vec<(u64, bool, u64)> = Vec::with_capacity(2 * self.buffers.len());
         for b in &self.buffers {
             if b.upper > b.lower && b.size > 0 {
@@ -166,15 +198,15 @@ impl Problem {
                 live -= u128::from(size);
             }
         }
-        u64::try_from(best).unwrap_or(u64::MAX)
+        best
     }
 
     /// The naive plan's size: every buffer gets its own bytes (sum of sizes, each rounded up
     /// to its alignment), saturating.
     pub fn naive_sum(&self) -> u64 {
-        self.buffers
-            .iter()
-            .fold(0u64, |acc, b| acc.saturating_add(round_up(b.size, b.alignment)))
+        self.buffers.iter().fold(0u64, |acc, b| {
+            acc.saturating_add(round_up(b.size, b.alignment))
+        })
     }
 }
 
@@ -215,11 +247,24 @@ mod tests {
     #[test]
     fn validation_errors() {
         let p = Problem::new(vec![Buffer::new("a", 5, 3, 1)]);
-        assert!(matches!(p.validate(), Err(ProblemError::EmptyLifetime { .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProblemError::EmptyLifetime { .. })
+        ));
         let p = Problem::new(vec![Buffer::new("a", 0, 3, 1).with_alignment(0)]);
-        assert!(matches!(p.validate(), Err(ProblemError::ZeroAlignment { .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProblemError::ZeroAlignment { .. })
+        ));
         let p = Problem::new(vec![Buffer::new("a", 0, 3, 1), Buffer::new("a", 0, 3, 1)]);
-        assert!(matches!(p.validate(), Err(ProblemError::DuplicateId { first: 0, second: 1, .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProblemError::DuplicateId {
+                first: 0,
+                second: 1,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -52,7 +52,11 @@ impl Sections {
         for list in &mut overlaps {
             list.sort_unstable();
         }
-        Sections { span, members, overlaps }
+        Sections {
+            span,
+            members,
+            overlaps,
+        }
     }
 
     pub fn count(&self) -> usize {

@@ -10,7 +10,7 @@ use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::{parse_pipeline, PassManager};
 
 /// The pipeline `tmlc compile` runs when none is given.
-pub const DEFAULT_PIPELINE: &str = "canonicalize,alloc";
+pub const DEFAULT_PIPELINE: &str = "canonicalize,schedule,inplace,alloc";
 
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let mut target = lookup(&args.target).ok_or_else(|| {

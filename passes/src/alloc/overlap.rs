@@ -1,0 +1,196 @@
+//! Placement that can use overlap allowances (a window op's output starting `margin` bytes below
+//! its dying input): best fit over candidate offsets, tried in several buffer orders. The plain
+//! planner (`crate::arena`) cannot express allowances; this one can, and it is what takes arenas
+//! below the liveness lower bound.
+
+use crate::liveness::{Liveness, Overlap};
+
+fn align_up(value: usize, alignment: usize) -> usize {
+    value.div_ceil(alignment) * alignment
+}
+
+/// Places buffers in `order`: each at the lowest candidate offset compatible with every placed
+/// buffer. Candidates: 0, the aligned end of every placed buffer live at the same time, and the
+/// positions allowances permit next to a placed partner.
+pub fn place_in_order(liveness: &Liveness, order: &[usize], alignment: usize) -> Vec<usize> {
+    let mut offsets = vec![0usize; liveness.buffers.len()];
+    let mut placed: Vec<usize> = Vec::new();
+    for &index in order {
+        let buffer = &liveness.buffers[index];
+        let mut candidates = vec![0usize];
+        for &other in &placed {
+            if liveness.buffers[other].overlaps_in_time(buffer) {
+                candidates.push(align_up(
+                    offsets[other] + liveness.buffers[other].size,
+                    alignment,
+                ));
+            }
+        }
+        for allowance in &liveness.allowances {
+            let margin = match allowance.overlap {
+                Overlap::Below { margin } => margin,
+                Overlap::Same => 0,
+            };
+            if allowance.output == index && placed.contains(&allowance.input) {
+                let input_offset = offsets[allowance.input];
+                if input_offset >= margin {
+                    candidates.push((input_offset - margin) / alignment * alignment);
+                }
+            }
+            if allowance.input == index && placed.contains(&allowance.output) {
+                candidates.push(align_up(offsets[allowance.output] + margin, alignment));
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let offset = candidates
+            .into_iter()
+            .find(|&candidate| {
+                placed
+                    .iter()
+                    .all(|&other| liveness.compatible(index, candidate, other, offsets[other]))
+            })
+            .unwrap_or_else(|| {
+                placed
+                    .iter()
+                    .map(|&o| align_up(offsets[o] + liveness.buffers[o].size, alignment))
+                    .max()
+                    .unwrap_or(0)
+            });
+        offsets[index] = offset;
+        placed.push(index);
+    }
+    offsets
+}
+
+/// The peak of a placement.
+pub fn peak(liveness: &Liveness, offsets: &[usize]) -> usize {
+    liveness
+        .buffers
+        .iter()
+        .zip(offsets)
+        .map(|(b, o)| o + b.size)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Chronological placement under a capacity: every buffer that some op may overwrite from below
+/// (the input of an allowance) goes as high as it fits, every other buffer as low as it fits,
+/// so that chains of window ops stack downwards into the space their inputs free. `None` when a
+/// buffer does not fit.
+pub fn place_under_capacity(
+    liveness: &Liveness,
+    capacity: usize,
+    alignment: usize,
+) -> Option<Vec<usize>> {
+    let buffers = &liveness.buffers;
+    let mut order: Vec<usize> = (0..buffers.len()).collect();
+    order.sort_by_key(|&i| (buffers[i].lower, std::cmp::Reverse(buffers[i].size), i));
+    let mut offsets = vec![0usize; buffers.len()];
+    let mut placed: Vec<usize> = Vec::new();
+    for &index in &order {
+        let size = buffers[index].size;
+        let top = capacity.checked_sub(size)? / alignment * alignment;
+        let high = liveness.allowances.iter().any(|a| a.input == index);
+        let mut candidates = vec![0, top];
+        for &other in &placed {
+            if buffers[other].overlaps_in_time(&buffers[index]) {
+                let end = align_up(offsets[other] + buffers[other].size, alignment);
+                candidates.push(end);
+                if let Some(below) = offsets[other].checked_sub(size) {
+                    candidates.push(below / alignment * alignment);
+                }
+            }
+        }
+        for allowance in liveness.allowances.iter().filter(|a| a.output == index) {
+            if placed.contains(&allowance.input) {
+                let margin = match allowance.overlap {
+                    Overlap::Below { margin } => margin,
+                    Overlap::Same => 0,
+                };
+                if let Some(below) = offsets[allowance.input].checked_sub(margin) {
+                    candidates.push(below / alignment * alignment);
+                }
+            }
+        }
+        candidates.retain(|&c| c <= top);
+        candidates.sort_unstable();
+        candidates.dedup();
+        if high {
+            candidates.reverse();
+        }
+        let offset = candidates.into_iter().find(|&candidate| {
+            placed
+                .iter()
+                .all(|&other| liveness.compatible(index, candidate, other, offsets[other]))
+        })?;
+        offsets[index] = offset;
+        placed.push(index);
+    }
+    Some(offsets)
+}
+
+/// The smallest capacity `place_under_capacity` meets, by binary search between the largest
+/// buffer and `upper` (a peak already achieved).
+fn place_stacked(liveness: &Liveness, upper: usize, alignment: usize) -> Option<Vec<usize>> {
+    // Search over multiples of the alignment.
+    let mut low = liveness
+        .buffers
+        .iter()
+        .map(|b| b.size)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(alignment);
+    let mut high = upper / alignment;
+    let mut best = None;
+    while low <= high {
+        let middle = low + (high - low) / 2;
+        match place_under_capacity(liveness, middle * alignment, alignment) {
+            Some(offsets) => {
+                best = Some(offsets);
+                if middle == 0 {
+                    break;
+                }
+                high = middle - 1;
+            }
+            None => low = middle + 1,
+        }
+    }
+    best
+}
+
+/// The best placement over several orders (size, start time, lifetime, area) and the stacked
+/// chronological placement.
+pub fn place(liveness: &Liveness, alignment: usize) -> Vec<usize> {
+    let buffers = &liveness.buffers;
+    let indices: Vec<usize> = (0..buffers.len()).collect();
+    let mut orders: Vec<Vec<usize>> = Vec::new();
+    let mut by = |key: &dyn Fn(usize) -> (i64, i64)| {
+        let mut order = indices.clone();
+        order.sort_by_key(|&i| (key(i), i));
+        orders.push(order);
+    };
+    by(&|i| (-(buffers[i].size as i64), buffers[i].lower as i64));
+    by(&|i| (buffers[i].lower as i64, -(buffers[i].size as i64)));
+    by(&|i| {
+        (
+            -((buffers[i].upper - buffers[i].lower) as i64),
+            -(buffers[i].size as i64),
+        )
+    });
+    by(&|i| {
+        (
+            -((buffers[i].size * (buffers[i].upper - buffers[i].lower)) as i64),
+            0,
+        )
+    });
+    let best = orders
+        .iter()
+        .map(|order| place_in_order(liveness, order, alignment))
+        .min_by_key(|offsets| peak(liveness, offsets))
+        .unwrap_or_default();
+    match place_stacked(liveness, peak(liveness, &best), alignment) {
+        Some(stacked) if peak(liveness, &stacked) < peak(liveness, &best) => stacked,
+        _ => best,
+    }
+}
