@@ -6,11 +6,41 @@
 use crate::liveness::{analyze, BufferKind, Liveness};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
-use tmlc_core::ir::{Function, Module};
+use tmlc_core::ir::{Function, Module, ValueDef};
 use tmlc_core::pass::{Pass, PassInfo, PassOptions};
+use tmlc_core::span::Span;
+
+/// Names a buffer for diagnostics and gives the span of the op that defines it.
+fn describe(function: &Function, buffer: &crate::liveness::Buffer) -> (String, Span) {
+    match (buffer.kind, buffer.values.first()) {
+        (BufferKind::Scratch(op), _) => (
+            format!("the scratch of '{}'", function.ops[op].name),
+            function.ops[op].span,
+        ),
+        (BufferKind::Values, Some(&value)) => match function.values[value].def {
+            ValueDef::Result(op, _) => (
+                format!("the result of '{}'", function.ops[op].name),
+                function.ops[op].span,
+            ),
+            _ => (
+                format!(
+                    "parameter %{}",
+                    function.values[value].name.as_deref().unwrap_or("?")
+                ),
+                function.values[value].span,
+            ),
+        },
+        (BufferKind::Values, None) => ("an empty buffer".into(), Span::NONE),
+    }
+}
 
 /// Fails with the first pair of buffers that breaks the rules.
-pub fn check_plan(liveness: &Liveness, offsets: &[usize], alignment: usize) -> DiagResult<()> {
+pub fn check_plan(
+    function: &Function,
+    liveness: &Liveness,
+    offsets: &[usize],
+    alignment: usize,
+) -> DiagResult<()> {
     let buffers = &liveness.buffers;
     for (i, &offset) in offsets.iter().enumerate() {
         if offset % alignment != 0 {
@@ -23,20 +53,21 @@ pub fn check_plan(liveness: &Liveness, offsets: &[usize], alignment: usize) -> D
     for i in 0..buffers.len() {
         for j in i + 1..buffers.len() {
             if !liveness.compatible(i, offsets[i], j, offsets[j]) {
+                let (first, first_span) = describe(function, &buffers[i]);
+                let (second, second_span) = describe(function, &buffers[j]);
                 return Err(Diagnostic::new(
                     ErrorCode::PassFailed,
                     format!(
-                        "memory plan is invalid: buffers {i} [{}, {}) and {j} [{}, {}) are live together (times [{}, {}) and [{}, {})) and overlap",
-                        offsets[i],
-                        offsets[i] + buffers[i].size,
+                        "memory plan is invalid: {second} at bytes [{}, {}) overlaps {first} at [{}, {}) while both are live",
                         offsets[j],
                         offsets[j] + buffers[j].size,
-                        buffers[i].lower,
-                        buffers[i].upper,
-                        buffers[j].lower,
-                        buffers[j].upper
+                        offsets[i],
+                        offsets[i] + buffers[i].size,
                     ),
-                ));
+                )
+                .at(second_span)
+                .with_label("placed over a live buffer")
+                .with_secondary(first_span, "this one"));
             }
         }
     }
@@ -117,7 +148,7 @@ impl Pass for CheckPlan {
         for function in &module.functions {
             let liveness = analyze(module, function)?;
             let offsets = recorded_offsets(function, &liveness)?;
-            check_plan(&liveness, &offsets, 1)?;
+            check_plan(function, &liveness, &offsets, 1)?;
         }
         Ok(false)
     }

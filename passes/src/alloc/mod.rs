@@ -85,6 +85,7 @@ fn plain_problem(liveness: &Liveness, alignment: usize) -> Problem {
 
 /// Plans one function's arena; returns the offsets of `liveness.buffers`.
 pub fn plan_function(
+    function: &Function,
     liveness: &Liveness,
     alignment: usize,
     timeout: Duration,
@@ -104,7 +105,7 @@ pub fn plan_function(
             offsets = overlapped;
         }
     }
-    check_plan(liveness, &offsets, alignment)?;
+    check_plan(function, liveness, &offsets, alignment)?;
     Ok(offsets)
 }
 
@@ -132,7 +133,14 @@ impl Pass for Alloc {
     fn run(&mut self, module: &mut Module, _context: &Context) -> DiagResult<bool> {
         for index in 0..module.functions.len() {
             let liveness = analyze(module, &module.functions[index])?;
-            let offsets = plan_function(&liveness, self.alignment, self.timeout, self.overlap)?;
+            let function = &module.functions[index];
+            let offsets = plan_function(
+                function,
+                &liveness,
+                self.alignment,
+                self.timeout,
+                self.overlap,
+            )?;
             write_plan(
                 &mut module.functions[index],
                 &liveness,

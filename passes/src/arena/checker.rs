@@ -90,7 +90,7 @@ pub fn check(problem: &Problem, offsets: &[u64]) -> Result<u64, CheckError> {
             let (b, b_start) = (&buffers[j], offsets[j]);
             let b_end = b_start + b.size;
             let live_together = a.lower < b.upper && b.lower < a.upper;
-            let share_bytes = a_start < b_end && b_start < a_end;
+            let share_bytes = a.size > 0 && b.size > 0 && a_start < b_end && b_start < a_end;
             if live_together && share_bytes {
                 return Err(CheckError::Overlap { a: i, b: j });
             }

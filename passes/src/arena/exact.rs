@@ -246,6 +246,13 @@ pub fn fit_with_stats(problem: &Problem, capacity: u64, deadline: Instant) -> (F
                 let mut engine =
                     Engine::new(&sections, &size, &align, &lifetimes, capacity, deadline);
                 let fit = engine.run();
+                if std::env::var_os("ARENA_DEBUG").is_some() {
+                    eprintln!(
+                        "memo hits {} stored {}",
+                        engine.memo_hits,
+                        engine.failed.len()
+                    );
+                }
                 (
                     fit,
                     engine.solution,
@@ -332,6 +339,8 @@ struct Engine<'a> {
     nodes_left: u64,
     restarts: u64,
     timed_out: bool,
+    failed: std::collections::HashSet<Vec<u64>>,
+    memo_hits: u64,
 }
 
 const NONE: u32 = u32::MAX;
@@ -384,6 +393,8 @@ impl<'a> Engine<'a> {
             nodes_left: 0,
             restarts: 0,
             timed_out: false,
+            failed: Default::default(),
+            memo_hits: 0,
         }
     }
 
@@ -456,11 +467,22 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             if !part.is_empty() {
+                let key: Vec<u64> = part
+                    .iter()
+                    .flat_map(|&b| [u64::from(b), self.min_off[b as usize]])
+                    .collect();
+                if self.failed.contains(&key) {
+                    self.memo_hits += 1;
+                    return Status::NotFound;
+                }
                 let saved: Vec<u32> = part.iter().map(|&b| self.rank[b as usize]).collect();
                 self.set_preorder(&part);
                 let status = self.search(start, end, &part, None);
                 for (&b, &r) in part.iter().zip(&saved) {
                     self.rank[b as usize] = r;
+                }
+                if status == Status::NotFound && self.failed.len() < 1 << 16 {
+                    self.failed.insert(key);
                 }
                 if status != Status::Found {
                     return status;
