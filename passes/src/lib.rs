@@ -5,6 +5,7 @@ pub mod arena;
 pub mod canonicalize;
 pub mod inplace;
 pub mod liveness;
+pub mod memory_report;
 pub mod schedule;
 
 use tmlc_core::pass::PassRegistry;

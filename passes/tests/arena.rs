@@ -473,40 +473,141 @@ fn exact_search_matches_brute_force() {
 }
 
 #[test]
-#[ignore]
-fn tune() {
-    let Some(dir) = benchmarks() else { return };
-    let names = std::env::var("ARENA_NAMES").unwrap_or("E".into());
-    let secs: u64 = std::env::var("ARENA_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
-    for name in names.split(',') {
-        let p = load(&dir.join(format!("challenging/{name}.1048576.csv")));
+fn random_medium_instances_are_planned_and_checked() {
+    let mut state = 0x1234_5678_9abc_def1u64;
+    let mut next = move |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    for case in 0..40 {
+        let n = 20 + next(180) as usize;
+        let horizon = 1 + next(200);
+        let buffers: Vec<Buffer> = (0..n)
+            .map(|i| {
+                let lower = next(horizon);
+                let size = [next(64), 1 + next(4096), 1 << next(12)][next(3) as usize];
+                Buffer::new(
+                    format!("t{i}"),
+                    lower,
+                    lower + 1 + next(horizon / 4 + 1),
+                    size,
+                )
+                .with_alignment([1, 4, 16][next(3) as usize])
+            })
+            .collect();
+        let p = Problem::new(buffers);
+        let lb = p.lower_bound();
+        let options = PlanOptions {
+            budget: Duration::from_millis(200),
+            ..PlanOptions::default()
+        };
+        let planned = plan(&p, &options).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        assert_eq!(
+            check(&p, &planned.solution.offsets),
+            Ok(planned.peak),
+            "case {case}"
+        );
+        assert!(
+            planned.peak >= lb && planned.peak <= planned.heuristic_peak,
+            "case {case}"
+        );
+        // A capacity in between must be met or refuted, within the budget.
+        let capacity = lb + (planned.peak - lb) / 2;
         let start = Instant::now();
-        if std::env::var_os("ARENA_MIN").is_some() {
-            let out = exact::solve(&p, None, Duration::from_secs(secs));
-            eprintln!(
-                "{name}: lb {} min {:?} {:.3}s",
-                p.lower_bound(),
-                out.solution().map(|s| s.peak),
-                start.elapsed().as_secs_f64()
+        let outcome = exact::solve(&p, Some(capacity), Duration::from_millis(200));
+        assert!(start.elapsed() < Duration::from_secs(5), "case {case}");
+        if let Outcome::Solved(s) | Outcome::Feasible(s) = &outcome {
+            assert!(
+                check(&p, &s.offsets).is_ok_and(|peak| peak <= capacity),
+                "case {case}"
             );
-            eprintln!(
-                "   {}",
-                match out {
-                    Outcome::Solved(_) => "solved",
-                    Outcome::Feasible(_) => "feasible",
-                    _ => "other",
-                }
-            );
-            continue;
         }
-        let (fit, stats) = exact::fit_with_stats(&p, 1_048_576, start + Duration::from_secs(secs));
-        eprintln!(
-            "{name}: {} {:?} {:.3}s",
-            matches!(fit, exact::Fit::Found(_)),
-            stats,
+    }
+}
+
+#[test]
+fn budget_is_respected() {
+    let Some(dir) = benchmarks() else { return };
+    // Minimizing D below its capacity is hard (lower bound 986112; 1048576 is easy): the
+    // search must give up on time and still return its best placement.
+    let p = load(&dir.join("challenging/D.1048576.csv"));
+    let start = Instant::now();
+    let outcome = exact::solve(&p, None, Duration::from_millis(500));
+    let elapsed = start.elapsed();
+    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    let s = outcome.solution().expect("a placement");
+    assert!(check(&p, &s.offsets).is_ok());
+    // With no time at all, a capacity the heuristics miss cannot be met: TimedOut with the
+    // best (over-capacity) placement.
+    let p = load(&dir.join("challenging/A.1048576.csv"));
+    match exact::solve(&p, Some(1_048_576), Duration::ZERO) {
+        Outcome::TimedOut(Some(s)) => {
+            assert!(s.peak > 1_048_576);
+            assert_eq!(check(&p, &s.offsets), Ok(s.peak));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn solutions_round_trip_through_csv() {
+    let Some(dir) = benchmarks() else { return };
+    let p = load(&dir.join("challenging/K.1048576.csv"));
+    let Outcome::Solved(s) = exact::solve(&p, Some(1_048_576), BUDGET) else {
+        panic!("K must fit")
+    };
+    let text = csv::write(&p, &s.offsets).unwrap();
+    assert!(text.starts_with("id,lower,upper,size,offset\n"));
+    assert_eq!(csv::parse(&text).unwrap(), p);
+}
+
+/// Prints a table of every benchmark (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn benchmark_report() {
+    let Some(dir) = benchmarks() else { return };
+    let mut files: Vec<PathBuf> = ["challenging", "real"]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(dir.join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    println!("| instance | buffers | lower bound | capacity | TFLM greedy | best heuristic | exact | nodes | time (s) |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for path in files {
+        let p = load(&path);
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let capacity: Option<u64> = name.split('.').nth(1).and_then(|c| c.parse().ok());
+        let lb = p.lower_bound();
+        let start = Instant::now();
+        let (strategy, heuristic) = heuristics::best(&p);
+        let (exact_peak, nodes) = if heuristic.peak <= capacity.unwrap_or(lb) {
+            (heuristic.peak, 0)
+        } else {
+            let deadline = Instant::now() + BUDGET;
+            let (fit, stats) = exact::fit_with_stats(&p, capacity.unwrap_or(lb), deadline);
+            match fit {
+                exact::Fit::Found(s) => (check(&p, &s.offsets).expect("checked"), stats.nodes),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        println!(
+            "| {name} | {} | {lb} | {} | {} | {} ({strategy}) | {exact_peak} | {nodes} | {:.3} |",
+            p.len(),
+            capacity.map_or("-".to_string(), |c| c.to_string()),
+            heuristics::tflm_greedy(&p).peak,
+            heuristic.peak,
             start.elapsed().as_secs_f64()
         );
     }

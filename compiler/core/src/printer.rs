@@ -33,9 +33,9 @@ pub fn print_module(module: &Module) -> String {
     out
 }
 
-/// Names every reachable value: parameters and region arguments keep theirs, results keep
-/// non-numeric names, the rest are numbered.
-fn value_names(function: &Function) -> SecondaryMap<Value, String> {
+/// The names the printer gives every reachable value (without `%`): parameters and region
+/// arguments keep theirs, results keep non-numeric names, the rest are numbered.
+pub fn value_names(function: &Function) -> SecondaryMap<Value, String> {
     let mut names = SecondaryMap::new();
     let mut taken = HashSet::new();
     let mut counter = 0usize;

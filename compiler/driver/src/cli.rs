@@ -31,6 +31,26 @@ pub enum Command {
     Compile(CompileArgs),
     /// List the targets `compile` knows.
     Targets,
+    /// Plan memory and show where every byte of the arena goes (table, --json, --svg).
+    Mem(MemArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MemArgs {
+    /// The model: .tir, .tflite, or `-` for .tir on standard input.
+    pub model: PathBuf,
+
+    /// Passes to run (default: the `compile` pipeline); `alloc` is appended when missing.
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+
+    /// Print the report as JSON (arena_bytes, lower_bound_bytes, per-op rows, buffers).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also draw the arena as an SVG picture: time across, address up, the peak op marked.
+    #[arg(long, value_name = "OUT.svg")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod input;
+pub mod svg;
 
 use clap::Parser;
 use std::path::Path;
@@ -96,5 +97,6 @@ where
         cli::Command::Run(args) => commands::run::run(args, stdin),
         cli::Command::Compile(args) => commands::compile::run(args, stdin),
         cli::Command::Targets => Ok(commands::targets::run()),
+        cli::Command::Mem(args) => commands::mem::run(args, stdin),
     }
 }

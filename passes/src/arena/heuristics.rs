@@ -4,6 +4,7 @@
 //! descending, first fit) for comparison reports. All run in O(n^2 log n) at worst.
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use super::problem::{round_up, Problem, Solution};
 
@@ -82,9 +83,20 @@ impl std::fmt::Display for Strategy {
 
 /// Runs one strategy.
 pub fn run(problem: &Problem, strategy: Strategy) -> Solution {
+    run_with(problem, strategy, &overlap_lists(problem))
+}
+
+fn run_with(problem: &Problem, strategy: Strategy, overlaps: &[Vec<usize>]) -> Solution {
     match strategy {
-        Strategy::Greedy(order, fit) => greedy(problem, &ordering(problem, order), fit),
-        Strategy::Skyline(order) => skyline(problem, &ordering(problem, order)),
+        Strategy::Greedy(order, fit) => greedy_with(
+            problem,
+            &ordering_with(problem, order, overlaps),
+            fit,
+            overlaps,
+        ),
+        Strategy::Skyline(order) => {
+            skyline_with(problem, &ordering_with(problem, order, overlaps), overlaps)
+        }
         Strategy::Tflm => tflm_greedy(problem),
     }
 }
@@ -105,8 +117,9 @@ pub fn strategies() -> Vec<Strategy> {
 pub fn best(problem: &Problem) -> (Strategy, Solution) {
     let mut best: Option<(Strategy, Solution)> = None;
     let lower_bound = problem.lower_bound();
+    let overlaps = overlap_lists(problem);
     for strategy in strategies() {
-        let solution = run(problem, strategy);
+        let solution = run_with(problem, strategy, &overlaps);
         if best.as_ref().is_none_or(|(_, b)| solution.peak < b.peak) {
             let done = solution.peak <= lower_bound;
             best = Some((strategy, solution));
@@ -135,6 +148,10 @@ pub fn tflm_greedy(problem: &Problem) -> Solution {
 
 /// The buffer indices sorted by `order` (ties: input order).
 pub fn ordering(problem: &Problem, order: Order) -> Vec<usize> {
+    ordering_with(problem, order, &overlap_lists(problem))
+}
+
+fn ordering_with(problem: &Problem, order: Order, overlaps: &[Vec<usize>]) -> Vec<usize> {
     let b = &problem.buffers;
     let mut idx: Vec<usize> = (0..b.len()).collect();
     match order {
@@ -147,7 +164,6 @@ pub fn ordering(problem: &Problem, order: Order) -> Vec<usize> {
             idx.sort_by_key(|&i| (Reverse(pressure[i]), Reverse(b[i].size), i));
         }
         Order::ConflictsDesc => {
-            let overlaps = overlap_lists(problem);
             idx.sort_by_key(|&i| (Reverse(overlaps[i].len()), Reverse(b[i].size), i));
         }
     }
@@ -210,17 +226,20 @@ pub fn overlap_lists(problem: &Problem) -> Vec<Vec<usize>> {
 /// Places buffers in `order`, each at a gap chosen by `fit` among placed buffers live at the
 /// same time. Buffers not in `order` are left at offset 0 (callers pass a permutation).
 pub fn greedy(problem: &Problem, order: &[usize], fit: Fit) -> Solution {
+    greedy_with(problem, order, fit, &overlap_lists(problem))
+}
+
+fn greedy_with(problem: &Problem, order: &[usize], fit: Fit, overlaps: &[Vec<usize>]) -> Solution {
     let b = &problem.buffers;
     let mut offsets = vec![0u64; b.len()];
-    let mut placed: Vec<usize> = Vec::with_capacity(b.len());
+    let mut placed = vec![false; b.len()];
     let mut busy: Vec<(u64, u64)> = Vec::new();
     for &i in order {
         let x = &b[i];
         busy.clear();
-        for &j in &placed {
-            let y = &b[j];
-            if y.size > 0 && x.overlaps_in_time(y) {
-                busy.push((offsets[j], offsets[j].saturating_add(y.size)));
+        for &j in &overlaps[i] {
+            if placed[j] && b[j].size > 0 {
+                busy.push((offsets[j], offsets[j].saturating_add(b[j].size)));
             }
         }
         busy.sort_unstable();
@@ -229,7 +248,7 @@ pub fn greedy(problem: &Problem, order: &[usize], fit: Fit) -> Solution {
         } else {
             choose_gap(&busy, x.size, x.alignment, fit)
         };
-        placed.push(i);
+        placed[i] = true;
     }
     Solution::from_offsets(problem, offsets)
 }
@@ -264,9 +283,12 @@ fn choose_gap(busy: &[(u64, u64)], size: u64, alignment: u64, fit: Fit) -> u64 {
 /// `order`, and places it there. This is the first dive of the exact search without a
 /// capacity.
 pub fn skyline(problem: &Problem, order: &[usize]) -> Solution {
+    skyline_with(problem, order, &overlap_lists(problem))
+}
+
+fn skyline_with(problem: &Problem, order: &[usize], overlaps: &[Vec<usize>]) -> Solution {
     let b = &problem.buffers;
     let n = b.len();
-    let overlaps = overlap_lists(problem);
     let mut rank = vec![usize::MAX; n];
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r;
@@ -274,22 +296,24 @@ pub fn skyline(problem: &Problem, order: &[usize]) -> Solution {
     let mut min_offset = vec![0u64; n];
     let mut offsets = vec![0u64; n];
     let mut placed = vec![false; n];
-    for _ in 0..n {
-        let Some(i) = (0..n)
-            .filter(|&i| !placed[i])
-            .min_by_key(|&i| (min_offset[i], rank[i], i))
-        else {
-            break;
-        };
+    // A min-heap of (lowest offset, rank, buffer); stale entries are skipped when popped.
+    let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> =
+        (0..n).map(|i| Reverse((0, rank[i], i))).collect();
+    while let Some(Reverse((at, _, i))) = heap.pop() {
+        if placed[i] || at != min_offset[i] {
+            continue;
+        }
         placed[i] = true;
-        offsets[i] = min_offset[i];
-        let top = offsets[i].saturating_add(b[i].size);
+        offsets[i] = at;
         if b[i].size == 0 {
             continue;
         }
+        let top = at.saturating_add(b[i].size);
         for &j in &overlaps[i] {
-            if !placed[j] {
-                min_offset[j] = min_offset[j].max(round_up(top, b[j].alignment));
+            let raised = round_up(top, b[j].alignment);
+            if !placed[j] && raised > min_offset[j] {
+                min_offset[j] = raised;
+                heap.push(Reverse((raised, rank[j], j)));
             }
         }
     }

@@ -46,7 +46,7 @@ impl Default for PlanOptions {
     fn default() -> PlanOptions {
         PlanOptions {
             capacity: None,
-            budget: Duration::from_secs(5),
+            budget: Duration::from_secs(2),
             exact: true,
             goal: Goal::Minimize,
         }

@@ -2,15 +2,60 @@
 //! target and write it to the output directory.
 
 use crate::cli::CompileArgs;
-use crate::input::{load_model, StdinReader};
+use crate::input::{load_model, LoadedModel, StdinReader};
 use crate::{context, pass_registry, Failure, Outcome};
 use tmlc_backends::backend_for;
-use tmlc_backends::target::{lookup, targets};
+use tmlc_backends::target::{lookup, targets, Target};
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::{parse_pipeline, PassManager};
+use tmlc_passes::memory_report::report;
 
 /// The pipeline `tmlc compile` runs when none is given.
 pub const DEFAULT_PIPELINE: &str = "canonicalize,schedule,inplace,alloc";
+
+/// Fails when the planned arena exceeds the target's SRAM, naming the op at the peak.
+fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
+    for function in &loaded.module.functions {
+        let report = report(&loaded.module, function).map_err(|d| loaded.failure(d))?;
+        if report.arena_bytes as u64 <= target.sram_bytes {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::new(
+            ErrorCode::PassFailed,
+            format!(
+                "the arena needs {} bytes of SRAM, but {} has {}",
+                report.arena_bytes, target.name, target.sram_bytes
+            ),
+        );
+        if let Some((layer, peak)) = report.peak_op.map(|i| (i, &report.ops[i])) {
+            let op = function.body.ops[peak.time - 1];
+            diagnostic = diagnostic
+                .at(function.ops[op].span)
+                .with_label("the arena peaks here")
+                .with_note(format!(
+                    "the peak is at layer {layer}, '{}' ({}): its live buffers take {} bytes, the arena's high-water mark is {} bytes",
+                    peak.op, peak.result, peak.live_bytes, peak.high_water
+                ));
+        }
+        return Err(loaded.failure(diagnostic.with_note(
+            "what helps: the default pipeline's schedule, inplace and overlapping alloc; for the first layers of image models, patch-based execution (the `tile` pass, not available yet); `tmlc mem` shows where the bytes go",
+        )));
+    }
+    Ok(())
+}
+
+/// The pipeline, with `alloc` appended when it does not plan memory itself.
+pub fn with_alloc(pipeline: &str) -> Result<String, Failure> {
+    let elements = parse_pipeline(pipeline)
+        .map_err(|d| Failure::message(d.render("<pass-pipeline>", pipeline)))?;
+    Ok(if elements.iter().any(|e| e.name == "alloc") {
+        pipeline.to_string()
+    } else if pipeline.trim().is_empty() {
+        "alloc".to_string()
+    } else {
+        format!("{pipeline},alloc")
+    })
+}
 
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let mut target = lookup(&args.target).ok_or_else(|| {
@@ -50,6 +95,7 @@ pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     PassManager::new(passes)
         .run(&mut loaded.module, &context())
         .map_err(|d| loaded.failure(d))?;
+    fit_check(&loaded, &target)?;
     let project = backend_for(&target)
         .and_then(|backend| backend.generate(&loaded.module, &target))
         .map_err(|d| loaded.failure(d))?;

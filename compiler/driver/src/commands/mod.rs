@@ -2,6 +2,7 @@
 
 pub mod compile;
 pub mod import;
+pub mod mem;
 pub mod opt;
 pub mod run;
 pub mod targets;

@@ -1,0 +1,115 @@
+//! `tmlc mem`: run the pipeline (planning memory) and show where every byte of the arena goes: a
+//! per-op table, a summary, `--json` for tools and `--svg` for people.
+
+use crate::cli::MemArgs;
+use crate::commands::compile::{with_alloc, DEFAULT_PIPELINE};
+use crate::input::{load_model, StdinReader};
+use crate::{context, pass_registry, svg, write_output, Failure, Outcome};
+use std::fmt::Write;
+use tmlc_core::pass::PassManager;
+use tmlc_passes::memory_report::{report, MemoryReport};
+
+fn table(report: &MemoryReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "@{}: per op (bytes)", report.function);
+    let _ = writeln!(
+        out,
+        "{:>5}  {:<26} {:>9} {:>11}  buffers live",
+        "time", "op", "live", "high-water"
+    );
+    let _ = writeln!(out, "      (live: bytes of the buffers live at the op, as if disjoint; high-water: top arena byte in use)");
+    for (index, row) in report.ops.iter().enumerate() {
+        let buffers: Vec<String> = row
+            .buffers
+            .iter()
+            .map(|&b| {
+                format!(
+                    "{} {}@{}",
+                    report.buffers[b].name, report.buffers[b].size, report.buffers[b].offset
+                )
+            })
+            .collect();
+        let marker = if report.peak_op == Some(index) {
+            " <- peak"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{:>5}  {:<26} {:>9} {:>11}  {}{marker}",
+            index,
+            format!("{} {}", row.op.trim_start_matches("tinyml."), row.result),
+            row.live_bytes,
+            row.high_water,
+            buffers.join(", ")
+        );
+    }
+    let _ = writeln!(out, "\nsummary (bytes)");
+    let _ = writeln!(
+        out,
+        "  arena (scratch included)      {:>9}",
+        report.arena_bytes
+    );
+    let _ = writeln!(
+        out,
+        "    of which scratch            {:>9}",
+        report.scratch_bytes
+    );
+    let _ = writeln!(
+        out,
+        "  liveness lower bound          {:>9}",
+        report.lower_bound_bytes
+    );
+    let _ = writeln!(
+        out,
+        "  TFLite Micro-style greedy     {:>9}",
+        report.tflm_greedy_bytes
+    );
+    let _ = writeln!(
+        out,
+        "  naive (every buffer apart)    {:>9}",
+        report.naive_bytes
+    );
+    out
+}
+
+pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
+    let pipeline = with_alloc(args.pass_pipeline.as_deref().unwrap_or(DEFAULT_PIPELINE))?;
+    let passes = pass_registry()
+        .build_pipeline(&pipeline)
+        .map_err(|d| Failure::message(d.render("<pass-pipeline>", &pipeline)))?;
+    let mut loaded = load_model(&args.model, stdin)?;
+    PassManager::new(passes)
+        .run(&mut loaded.module, &context())
+        .map_err(|d| loaded.failure(d))?;
+    let mut outcome = Outcome::default();
+    let mut reports = Vec::new();
+    for function in &loaded.module.functions {
+        reports.push(report(&loaded.module, function).map_err(|d| loaded.failure(d))?);
+    }
+    if let Some(path) = &args.svg {
+        let Some(first) = reports.first() else {
+            return Err(Failure::message(
+                "error[E302]: the module has no function\n".into(),
+            ));
+        };
+        let title = format!("{} @{} ({pipeline})", loaded.module.name, first.function);
+        std::fs::write(path, svg::render(first, &title))
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let text = if args.json {
+        let json = match reports.as_slice() {
+            [single] => serde_json::to_string_pretty(single),
+            many => serde_json::to_string_pretty(many),
+        };
+        json.map_err(|e| Failure::io(format!("cannot encode the report: {e}")))? + "\n"
+    } else {
+        let mut text = format!("module @{} with pipeline {pipeline}\n", loaded.module.name);
+        for report in &reports {
+            text.push_str(&table(report));
+        }
+        text
+    };
+    write_output(&mut outcome, None, text.as_bytes())?;
+    Ok(outcome)
+}

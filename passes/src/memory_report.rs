@@ -1,0 +1,161 @@
+//! The memory report behind `tmlc mem` and the fit check of `tmlc compile`: for a planned
+//! function, per op the bytes live across it, the arena high-water mark and the buffers involved;
+//! in summary the arena (scratch included), the liveness lower bound, the naive sum of all
+//! buffers and what TFLite Micro's greedy planner would need for the same buffers.
+
+use crate::alloc::check::recorded_offsets;
+use crate::arena::{self, heuristics, Problem};
+use crate::liveness::{analyze, lower_bound, BufferKind, Liveness};
+use cranelift_entity::SecondaryMap;
+use serde::Serialize;
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::ir::{Function, Module, Value, ValueDef, RETURN_OP};
+use tmlc_core::printer::value_names;
+
+/// One buffer of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct BufferRow {
+    /// `%name` of the value (or `scratch of <op>`).
+    pub name: String,
+    pub kind: &'static str,
+    pub offset: usize,
+    pub size: usize,
+    /// Live over op times `[lower, upper)`; time 0 is before the first op.
+    pub lower: usize,
+    pub upper: usize,
+}
+
+/// One op of the scheduled body.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpRow {
+    pub time: usize,
+    pub op: String,
+    pub result: String,
+    /// Bytes of all buffers live while the op runs, counted as if disjoint (what a placement
+    /// without in-place or overlapping execution would need).
+    pub live_bytes: usize,
+    /// Highest arena byte in use while the op runs.
+    pub high_water: usize,
+    /// Indices into `buffers` of the buffers live while the op runs.
+    pub buffers: Vec<usize>,
+}
+
+/// The whole report for one function.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemoryReport {
+    pub function: String,
+    pub arena_bytes: usize,
+    pub scratch_bytes: usize,
+    pub lower_bound_bytes: usize,
+    pub naive_bytes: usize,
+    pub tflm_greedy_bytes: usize,
+    /// Index into `ops` of the op where the high-water mark is highest.
+    pub peak_op: Option<usize>,
+    pub ops: Vec<OpRow>,
+    pub buffers: Vec<BufferRow>,
+}
+
+fn buffer_name(
+    function: &Function,
+    names: &SecondaryMap<Value, String>,
+    liveness: &Liveness,
+    index: usize,
+) -> (String, &'static str) {
+    let buffer = &liveness.buffers[index];
+    match buffer.kind {
+        BufferKind::Scratch(op) => (format!("scratch of {}", function.ops[op].name), "scratch"),
+        BufferKind::Values => {
+            let names: Vec<String> = buffer
+                .values
+                .iter()
+                .map(|&v| format!("%{}", names[v]))
+                .collect();
+            let kind = match buffer.values.first().map(|&v| function.values[v].def) {
+                Some(ValueDef::Param(_)) => "input",
+                _ => "activation",
+            };
+            (names.join(" = "), kind)
+        }
+    }
+}
+
+/// Builds the report of a planned function (it must carry `mem` attributes; run `alloc` first).
+pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> {
+    let liveness = analyze(module, function)?;
+    let offsets = recorded_offsets(function, &liveness)?;
+    let names = value_names(function);
+    let buffers: Vec<BufferRow> = liveness
+        .buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let (name, kind) = buffer_name(function, &names, &liveness, i);
+            BufferRow {
+                name,
+                kind,
+                offset: offsets[i],
+                size: b.size,
+                lower: b.lower,
+                upper: b.upper,
+            }
+        })
+        .collect();
+    let mut ops = Vec::new();
+    for (index, &op) in function.body.ops.iter().enumerate() {
+        let data = &function.ops[op];
+        if data.name == RETURN_OP || data.name == "tinyml.const" {
+            continue;
+        }
+        let time = index + 1;
+        let live: Vec<usize> = (0..buffers.len())
+            .filter(|&i| buffers[i].lower <= time && time < buffers[i].upper)
+            .collect();
+        ops.push(OpRow {
+            time,
+            op: data.name.clone(),
+            result: data
+                .results
+                .first()
+                .map(|&r| format!("%{}", names[r]))
+                .unwrap_or_default(),
+            live_bytes: live.iter().map(|&i| buffers[i].size).sum(),
+            high_water: live
+                .iter()
+                .map(|&i| buffers[i].offset + buffers[i].size)
+                .max()
+                .unwrap_or(0),
+            buffers: live,
+        });
+    }
+    let peak_op = (0..ops.len()).max_by_key(|&i| (ops[i].high_water, std::cmp::Reverse(i)));
+    let problem = Problem::new(
+        liveness
+            .buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                arena::Buffer::new(
+                    format!("b{i}"),
+                    b.lower as u64,
+                    b.upper as u64,
+                    b.size.max(1) as u64,
+                )
+            })
+            .collect(),
+    );
+    Ok(MemoryReport {
+        function: function.name.clone(),
+        arena_bytes: tmlc_mem::arena_size(function).unwrap_or(0),
+        scratch_bytes: buffers
+            .iter()
+            .filter(|b| b.kind == "scratch")
+            .map(|b| b.size)
+            .sum(),
+        lower_bound_bytes: lower_bound(&liveness.buffers),
+        naive_bytes: buffers.iter().map(|b| b.size).sum(),
+        tflm_greedy_bytes: heuristics::tflm_greedy(&problem).peak as usize,
+        peak_op,
+        ops,
+        buffers,
+    })
+}
