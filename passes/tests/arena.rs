@@ -481,7 +481,7 @@ fn random_medium_instances_are_planned_and_checked() {
         state ^= state << 17;
         state % m
     };
-    for case in 0..40 {
+    for case in 0..30 {
         let n = 20 + next(180) as usize;
         let horizon = 1 + next(200);
         let buffers: Vec<Buffer> = (0..n)
@@ -500,7 +500,7 @@ fn random_medium_instances_are_planned_and_checked() {
         let p = Problem::new(buffers);
         let lb = p.lower_bound();
         let options = PlanOptions {
-            budget: Duration::from_millis(200),
+            budget: Duration::from_millis(50),
             ..PlanOptions::default()
         };
         let planned = plan(&p, &options).unwrap_or_else(|e| panic!("case {case}: {e}"));
@@ -516,7 +516,7 @@ fn random_medium_instances_are_planned_and_checked() {
         // A capacity in between must be met or refuted, within the budget.
         let capacity = lb + (planned.peak - lb) / 2;
         let start = Instant::now();
-        let outcome = exact::solve(&p, Some(capacity), Duration::from_millis(200));
+        let outcome = exact::solve(&p, Some(capacity), Duration::from_millis(50));
         assert!(start.elapsed() < Duration::from_secs(5), "case {case}");
         if let Outcome::Solved(s) | Outcome::Feasible(s) = &outcome {
             assert!(

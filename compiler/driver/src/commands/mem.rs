@@ -15,7 +15,7 @@ fn table(report: &MemoryReport) -> String {
     let _ = writeln!(
         out,
         "{:>5}  {:<26} {:>9} {:>11}  buffers live",
-        "time", "op", "live", "high-water"
+        "layer", "op", "live", "high-water"
     );
     let _ = writeln!(out, "      (live: bytes of the buffers live at the op, as if disjoint; high-water: top arena byte in use)");
     for (index, row) in report.ops.iter().enumerate() {
