@@ -33,6 +33,26 @@ pub enum Command {
     Targets,
     /// Plan memory and show where every byte of the arena goes (table, --json, --svg).
     Mem(MemArgs),
+    /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
+    Arena(ArenaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArenaArgs {
+    /// The problem: CSV with columns id, lower, upper, size (half-open lifetimes [lower, upper)).
+    pub input: PathBuf,
+
+    /// Decide whether everything fits this many bytes: exit 0 with a placement, 1 if none does.
+    #[arg(long, value_name = "BYTES")]
+    pub capacity: Option<u64>,
+
+    /// Seconds the exact search may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// Write the input with an `offset` column appended.
+    #[arg(short, long, value_name = "OUT.csv")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

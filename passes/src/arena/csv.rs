@@ -96,14 +96,18 @@ pub fn parse(text: &str) -> Result<Problem, CsvError> {
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(_, l)| !l.trim().is_empty());
-    let Some((header_line, header)) = lines.next() else {
+    let Some((header_line, mut header)) = lines.next() else {
         return err(
             1,
             "empty input: expected a header row `id,lower,upper,size`",
         );
     };
+    header = header.strip_prefix('\u{feff}').unwrap_or(header);
     let mut columns: Vec<Column> = Vec::new();
     for name in header.split(',').map(str::trim) {
+        if name.is_empty() {
+            return err(header_line, "empty column name in the header");
+        }
         let Some(column) = Column::from_name(name) else {
             return err(
                 header_line,

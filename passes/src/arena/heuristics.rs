@@ -1,7 +1,8 @@
 //! Fast placements: greedy planners that place buffers one by one in a fixed order, never
 //! moving a placed buffer. `best` runs every (order, fit) pair plus the "skyline" planner and
 //! keeps the lowest peak; `tflm_greedy` reproduces TFLite Micro's GreedyMemoryPlanner (size
-//! descending, first fit) for comparison reports. All run in O(n^2 log n) at worst.
+//! descending, first fit) for comparison reports. Each planner takes O(n log n + P log P)
+//! time for P pairs of buffers live at the same time (at worst n^2).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -1,5 +1,6 @@
 //! One module per `tmlc` command.
 
+pub mod arena;
 pub mod compile;
 pub mod import;
 pub mod mem;
