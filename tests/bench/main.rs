@@ -90,6 +90,58 @@ fn section_sizes(object: &std::path::Path) -> Option<(u64, u64)> {
     Some((section(".text"), section(".rodata")))
 }
 
+/// `tmlc arena` on MiniMalloc's hard instances (decision problem at capacity 1 MiB) and the
+/// two real traces (minimization).
+fn arena_section(shared: &std::path::Path, report: &mut String) {
+    use tmlc_passes::arena::{self, csv, Goal, PlanOptions};
+    let _ = writeln!(
+        report,
+        "## `tmlc arena` on the allocation benchmarks\n\nThe 11 challenging instances as the decision problem at \
+         capacity 1,048,576 (stop at the first placement that fits); the real traces minimized. Time is the \
+         planner's own (heuristics, exact search, checker), median of 3. MiniMalloc's times are from \
+         ../shared/alloc-benchmarks/README.md (a 2-core machine like this one).\n\n\
+         | instance | buffers | lower bound | TFLM greedy | peak | method | time s | MiniMalloc s |\n|---|---|---|---|---|---|---|---|"
+    );
+    let minimalloc = [
+        ("A", "5.66"), ("B", "4.35"), ("C", "0.82"), ("D", "3.19"), ("E", "4.28"), ("F", "6.51"),
+        ("G", "1.36"), ("H", "2.04"), ("I", "4.30"), ("J", "0.99"), ("K", "0.71"),
+    ];
+    let mut cases: Vec<(String, std::path::PathBuf, Option<u64>, &str)> = minimalloc
+        .iter()
+        .map(|(name, time)| {
+            (name.to_string(), shared.join(format!("alloc-benchmarks/challenging/{name}.1048576.csv")), Some(1_048_576), *time)
+        })
+        .collect();
+    cases.push(("resnet50".into(), shared.join("alloc-benchmarks/real/resnet50.csv"), None, "0.8 (published)"));
+    cases.push(("G_1".into(), shared.join("alloc-benchmarks/real/G_1.csv"), None, "-"));
+    for (name, path, capacity, theirs) in cases {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let problem = csv::parse(&text).expect("benchmark parses");
+        let options = PlanOptions {
+            capacity,
+            budget: Duration::from_secs(60),
+            exact: true,
+            goal: if capacity.is_some() { Goal::Fit } else { Goal::Minimize },
+        };
+        let mut result = None;
+        let time = median(3, || {
+            result = Some(arena::plan(&problem, &options).expect("plans"));
+        });
+        let plan = result.expect("ran");
+        let _ = writeln!(
+            report,
+            "| {name} | {} | {} | {} | {} | {} | {:.3} | {theirs} |",
+            problem.len(),
+            plan.lower_bound,
+            plan.tflm_peak,
+            plan.peak,
+            plan.method,
+            time.as_secs_f64()
+        );
+    }
+    report.push('\n');
+}
+
 /// The arena of each model under three pipelines, from `tmlc mem --json`.
 fn memory_section(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
@@ -320,6 +372,7 @@ fn main() {
         }
         report.push('\n');
         memory_section(&shared, &mut report);
+        arena_section(&shared, &mut report);
         compile_section(&shared, &mut report);
     } else {
         report.push_str("## Import and reference interpretation per model\n\nNot measured: ../shared was not found.\n\n");
