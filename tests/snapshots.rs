@@ -51,3 +51,23 @@ fn assert_round_trip(path: &Path, line: usize, printed: &str) {
         path.display()
     );
 }
+
+/// Every `.tir` in `examples/` is valid and a fixpoint of print(parse(x)) after one round.
+#[test]
+fn examples_round_trip() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&examples).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "tir") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("readable");
+        let mut stdin = || Ok(bytes.clone());
+        let printed = tmlc::run_cli(["opt", "-"], &mut stdin)
+            .unwrap_or_else(|f| panic!("{}: {}", path.display(), f.rendered));
+        assert_round_trip(&path, 1, &String::from_utf8_lossy(&printed.stdout));
+        count += 1;
+    }
+    assert!(count > 0, "no examples found");
+}

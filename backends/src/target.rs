@@ -14,6 +14,8 @@ pub struct Target {
     pub features: Vec<String>,
     pub sram_bytes: u64,
     pub flash_bytes: u64,
+    /// Byte alignment of every arena offset (the planner's `alloc{alignment=N}`).
+    pub alignment: u64,
     pub qemu_machine: Option<String>,
 }
 

@@ -103,25 +103,55 @@ fn arena_section(shared: &std::path::Path, report: &mut String) {
          | instance | buffers | lower bound | TFLM greedy | peak | method | time s | MiniMalloc s |\n|---|---|---|---|---|---|---|---|"
     );
     let minimalloc = [
-        ("A", "5.66"), ("B", "4.35"), ("C", "0.82"), ("D", "3.19"), ("E", "4.28"), ("F", "6.51"),
-        ("G", "1.36"), ("H", "2.04"), ("I", "4.30"), ("J", "0.99"), ("K", "0.71"),
+        ("A", "5.66"),
+        ("B", "4.35"),
+        ("C", "0.82"),
+        ("D", "3.19"),
+        ("E", "4.28"),
+        ("F", "6.51"),
+        ("G", "1.36"),
+        ("H", "2.04"),
+        ("I", "4.30"),
+        ("J", "0.99"),
+        ("K", "0.71"),
     ];
     let mut cases: Vec<(String, std::path::PathBuf, Option<u64>, &str)> = minimalloc
         .iter()
         .map(|(name, time)| {
-            (name.to_string(), shared.join(format!("alloc-benchmarks/challenging/{name}.1048576.csv")), Some(1_048_576), *time)
+            (
+                name.to_string(),
+                shared.join(format!("alloc-benchmarks/challenging/{name}.1048576.csv")),
+                Some(1_048_576),
+                *time,
+            )
         })
         .collect();
-    cases.push(("resnet50".into(), shared.join("alloc-benchmarks/real/resnet50.csv"), None, "0.8 (published)"));
-    cases.push(("G_1".into(), shared.join("alloc-benchmarks/real/G_1.csv"), None, "-"));
+    cases.push((
+        "resnet50".into(),
+        shared.join("alloc-benchmarks/real/resnet50.csv"),
+        None,
+        "0.8 (published)",
+    ));
+    cases.push((
+        "G_1".into(),
+        shared.join("alloc-benchmarks/real/G_1.csv"),
+        None,
+        "-",
+    ));
     for (name, path, capacity, theirs) in cases {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let problem = csv::parse(&text).expect("benchmark parses");
         let options = PlanOptions {
             capacity,
             budget: Duration::from_secs(60),
             exact: true,
-            goal: if capacity.is_some() { Goal::Fit } else { Goal::Minimize },
+            goal: if capacity.is_some() {
+                Goal::Fit
+            } else {
+                Goal::Minimize
+            },
         };
         let mut result = None;
         let time = median(3, || {

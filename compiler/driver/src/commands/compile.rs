@@ -10,8 +10,17 @@ use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::{parse_pipeline, PassManager};
 use tmlc_passes::memory_report::report;
 
-/// The pipeline `tmlc compile` runs when none is given.
+/// The pipeline `tmlc compile` runs when none is given (with the target's alignment as
+/// `alloc{alignment=N}`).
 pub const DEFAULT_PIPELINE: &str = "canonicalize,schedule,inplace,alloc";
+
+/// The default pipeline with the target's arena alignment.
+pub fn default_pipeline(target: &Target) -> String {
+    format!(
+        "canonicalize,schedule,inplace,alloc{{alignment={}}}",
+        target.alignment
+    )
+}
 
 /// Fails when the planned arena exceeds the target's SRAM, naming the op at the peak.
 fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
@@ -74,23 +83,13 @@ pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     })?;
     target.sram_bytes = args.sram_bytes.unwrap_or(target.sram_bytes);
     target.flash_bytes = args.flash_bytes.unwrap_or(target.flash_bytes);
-    let mut pipeline = args
-        .pass_pipeline
-        .clone()
-        .unwrap_or(DEFAULT_PIPELINE.to_string());
-    let render_pipeline =
-        |d: Diagnostic, text: &str| Failure::message(d.render("<pass-pipeline>", text));
-    let elements = parse_pipeline(&pipeline).map_err(|d| render_pipeline(d, &pipeline))?;
-    if !elements.iter().any(|e| e.name == "alloc") {
-        pipeline = if pipeline.trim().is_empty() {
-            "alloc".into()
-        } else {
-            format!("{pipeline},alloc")
-        };
-    }
+    let pipeline = match &args.pass_pipeline {
+        Some(pipeline) => with_alloc(pipeline)?,
+        None => default_pipeline(&target),
+    };
     let passes = pass_registry()
         .build_pipeline(&pipeline)
-        .map_err(|d| render_pipeline(d, &pipeline))?;
+        .map_err(|d| Failure::message(d.render("<pass-pipeline>", &pipeline)))?;
     let mut loaded = load_model(&args.model, stdin)?;
     PassManager::new(passes)
         .run(&mut loaded.module, &context())
