@@ -133,3 +133,59 @@ fn harness_rejects_an_input_of_the_wrong_size() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("expected exactly 1 input bytes"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
+/// rescaling, broadcast add, relu, relu6, requantize): compiled C must give the reference
+/// interpreter's bytes on pseudo-random inputs.
+#[test]
+fn examples_match_the_interpreter() {
+    if !have("gcc") || !have("make") {
+        return;
+    }
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut seed = 0x2545_f491_u64;
+    for name in ["tiny_cnn", "op_tour"] {
+        let model = examples.join(format!("{name}.tir"));
+        let dir = scratch(&format!("example-{name}"));
+        compile(&model, &dir);
+        make(&dir, "gcc", SANITIZE, "-fsanitize=address,undefined");
+        let source = std::fs::read_to_string(&model).expect("example");
+        let module = tmlc_core::parser::parse_module(&source).expect("parses");
+        let size = module.functions[0]
+            .value_type(module.functions[0].params[0])
+            .num_elements();
+        for round in 0..8 {
+            let input: Vec<i8> = (0..size)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    (seed >> 24) as i8
+                })
+                .collect();
+            let path = dir.join(format!("input{round}.bin"));
+            std::fs::write(&path, input.iter().map(|&v| v as u8).collect::<Vec<u8>>())
+                .expect("write");
+            let expected = tmlc_tinyml::interpreter::run(&module, &[input], &mut |_, _, _| {})
+                .expect("interprets");
+            let tmlc_tinyml::interpreter::TensorData::I8(expected) = &expected[0] else {
+                panic!("int8 output expected");
+            };
+            let run = Command::new(dir.join("model_run"))
+                .arg(&path)
+                .output()
+                .expect("runs");
+            assert!(
+                run.status.success() && run.stderr.is_empty(),
+                "{name}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let got: Vec<i8> = run.stdout.iter().map(|&b| b as i8).collect();
+            assert_eq!(
+                &got, expected,
+                "{name} round {round}: C differs from the interpreter"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

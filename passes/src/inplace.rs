@@ -5,7 +5,8 @@
 //! than its input in height and width (computed channel by channel through one channel plane of
 //! scratch, TinyEngine's scheme: marks `mem.inplace = 0` and `mem.scratch_size = out_h * out_w`);
 //! and elementwise ops whose kernels may run in place, `tinyml.add` (over an operand of the
-//! result's shape) and `tinyml.softmax` (marks `mem.inplace = K`). An input qualifies when no op
+//! result's shape), `tinyml.softmax`, `tinyml.relu`, `tinyml.relu6` and `tinyml.requantize`
+//! (marks `mem.inplace = K`). An input qualifies when no op
 //! after this one reads its buffer and the function does not return it. Needs: the final op
 //! order (run after `schedule`, before `alloc`). Preserves: what is computed; only adds mem
 //! attributes. Options: none.
@@ -63,7 +64,8 @@ fn candidates(module: &Module, index: usize) -> Vec<Candidate> {
                     });
                 }
             }
-            "tinyml.add" | "tinyml.softmax" => {
+            "tinyml.add" | "tinyml.softmax" | "tinyml.relu" | "tinyml.relu6"
+            | "tinyml.requantize" => {
                 let same_shape = |v: &Value| function.value_type(*v).shape == result.shape;
                 for (operand, value) in data.operands.iter().enumerate() {
                     if same_shape(value) {

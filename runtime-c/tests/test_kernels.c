@@ -788,6 +788,26 @@ static void test_depthwise_inplace_matches(void)
     }
 }
 
+/* RELU6 as a clamp and QUANTIZE int8 -> int8, hand-derived (semantics/activation.rs tests):
+ * scale 0.5, zp -10: relu6 range [-10, 2]; requantize 0.5 -> 1.0 (multiplier 2^30, shift 0),
+ * output zp 5, ties of the halving go towards +infinity. */
+static void test_elementwise_hand(void)
+{
+    static const int8_t relu_in[7] = {-128, -11, -10, 0, 2, 3, 127};
+    static const int8_t relu6_want[7] = {-10, -10, -10, 0, 2, 2, 2};
+    static const int8_t req_in[7] = {-128, -3, -1, 0, 1, 3, 127};
+    static const int8_t req_want[7] = {-59, 4, 5, 5, 6, 7, 69};
+    int8_t *out = alloc_output(7, 0);
+    tmlc_clamp_s8(relu_in, out, 7, -10, 2);
+    check_s8("clamp (relu6)", out, relu6_want, 7);
+    tmlc_requantize_s8(req_in, out, 7, 0, 1073741824, 0, 5);
+    check_s8("requantize", out, req_want, 7);
+    memcpy(out, req_in, 7);
+    tmlc_requantize_s8(out, out, 7, 0, 1073741824, 0, 5);
+    check_s8("requantize in place", out, req_want, 7);
+    free(out);
+}
+
 static void test_fc_hand(void)
 {
     /* fully_connected.rs: x zp 2, w [[1, -1], [2, 3]], bias (1, -20), effective scale 2
@@ -1009,6 +1029,7 @@ int main(void)
     test_conv_hand();
     test_depthwise_hand();
     test_fc_hand();
+    test_elementwise_hand();
     test_pool_hand();
     test_add_hand();
     test_softmax_hand();

@@ -55,6 +55,7 @@ pub fn emit_layer(
         "tinyml.reshape" => layer.reshape(writer),
         "tinyml.mean" => layer.mean(writer),
         "tinyml.concat" => layer.concat(writer),
+        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => layer.elementwise(writer),
         other => Err(Diagnostic::new(
             ErrorCode::PassFailed,
             format!("the C backend cannot emit '{other}'"),
@@ -317,6 +318,36 @@ impl Layer<'_> {
                 self.input(1),
                 self.output()
             ));
+        }
+        Ok(())
+    }
+
+    fn elementwise(&self, writer: &mut CWriter) -> DiagResult<()> {
+        let input = self.op.operand_type(0);
+        let size = input.num_elements();
+        let (input_scale, input_zero_point) = per_tensor(input);
+        match self.op.data().name.as_str() {
+            "tinyml.requantize" => {
+                let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
+                let q = quantize_multiplier(input_scale as f64 / output_scale as f64);
+                writer.body_line(&format!(
+                    "tmlc_requantize_s8({}, {}, {size}, {input_zero_point}, {}, {}, {output_zero_point});",
+                    self.input(0), self.output(), q.multiplier, q.shift
+                ));
+            }
+            name => {
+                let activation = if name == "tinyml.relu6" {
+                    Activation::Relu6
+                } else {
+                    Activation::Relu
+                };
+                let (low, high) = activation_range(activation, input_scale, input_zero_point);
+                writer.body_line(&format!(
+                    "tmlc_clamp_s8({}, {}, {size}, {low}, {high});",
+                    self.input(0),
+                    self.output()
+                ));
+            }
         }
         Ok(())
     }

@@ -54,6 +54,21 @@ const KERNELS: &[(&str, &str, &str)] = &[
         include_str!("../../../runtime-c/src/pool.c"),
     ),
     (
+        "tinyml.relu",
+        "runtime/src/elementwise.c",
+        include_str!("../../../runtime-c/src/elementwise.c"),
+    ),
+    (
+        "tinyml.relu6",
+        "runtime/src/elementwise.c",
+        include_str!("../../../runtime-c/src/elementwise.c"),
+    ),
+    (
+        "tinyml.requantize",
+        "runtime/src/elementwise.c",
+        include_str!("../../../runtime-c/src/elementwise.c"),
+    ),
+    (
         "tinyml.add",
         "runtime/src/add.c",
         include_str!("../../../runtime-c/src/add.c"),

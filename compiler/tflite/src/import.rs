@@ -268,6 +268,18 @@ impl Importer<'_> {
         Ok(value)
     }
 
+    /// Whether a QUANTIZE operator maps int8 to int8 (a requantization).
+    fn int8_to_int8(&self, operator: &Operator) -> bool {
+        let dtype = |index: Option<&i32>| {
+            index
+                .and_then(|&i| usize::try_from(i).ok())
+                .and_then(|i| self.model.tensors.get(i))
+                .map(|t| t.dtype)
+        };
+        dtype(operator.inputs.first()) == Some(TensorType::Int8)
+            && dtype(operator.outputs.first()) == Some(TensorType::Int8)
+    }
+
     /// The integer contents of a constant int32 tensor (pad amounts, mean axes).
     fn constant_ints(&self, operator_input: i32, role: &str) -> DiagResult<Vec<i64>> {
         let (index, tensor) = self.tensor(operator_input, role)?;
@@ -398,6 +410,17 @@ impl Importer<'_> {
                     a.insert("act".into(), activation_keyword(*activation)?);
                     ("tinyml.concat", a, vec![("input", None); operator.inputs.len()])
                 }
+                (OpCode::Other { code: 19 | 21, .. }, _) => {
+                    // RELU and RELU6: tmlc keeps them as clamps, which needs the output's
+                    // quantization to equal the input's (the verifier says so otherwise).
+                    Self::expect_io(operator, 1..=1)?;
+                    let name = if operator.opcode.code() == 19 { "tinyml.relu" } else { "tinyml.relu6" };
+                    (name, Attributes::new(), vec![("input", None)])
+                }
+                (OpCode::Quantize, _) if self.int8_to_int8(operator) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    ("tinyml.requantize", Attributes::new(), vec![("input", None)])
+                }
                 (OpCode::Quantize | OpCode::Dequantize, _) => {
                     return Err(unsupported(
                         "float model edges are not supported: tmlc compiles int8 models with int8 inputs and outputs",
@@ -405,7 +428,7 @@ impl Importer<'_> {
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8)",
                     ))
                 }
                 (_, options) => {

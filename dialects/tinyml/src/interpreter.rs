@@ -192,6 +192,9 @@ fn evaluate(
         "tinyml.softmax" => ops::softmax::evaluate(&operands)?,
         "tinyml.mean" => ops::mean::evaluate(&operands)?,
         "tinyml.concat" => ops::concat::evaluate(&operands)?,
+        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => {
+            ops::activation::evaluate(&operands)?
+        }
         other => return Err(runtime(format!("the interpreter cannot run '{other}'"))),
     };
     Ok(TensorData::I8(output))

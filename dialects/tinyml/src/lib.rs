@@ -22,4 +22,8 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(ops::softmax::Softmax));
     context.register_op(Box::new(ops::mean::Mean));
     context.register_op(Box::new(ops::concat::Concat));
+    use ops::activation::{Elementwise, ElementwiseOp};
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));
 }

@@ -267,6 +267,24 @@ void tmlc_concat_s8(const int8_t *const *inputs, const int32_t *axis_sizes,
                     int8_t *output);
 
 /*
+ * RELU / RELU6 with unchanged quantization (semantics::activation::clamp_activation): every
+ * value clamped to [act_min, act_max] (quant::activation_range of the input's quantization).
+ * In place: output may be input.
+ */
+void tmlc_clamp_s8(const int8_t *input, int8_t *output, int32_t size, int32_t act_min,
+                   int32_t act_max);
+
+/*
+ * int8 -> int8 QUANTIZE (semantics::activation::requantize):
+ *   out = clamp(MBQM(x - input_zero_point, multiplier, shift) + output_zero_point, -128, 127)
+ * with (multiplier, shift) = QuantizeMultiplier((f64)input_scale / (f64)output_scale).
+ * In place: output may be input.
+ */
+void tmlc_requantize_s8(const int8_t *input, int8_t *output, int32_t size,
+                        int32_t input_zero_point, int32_t multiplier, int32_t shift,
+                        int32_t output_zero_point);
+
+/*
  * RESHAPE needs no kernel: the data is unchanged (row-major). Generated code aliases the
  * buffer or copies it with memcpy/memmove.
  */

@@ -1,6 +1,7 @@
 //! The tinyml ops, one file each: what the op means, its verifier (operands, attributes, shape
 //! inference) and a pointer to its semantics.
 
+pub mod activation;
 pub mod add;
 pub mod common;
 pub mod concat;

@@ -72,6 +72,7 @@
 //! - Bias quantization (including person_detect's bogus `quantized_dimension = 3` on 1-D
 //!   biases) is never read: the bias is added as raw int32.
 
+pub mod activation;
 pub mod add;
 pub mod concat;
 pub mod conv2d;
