@@ -1,0 +1,48 @@
+//! Robustness of the whole front end on damaged real models: random byte mutations of every
+//! model in ../shared/models go through import, verification and (when they import) the
+//! reference interpreter. Each must end in a model or a diagnostic, never a panic.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use tmlc_tests::shared::{shared_dir, MODELS};
+use tmlc_tflite::import::import_tflite;
+use tmlc_tflite::mutate::mutate_random_bytes;
+use tmlc_tinyml::interpreter::run;
+
+#[test]
+fn mutated_models_never_panic() {
+    let Some(shared) = shared_dir() else { return };
+    let context = tmlc::context();
+    let (mut imported, mut rejected) = (0, 0);
+    for (index, model) in MODELS.iter().enumerate() {
+        let bytes =
+            std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
+        let rounds = if bytes.len() > 200_000 { 150 } else { 400 };
+        for round in 0..rounds {
+            let seed = (index as u64) << 32 | round as u64;
+            let mutated = mutate_random_bytes(&bytes, seed, 1 + round % 4);
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let Ok(result) = import_tflite(&mutated, model, &context) else {
+                    return false;
+                };
+                let function = &result.module.functions[0];
+                let inputs: Vec<Vec<i8>> = function
+                    .params
+                    .iter()
+                    .map(|&p| {
+                        (0..function.value_type(p).num_elements())
+                            .map(|i| (i * 31 % 256) as i8)
+                            .collect()
+                    })
+                    .collect();
+                let _ = run(&result.module, &inputs, &mut |_, _, _| {});
+                true
+            }));
+            match outcome {
+                Ok(true) => imported += 1,
+                Ok(false) => rejected += 1,
+                Err(_) => panic!("{model}: mutation seed {seed:#x} panicked"),
+            }
+        }
+    }
+    eprintln!("mutated models: {imported} imported and ran, {rejected} rejected with a diagnostic");
+}
