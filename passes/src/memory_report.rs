@@ -4,7 +4,8 @@
 //! buffers and what TFLite Micro's greedy planner would need for the same buffers.
 
 use crate::alloc::check::recorded_offsets;
-use crate::arena::{self, heuristics, Problem};
+use crate::alloc::plain_problem;
+use crate::arena::heuristics;
 use crate::liveness::{analyze, lower_bound, BufferKind, Liveness};
 use cranelift_entity::SecondaryMap;
 use serde::Serialize;
@@ -128,21 +129,7 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
         });
     }
     let peak_op = (0..ops.len()).max_by_key(|&i| (ops[i].high_water, std::cmp::Reverse(i)));
-    let problem = Problem::new(
-        liveness
-            .buffers
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                arena::Buffer::new(
-                    format!("b{i}"),
-                    b.lower as u64,
-                    b.upper as u64,
-                    b.size.max(1) as u64,
-                )
-            })
-            .collect(),
-    );
+    let problem = plain_problem(&liveness, 1);
     Ok(MemoryReport {
         function: function.name.clone(),
         arena_bytes: tmlc_mem::arena_size(function).unwrap_or(0),

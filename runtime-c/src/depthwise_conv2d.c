@@ -35,18 +35,9 @@ void tmlc_depthwise_conv2d_s8(const int8_t *input, int32_t batches, int32_t in_h
                 for (ic = 0; ic < in_c; ++ic) {
                     for (m = 0; m < depth_multiplier; ++m) {
                         const int32_t oc = ic * depth_multiplier + m;
-                        uint32_t acc = 0;
-                        int32_t fy, fx;
-                        for (fy = fy_first; fy < fy_last; ++fy) {
-                            const int32_t iy = in_y0 + fy * dilation_h;
-                            const int8_t *in_row = in_batch + iy * in_w * in_c + ic;
-                            const int8_t *f_row = filter + fy * k_w * out_c + oc;
-                            for (fx = fx_first; fx < fx_last; ++fx) {
-                                const int32_t ix = in_x0 + fx * dilation_w;
-                                acc += (uint32_t)f_row[fx * out_c] *
-                                       ((uint32_t)in_row[ix * in_c] + offset);
-                            }
-                        }
+                        uint32_t acc = tmlc_i_depthwise_taps(
+                            in_batch + ic, filter + oc, in_w, in_c, out_c, k_w, in_y0, in_x0,
+                            dilation_h, dilation_w, fy_first, fy_last, fx_first, fx_last, offset);
                         if (bias != 0) {
                             acc += (uint32_t)bias[oc];
                         }

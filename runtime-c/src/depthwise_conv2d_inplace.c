@@ -34,19 +34,12 @@ void tmlc_depthwise_conv2d_inplace_s8(int8_t *buffer, int32_t in_h, int32_t in_w
             tmlc_i_tap_range(in_y0, dilation_h, k_h, in_h, &fy_first, &fy_last);
             for (ox = 0; ox < out_w; ++ox) {
                 const int32_t in_x0 = ox * stride_w - pad_left;
-                int32_t fx_first, fx_last, fy, fx;
-                uint32_t acc = 0;
+                int32_t fx_first, fx_last;
+                uint32_t acc;
                 tmlc_i_tap_range(in_x0, dilation_w, k_w, in_w, &fx_first, &fx_last);
-                for (fy = fy_first; fy < fy_last; ++fy) {
-                    const int32_t iy = in_y0 + fy * dilation_h;
-                    const int8_t *in_row = buffer + iy * in_w * channels + c;
-                    const int8_t *f_row = filter + fy * k_w * channels + c;
-                    for (fx = fx_first; fx < fx_last; ++fx) {
-                        const int32_t ix = in_x0 + fx * dilation_w;
-                        acc += (uint32_t)f_row[fx * channels] *
-                               ((uint32_t)in_row[ix * channels] + offset);
-                    }
-                }
+                acc = tmlc_i_depthwise_taps(buffer + c, filter + c, in_w, channels, channels, k_w,
+                                            in_y0, in_x0, dilation_h, dilation_w, fy_first,
+                                            fy_last, fx_first, fx_last, offset);
                 if (bias != 0) {
                     acc += (uint32_t)bias[c];
                 }

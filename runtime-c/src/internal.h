@@ -154,4 +154,30 @@ TMLC_I_INLINE void tmlc_i_tap_range(int32_t origin, int32_t dilation, int32_t ta
     *last = hi;
 }
 
+/* The accumulator of one depthwise output, modulo 2^32: the sum over the taps
+ * [fy_first, fy_last) x [fx_first, fx_last) of filter * (input + offset). `input` points at
+ * channel ic of the batch's first pixel, `filter` at output channel oc of the first tap; a pixel
+ * is in_c bytes apart in the input and a tap out_c bytes apart in the filter. Shared by the
+ * ordinary and the in-place depthwise kernels so they compute the same sums. */
+TMLC_I_INLINE uint32_t tmlc_i_depthwise_taps(const int8_t *input, const int8_t *filter,
+                                             int32_t in_w, int32_t in_c, int32_t out_c,
+                                             int32_t k_w, int32_t in_y0, int32_t in_x0,
+                                             int32_t dilation_h, int32_t dilation_w,
+                                             int32_t fy_first, int32_t fy_last,
+                                             int32_t fx_first, int32_t fx_last, uint32_t offset)
+{
+    uint32_t acc = 0;
+    int32_t fy, fx;
+    for (fy = fy_first; fy < fy_last; ++fy) {
+        const int32_t iy = in_y0 + fy * dilation_h;
+        const int8_t *in_row = input + iy * in_w * in_c;
+        const int8_t *f_row = filter + fy * k_w * out_c;
+        for (fx = fx_first; fx < fx_last; ++fx) {
+            const int32_t ix = in_x0 + fx * dilation_w;
+            acc += (uint32_t)f_row[fx * out_c] * ((uint32_t)in_row[ix * in_c] + offset);
+        }
+    }
+    return acc;
+}
+
 #endif /* TMLC_INTERNAL_H */

@@ -64,7 +64,7 @@ fn align_up(value: usize, alignment: usize) -> usize {
 }
 
 /// The plain problem: the same buffers, no overlap allowed.
-fn plain_problem(liveness: &Liveness, alignment: usize) -> Problem {
+pub fn plain_problem(liveness: &Liveness, alignment: usize) -> Problem {
     Problem::new(
         liveness
             .buffers
