@@ -12,11 +12,78 @@ pub mod writer;
 use crate::project::Project;
 use crate::target::Target;
 use crate::Backend;
-use model::{c_identifier, generate_model};
+use model::{c_identifier, generate_model, GeneratedModel};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::ir::Module;
 
 pub struct CBackend;
+
+/// What every C-based backend's project shares: `<model>.h`, `<model>.c` and the runtime files
+/// the model's ops need, after checking that the weights fit the target's flash. A backend adds
+/// its harness and build files.
+pub struct ModelProject {
+    /// The C identifier of the model (`tmlc_<model>_invoke`).
+    pub model: String,
+    /// Bytes of the input and output tensors, of the arena and of the weights.
+    pub input_size: usize,
+    pub output_size: usize,
+    pub arena_size: usize,
+    pub weight_bytes: usize,
+    pub project: Project,
+    /// The runtime `.c` files in the project, in a stable order.
+    pub runtime_sources: Vec<String>,
+}
+
+/// Generates the model and runtime files of a project for `target`.
+pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProject> {
+    let model = c_identifier(&module.name);
+    let GeneratedModel {
+        header,
+        source,
+        input_size,
+        output_size,
+        arena_size,
+        weight_bytes,
+    } = generate_model(module, &model)?;
+    if weight_bytes as u64 > target.flash_bytes {
+        return Err(Diagnostic::new(
+            ErrorCode::PassFailed,
+            format!(
+                "the weights need {} bytes of flash, but {} has {}",
+                weight_bytes, target.name, target.flash_bytes
+            ),
+        ));
+    }
+    let function = module.function("main").or(module.functions.first());
+    let ops = function
+        .map(|f| {
+            f.body
+                .ops
+                .iter()
+                .map(|&op| f.ops[op].name.as_str())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut project = Project::default();
+    project.add(format!("{model}.h"), header);
+    project.add(format!("{model}.c"), source);
+    let mut runtime_sources = Vec::new();
+    for (path, contents) in runtime::runtime_files(ops.into_iter()) {
+        if path.ends_with(".c") {
+            runtime_sources.push(path.to_string());
+        }
+        project.add(path, contents);
+    }
+    Ok(ModelProject {
+        model,
+        input_size,
+        output_size,
+        arena_size,
+        weight_bytes,
+        project,
+        runtime_sources,
+    })
+}
 
 impl Backend for CBackend {
     fn name(&self) -> &'static str {
@@ -24,39 +91,14 @@ impl Backend for CBackend {
     }
 
     fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project> {
-        let model = c_identifier(&module.name);
-        let generated = generate_model(module, &model)?;
-        if generated.weight_bytes as u64 > target.flash_bytes {
-            return Err(Diagnostic::new(
-                ErrorCode::PassFailed,
-                format!(
-                    "the weights need {} bytes of flash, but {} has {}",
-                    generated.weight_bytes, target.name, target.flash_bytes
-                ),
-            ));
-        }
-        let function = module.function("main").or(module.functions.first());
-        let ops = function
-            .map(|f| {
-                f.body
-                    .ops
-                    .iter()
-                    .map(|&op| f.ops[op].name.as_str())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let mut project = Project::default();
-        project.add(format!("{model}.h"), generated.header);
-        project.add(format!("{model}.c"), generated.source);
-        let mut sources = Vec::new();
-        for (path, contents) in runtime::runtime_files(ops.into_iter()) {
-            if path.ends_with(".c") {
-                sources.push(path.to_string());
-            }
-            project.add(path, contents);
-        }
+        let ModelProject {
+            model,
+            mut project,
+            runtime_sources,
+            ..
+        } = model_project(module, target)?;
         project.add("main.c", harness::main_c(&model));
-        project.add("Makefile", harness::makefile(&model, &sources));
+        project.add("Makefile", harness::makefile(&model, &runtime_sources));
         Ok(project)
     }
 }

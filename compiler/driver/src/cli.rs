@@ -35,6 +35,9 @@ pub enum Command {
     Mem(MemArgs),
     /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
     Arena(ArenaArgs),
+    /// Compile for a Cortex-M target, build with arm-none-eabi-gcc and run one inference in QEMU:
+    /// output, instructions, RAM and flash.
+    Sim(SimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,4 +160,39 @@ pub struct OptArgs {
     /// List the registered passes with their options and exit.
     #[arg(long)]
     pub list_passes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// The model (.tir, .tflite, `-` for .tir on standard input), or a project directory written
+    /// by `tmlc compile --target <a Cortex-M target>`.
+    pub model: PathBuf,
+
+    /// The Cortex-M target (default cortex-m4); a project directory brings its own.
+    #[arg(long)]
+    pub target: Option<String>,
+
+    /// Raw int8 input bytes, exactly as many as the input tensor has elements.
+    #[arg(long, value_name = "IN.bin")]
+    pub input: PathBuf,
+
+    /// Also write the raw int8 output bytes here.
+    #[arg(long, value_name = "OUT.bin")]
+    pub output: Option<PathBuf>,
+
+    /// Print the report as JSON (output, instructions, ram_bytes, flash_bytes, arena_bytes, ...).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Passes to run before code generation (default: compile's pipeline).
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+
+    /// Write and keep the project in DIR (default: a temporary directory, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub build_dir: Option<PathBuf>,
+
+    /// Stop QEMU after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
 }

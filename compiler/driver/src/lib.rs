@@ -98,6 +98,7 @@ where
         cli::Command::Compile(args) => commands::compile::run(args, stdin),
         cli::Command::Targets => Ok(commands::targets::run()),
         cli::Command::Mem(args) => commands::mem::run(args, stdin),
+        cli::Command::Sim(args) => commands::sim::run(args, stdin),
         cli::Command::Arena(args) => commands::arena::run(args),
     }
 }

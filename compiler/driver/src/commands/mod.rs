@@ -6,4 +6,5 @@ pub mod import;
 pub mod mem;
 pub mod opt;
 pub mod run;
+pub mod sim;
 pub mod targets;

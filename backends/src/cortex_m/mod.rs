@@ -1,0 +1,164 @@
+//! The Cortex-M backend: a bare-metal project that `make` builds into `model.elf` with
+//! `arm-none-eabi-gcc`, and that runs in QEMU (`qemu.rs`, `tmlc sim`).
+//!
+//! The model and runtime files are exactly the portable C backend's (`crate::c::model_project`);
+//! this backend adds what a bare-metal program needs:
+//!
+//! | file | what |
+//! |---|---|
+//! | `main.c` | the harness: reads the input file named on the semihosting command line into the arena, runs one inference between the instruction-count markers, writes the output file, prints the peak stack use |
+//! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model) |
+//! | `board/<machine>.ld` | the linker script of the target's QEMU machine (`machine.rs`) |
+//! | `Makefile` | `CC` defaults to `arm-none-eabi-gcc`, `CFLAGS` is the user's, the core's flags live in `TMLC_ARCH` |
+//! | `tmlc-project.json` | what `tmlc sim` needs to know about the project ([`Manifest`]) |
+
+pub mod harness;
+pub mod machine;
+
+use crate::c::{model_project, ModelProject};
+use crate::project::Project;
+use crate::target::Target;
+use crate::Backend;
+use serde::{Deserialize, Serialize};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::ir::Module;
+
+/// The program `make` builds.
+pub const ELF: &str = "model.elf";
+/// The project's description for `tmlc sim`.
+pub const MANIFEST: &str = "tmlc-project.json";
+/// The functions called right before and right after the one inference that is counted.
+pub const MARKER_START: &str = "tmlc_marker_start";
+pub const MARKER_END: &str = "tmlc_marker_end";
+/// The line the harness prints on the semihosting console after a successful inference:
+/// `tmlc: stack_peak_bytes=N stack_bytes=M`.
+pub const STACK_REPORT_PREFIX: &str = "tmlc: stack_peak_bytes=";
+
+/// The board files, the same for every model and core.
+const BOARD: &[(&str, &str)] = &[
+    ("board/tmlc_board.h", include_str!("board/tmlc_board.h")),
+    ("board/startup.c", include_str!("board/startup.c")),
+    ("board/semihosting.c", include_str!("board/semihosting.c")),
+    ("board/markers.c", include_str!("board/markers.c")),
+];
+
+/// What `tmlc sim` reads from a Cortex-M project (`tmlc-project.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The C identifier of the model.
+    pub model: String,
+    pub target: String,
+    pub core: String,
+    pub qemu_machine: String,
+    pub elf: String,
+    pub input_bytes: usize,
+    pub output_bytes: usize,
+    pub arena_bytes: usize,
+    pub weight_bytes: usize,
+    pub marker_start: String,
+    pub marker_end: String,
+}
+
+/// The compiler flags that select the target's core, FPU and float ABI.
+pub fn arch_flags(target: &Target) -> String {
+    let mut flags = format!("-mcpu={} -mthumb", target.core);
+    if !target.has_feature("fpu") {
+        flags.push_str(" -mfloat-abi=soft");
+        return flags;
+    }
+    flags.push_str(" -mfloat-abi=hard");
+    // -mcpu=cortex-m55 implies its FPU and MVE; the others name their FPU.
+    let fpu = match target.core.as_str() {
+        "cortex-m4" => Some("fpv4-sp-d16"),
+        "cortex-m7" => Some("fpv5-d16"),
+        "cortex-m33" | "cortex-m35p" => Some("fpv5-sp-d16"),
+        _ => None,
+    };
+    if let Some(fpu) = fpu {
+        flags.push_str(" -mfpu=");
+        flags.push_str(fpu);
+    }
+    flags
+}
+
+pub struct CortexMBackend;
+
+impl Backend for CortexMBackend {
+    fn name(&self) -> &'static str {
+        "cortex-m"
+    }
+
+    fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project> {
+        let map = machine::target_memory_map(target)?;
+        let ModelProject {
+            model,
+            input_size,
+            output_size,
+            arena_size,
+            weight_bytes,
+            mut project,
+            runtime_sources,
+        } = model_project(module, target)?;
+        for (path, contents) in BOARD {
+            project.add(*path, *contents);
+        }
+        let script = format!("board/{}.ld", map.machine);
+        project.add(script.as_str(), machine::linker_script(map, target));
+        project.add("main.c", harness::main_c(&model));
+        project.add(
+            "Makefile",
+            harness::makefile(&model, target, map.machine, &script, &runtime_sources),
+        );
+        let manifest = Manifest {
+            model,
+            target: target.name.clone(),
+            core: target.core.clone(),
+            qemu_machine: map.machine.to_string(),
+            elf: ELF.to_string(),
+            input_bytes: input_size,
+            output_bytes: output_size,
+            arena_bytes: arena_size,
+            weight_bytes,
+            marker_start: MARKER_START.to_string(),
+            marker_end: MARKER_END.to_string(),
+        };
+        let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        json.push('\n');
+        project.add(MANIFEST, json);
+        Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::lookup;
+
+    #[test]
+    fn arch_flags_per_core() {
+        let flags = |name: &str| arch_flags(&lookup(name).expect("target"));
+        assert_eq!(
+            flags("cortex-m4"),
+            "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
+        );
+        assert_eq!(
+            flags("cortex-m7"),
+            "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16"
+        );
+        assert_eq!(
+            flags("cortex-m33"),
+            "-mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16"
+        );
+        assert_eq!(
+            flags("cortex-m55"),
+            "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard"
+        );
+        let mut m0 = lookup("cortex-m4").expect("target");
+        m0.core = "cortex-m0plus".into();
+        m0.features.clear();
+        assert_eq!(
+            arch_flags(&m0),
+            "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft"
+        );
+    }
+}

@@ -1,0 +1,685 @@
+//! Building and running Cortex-M projects in QEMU: what `tmlc sim` does after `tmlc compile`.
+//!
+//! 1. `make` builds `model.elf` with `arm-none-eabi-gcc` (the project's own Makefile).
+//! 2. `arm-none-eabi-size -A` gives the sections (flash: text, rodata, data; RAM: data, bss)
+//!    and `arm-none-eabi-nm` the addresses of the two instruction-count markers.
+//! 3. tmlc's TCG plugin (`backends/qemu-plugin/tmlc_icount.c`, embedded in tmlc) is built with
+//!    the host `cc` into a cache directory, once per plugin source.
+//! 4. `qemu-system-arm -M <machine> -nographic -semihosting-config enable=on,target=native,...
+//!    -icount shift=0,align=off,sleep=off -plugin ... -kernel model.elf` runs the program in a
+//!    scratch directory: the harness reads `input.bin` and writes `output.bin` through
+//!    semihosting and prints its peak stack use; the plugin writes the instruction count of the
+//!    inference. Every child process runs under a timeout, so nothing hangs.
+//!
+//! QEMU counts instructions, not cycles: the count is exact and identical from run to run, but
+//! it is not a cycle count of any real core.
+
+use crate::cortex_m::{Manifest, MANIFEST, STACK_REPORT_PREFIX};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
+
+/// The Debian/Ubuntu packages that provide the cross toolchain, its C library and QEMU.
+pub const APT_PACKAGES: &str = "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm";
+
+/// The source of tmlc's instruction-counting QEMU plugin.
+pub const PLUGIN_SOURCE: &str = include_str!("../qemu-plugin/tmlc_icount.c");
+
+/// How long one QEMU run may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long `make` (or building the plugin) may take.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The programs `tmlc sim` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tools {
+    pub cc: String,
+    pub nm: String,
+    pub size: String,
+    pub qemu: String,
+    pub make: String,
+    /// The host C compiler that builds the plugin.
+    pub host_cc: String,
+}
+
+impl Default for Tools {
+    fn default() -> Tools {
+        Tools {
+            cc: "arm-none-eabi-gcc".into(),
+            nm: "arm-none-eabi-nm".into(),
+            size: "arm-none-eabi-size".into(),
+            qemu: "qemu-system-arm".into(),
+            make: "make".into(),
+            host_cc: "cc".into(),
+        }
+    }
+}
+
+/// Options of a simulation.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub tools: Tools,
+    /// The longest one QEMU run may take.
+    pub timeout: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            tools: Tools::default(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// The sizes of the program's sections, from `arm-none-eabi-size -A`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Sections {
+    /// The vector table, code and unwinding tables.
+    pub text: u64,
+    /// Constants: the weights and per-layer tables.
+    pub rodata: u64,
+    /// Initialized variables: in RAM, with their initial values in flash.
+    pub data: u64,
+    /// Zero-initialized variables, the arena among them.
+    pub bss: u64,
+}
+
+impl Sections {
+    pub fn flash(&self) -> u64 {
+        self.text + self.rodata + self.data
+    }
+}
+
+/// What one run of the program in QEMU produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub output: Vec<u8>,
+    /// Instructions executed by the inference (from the start marker to the end marker).
+    pub instructions: u64,
+    /// The most stack used since reset (measured by painting).
+    pub stack_peak_bytes: u64,
+    /// The stack available: RAM above `.bss`.
+    pub stack_bytes: u64,
+}
+
+/// Everything `tmlc sim` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimReport {
+    pub model: String,
+    pub target: String,
+    pub qemu_machine: String,
+    /// The output tensor's int8 values.
+    pub output: Vec<i8>,
+    /// Instructions executed by one inference, as QEMU counts them.
+    pub instructions: u64,
+    /// RAM: `.data` + `.bss` (which holds the arena) + the peak stack.
+    pub ram_bytes: u64,
+    /// Flash: text + rodata + the initial values of `.data`.
+    pub flash_bytes: u64,
+    /// The arena, part of `.bss`.
+    pub arena_bytes: u64,
+    pub data_bytes: u64,
+    pub bss_bytes: u64,
+    pub stack_peak_bytes: u64,
+    pub text_bytes: u64,
+    pub rodata_bytes: u64,
+}
+
+fn error(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(ErrorCode::Runtime, message)
+}
+
+fn io_error(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(ErrorCode::Io, message)
+}
+
+/// True when `program --version` runs and succeeds.
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Checks that every tool is installed; the error names the missing ones and the packages.
+pub fn check_tools(tools: &Tools) -> DiagResult<()> {
+    let mut missing: Vec<String> = [
+        &tools.cc,
+        &tools.nm,
+        &tools.size,
+        &tools.qemu,
+        &tools.make,
+        &tools.host_cc,
+    ]
+    .into_iter()
+    .filter(|program| !runs(program))
+    .map(|program| format!("`{program}`"))
+    .collect();
+    if missing.is_empty() {
+        // The cross compiler without newlib cannot link: its rdimon.specs comes with newlib.
+        let specs = Command::new(&tools.cc)
+            .arg("-print-file-name=rdimon.specs")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !Path::new(&specs).is_absolute() {
+            missing.push("newlib for arm-none-eabi (rdimon.specs)".into());
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(error(format!(
+        "simulating a Cortex-M target needs the Arm cross toolchain and QEMU; missing: {}",
+        missing.join(", ")
+    ))
+    .with_note(format!(
+        "install them with `sudo apt-get install {APT_PACKAGES}` (plus `make` and a host C compiler, `cc`, which builds tmlc's QEMU plugin)"
+    )))
+}
+
+/// A directory removed when dropped.
+#[derive(Debug)]
+pub struct ScratchDir {
+    path: PathBuf,
+}
+
+impl ScratchDir {
+    /// A new, empty directory under the system's temporary directory.
+    pub fn new(purpose: &str) -> DiagResult<ScratchDir> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir();
+        for _ in 0..100 {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("tmlc-{purpose}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(ScratchDir { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_error(format!("cannot create {}: {e}", path.display()))),
+            }
+        }
+        Err(io_error(format!(
+            "cannot create a scratch directory in {}",
+            base.display()
+        )))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A finished child process: its status and what it printed.
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` with its output in files under `logs` (no pipe can fill up), killing it after
+/// `timeout`. `None` means it timed out.
+fn run_with_timeout(
+    command: &mut Command,
+    logs: &Path,
+    name: &str,
+    timeout: Duration,
+) -> DiagResult<Option<Finished>> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let stdout_path = logs.join(format!("{name}.stdout"));
+    let stderr_path = logs.join(format!("{name}.stderr"));
+    let create = |path: &Path| {
+        std::fs::File::create(path)
+            .map_err(|e| io_error(format!("cannot create {}: {e}", path.display())))
+    };
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(create(&stdout_path)?)
+        .stderr(create(&stderr_path)?)
+        .spawn()
+        .map_err(|e| error(format!("cannot run `{program}`: {e}")))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(error(format!("waiting for `{program}` failed: {e}"))),
+        }
+    };
+    let read = |path: &Path| {
+        String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+    };
+    Ok(status.map(|status| Finished {
+        status,
+        stdout: read(&stdout_path),
+        stderr: read(&stderr_path),
+    }))
+}
+
+/// Reads a Cortex-M project's `tmlc-project.json`.
+pub fn read_manifest(dir: &Path) -> DiagResult<Manifest> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        io_error(format!("cannot read {}: {e}", path.display())).with_note(
+            "simulate a model file, or a project written by `tmlc compile --target <a Cortex-M target>`",
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        error(format!(
+            "{} is not a tmlc project description: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Builds the project in `dir` with its Makefile; returns the path of the ELF file.
+pub fn build(dir: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<PathBuf> {
+    let logs = ScratchDir::new("make")?;
+    let mut command = Command::new(&tools.make);
+    // The project's defaults, not whatever CFLAGS the environment holds for the host.
+    command
+        .arg("-C")
+        .arg(dir)
+        .arg(format!("CC={}", tools.cc))
+        .env_remove("CFLAGS")
+        .env_remove("LDFLAGS");
+    let finished =
+        run_with_timeout(&mut command, logs.path(), "make", BUILD_TIMEOUT)?.ok_or_else(|| {
+            error(format!(
+                "building {} took longer than {} s",
+                dir.display(),
+                BUILD_TIMEOUT.as_secs()
+            ))
+        })?;
+    if !finished.status.success() {
+        return Err(error(format!(
+            "building {} with `{} -C {}` failed:\n{}{}",
+            manifest.elf,
+            tools.make,
+            dir.display(),
+            finished.stdout,
+            finished.stderr
+        )));
+    }
+    let elf = dir.join(&manifest.elf);
+    if !elf.is_file() {
+        return Err(error(format!("make did not produce {}", elf.display())));
+    }
+    Ok(elf)
+}
+
+fn tool_output(program: &str, args: &[&std::ffi::OsStr]) -> DiagResult<String> {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| error(format!("cannot run `{program}`: {e}")))?;
+    if !output.status.success() {
+        return Err(error(format!(
+            "`{program}` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Parses `size -A` output into flash and RAM sections.
+pub fn parse_sections(size_output: &str) -> Sections {
+    let mut sections = Sections::default();
+    for line in size_output.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [name, size, _address] = fields[..] else {
+            continue;
+        };
+        let Ok(size) = size.parse::<u64>() else {
+            continue;
+        };
+        match name {
+            ".vectors" | ".text" | ".ARM.extab" | ".ARM.exidx" | ".init_array" => {
+                sections.text += size
+            }
+            ".rodata" => sections.rodata += size,
+            ".data" => sections.data += size,
+            ".bss" => sections.bss += size,
+            _ => {}
+        }
+    }
+    sections
+}
+
+/// The sections of `elf`.
+pub fn sections(elf: &Path, tools: &Tools) -> DiagResult<Sections> {
+    let output = tool_output(&tools.size, &["-A".as_ref(), elf.as_os_str()])?;
+    Ok(parse_sections(&output))
+}
+
+/// The address of symbol `name` in `nm` output.
+pub fn parse_symbol(nm_output: &str, name: &str) -> Option<u64> {
+    nm_output.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[..] {
+            [address, _kind, symbol] if symbol == name => u64::from_str_radix(address, 16).ok(),
+            _ => None,
+        }
+    })
+}
+
+/// The addresses of the manifest's two markers in `elf`.
+pub fn marker_addresses(elf: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<(u64, u64)> {
+    let output = tool_output(&tools.nm, &[elf.as_os_str()])?;
+    let find = |name: &str| {
+        parse_symbol(&output, name)
+            .ok_or_else(|| error(format!("{} has no symbol `{name}`", elf.display())))
+    };
+    Ok((find(&manifest.marker_start)?, find(&manifest.marker_end)?))
+}
+
+/// Where the plugin is cached: `$TMLC_CACHE_DIR`, else `tmlc-cache` in the Cargo target
+/// directory tmlc runs from, else a directory under the system's temporary directory.
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TMLC_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(target) = exe
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        {
+            return target.join("tmlc-cache");
+        }
+    }
+    let user = std::env::var("USER").unwrap_or_default();
+    std::env::temp_dir().join(format!("tmlc-cache-{user}"))
+}
+
+/// True when `dir` belongs to the user running tmlc (a plugin found in someone else's
+/// directory is not loaded into QEMU).
+fn owned_by_us(dir: &Path, scratch: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(dir), std::fs::metadata(scratch)) {
+            (Ok(a), Ok(b)) => a.uid() == b.uid(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, scratch);
+        true
+    }
+}
+
+fn source_hash() -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: stable for a given tmlc binary, which is all a cache key needs.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    PLUGIN_SOURCE.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Builds tmlc's QEMU plugin with the host C compiler, or finds it already built. Returns the
+/// path of the shared library.
+pub fn plugin(tools: &Tools) -> DiagResult<PathBuf> {
+    let scratch = ScratchDir::new("plugin")?;
+    let mut dir = cache_dir();
+    let usable = std::fs::create_dir_all(&dir).is_ok() && owned_by_us(&dir, scratch.path());
+    if !usable {
+        dir = scratch.path().to_path_buf();
+    }
+    let name = format!("libtmlc_icount-{:016x}.so", source_hash());
+    let library = dir.join(&name);
+    if usable && library.is_file() {
+        return Ok(library);
+    }
+    let source = scratch.path().join("tmlc_icount.c");
+    std::fs::write(&source, PLUGIN_SOURCE)
+        .map_err(|e| io_error(format!("cannot write {}: {e}", source.display())))?;
+    let built = scratch.path().join(&name);
+    let mut command = Command::new(&tools.host_cc);
+    command
+        .args([
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-fvisibility=hidden",
+            "-o",
+        ])
+        .arg(&built)
+        .arg(&source);
+    let finished = run_with_timeout(&mut command, scratch.path(), "cc", BUILD_TIMEOUT)?
+        .ok_or_else(|| error("building the QEMU plugin took too long"))?;
+    if !finished.status.success() {
+        return Err(error(format!(
+            "building tmlc's QEMU plugin with `{}` failed:\n{}{}",
+            tools.host_cc, finished.stdout, finished.stderr
+        )));
+    }
+    if !usable {
+        // Kept for this process only: leak the scratch directory's path, not its removal.
+        let keep = std::env::temp_dir().join(format!("tmlc-plugin-{}-{name}", std::process::id()));
+        std::fs::rename(&built, &keep)
+            .map_err(|e| io_error(format!("cannot write {}: {e}", keep.display())))?;
+        return Ok(keep);
+    }
+    // Rename is atomic: concurrent builders each move a complete file into place.
+    std::fs::rename(&built, &library)
+        .or_else(|_| std::fs::copy(&built, &library).map(|_| ()))
+        .map_err(|e| io_error(format!("cannot write {}: {e}", library.display())))?;
+    Ok(library)
+}
+
+/// QEMU option values separate with commas; a comma in a value is written twice.
+fn qemu_escape(text: &str) -> String {
+    text.replace(',', ",,")
+}
+
+/// Parses the plugin's report line.
+fn parse_count(report: &str) -> DiagResult<u64> {
+    let line = report.trim();
+    line.strip_prefix("tmlc-icount: instructions=")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            error(format!(
+                "the instruction counter did not count the inference: {}",
+                if line.is_empty() {
+                    "it wrote no report"
+                } else {
+                    line
+                }
+            ))
+        })
+}
+
+/// Parses the harness's `tmlc: stack_peak_bytes=N stack_bytes=M` line.
+fn parse_stack(console: &str) -> Option<(u64, u64)> {
+    let line = console
+        .lines()
+        .find_map(|l| l.strip_prefix(STACK_REPORT_PREFIX))?;
+    let (peak, rest) = line.split_once(' ')?;
+    let size = rest.strip_prefix("stack_bytes=")?;
+    Some((peak.parse().ok()?, size.trim().parse().ok()?))
+}
+
+/// Runs `elf` on QEMU machine `machine` with `input`, counting the instructions between the
+/// markers at `markers` with the plugin at `plugin`.
+pub fn run(
+    elf: &Path,
+    machine: &str,
+    input: &[u8],
+    markers: (u64, u64),
+    plugin: &Path,
+    options: &SimOptions,
+) -> DiagResult<Run> {
+    let scratch = ScratchDir::new("qemu")?;
+    let dir = scratch.path();
+    let input_path = dir.join("input.bin");
+    std::fs::write(&input_path, input)
+        .map_err(|e| io_error(format!("cannot write {}: {e}", input_path.display())))?;
+    let elf = std::path::absolute(elf)
+        .map_err(|e| io_error(format!("cannot resolve {}: {e}", elf.display())))?;
+    let plugin = std::path::absolute(plugin)
+        .map_err(|e| io_error(format!("cannot resolve {}: {e}", plugin.display())))?;
+    let mut command = Command::new(&options.tools.qemu);
+    command
+        .current_dir(dir)
+        .args(["-M", machine, "-nographic"])
+        .args([
+            "-semihosting-config",
+            "enable=on,target=native,arg=model.elf,arg=input.bin,arg=output.bin",
+        ])
+        .args(["-icount", "shift=0,align=off,sleep=off"])
+        .arg("-plugin")
+        .arg(format!(
+            "{},start=0x{:x},end=0x{:x},out=icount.txt",
+            qemu_escape(&plugin.to_string_lossy()),
+            markers.0,
+            markers.1
+        ))
+        .arg("-kernel")
+        .arg(&elf);
+    let finished =
+        run_with_timeout(&mut command, dir, "qemu", options.timeout)?.ok_or_else(|| {
+            error(format!(
+                "QEMU ({machine}) did not finish within {} s",
+                options.timeout.as_secs()
+            ))
+            .with_note("the program hangs or runs very long; a longer --timeout may help")
+        })?;
+    // Semihosting console output goes to QEMU's standard error.
+    let console = format!("{}{}", finished.stdout, finished.stderr);
+    if !finished.status.success() {
+        return Err(error(format!(
+            "the program failed in QEMU ({machine}, {}):\n{}",
+            finished.status,
+            console.trim_end()
+        )));
+    }
+    let (stack_peak_bytes, stack_bytes) = parse_stack(&console).ok_or_else(|| {
+        error(format!(
+            "the program did not report its stack use:\n{}",
+            console.trim_end()
+        ))
+    })?;
+    let report = std::fs::read_to_string(dir.join("icount.txt")).unwrap_or_default();
+    let instructions = parse_count(&report)?;
+    let output_path = dir.join("output.bin");
+    let output = std::fs::read(&output_path)
+        .map_err(|e| error(format!("the program wrote no output: {e}")))?;
+    Ok(Run {
+        output,
+        instructions,
+        stack_peak_bytes,
+        stack_bytes,
+    })
+}
+
+/// Builds the Cortex-M project in `dir` (written by `tmlc compile`), runs it in QEMU on
+/// `input` and reports output, instructions, RAM and flash.
+pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<SimReport> {
+    check_tools(&options.tools)?;
+    let manifest = read_manifest(dir)?;
+    if input.len() != manifest.input_bytes {
+        return Err(error(format!(
+            "{} takes exactly {} input bytes, got {}",
+            manifest.model,
+            manifest.input_bytes,
+            input.len()
+        )));
+    }
+    let elf = build(dir, &manifest, &options.tools)?;
+    let sections = sections(&elf, &options.tools)?;
+    let markers = marker_addresses(&elf, &manifest, &options.tools)?;
+    let plugin = plugin(&options.tools)?;
+    let run = run(
+        &elf,
+        &manifest.qemu_machine,
+        input,
+        markers,
+        &plugin,
+        options,
+    )?;
+    if run.output.len() != manifest.output_bytes {
+        return Err(error(format!(
+            "the program wrote {} output bytes, expected {}",
+            run.output.len(),
+            manifest.output_bytes
+        )));
+    }
+    Ok(SimReport {
+        model: manifest.model,
+        target: manifest.target,
+        qemu_machine: manifest.qemu_machine,
+        output: run.output.iter().map(|&b| b as i8).collect(),
+        instructions: run.instructions,
+        ram_bytes: sections.data + sections.bss + run.stack_peak_bytes,
+        flash_bytes: sections.flash(),
+        arena_bytes: manifest.arena_bytes as u64,
+        data_bytes: sections.data,
+        bss_bytes: sections.bss,
+        stack_peak_bytes: run.stack_peak_bytes,
+        text_bytes: sections.text,
+        rodata_bytes: sections.rodata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_size_and_nm_output() {
+        let size = "model.elf  :\nsection           size        addr\n.vectors            64           0\n\
+                    .text             2268          64\n.rodata            892        2332\n\
+                    .data                8   536870912\n.bss               552   536870920\n\
+                    .comment            38           0\n.debug_info        411           0\nTotal 4233\n";
+        assert_eq!(
+            parse_sections(size),
+            Sections {
+                text: 2332,
+                rodata: 892,
+                data: 8,
+                bss: 552
+            }
+        );
+        let nm =
+            "00000060 T Reset_Handler\n000002c8 T tmlc_marker_end\n000002bc T tmlc_marker_start\n";
+        assert_eq!(parse_symbol(nm, "tmlc_marker_start"), Some(0x2bc));
+        assert_eq!(parse_symbol(nm, "tmlc_marker_end"), Some(0x2c8));
+        assert_eq!(parse_symbol(nm, "main"), None);
+    }
+
+    #[test]
+    fn parses_reports() {
+        assert_eq!(
+            parse_count("tmlc-icount: instructions=4299\n").ok(),
+            Some(4299)
+        );
+        assert!(parse_count("tmlc-icount: start marker not reached\n").is_err());
+        assert_eq!(
+            parse_stack("boot\ntmlc: stack_peak_bytes=172 stack_bytes=261592\n"),
+            Some((172, 261592))
+        );
+        assert_eq!(qemu_escape("/a,b/x.so"), "/a,,b/x.so");
+    }
+}

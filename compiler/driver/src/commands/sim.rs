@@ -1,0 +1,130 @@
+//! `tmlc sim`: compile a model for a Cortex-M target (or take a project `tmlc compile` wrote),
+//! build it with arm-none-eabi-gcc, run one inference in QEMU and report the output, the
+//! instructions of the inference, RAM and flash. The QEMU side lives in `tmlc_backends::qemu`.
+
+use crate::cli::{CompileArgs, SimArgs};
+use crate::commands::compile;
+use crate::input::StdinReader;
+use crate::{write_output, Failure, Outcome};
+use std::fmt::Write;
+use std::time::Duration;
+use tmlc_backends::qemu::{self, ScratchDir, SimOptions, SimReport};
+use tmlc_backends::target::lookup;
+use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
+
+/// The target when neither `--target` nor a project names one.
+pub const DEFAULT_TARGET: &str = "cortex-m4";
+
+fn command_line_error(diagnostic: Diagnostic) -> Failure {
+    Failure::message(diagnostic.render("<command line>", ""))
+}
+
+fn invalid(message: String) -> Failure {
+    command_line_error(Diagnostic::new(ErrorCode::InvalidArgument, message))
+}
+
+/// The report as text.
+fn render_text(report: &SimReport, show_output: bool) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} on {} (QEMU {})",
+        report.model, report.target, report.qemu_machine
+    );
+    if show_output {
+        let values: Vec<String> = report.output.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(text, "output: [{}]", values.join(", "));
+    }
+    let _ = writeln!(
+        text,
+        "instructions: {} (one inference, counted by QEMU; not cycles)",
+        report.instructions
+    );
+    let _ = writeln!(
+        text,
+        "RAM: {} bytes = .data {} + .bss {} (arena {}) + peak stack {}",
+        report.ram_bytes,
+        report.data_bytes,
+        report.bss_bytes,
+        report.arena_bytes,
+        report.stack_peak_bytes
+    );
+    let _ = writeln!(
+        text,
+        "flash: {} bytes = text {} + rodata {} + .data {}",
+        report.flash_bytes, report.text_bytes, report.rodata_bytes, report.data_bytes
+    );
+    text
+}
+
+pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
+    let options = SimOptions {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..SimOptions::default()
+    };
+    let input = std::fs::read(&args.input)
+        .map_err(|e| Failure::io(format!("cannot read {}: {e}", args.input.display())))?;
+    // Fail before compiling when the toolchain or QEMU is missing.
+    qemu::check_tools(&options.tools).map_err(command_line_error)?;
+
+    let scratch;
+    let project = if args.model.is_dir() {
+        if args.pass_pipeline.is_some() || args.build_dir.is_some() {
+            return Err(invalid(format!(
+                "{} is a compiled project: --pass-pipeline and --build-dir apply to model files",
+                args.model.display()
+            )));
+        }
+        let manifest = qemu::read_manifest(&args.model).map_err(command_line_error)?;
+        if let Some(target) = args.target.as_ref().filter(|t| **t != manifest.target) {
+            return Err(invalid(format!(
+                "{} was compiled for {}, not {target}",
+                args.model.display(),
+                manifest.target
+            )));
+        }
+        args.model.clone()
+    } else {
+        let target = args.target.as_deref().unwrap_or(DEFAULT_TARGET);
+        if lookup(target).is_some_and(|t| t.qemu_machine.is_none()) {
+            return Err(invalid(format!(
+                "target {target} has no QEMU machine to simulate it; choose a Cortex-M target (see `tmlc targets`)"
+            )));
+        }
+        let dir = match &args.build_dir {
+            Some(dir) => dir.clone(),
+            None => {
+                scratch = ScratchDir::new("sim").map_err(command_line_error)?;
+                scratch.path().join("project")
+            }
+        };
+        compile::run(
+            &CompileArgs {
+                model: args.model.clone(),
+                target: target.to_string(),
+                output: dir.clone(),
+                pass_pipeline: args.pass_pipeline.clone(),
+                sram_bytes: None,
+                flash_bytes: None,
+            },
+            stdin,
+        )?;
+        dir
+    };
+
+    let report = qemu::simulate(&project, &input, &options).map_err(command_line_error)?;
+    let mut outcome = Outcome::default();
+    if let Some(path) = &args.output {
+        let bytes: Vec<u8> = report.output.iter().map(|&v| v as u8).collect();
+        write_output(&mut outcome, Some(path), &bytes)?;
+    }
+    outcome.stdout = if args.json {
+        let mut json = serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::io(format!("cannot write the report: {e}")))?;
+        json.push('\n');
+        json.into_bytes()
+    } else {
+        render_text(&report, args.output.is_none()).into_bytes()
+    };
+    Ok(outcome)
+}

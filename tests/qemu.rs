@@ -1,0 +1,256 @@
+//! Cortex-M for real, in QEMU: every model of ../shared/models is compiled by
+//! `tmlc compile --target cortex-m4|m7|m33|m55` (once per model and target), built with
+//! arm-none-eabi-gcc and run by `tmlc sim` on both reference inputs; the output bytes must equal
+//! TFLite Micro's golden outputs. Also: the instruction count of an inference is the same run
+//! after run, and `tmlc sim` takes a model file as well as a project.
+//!
+//! Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, make and cc. Without them
+//! the tests say SKIPPED loudly; under CI=true they fail.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tmlc_tests::shared::{shared_dir, MODELS};
+
+const TOOLS: &[&str] = &[
+    "arm-none-eabi-gcc",
+    "arm-none-eabi-nm",
+    "arm-none-eabi-size",
+    "qemu-system-arm",
+    "make",
+    "cc",
+];
+
+/// True when the toolchain and QEMU are installed; otherwise a loud skip (a failure in CI).
+fn have_tools() -> bool {
+    let runs = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut missing: Vec<String> = TOOLS
+        .iter()
+        .filter(|p| !runs(p))
+        .map(|p| p.to_string())
+        .collect();
+    if missing.is_empty() {
+        let specs = Command::new("arm-none-eabi-gcc")
+            .arg("-print-file-name=rdimon.specs")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !Path::new(&specs).is_absolute() {
+            missing.push("newlib (rdimon.specs)".into());
+        }
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let message = format!(
+        "SKIPPED: QEMU tests need {} (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make gcc)",
+        missing.join(", ")
+    );
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "{message}; CI must have them"
+    );
+    eprintln!("\n{}\n{message}\n{}\n", "=".repeat(80), "=".repeat(80));
+    false
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tmlc-qemu-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn tmlc(args: &[String]) -> Result<tmlc::Outcome, tmlc::Failure> {
+    let mut stdin = || Ok(Vec::new());
+    tmlc::run_cli(args.to_vec(), &mut stdin)
+}
+
+fn compile(model: &Path, target: &str, out: &Path) {
+    let args = [
+        "compile".to_string(),
+        model.display().to_string(),
+        "--target".into(),
+        target.into(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    if let Err(failure) = tmlc(&args) {
+        panic!(
+            "tmlc compile {} --target {target} failed:\n{}",
+            model.display(),
+            failure.rendered
+        );
+    }
+}
+
+/// `tmlc sim <project or model> --input IN --json [extra]`, parsed.
+fn sim(model: &Path, input: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "sim".to_string(),
+        model.display().to_string(),
+        "--input".into(),
+        input.display().to_string(),
+        "--json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    match tmlc(&args) {
+        Ok(outcome) => serde_json::from_slice(&outcome.stdout).expect("sim --json prints JSON"),
+        Err(failure) => panic!("tmlc {} failed:\n{}", args.join(" "), failure.rendered),
+    }
+}
+
+fn output_bytes(report: &Value) -> Vec<u8> {
+    report["output"]
+        .as_array()
+        .expect("output array")
+        .iter()
+        .map(|v| v.as_i64().expect("int") as i8 as u8)
+        .collect()
+}
+
+fn number(report: &Value, key: &str) -> u64 {
+    report[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} in {report}"))
+}
+
+/// Compiles every model for `target` once, then simulates both reference inputs.
+fn every_model_bit_exact(target: &str) {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let mut summary = String::new();
+    for model in MODELS {
+        let dir = scratch(&format!("{target}-{model}"));
+        compile(
+            &shared.join("models").join(format!("{model}.tflite")),
+            target,
+            &dir,
+        );
+        for input in ["ramp", "rng42"] {
+            let reference = shared.join("reference").join(model);
+            let report = sim(&dir, &reference.join(format!("input.{input}.bin")), &[]);
+            let expected =
+                std::fs::read(reference.join(format!("output.{input}.bin"))).expect("golden");
+            assert_eq!(
+                output_bytes(&report),
+                expected,
+                "{target} {model} {input}: output differs from TFLite Micro"
+            );
+            assert!(number(&report, "instructions") > 0);
+            assert!(number(&report, "ram_bytes") >= number(&report, "arena_bytes"));
+            assert!(number(&report, "flash_bytes") > 0);
+            summary.push_str(&format!(
+                "{target} {model:<24} {input:<6} instructions {:>10}  RAM {:>7} (arena {:>6}, stack {:>4})  flash {:>7}\n",
+                number(&report, "instructions"),
+                number(&report, "ram_bytes"),
+                number(&report, "arena_bytes"),
+                number(&report, "stack_peak_bytes"),
+                number(&report, "flash_bytes"),
+            ));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    eprint!("{summary}");
+}
+
+#[test]
+fn cortex_m4_every_model_bit_exact() {
+    every_model_bit_exact("cortex-m4");
+}
+
+#[test]
+fn cortex_m7_every_model_bit_exact() {
+    every_model_bit_exact("cortex-m7");
+}
+
+#[test]
+fn cortex_m33_every_model_bit_exact() {
+    every_model_bit_exact("cortex-m33");
+}
+
+#[test]
+fn cortex_m55_every_model_bit_exact() {
+    every_model_bit_exact("cortex-m55");
+}
+
+#[test]
+fn instruction_count_is_identical_run_after_run() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let dir = scratch("deterministic");
+    let model = "kws_ref_model";
+    compile(
+        &shared.join("models").join(format!("{model}.tflite")),
+        "cortex-m4",
+        &dir,
+    );
+    let input = shared.join("reference").join(model).join("input.rng42.bin");
+    let first = sim(&dir, &input, &[]);
+    let second = sim(&dir, &input, &[]);
+    assert_eq!(
+        number(&first, "instructions"),
+        number(&second, "instructions")
+    );
+    assert_eq!(first, second, "two runs reported differently");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sim_compiles_a_model_file_on_every_cortex_m_target() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = "micro_speech_quantized";
+    let reference = shared.join("reference").join(model);
+    let expected = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
+    for target in ["cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"] {
+        let out = scratch(&format!("model-file-{target}.bin"));
+        let report = sim(
+            &shared.join("models").join(format!("{model}.tflite")),
+            &reference.join("input.ramp.bin"),
+            &["--target", target, "--output", &out.display().to_string()],
+        );
+        assert_eq!(report["target"], target);
+        assert_eq!(output_bytes(&report), expected, "{target}");
+        assert_eq!(std::fs::read(&out).expect("--output"), expected, "{target}");
+        let _ = std::fs::remove_file(&out);
+    }
+}
+
+#[test]
+fn sim_rejects_bad_requests() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = shared.join("models").join("hello_world_int8.tflite");
+    let wrong_size = scratch("wrong-size.bin");
+    std::fs::write(&wrong_size, [1u8, 2, 3]).expect("write");
+    let failing = |extra: &[&str]| {
+        let mut args = vec!["sim".to_string(), model.display().to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        match tmlc(&args) {
+            Ok(_) => panic!("tmlc {} succeeded", args.join(" ")),
+            Err(failure) => failure.rendered,
+        }
+    };
+    let input = wrong_size.display().to_string();
+    let message = failing(&["--input", &input]);
+    assert!(
+        message.contains("takes exactly 1 input bytes, got 3"),
+        "{message}"
+    );
+    let message = failing(&["--input", &input, "--target", "host"]);
+    assert!(message.contains("no QEMU machine"), "{message}");
+    let _ = std::fs::remove_file(&wrong_size);
+}
