@@ -158,3 +158,26 @@ fn imported_tir_round_trips_and_computes_the_same_bytes() {
         );
     }
 }
+
+/// MAC counts agree with the figures of ../shared/models/README.md.
+#[test]
+fn mac_counts_match_the_published_figures() {
+    let Some(shared) = shared_dir() else { return };
+    let published = [
+        ("person_detect", 7_157_888),
+        ("vww_96_int8", 7_489_664),
+        ("kws_ref_model", 2_656_768),
+        ("pretrainedResnet_quant", 12_501_632),
+        ("ad01_int8", 264_192),
+        ("micro_speech_quantized", 336_000),
+        ("hello_world_int8", 288),
+    ];
+    for (model, macs) in published {
+        let imported = import(&shared, model);
+        assert_eq!(
+            tmlc_tinyml::macs::function_macs(&imported.module.functions[0]),
+            macs,
+            "{model}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! integer semantics (`semantics`) and the interpreter that runs a module with them.
 
 pub mod interpreter;
+pub mod macs;
 pub mod ops;
 pub mod semantics;
 
