@@ -137,7 +137,7 @@ pub struct OptArgs {
     #[arg(required_unless_present = "list_passes")]
     pub input: Option<PathBuf>,
 
-    /// Passes to run, comma-separated, with options in braces: `canonicalize,tile{split=4}`.
+    /// Passes to run, comma-separated, with options in braces: `canonicalize,schedule,alloc{alignment=16}`.
     #[arg(long, value_name = "PIPELINE", default_value = "")]
     pub pass_pipeline: String,
 
