@@ -3,6 +3,7 @@
 pub mod alloc;
 pub mod arena;
 pub mod canonicalize;
+pub mod fuse;
 pub mod inplace;
 pub mod liveness;
 pub mod memory_report;
@@ -13,6 +14,7 @@ use tmlc_core::pass::PassRegistry;
 /// Registers every pass, in the order `--list-passes` shows them.
 pub fn register(registry: &mut PassRegistry) {
     registry.register(canonicalize::info());
+    registry.register(fuse::info());
     registry.register(schedule::info());
     registry.register(inplace::info());
     registry.register(alloc::info());
