@@ -179,8 +179,8 @@ fn memory_section(shared: &std::path::Path, report: &mut String) {
         "## Arena per model (bytes, scratch included)\n\nFrom `tmlc mem --json`. *Lower bound*: max over ops of the bytes live \
          with inputs and outputs disjoint (placement alone cannot beat it). *TFLM greedy*: TFLite Micro's planner \
          (size-descending first fit) on the same buffers. *Placement only*: `canonicalize,alloc{{overlap=false}}`. \
-         *Default*: `canonicalize,schedule,inplace,alloc` (in-place depthwise and elementwise ops, outputs overlapping \
-         dying inputs row by row). TFLite Micro's published activation arena is from ../shared/models/README.md.\n\n\
+         *Default*: `canonicalize,fuse,schedule,inplace,alloc` (in-place depthwise and elementwise ops, outputs \
+         overlapping dying inputs row by row). TFLite Micro's published activation arena is from ../shared/models/README.md.\n\n\
          | model | lower bound | TFLM greedy | placement only | default | TFLite Micro arena | default / TFLite Micro | default pipeline ms |\n|---|---|---|---|---|---|---|---|"
     );
     let tflm = [
@@ -238,9 +238,9 @@ fn compile_section(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
         report,
         "## `tmlc compile --target host` per model\n\nCompile = load the .tflite, run the default pipeline \
-         (canonicalize,alloc), generate and write the project. `model .c` is the generated model source; code and \
+         (canonicalize,fuse,schedule,inplace,alloc), generate and write the project. `model .c` is the generated model source; code and \
          weights are the `.text` and `.rodata` of `model.c` plus the runtime kernels it uses, compiled by `gcc -O2` \
-         for this x86_64 host (Cortex-M sizes come with the Cortex-M backend).\n\n\
+         for this x86_64 host (Cortex-M figures are in the next section).\n\n\
          | model | compile ms | model .c bytes | project files | code (.text) B | weights+tables (.rodata) B |\n|---|---|---|---|---|---|"
     );
     for model in MODELS {

@@ -12,7 +12,7 @@ use tmlc_passes::memory_report::report;
 
 /// The pipeline `tmlc compile` runs when none is given (with the target's alignment as
 /// `alloc{alignment=N}`).
-pub const DEFAULT_PIPELINE: &str = "canonicalize,schedule,inplace,alloc";
+pub const DEFAULT_PIPELINE: &str = "canonicalize,fuse,schedule,inplace,alloc";
 
 /// The default pipeline with the target's arena alignment.
 pub fn default_pipeline(target: &Target) -> String {
