@@ -1,0 +1,232 @@
+/*
+ * tmlc runtime: int8 kernels for Armv7E-M / Armv8-M with the DSP extension (public API).
+ *
+ * Owns the declarations and the contract of the *_dsp kernels (sources in src/arm/). Each one
+ * computes, bit for bit, what its portable counterpart in tmlc/kernels.h computes (TFLite
+ * Micro's reference integer kernels: the same int32 sums modulo 2^32, the same double-rounding
+ * MultiplyByQuantizedMultiplier, the same clamps), only faster on Cortex-M4/M7/M33: SMLAD on
+ * int16 pairs made by SXTB16, and a requantization that folds the two roundings into one SMLAL
+ * (src/arm/dsp_internal.h has the proof). Built without __ARM_FEATURE_DSP (the host, or
+ * Cortex-M0/M3) the same code runs on a portable C emulation of those instructions.
+ *
+ * Conventions: those of tmlc/kernels.h (NHWC, int32_t sizes, input_offset = -zero point,
+ * output_offset = +zero point, per-channel (multiplier, shift) pairs from
+ * quant::conv_multipliers, act_min/act_max from quant::activation_range), and:
+ *  - Every (multiplier, shift) pair, output offset and activation range is exact. The fast
+ *    requantization (one SMLAL) applies to multipliers >= 0 with shifts in [-22, -2] (real
+ *    factors below 1/4: every conv, depthwise and fully connected layer of the benchmark
+ *    models) and output offsets within +-128; other channels take the generic path.
+ *  - The depthwise kernels need input_offset in [-127, 128] (an int8 zero point negated, which
+ *    every TFLite int8 tensor satisfies): they pad with the value -input_offset. The
+ *    convolutions pass other offsets to the portable kernel.
+ *  - scratch: caller-provided working memory of the documented size (a macro below), aligned
+ *    to 4 bytes, not overlapping any argument. Its content on entry does not matter; it is
+ *    garbage on return. The compiler places it in the arena.
+ *  - Packed constants (depthwise filters, fully connected weights and biases) are prepared by
+ *    the compiler with the documented layouts (the *_pack functions are their reference) and
+ *    live in flash, 4-byte aligned (emit them as uint32_t arrays).
+ *  - Output overlap: like the portable kernels, outputs are written in row order, and each
+ *    output row is written only after the kernel has read every input row it needs, so the
+ *    memory planner's row-streaming overlap (liveness::overlap_margin) stays valid. The
+ *    in-place depthwise kernel has the buffer contract of tmlc_depthwise_conv2d_inplace_s8
+ *    (with a larger scratch).
+ *  - No allocation, no global state, no floating point; reentrant.
+ */
+#ifndef TMLC_KERNELS_ARM_H
+#define TMLC_KERNELS_ARM_H
+
+#include <stdint.h>
+
+#include "tmlc/kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Scratch sizes, in bytes (integer constant expressions when the arguments are).            */
+
+/* tmlc_conv2d_1x1_s8_dsp: eight pixels' channels as int16, rounded up to 4 channels. */
+#define TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c) (64 * (((in_c) + 3) / 4))
+
+/* tmlc_conv2d_s8_dsp: eight receptive fields as int16 plus one as int8 (K = k_h * k_w * in_c
+ * rounded up to a multiple of 4). */
+#define TMLC_CONV2D_S8_DSP_SCRATCH(k_h, k_w, in_c) (68 * (((k_h) * (k_w) * (in_c) + 3) / 4))
+
+/* The depthwise kernels' planes of padded input rows: TMLC_DSP_RING_WIDTH bytes per row (the
+ * window span plus 8 bytes of slack for word loads, rounded up to 4); the normal kernel keeps a
+ * ring of TMLC_DSP_RING_ROWS rows per channel, the in-place kernel one channel's whole padded
+ * plane of TMLC_DSP_PLANE_ROWS rows. */
+#define TMLC_DSP_RING_ROWS(k_h, dilation_h) (((k_h) - 1) * (dilation_h) + 1)
+#define TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h)                                 \
+    (((out_h) - 1) * (stride_h) + ((k_h) - 1) * (dilation_h) + 1)
+#define TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w)                                 \
+    (((((out_w) - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1 + 8) + 3) / 4 * 4)
+
+/* tmlc_depthwise_conv2d_s8_dsp: the ring for all in_c input channels. */
+#define TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w, dilation_h, dilation_w,  \
+                                             out_w)                                           \
+    (TMLC_DSP_RING_ROWS(k_h, dilation_h) * (in_c) *                                           \
+     TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
+
+/* tmlc_depthwise_conv2d_inplace_s8_dsp: one output plane (rounded up to 4), then one padded
+ * input plane. */
+#define TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,          \
+                                                     stride_w, dilation_h, dilation_w)        \
+    ((((out_h) * (out_w) + 3) / 4 * 4) +                                                      \
+     TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                                  \
+         TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
+
+/* The depthwise kernels' packed filter: words per output channel, and bytes in all. */
+#define TMLC_DEPTHWISE_CONV2D_S8_DSP_CHANNEL_WORDS(k_h, k_w) (1 + 2 * (k_h) * (((k_w) + 3) / 4))
+#define TMLC_DEPTHWISE_CONV2D_S8_DSP_PACKED_BYTES(out_c, k_h, k_w)                              \
+    (4 * (out_c) * TMLC_DEPTHWISE_CONV2D_S8_DSP_CHANNEL_WORDS(k_h, k_w))
+
+/* ---------------------------------------------------------------------------------------- */
+/* Kernels                                                                                   */
+
+/*
+ * CONV_2D with a 1x1 filter, stride 1 and no padding (any dilation: it does not matter for
+ * 1x1): tmlc_conv2d_s8 with k_h = k_w = 1, seen as a GEMM over the pixels.
+ *
+ *  input:       [pixels][in_c] (pixels = batches * in_h * in_w; out_h = in_h, out_w = in_w)
+ *  input_offset, bias (may be NULL), multipliers, shifts, output_offset, act_min, act_max:
+ *               as tmlc_conv2d_s8. Nothing to precompute: the offset is added while the
+ *               eight pixels of a block are widened to int16, once per input value (SADD16,
+ *               two per four values), not per MAC, so a folded bias would gain nothing.
+ *  filter:      [out_c][in_c] (the [out_c][1][1][in_c] filter as stored)
+ *  output:      [pixels][out_c]
+ *  scratch:     TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c) bytes, 4-byte aligned
+ */
+void tmlc_conv2d_1x1_s8_dsp(const int8_t *input, int32_t pixels, int32_t in_c,
+                            int32_t input_offset, const int8_t *filter, int32_t out_c,
+                            const int32_t *bias, const int32_t *multipliers,
+                            const int32_t *shifts, int8_t *output, int32_t output_offset,
+                            int32_t act_min, int32_t act_max, void *scratch);
+
+/*
+ * CONV_2D, any filter size, stride, dilation and padding: the parameters and the result of
+ * tmlc_conv2d_s8 (k_h, k_w >= 1), plus
+ *  scratch:     TMLC_CONV2D_S8_DSP_SCRATCH(k_h, k_w, in_c) bytes, 4-byte aligned
+ * The receptive fields of eight output pixels at a time are copied (padding = the input zero
+ * point) and widened to int16 (im2col), then multiplied with every filter by SMLAD.
+ */
+void tmlc_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                        int32_t in_c, int32_t input_offset, const int8_t *filter, int32_t out_c,
+                        int32_t k_h, int32_t k_w, const int32_t *bias,
+                        const int32_t *multipliers, const int32_t *shifts, int32_t stride_h,
+                        int32_t stride_w, int32_t dilation_h, int32_t dilation_w,
+                        int32_t pad_top, int32_t pad_left, int8_t *output, int32_t out_h,
+                        int32_t out_w, int32_t output_offset, int32_t act_min, int32_t act_max,
+                        void *scratch);
+
+/*
+ * DEPTHWISE_CONV_2D, any depth multiplier, filter size, stride, dilation and padding: the
+ * result of tmlc_depthwise_conv2d_s8, with the filter and the bias replaced by the packed filter
+ * the compiler precomputes (tmlc_depthwise_conv2d_s8_dsp_pack defines it):
+ *  packed_filter: TMLC_DEPTHWISE_CONV2D_S8_DSP_PACKED_BYTES(in_c * depth_multiplier, k_h, k_w)
+ *               bytes, 4-byte aligned (a uint32_t array)
+ *  scratch:     TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w, dilation_h,
+ *               dilation_w, out_w) bytes, 4-byte aligned
+ *  other parameters as tmlc_depthwise_conv2d_s8 (input_offset is still needed: the padding
+ *  holds -input_offset)
+ * 3x3 filters with dilation 1 and stride_w 1 or 2 take the fastest paths; other filters with
+ * dilation_w 1, stride_w <= 4 and at most 16 rows the grouped SIMD path; anything else is exact
+ * but uses one multiply per tap.
+ */
+void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
+                                  int32_t in_w, int32_t in_c, int32_t input_offset,
+                                  const void *packed_filter, int32_t depth_multiplier,
+                                  int32_t k_h, int32_t k_w, const int32_t *multipliers,
+                                  const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                                  int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                                  int32_t pad_left, int8_t *output, int32_t out_h, int32_t out_w,
+                                  int32_t output_offset, int32_t act_min, int32_t act_max,
+                                  void *scratch);
+
+/*
+ * DEPTHWISE_CONV_2D with depth multiplier 1 and batch 1, in place: the buffer contract and the
+ * result of tmlc_depthwise_conv2d_inplace_s8 (buffer holds the input and, on return, the output
+ * from its start; channel c is computed into the scratch, then stored over channel c), with the
+ * packed filter of tmlc_depthwise_conv2d_s8_dsp and a larger scratch (the output plane and one
+ * padded input plane):
+ *  packed_filter: TMLC_DEPTHWISE_CONV2D_S8_DSP_PACKED_BYTES(channels, k_h, k_w) bytes
+ *  scratch:     TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,
+ *               stride_w, dilation_h, dilation_w) bytes, 4-byte aligned, not overlapping buffer
+ */
+void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t in_w,
+                                          int32_t channels, int32_t input_offset,
+                                          const void *packed_filter, int32_t k_h, int32_t k_w,
+                                          const int32_t *multipliers, const int32_t *shifts,
+                                          int32_t stride_h, int32_t stride_w, int32_t dilation_h,
+                                          int32_t dilation_w, int32_t pad_top, int32_t pad_left,
+                                          int32_t out_h, int32_t out_w, int32_t output_offset,
+                                          int32_t act_min, int32_t act_max, void *scratch);
+
+/*
+ * The packed filter of the depthwise kernels, from the TFLite filter [k_h][k_w][out_c] and bias
+ * [out_c] (may be NULL), out_c = in_c * depth_multiplier. Per output channel oc, in order,
+ * TMLC_DEPTHWISE_CONV2D_S8_DSP_CHANNEL_WORDS(k_h, k_w) words:
+ *   word 0: bias[oc] + input_offset * (sum of the channel's k_h * k_w weights), modulo 2^32;
+ *   then for each filter row fy, for each group g of four taps (G = ceil(k_w / 4) groups):
+ *     (w[fy][4g], w[fy][4g + 2]) and (w[fy][4g + 1], w[fy][4g + 3]) as int16 halfwords
+ *     (low, high), taps beyond k_w 0.
+ * A reference for the compiler and the tests; generated code never calls it.
+ */
+void tmlc_depthwise_conv2d_s8_dsp_pack(const int8_t *filter, const int32_t *bias,
+                                       int32_t input_offset, int32_t out_c, int32_t k_h,
+                                       int32_t k_w, uint32_t *packed);
+
+/*
+ * FULLY_CONNECTED: tmlc_fully_connected_s8 with two compile-time preparations, both exact:
+ *
+ *   folded_bias[o] = (bias ? bias[o] : 0) + input_offset * sum_{i < in_depth} weights[o][i]
+ *                    (modulo 2^32, i.e. wrapping i32 arithmetic; any int32 offset folds)
+ *   packed_weights = the weights interleaved by blocks of four rows
+ *                    (tmlc_fully_connected_s8_dsp_pack, which defines the layout; the compiler
+ *                    emits the same bytes, as a uint32_t array or otherwise 4-byte aligned)
+ *
+ *  packed_weights: TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth) bytes
+ *  folded_bias: [out_depth], never NULL
+ *  other parameters as tmlc_fully_connected_s8 (there is no input_offset parameter)
+ */
+void tmlc_fully_connected_s8_dsp(const int8_t *input, int32_t batches, int32_t in_depth,
+                                 const void *packed_weights, int32_t out_depth,
+                                 const int32_t *folded_bias, const int32_t *multipliers,
+                                 const int32_t *shifts, int32_t per_channel, int8_t *output,
+                                 int32_t output_offset, int32_t act_min, int32_t act_max);
+
+/* Size of the packed weights: every row padded to a multiple of four inputs. */
+#define TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth)                          \
+    ((out_depth) * 4 * (((in_depth) + 3) / 4))
+
+/*
+ * The packed weight layout of tmlc_fully_connected_s8_dsp, from weights [out_depth][in_depth]
+ * (row-major, as TFLite stores them). With G = ceil(in_depth / 4) groups of four inputs and
+ * weights of missing inputs 0:
+ *  - for each block b of four rows (b < out_depth / 4), for each group g < G, for r = 0..3:
+ *    the four bytes weights[4b + r][4g .. 4g + 3];
+ *  - then each remaining row o (out_depth % 4 of them) as its G groups of four bytes.
+ * A reference for the compiler and the tests; generated code never calls it.
+ */
+void tmlc_fully_connected_s8_dsp_pack(const int8_t *weights, int32_t in_depth, int32_t out_depth,
+                                      int8_t *packed);
+
+/*
+ * ADD of two same-shape tensors: the parameters, the in-place rules and the result of
+ * tmlc_add_s8 (the fields of add::AddParams::prepare). The usual case (left_shift <= 21, input
+ * and output offsets within +-128, multipliers >= 0, input shifts <= 0, output shift in
+ * [-22, -1], which TFLite's ADD always produces for int8) takes three SMMLAR-based
+ * requantizations per element; any other call is passed to tmlc_add_s8.
+ */
+void tmlc_add_s8_dsp(const int8_t *input1, const int8_t *input2, int8_t *output, int32_t size,
+                     int32_t input1_offset, int32_t input2_offset, int32_t output_offset,
+                     int32_t left_shift, int32_t input1_multiplier, int32_t input1_shift,
+                     int32_t input2_multiplier, int32_t input2_shift, int32_t output_multiplier,
+                     int32_t output_shift, int32_t act_min, int32_t act_max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TMLC_KERNELS_ARM_H */

@@ -1,0 +1,609 @@
+/*
+ * tmlc runtime, Arm DSP kernels: int8 DEPTHWISE_CONV_2D (owns tmlc_depthwise_conv2d_s8_dsp,
+ * tmlc_depthwise_conv2d_inplace_s8_dsp and tmlc_depthwise_conv2d_s8_dsp_pack).
+ *
+ * NHWC keeps the taps of one channel C bytes apart, which SIMD cannot pair. So the input is
+ * first transposed into channel planes of padded rows, int8, where the padding (left, right,
+ * and rows outside the input) holds the input zero point -input_offset. A tap on the padding
+ * then contributes w * (zero_point + input_offset) = 0, so every window is complete and
+ *
+ *   acc = bias + input_offset * (sum of the channel's k_h * k_w weights) + sum w * x_raw
+ *
+ * is exactly the portable sum (modulo 2^32) with no border cases. The first term is constant
+ * per channel, so the compiler folds it (with the filter, packed for SMLAD) into the packed
+ * filter, tmlc_depthwise_conv2d_s8_dsp_pack.
+ *
+ * The normal kernel keeps a ring of R = (k_h - 1) * dilation_h + 1 padded rows of every input
+ * channel. Each output row gathers only the input rows it is the first to need (one per row for
+ * stride 1), reads nothing else from the input and writes only its own output row, in order, so
+ * the row-streaming overlap the memory planner allows for the portable kernel still holds. The
+ * in-place kernel works channel by channel like tmlc_depthwise_conv2d_inplace_s8 and gathers the
+ * whole padded plane of channel c (input channel c is only ever overwritten by output channel c,
+ * which is stored last).
+ *
+ * A row of one output channel is computed in two passes: the window sums of up to DW_CHUNK
+ * outputs into an array on the stack, then their requantization (the folded bias is added
+ * there). Window sums, with four plane bytes x0..x3 loaded by one LDR, E = SXTB16 = (x0, x2) and
+ * O = SXTB16 ROR 8 = (x1, x3), and each filter row packed as words (w0, w2), (w1, w3):
+ *  - 3x3, dilation 1, stride 1:  out[i]   = SMLAD(E, (w0, w2)) + SMLABB(O, w1)
+ *                                out[i+1] = SMLAD(O, (w0, w2)) + SMLATB(E, w1)
+ *    stride 2: out[i] as above from the word at 2i, out[i+1] = SMLAD(E', (w0, w2)) +
+ *    SMLATB(O, w1) with E' from the word at 2i + 2: 7 (stride 1) or 9 (stride 2) instructions
+ *    per 6 MACs and filter row;
+ *  - other filters with dilation_w 1 and stride_w <= 4 (5x5, 7x7, 10x8): each group of four
+ *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3));
+ *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows): one multiply per tap.
+ */
+#include "tmlc/kernels_arm.h"
+
+#include "dsp_internal.h"
+
+/* Outputs whose window sums one pass keeps on the stack (even). */
+#define DW_CHUNK 32
+
+/* The largest filter height of the SIMD paths. */
+#define DW_MAX_ROWS 16
+
+enum { DW_FAST3_S1, DW_FAST3_S2, DW_GROUPED, DW_SCALAR };
+
+/* Everything the row loops need about the layer. */
+typedef struct {
+    int32_t in_h, in_w;
+    int32_t k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    int32_t out_w;
+    int32_t plane_rows, row_width; /* ring or plane rows, and bytes per plane row */
+    int32_t slot_stride;           /* bytes between consecutive padded rows of one plane */
+    int32_t first_col, last_col;   /* the plane columns that hold input columns */
+    int32_t groups;                /* groups of four taps per filter row */
+    int32_t channel_words;         /* words of one channel's packed filter */
+    int path;                      /* DW_FAST3_S1, DW_FAST3_S2, DW_GROUPED or DW_SCALAR */
+    int32_t output_offset, lo, hi;
+    int simple_range; /* [lo, hi] == [-128, 127] and the fast path allows the offset */
+    int8_t zero_point;
+} dw_layer;
+
+static void dw_layer_init(dw_layer *l, int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w,
+                          int32_t stride_h, int32_t stride_w, int32_t dilation_h,
+                          int32_t dilation_w, int32_t pad_top, int32_t pad_left, int32_t out_w,
+                          int32_t plane_rows, int32_t planes, int32_t input_offset,
+                          int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    int32_t first, last;
+    l->in_h = in_h;
+    l->in_w = in_w;
+    l->k_h = k_h;
+    l->k_w = k_w;
+    l->stride_h = stride_h;
+    l->stride_w = stride_w;
+    l->dilation_h = dilation_h;
+    l->dilation_w = dilation_w;
+    l->pad_top = pad_top;
+    l->pad_left = pad_left;
+    l->out_w = out_w;
+    l->plane_rows = plane_rows;
+    l->row_width = TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w);
+    l->slot_stride = planes * l->row_width;
+    first = pad_left < l->row_width ? pad_left : l->row_width;
+    last = pad_left + in_w < l->row_width ? pad_left + in_w : l->row_width;
+    l->first_col = first;
+    l->last_col = last < first ? first : last;
+    l->groups = (k_w + 3) / 4;
+    l->channel_words = 1 + 2 * k_h * l->groups;
+    l->output_offset = output_offset;
+    tmlc_dsp_act_range(act_min, act_max, &l->lo, &l->hi);
+    l->simple_range = l->lo == -128 && l->hi == 127 && tmlc_dsp_fast_offset(output_offset);
+    l->zero_point = (int8_t)tmlc_arm_s8(0u - (uint32_t)input_offset);
+    if (k_h == 3 && k_w == 3 && dilation_h == 1 && dilation_w == 1 && stride_w <= 2) {
+        l->path = stride_w == 1 ? DW_FAST3_S1 : DW_FAST3_S2;
+    } else if (dilation_w == 1 && stride_w <= 4 && k_h <= DW_MAX_ROWS) {
+        l->path = DW_GROUPED;
+    } else {
+        l->path = DW_SCALAR;
+    }
+}
+
+void tmlc_depthwise_conv2d_s8_dsp_pack(const int8_t *filter, const int32_t *bias,
+                                       int32_t input_offset, int32_t out_c, int32_t k_h,
+                                       int32_t k_w, uint32_t *packed)
+{
+    const int32_t groups = (k_w + 3) / 4;
+    int32_t oc, fy, g, j;
+    for (oc = 0; oc < out_c; ++oc) {
+        uint32_t sum = 0;
+        uint32_t *taps = packed + 1;
+        for (fy = 0; fy < k_h; ++fy) {
+            for (g = 0; g < groups; ++g) {
+                int32_t tap[4];
+                for (j = 0; j < 4; ++j) {
+                    const int32_t fx = 4 * g + j;
+                    tap[j] = fx < k_w ? filter[(fy * k_w + fx) * out_c + oc] : 0;
+                    sum += (uint32_t)tap[j];
+                }
+                taps[0] = tmlc_arm_pack16(tap[0], tap[2]);
+                taps[1] = tmlc_arm_pack16(tap[1], tap[3]);
+                taps += 2;
+            }
+        }
+        packed[0] = (bias != 0 ? (uint32_t)bias[oc] : 0u) + sum * (uint32_t)input_offset;
+        packed = taps;
+    }
+}
+
+/*
+ * Four pixels' words of four channels (p[i] = channels 0..3 of pixel i) transposed into four
+ * channels' words of four pixels (q[c] = pixels 0..3 of channel c): 4 PKHBT/PKHTB and 12
+ * AND/ORR-class instructions.
+ */
+static void transpose4x4(uint32_t p0, uint32_t p1, uint32_t p2, uint32_t p3, uint32_t q[4])
+{
+    const uint32_t t0 = tmlc_arm_pkhbt(p0, p2); /* p0c0 p0c1 p2c0 p2c1 */
+    const uint32_t t1 = tmlc_arm_pkhbt(p1, p3); /* p1c0 p1c1 p3c0 p3c1 */
+    const uint32_t t2 = tmlc_arm_pkhtt(p0, p2); /* p0c2 p0c3 p2c2 p2c3 */
+    const uint32_t t3 = tmlc_arm_pkhtt(p1, p3); /* p1c2 p1c3 p3c2 p3c3 */
+    q[0] = (t0 & 0x00FF00FFu) | ((t1 & 0x00FF00FFu) << 8);
+    q[1] = ((t0 >> 8) & 0x00FF00FFu) | (t1 & 0xFF00FF00u);
+    q[2] = (t2 & 0x00FF00FFu) | ((t3 & 0x00FF00FFu) << 8);
+    q[3] = ((t2 >> 8) & 0x00FF00FFu) | (t3 & 0xFF00FF00u);
+}
+
+/* Copies n bytes pixel_stride apart from src to dst (one channel of an input row). */
+static void gather_plane_row(int8_t *dst, const int8_t *src, int32_t n, int32_t pixel_stride)
+{
+    int32_t x;
+    for (x = 0; x + 4 <= n; x += 4) {
+        const uint32_t v = (uint32_t)(uint8_t)src[0] |
+                           ((uint32_t)(uint8_t)src[pixel_stride] << 8) |
+                           ((uint32_t)(uint8_t)src[2 * pixel_stride] << 16) |
+                           ((uint32_t)(uint8_t)src[3 * pixel_stride] << 24);
+        tmlc_arm_store32(dst + x, v);
+        src += 4 * pixel_stride;
+    }
+    for (; x < n; ++x) {
+        dst[x] = *src;
+        src += pixel_stride;
+    }
+}
+
+/*
+ * Loads input row iy (the zero point if outside the input) of `count` channels into the rows
+ * at `slot`: plane q (planes row_width bytes apart) gets input channel first_channel + q of
+ * `input` (NHWC, pixel_stride bytes per pixel). Only the interior columns are written; the
+ * padding columns keep the zero point from fill_zero_point. Groups of four channels are
+ * transposed four pixels at a time.
+ */
+static void gather_row(const dw_layer *l, int8_t *slot, int32_t iy, const int8_t *input,
+                       int32_t pixel_stride, int32_t first_channel, int32_t count)
+{
+    const int32_t width = l->row_width;
+    const int32_t first = l->first_col;
+    const int32_t n = l->last_col - first;
+    const int8_t *src;
+    int32_t q, x;
+    if (iy < 0 || iy >= l->in_h) {
+        for (q = 0; q < count; ++q) {
+            int8_t *plane = slot + q * width + first;
+            for (x = 0; x < n; ++x) {
+                plane[x] = l->zero_point;
+            }
+        }
+        return;
+    }
+    src = input + (iy * l->in_w + (first - l->pad_left)) * pixel_stride + first_channel;
+    for (q = 0; q + 4 <= count; q += 4) {
+        int8_t *plane = slot + q * width + first;
+        const int8_t *s = src + q;
+        for (x = 0; x + 4 <= n; x += 4) {
+            uint32_t t[4];
+            transpose4x4(tmlc_arm_load32(s), tmlc_arm_load32(s + pixel_stride),
+                         tmlc_arm_load32(s + 2 * pixel_stride),
+                         tmlc_arm_load32(s + 3 * pixel_stride), t);
+            tmlc_arm_store32(plane + x, t[0]);
+            tmlc_arm_store32(plane + width + x, t[1]);
+            tmlc_arm_store32(plane + 2 * width + x, t[2]);
+            tmlc_arm_store32(plane + 3 * width + x, t[3]);
+            s += 4 * pixel_stride;
+        }
+        for (; x < n; ++x) {
+            plane[x] = s[0];
+            plane[width + x] = s[1];
+            plane[2 * width + x] = s[2];
+            plane[3 * width + x] = s[3];
+            s += pixel_stride;
+        }
+    }
+    for (; q < count; ++q) {
+        gather_plane_row(slot + q * width + first, src + q, n, pixel_stride);
+    }
+}
+
+/* Fills n bytes with the zero point (word stores). */
+static void fill_zero_point(const dw_layer *l, int8_t *p, int32_t n)
+{
+    const uint32_t fill = ((uint32_t)(uint8_t)l->zero_point) * 0x01010101u;
+    int32_t i;
+    for (i = 0; i + 4 <= n; i += 4) {
+        tmlc_arm_store32(p + i, fill);
+    }
+    for (; i < n; ++i) {
+        p[i] = l->zero_point;
+    }
+}
+
+/* Where the tap rows of the current output row are: rows[fy] is the plane row (in the first
+ * channel's plane) of filter row fy; channel q's plane is q * row_width bytes further. */
+typedef struct {
+    const int8_t *rows[DW_MAX_ROWS];
+} dw_rows;
+
+/* Window sums without the folded bias, 3x3, stride 1: acc[i], acc[i + 1] for even i < n,
+ * from plane rows r0..r2 starting at the first output's column; f: the packed filter rows. */
+static void dw3x3_s1(const int8_t *r0, const int8_t *r1, const int8_t *r2, const uint32_t *f,
+                     uint32_t *acc, int32_t n)
+{
+    const uint32_t *const end = acc + n;
+    while (acc < end) {
+        uint32_t a0, a1, v, e, o, w02, w1;
+        TMLC_ARM_LDRD(f, 0, w02, w1);
+        v = tmlc_arm_load32(r0);
+        e = tmlc_arm_sxtb16(v);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(e, w02, 0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(o, w02, 0);
+        a1 = tmlc_arm_smlatb(e, w1, a1);
+        TMLC_ARM_LDRD(f, 8, w02, w1);
+        v = tmlc_arm_load32(r1);
+        e = tmlc_arm_sxtb16(v);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(e, w02, a0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(o, w02, a1);
+        a1 = tmlc_arm_smlatb(e, w1, a1);
+        TMLC_ARM_LDRD(f, 16, w02, w1);
+        v = tmlc_arm_load32(r2);
+        e = tmlc_arm_sxtb16(v);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(e, w02, a0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(o, w02, a1);
+        a1 = tmlc_arm_smlatb(e, w1, a1);
+        acc[0] = a0;
+        acc[1] = a1;
+        acc += 2;
+        r0 += 2;
+        r1 += 2;
+        r2 += 2;
+    }
+}
+
+/* 3x3, stride 2: as dw3x3_s1 with output i at column 2i. */
+static void dw3x3_s2(const int8_t *r0, const int8_t *r1, const int8_t *r2, const uint32_t *f,
+                     uint32_t *acc, int32_t n)
+{
+    const uint32_t *const end = acc + n;
+    while (acc < end) {
+        uint32_t a0, a1, v, o, w02, w1;
+        TMLC_ARM_LDRD(f, 0, w02, w1);
+        v = tmlc_arm_load32(r0);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v), w02, 0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(tmlc_arm_load32(r0 + 2)), w02, 0);
+        a1 = tmlc_arm_smlatb(o, w1, a1);
+        TMLC_ARM_LDRD(f, 8, w02, w1);
+        v = tmlc_arm_load32(r1);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v), w02, a0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(tmlc_arm_load32(r1 + 2)), w02, a1);
+        a1 = tmlc_arm_smlatb(o, w1, a1);
+        TMLC_ARM_LDRD(f, 16, w02, w1);
+        v = tmlc_arm_load32(r2);
+        o = tmlc_arm_sxtb16_ror8(v);
+        a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v), w02, a0);
+        a0 = tmlc_arm_smlabb(o, w1, a0);
+        a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(tmlc_arm_load32(r2 + 2)), w02, a1);
+        a1 = tmlc_arm_smlatb(o, w1, a1);
+        acc[0] = a0;
+        acc[1] = a1;
+        acc += 2;
+        r0 += 4;
+        r1 += 4;
+        r2 += 4;
+    }
+}
+
+/*
+ * Window sums of the grouped path: acc[i] for i < n (n even; an odd last one is computed and
+ * ignored) of outputs ox0 + i, two outputs per pass over the packed filter f.
+ */
+static void dw_grouped(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
+                       const uint32_t *f, uint32_t *acc, int32_t ox0, int32_t n)
+{
+    const int32_t stride = l->stride_w;
+    const int32_t groups = l->groups;
+    const int32_t k_h = l->k_h;
+    int32_t i, fy, g;
+    for (i = 0; i < n; i += 2) {
+        uint32_t a0 = 0, a1 = 0;
+        const uint32_t *p = f;
+        for (fy = 0; fy < k_h; ++fy) {
+            const int8_t *x0 = r->rows[fy] + plane_offset + (ox0 + i) * stride;
+            const int8_t *x1 = x0 + stride;
+            if (groups == 2) {
+                /* Filters 5 to 8 taps wide, unrolled. */
+                uint32_t we, wo, v0, v1;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                v0 = tmlc_arm_load32(x0);
+                v1 = tmlc_arm_load32(x1);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                v0 = tmlc_arm_load32(x0 + 4);
+                v1 = tmlc_arm_load32(x1 + 4);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                p += 4;
+                continue;
+            }
+            for (g = 0; g < groups; ++g) {
+                uint32_t we, wo, v0, v1;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                v0 = tmlc_arm_load32(x0);
+                v1 = tmlc_arm_load32(x1);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                p += 2;
+                x0 += 4;
+                x1 += 4;
+            }
+        }
+        acc[i] = a0;
+        acc[i + 1] = a1;
+    }
+}
+
+/* The weight of tap (fy, fx) in a packed filter f (words after the folded bias). */
+static int32_t dw_tap(const dw_layer *l, const uint32_t *f, int32_t fy, int32_t fx)
+{
+    const uint32_t word = f[2 * (fy * l->groups + fx / 4) + (fx & 1)];
+    return tmlc_arm_s16((fx & 2) != 0 ? word >> 16 : word);
+}
+
+/* Window sums with one multiply per tap (any dilation and filter size). */
+static void dw_scalar(const dw_layer *l, const int8_t *plane0, int32_t oy_prow,
+                      const uint32_t *f, uint32_t *acc, int32_t ox0, int32_t n)
+{
+    int32_t i, fy, fx;
+    for (i = 0; i < n; ++i) {
+        uint32_t a = 0;
+        for (fy = 0; fy < l->k_h; ++fy) {
+            const int32_t prow = (oy_prow + fy * l->dilation_h) % l->plane_rows;
+            const int8_t *row = plane0 + prow * l->slot_stride + (ox0 + i) * l->stride_w;
+            for (fx = 0; fx < l->k_w; ++fx) {
+                a += (uint32_t)dw_tap(l, f, fy, fx) * (uint32_t)row[fx * l->dilation_w];
+            }
+        }
+        acc[i] = a;
+    }
+    if (n & 1) {
+        acc[n] = 0; /* read (and ignored) by the requantization of pairs */
+    }
+}
+
+/* Requantizes acc[0 .. n) (+ acc0) into out[i * out_stride]: any channel, any range. */
+TMLC_DSP_NOINLINE static void dw_requant_general(const dw_layer *l, uint32_t acc0,
+                                                 int32_t multiplier, int32_t shift,
+                                                 const uint32_t *acc, int32_t n, int8_t *out,
+                                                 int32_t out_stride)
+{
+    tmlc_dsp_rq q;
+    int32_t i;
+    tmlc_dsp_rq_init(&q, multiplier, shift, l->output_offset);
+    for (i = 0; i < n; ++i) {
+        *out = tmlc_dsp_clamp(tmlc_dsp_rq_apply(acc[i] + acc0, &q, l->output_offset), l->lo,
+                              l->hi);
+        out += out_stride;
+    }
+}
+
+/*
+ * Requantizes acc[0 .. n) (+ acc0) into out[i * out_stride]: the usual case (fast
+ * requantization, activation range int8, so the clamp is one SSAT) in pairs (acc has n rounded
+ * up to even entries), anything else through dw_requant_general.
+ */
+static void dw_requant(const dw_layer *l, uint32_t acc0, int32_t multiplier, int32_t shift,
+                       const uint32_t *acc, int32_t n, int8_t *out, int32_t out_stride)
+{
+    if (l->simple_range && tmlc_dsp_fast_channel(multiplier, shift)) {
+        const uint32_t khi = tmlc_dsp_fast_khi(shift, l->output_offset);
+        const int32_t e1 = -shift - 1;
+        const uint32_t *const end = acc + (n & ~1);
+        while (acc != end) {
+            const int32_t v0 = tmlc_dsp_fast(acc[0] + acc0, multiplier, khi, e1);
+            const int32_t v1 = tmlc_dsp_fast(acc[1] + acc0, multiplier, khi, e1);
+            out[0] = (int8_t)tmlc_arm_ssat8(v0);
+            out[out_stride] = (int8_t)tmlc_arm_ssat8(v1);
+            out += 2 * out_stride;
+            acc += 2;
+        }
+        if (n & 1) {
+            out[0] = (int8_t)tmlc_arm_ssat8(tmlc_dsp_fast(acc[0] + acc0, multiplier, khi, e1));
+        }
+    } else {
+        dw_requant_general(l, acc0, multiplier, shift, acc, n, out, out_stride);
+    }
+}
+
+/*
+ * One output row of one output channel: out[ox * out_stride] for ox < out_w. r: the tap rows;
+ * plane_offset: bytes from the first channel's plane to this channel's; f: the channel's packed
+ * filter; plane0 and oy_prow: the plane base and the padded row of tap row 0, for the scalar
+ * path.
+ */
+TMLC_DSP_NOINLINE static void dw_row(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
+                                     const uint32_t *f, int32_t multiplier, int32_t shift,
+                                     const int8_t *plane0, int32_t oy_prow, int8_t *out,
+                                     int32_t out_stride)
+{
+    const int32_t out_w = l->out_w;
+    const uint32_t acc0 = f[0];
+    uint32_t acc[DW_CHUNK];
+    int32_t ox;
+    for (ox = 0; ox < out_w; ox += DW_CHUNK) {
+        const int32_t n = out_w - ox < DW_CHUNK ? out_w - ox : DW_CHUNK;
+        const int32_t n2 = (n + 1) & ~1;
+        if (l->path == DW_FAST3_S1) {
+            const int32_t c = plane_offset + ox;
+            dw3x3_s1(r->rows[0] + c, r->rows[1] + c, r->rows[2] + c, f + 1, acc, n2);
+        } else if (l->path == DW_FAST3_S2) {
+            const int32_t c = plane_offset + 2 * ox;
+            dw3x3_s2(r->rows[0] + c, r->rows[1] + c, r->rows[2] + c, f + 1, acc, n2);
+        } else if (l->path == DW_GROUPED) {
+            dw_grouped(l, r, plane_offset, f + 1, acc, ox, n2);
+        } else {
+            dw_scalar(l, plane0 + plane_offset, oy_prow, f + 1, acc, ox, n);
+        }
+        dw_requant(l, acc0, multiplier, shift, acc, n, out + ox * out_stride, out_stride);
+    }
+}
+
+/*
+ * All out_h output rows of one channel of the in-place kernel, 3x3 paths, the usual
+ * requantization: out_plane[oy * out_w + ox] from the channel's whole padded plane, with the
+ * requantization constants computed once and no call per row.
+ */
+TMLC_DSP_NOINLINE static void dw_plane_fast3(const dw_layer *l, const int8_t *in_plane,
+                                             const uint32_t *f, int32_t multiplier,
+                                             int32_t shift, int8_t *out_plane, int32_t out_h)
+{
+    const int32_t out_w = l->out_w;
+    const int32_t width = l->row_width;
+    const int32_t row_step = l->stride_h * width;
+    const uint32_t acc0 = f[0];
+    const uint32_t khi = tmlc_dsp_fast_khi(shift, l->output_offset);
+    const int32_t e1 = -shift - 1;
+    uint32_t acc[DW_CHUNK];
+    int32_t oy, ox, i;
+    for (oy = 0; oy < out_h; ++oy) {
+        const int8_t *r0 = in_plane + oy * row_step;
+        for (ox = 0; ox < out_w; ox += DW_CHUNK) {
+            const int32_t n = out_w - ox < DW_CHUNK ? out_w - ox : DW_CHUNK;
+            int8_t *out = out_plane + oy * out_w + ox;
+            if (l->path == DW_FAST3_S1) {
+                dw3x3_s1(r0 + ox, r0 + width + ox, r0 + 2 * width + ox, f + 1, acc,
+                         (n + 1) & ~1);
+            } else {
+                dw3x3_s2(r0 + 2 * ox, r0 + width + 2 * ox, r0 + 2 * width + 2 * ox, f + 1, acc,
+                         (n + 1) & ~1);
+            }
+            for (i = 0; i < n; ++i) {
+                out[i] = (int8_t)tmlc_arm_ssat8(tmlc_dsp_fast(acc[i] + acc0, multiplier, khi, e1));
+            }
+        }
+    }
+}
+
+void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
+                                  int32_t in_w, int32_t in_c, int32_t input_offset,
+                                  const void *packed_filter, int32_t depth_multiplier,
+                                  int32_t k_h, int32_t k_w, const int32_t *multipliers,
+                                  const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                                  int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                                  int32_t pad_left, int8_t *output, int32_t out_h, int32_t out_w,
+                                  int32_t output_offset, int32_t act_min, int32_t act_max,
+                                  void *scratch)
+{
+    const int32_t out_c = in_c * depth_multiplier;
+    const uint32_t *const filters = (const uint32_t *)packed_filter;
+    int8_t *const ring = (int8_t *)scratch;
+    dw_layer l;
+    dw_rows r;
+    int32_t b, oy, c, m, fy, slot_size;
+    dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
+                  pad_left, out_w, TMLC_DSP_RING_ROWS(k_h, dilation_h), in_c, input_offset,
+                  output_offset, act_min, act_max);
+    slot_size = l.slot_stride;
+    fill_zero_point(&l, ring, l.plane_rows * slot_size);
+    for (b = 0; b < batches; ++b) {
+        const int8_t *in_batch = input + b * in_h * in_w * in_c;
+        int32_t next = 0; /* the first padded input row not in the ring yet */
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t prow0 = oy * stride_h;
+            int32_t prow = next > prow0 ? next : prow0;
+            for (; prow < prow0 + l.plane_rows; ++prow) {
+                gather_row(&l, ring + (prow % l.plane_rows) * slot_size, prow - pad_top, in_batch,
+                           in_c, 0, in_c);
+            }
+            next = prow0 + l.plane_rows;
+            for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
+                r.rows[fy] = ring + ((prow0 + fy * dilation_h) % l.plane_rows) * slot_size;
+            }
+            for (c = 0; c < in_c; ++c) {
+                for (m = 0; m < depth_multiplier; ++m) {
+                    const int32_t oc = c * depth_multiplier + m;
+                    dw_row(&l, &r, c * l.row_width, filters + oc * l.channel_words,
+                           multipliers[oc], shifts[oc], ring, prow0, output + oc, out_c);
+                }
+            }
+            output += out_w * out_c;
+        }
+    }
+}
+
+void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t in_w,
+                                          int32_t channels, int32_t input_offset,
+                                          const void *packed_filter, int32_t k_h, int32_t k_w,
+                                          const int32_t *multipliers, const int32_t *shifts,
+                                          int32_t stride_h, int32_t stride_w, int32_t dilation_h,
+                                          int32_t dilation_w, int32_t pad_top, int32_t pad_left,
+                                          int32_t out_h, int32_t out_w, int32_t output_offset,
+                                          int32_t act_min, int32_t act_max, void *scratch)
+{
+    const int32_t plane_size = out_h * out_w;
+    const uint32_t *const filters = (const uint32_t *)packed_filter;
+    int8_t *const out_plane = (int8_t *)scratch;
+    int8_t *const in_plane = out_plane + ((plane_size + 3) & ~3);
+    dw_layer l;
+    dw_rows r;
+    int32_t c, oy, fy, prow, i;
+    dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
+                  pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
+                  input_offset, output_offset, act_min, act_max);
+    fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
+    for (c = 0; c < channels; ++c) {
+        const uint32_t *f = filters + c * l.channel_words;
+        /* The whole padded plane of input channel c. */
+        for (prow = 0; prow < l.plane_rows; ++prow) {
+            const int32_t iy = prow - pad_top;
+            int8_t *row = in_plane + prow * l.row_width;
+            if (iy >= 0 && iy < in_h) {
+                gather_plane_row(row + l.first_col,
+                                 buffer + (iy * in_w + (l.first_col - pad_left)) * channels + c,
+                                 l.last_col - l.first_col, channels);
+            }
+        }
+        if ((l.path == DW_FAST3_S1 || l.path == DW_FAST3_S2) && l.simple_range &&
+            tmlc_dsp_fast_channel(multipliers[c], shifts[c])) {
+            dw_plane_fast3(&l, in_plane, f, multipliers[c], shifts[c], out_plane, out_h);
+        } else {
+            for (oy = 0; oy < out_h; ++oy) {
+                const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
+                for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
+                    r.rows[fy] = row0 + fy * dilation_h * l.row_width;
+                }
+                dw_row(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
+                       out_plane + oy * out_w, 1);
+            }
+        }
+        for (i = 0; i < plane_size; ++i) {
+            buffer[i * channels + c] = out_plane[i];
+        }
+    }
+}

@@ -1,0 +1,1118 @@
+/*
+ * tmlc runtime: tests of the Arm DSP kernels against the portable ones (owns the harness of
+ * make test-arm, test-arm-sanitize, test-arm-qemu and bench-arm-qemu).
+ *
+ * Every *_dsp kernel must compute exactly what its portable counterpart computes, so the test
+ * draws many pseudo-random layers (a fixed-seed splitmix64 stream: odd channel counts, 1 and 3
+ * input channels, every padding, strides 1-3, dilations, depth multipliers 1-8, filters 1x1 to
+ * 10x10 and 17 rows, per-channel multipliers that take both the fast and the generic
+ * requantization, extreme offsets, huge biases that overflow the int32 sums, activation ranges
+ * inside and outside int8), runs both kernels and compares the outputs bit for bit. The
+ * compile-time preparations (folded biases, packed filters and weights) are made here the way
+ * the compiler makes them: with the *_pack reference functions and a C copy of the fold.
+ * Requantization edges (INT32_MIN / INT32_MAX accumulators, rounding ties, both sides of every
+ * bound of the fast path) are driven through the bias. ADD is also compared on all 65536 input
+ * pairs for a few parameter sets, and in place.
+ *
+ * As in test_kernels.c, DSP outputs are computed twice into buffers pre-filled with different
+ * sentinels, so an element a kernel fails to write is caught, and every buffer (scratch
+ * included, filled with garbage) is a heap block of the exact size, so AddressSanitizer
+ * (make test-arm-sanitize) catches any overrun.
+ *
+ * Built for the host, the kernels run on the C emulation of the DSP instructions; built with
+ * arm-none-eabi-gcc -mcpu=cortex-m4 they use the real ones in QEMU (mps2-an386).
+ *
+ * With TMLC_ARM_BENCH defined (make bench-arm-qemu, QEMU run with -icount shift=0) the program
+ * also times representative layers of the benchmark models with SysTick: under -icount shift=0
+ * one instruction is 1 ns of virtual time and SysTick counts the 25 MHz CPU clock, so one tick
+ * is 40 instructions. It prints instructions per MAC of the portable and the DSP kernel, and
+ * checks that their outputs agree.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmlc/kernels.h"
+#include "tmlc/kernels_arm.h"
+
+static int g_checks;
+static int g_failures;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Pseudo-random numbers (splitmix64)                                                        */
+
+static uint64_t g_rng = 0x7E57C0DE2024ULL;
+
+static uint32_t rnd(void)
+{
+    uint64_t z = (g_rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+/* A uniform integer in [lo, hi]. */
+static int32_t rnd_range(int32_t lo, int32_t hi)
+{
+    uint32_t span = (uint32_t)hi - (uint32_t)lo + 1u;
+    uint32_t r = span == 0 ? rnd() : rnd() % span;
+    return (int32_t)((int64_t)lo + (int64_t)r);
+}
+
+/* True with probability percent / 100. */
+static int chance(int percent)
+{
+    return rnd_range(0, 99) < percent;
+}
+
+static int32_t bits_s32(uint32_t u)
+{
+    return u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)(u - 0x80000000u) - INT32_MAX - 1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Buffers                                                                                   */
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n > 0 ? n : 1u);
+    if (p == NULL) {
+        fprintf(stderr, "out of memory (%lu bytes)\n", (unsigned long)n);
+        exit(2);
+    }
+    return p;
+}
+
+static int8_t *random_s8(int32_t n)
+{
+    int8_t *p = (int8_t *)xmalloc((size_t)n);
+    int32_t i;
+    /* Mostly uniform; sometimes all-extreme values, which maximize the sums. */
+    int mode = rnd_range(0, 9);
+    for (i = 0; i < n; ++i) {
+        int32_t v;
+        if (mode == 0) {
+            v = chance(50) ? -128 : 127;
+        } else if (mode == 1) {
+            v = -128;
+        } else {
+            v = rnd_range(-128, 127);
+        }
+        p[i] = (int8_t)v;
+    }
+    return p;
+}
+
+static int32_t *random_bias(int32_t n)
+{
+    int32_t *p = (int32_t *)xmalloc((size_t)n * sizeof(int32_t));
+    int32_t i;
+    int huge = chance(10);
+    for (i = 0; i < n; ++i) {
+        p[i] = huge ? bits_s32(rnd()) : rnd_range(-100000, 100000);
+    }
+    return p;
+}
+
+/* Per-channel (multiplier, shift) pairs: mostly QuantizeMultiplier-like with right shifts
+ * (the fast path), sometimes every other case the generic path must handle. */
+static void random_requant(int32_t n, int32_t **multipliers, int32_t **shifts)
+{
+    int32_t *m = (int32_t *)xmalloc((size_t)n * sizeof(int32_t));
+    int32_t *s = (int32_t *)xmalloc((size_t)n * sizeof(int32_t));
+    int32_t i;
+    int wide = chance(30);
+    for (i = 0; i < n; ++i) {
+        int kind = rnd_range(0, 99);
+        m[i] = rnd_range(1 << 30, INT32_MAX);
+        if (!wide || kind < 60) {
+            s[i] = rnd_range(-14, -2);
+        } else if (kind < 70) {
+            s[i] = rnd_range(-24, -15);
+        } else if (kind < 80) {
+            s[i] = rnd_range(-1, 3);
+        } else if (kind < 85) {
+            s[i] = rnd_range(-45, -25);
+        } else if (kind < 90) {
+            s[i] = rnd_range(4, 40);
+        } else if (kind < 95) {
+            m[i] = 1 << 30; /* a power of two: rounding ties everywhere */
+            s[i] = rnd_range(-12, 0);
+        } else {
+            m[i] = chance(50) ? 0 : rnd_range(0, INT32_MAX);
+            s[i] = rnd_range(-20, 2);
+        }
+    }
+    *multipliers = m;
+    *shifts = s;
+}
+
+static int32_t random_input_offset(void)
+{
+    int kind = rnd_range(0, 9);
+    if (kind == 0) {
+        return -127;
+    }
+    if (kind == 1) {
+        return 128;
+    }
+    if (kind == 2) {
+        return 0;
+    }
+    return rnd_range(-127, 128);
+}
+
+static int32_t random_output_offset(void)
+{
+    int kind = rnd_range(0, 19);
+    if (kind == 0) {
+        return chance(50) ? -128 : 127;
+    }
+    if (kind == 1) {
+        return chance(50) ? 128 : -129; /* just outside int8 */
+    }
+    if (kind == 2) {
+        return bits_s32(rnd()); /* anything (the generic path) */
+    }
+    return rnd_range(-128, 127);
+}
+
+static void random_act(int32_t output_offset, int32_t *act_min, int32_t *act_max)
+{
+    int kind = rnd_range(0, 9);
+    int32_t zp = output_offset < -128 ? -128 : (output_offset > 127 ? 127 : output_offset);
+    if (kind < 3) {
+        *act_min = -128;
+        *act_max = 127;
+    } else if (kind < 5) {
+        *act_min = zp; /* relu */
+        *act_max = 127;
+    } else if (kind < 7) {
+        *act_min = zp; /* relu6-like */
+        *act_max = zp + rnd_range(0, 127 - zp);
+    } else if (kind < 9) {
+        *act_min = rnd_range(-128, 127);
+        *act_max = rnd_range(*act_min, 127);
+    } else {
+        *act_min = rnd_range(-300, 300); /* outside int8, or empty */
+        *act_max = rnd_range(-300, 300);
+    }
+}
+
+/* Scratch with garbage in it (the kernels must not depend on its content). */
+static void *random_scratch(int32_t n)
+{
+    unsigned char *p = (unsigned char *)xmalloc((size_t)n);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        p[i] = (unsigned char)(rnd() & 0xFFu);
+    }
+    return p;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Checks                                                                                    */
+
+static const int k_sentinels[2] = {0x55, 0xAA};
+
+static int8_t *alloc_output(int32_t n, int fill)
+{
+    int8_t *p = (int8_t *)xmalloc((size_t)n);
+    memset(p, fill, n > 0 ? (size_t)n : 0u);
+    return p;
+}
+
+/* Compares n outputs; on a difference prints `what` (a case description) and a few elements. */
+static int check_s8(const char *what, const int8_t *got, const int8_t *want, int32_t n)
+{
+    int32_t i;
+    int shown = 0;
+    ++g_checks;
+    for (i = 0; i < n; ++i) {
+        if (got[i] != want[i]) {
+            if (shown == 0) {
+                ++g_failures;
+                fprintf(stderr, "FAIL %s\n", what);
+            }
+            if (shown < 6) {
+                fprintf(stderr, "  element %ld: got %d, want %d\n", (long)i, got[i], want[i]);
+            }
+            ++shown;
+        }
+    }
+    if (shown > 6) {
+        fprintf(stderr, "  %d elements differ\n", shown);
+    }
+    return shown == 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer descriptions                                                                        */
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_c, k_h, k_w;
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left, out_h, out_w;
+} conv_shape;
+
+/* Output size for a window of k taps (dilation d) over n inputs padded by before + after. */
+static int32_t out_size(int32_t n, int32_t k, int32_t stride, int32_t dilation, int32_t before,
+                        int32_t after)
+{
+    int32_t span = (k - 1) * dilation + 1;
+    int32_t padded = n + before + after;
+    return padded < span ? 0 : (padded - span) / stride + 1;
+}
+
+/* TFLite SAME padding: the leading amount (the trailing one is implied by the output size). */
+static void same_padding(int32_t n, int32_t k, int32_t stride, int32_t dilation, int32_t *out,
+                         int32_t *before)
+{
+    int32_t span = (k - 1) * dilation + 1;
+    int32_t o = (n + stride - 1) / stride;
+    int32_t total = (o - 1) * stride + span - n;
+    *out = o;
+    *before = total > 0 ? total / 2 : 0;
+}
+
+/* Random window geometry along one axis: padding before/after within the span. */
+static int random_axis(int32_t n, int32_t k, int32_t stride, int32_t dilation, int32_t *pad,
+                       int32_t *out)
+{
+    int32_t span = (k - 1) * dilation + 1;
+    if (chance(40)) {
+        same_padding(n, k, stride, dilation, out, pad);
+    } else {
+        int32_t after = rnd_range(0, span - 1);
+        *pad = rnd_range(0, span - 1);
+        *out = out_size(n, k, stride, dilation, *pad, after);
+    }
+    return *out > 0;
+}
+
+static void describe_conv(char *buf, size_t size, const char *kernel, const conv_shape *s,
+                          int32_t input_offset, int32_t output_offset, int32_t act_min,
+                          int32_t act_max, int case_index)
+{
+    snprintf(buf, size,
+             "%s #%d: b%ld in %ldx%ldx%ld -> out %ldx%ldx%ld, k %ldx%ld, stride %ld,%ld, "
+             "dilation %ld,%ld, pad %ld,%ld, in_off %ld, out_off %ld, act [%ld, %ld]",
+             kernel, case_index, (long)s->batches, (long)s->in_h, (long)s->in_w, (long)s->in_c,
+             (long)s->out_h, (long)s->out_w, (long)s->out_c, (long)s->k_h, (long)s->k_w,
+             (long)s->stride_h, (long)s->stride_w, (long)s->dilation_h, (long)s->dilation_w,
+             (long)s->pad_top, (long)s->pad_left, (long)input_offset, (long)output_offset,
+             (long)act_min, (long)act_max);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* CONV_2D                                                                                   */
+
+/* Runs the portable and the DSP convolution on one random instance of shape s. */
+static void run_conv(const conv_shape *s, int one_by_one, int case_index)
+{
+    const int32_t in_size = s->batches * s->in_h * s->in_w * s->in_c;
+    const int32_t out_size_ = s->batches * s->out_h * s->out_w * s->out_c;
+    const int32_t filter_size = s->out_c * s->k_h * s->k_w * s->in_c;
+    const int32_t scratch_size = one_by_one ? TMLC_CONV2D_1X1_S8_DSP_SCRATCH(s->in_c)
+                                            : TMLC_CONV2D_S8_DSP_SCRATCH(s->k_h, s->k_w, s->in_c);
+    int8_t *input = random_s8(in_size);
+    int8_t *filter = random_s8(filter_size);
+    int32_t *bias = chance(90) ? random_bias(s->out_c) : NULL;
+    int32_t *multipliers, *shifts;
+    /* Rarely an offset no int8 zero point gives (the kernels pass it to the portable one). */
+    int32_t input_offset = chance(2) ? rnd_range(-40000, 40000) : random_input_offset();
+    int32_t output_offset = random_output_offset();
+    int32_t act_min, act_max;
+    int8_t *want = alloc_output(out_size_, 0);
+    char what[400];
+    int k;
+    random_requant(s->out_c, &multipliers, &shifts);
+    random_act(output_offset, &act_min, &act_max);
+    describe_conv(what, sizeof what, one_by_one ? "conv2d_1x1" : "conv2d", s, input_offset,
+                  output_offset, act_min, act_max, case_index);
+    tmlc_conv2d_s8(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset, filter, s->out_c,
+                   s->k_h, s->k_w, bias, multipliers, shifts, s->stride_h, s->stride_w,
+                   s->dilation_h, s->dilation_w, s->pad_top, s->pad_left, want, s->out_h,
+                   s->out_w, output_offset, act_min, act_max);
+    for (k = 0; k < 2; ++k) {
+        int8_t *got = alloc_output(out_size_, k_sentinels[k]);
+        void *scratch = random_scratch(scratch_size);
+        if (one_by_one) {
+            tmlc_conv2d_1x1_s8_dsp(input, s->batches * s->in_h * s->in_w, s->in_c, input_offset,
+                                   filter, s->out_c, bias, multipliers, shifts, got,
+                                   output_offset, act_min, act_max, scratch);
+        } else {
+            tmlc_conv2d_s8_dsp(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset,
+                               filter, s->out_c, s->k_h, s->k_w, bias, multipliers, shifts,
+                               s->stride_h, s->stride_w, s->dilation_h, s->dilation_w,
+                               s->pad_top, s->pad_left, got, s->out_h, s->out_w, output_offset,
+                               act_min, act_max, scratch);
+        }
+        check_s8(what, got, want, out_size_);
+        free(scratch);
+        free(got);
+    }
+    free(input);
+    free(filter);
+    free(bias);
+    free(multipliers);
+    free(shifts);
+    free(want);
+}
+
+static void test_conv_1x1(int cases)
+{
+    int i;
+    for (i = 0; i < cases; ++i) {
+        conv_shape s;
+        s.batches = rnd_range(1, 2);
+        s.in_h = rnd_range(1, 7);
+        s.in_w = rnd_range(1, 9);
+        s.in_c = chance(20) ? rnd_range(1, 4) : rnd_range(1, 70);
+        s.out_c = rnd_range(1, 24);
+        s.k_h = s.k_w = 1;
+        s.stride_h = s.stride_w = 1;
+        s.dilation_h = s.dilation_w = 1;
+        s.pad_top = s.pad_left = 0;
+        s.out_h = s.in_h;
+        s.out_w = s.in_w;
+        run_conv(&s, 1, i);
+    }
+}
+
+static void test_conv(int cases)
+{
+    int i = 0;
+    while (i < cases) {
+        conv_shape s;
+        s.batches = chance(85) ? 1 : 2;
+        s.in_h = rnd_range(1, 12);
+        s.in_w = rnd_range(1, 12);
+        s.in_c = chance(30) ? rnd_range(1, 3) : rnd_range(1, 24);
+        s.out_c = rnd_range(1, 20);
+        s.k_h = rnd_range(1, 5);
+        s.k_w = chance(70) ? s.k_h : rnd_range(1, 5);
+        s.stride_h = rnd_range(1, 3);
+        s.stride_w = chance(70) ? s.stride_h : rnd_range(1, 3);
+        s.dilation_h = chance(80) ? 1 : rnd_range(2, 3);
+        s.dilation_w = chance(80) ? s.dilation_h : rnd_range(1, 3);
+        if (!random_axis(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.pad_top, &s.out_h) ||
+            !random_axis(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.pad_left, &s.out_w)) {
+            continue;
+        }
+        run_conv(&s, 0, i);
+        ++i;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* DEPTHWISE_CONV_2D                                                                         */
+
+/* The packed depthwise filter, in a heap block of the exact size. */
+static uint32_t *pack_depthwise(const int8_t *filter, const int32_t *bias, int32_t input_offset,
+                                int32_t out_c, int32_t k_h, int32_t k_w)
+{
+    uint32_t *packed =
+        (uint32_t *)xmalloc((size_t)TMLC_DEPTHWISE_CONV2D_S8_DSP_PACKED_BYTES(out_c, k_h, k_w));
+    tmlc_depthwise_conv2d_s8_dsp_pack(filter, bias, input_offset, out_c, k_h, k_w, packed);
+    return packed;
+}
+
+static void run_depthwise(const conv_shape *s, int32_t multiplier, int inplace, int case_index)
+{
+    const int32_t in_size = s->batches * s->in_h * s->in_w * s->in_c;
+    const int32_t out_c = s->in_c * multiplier;
+    const int32_t out_size_ = s->batches * s->out_h * s->out_w * out_c;
+    const int32_t filter_size = s->k_h * s->k_w * out_c;
+    const int32_t scratch_size =
+        inplace ? TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(
+                      s->out_h, s->out_w, s->k_h, s->k_w, s->stride_h, s->stride_w,
+                      s->dilation_h, s->dilation_w)
+                : TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(s->in_c, s->k_h, s->k_w, s->stride_w,
+                                                       s->dilation_h, s->dilation_w, s->out_w);
+    int8_t *input = random_s8(in_size);
+    int8_t *filter = random_s8(filter_size);
+    int32_t *bias = chance(90) ? random_bias(out_c) : NULL;
+    int32_t *multipliers, *shifts;
+    int32_t input_offset = random_input_offset();
+    int32_t output_offset = random_output_offset();
+    int32_t act_min, act_max;
+    int8_t *want = alloc_output(inplace ? in_size : out_size_, 0);
+    int8_t *plane = alloc_output(s->out_h * s->out_w, 0);
+    uint32_t *packed;
+    char what[400];
+    conv_shape d = *s;
+    int k;
+    d.out_c = out_c;
+    packed = pack_depthwise(filter, bias, input_offset, out_c, s->k_h, s->k_w);
+    random_requant(out_c, &multipliers, &shifts);
+    random_act(output_offset, &act_min, &act_max);
+    describe_conv(what, sizeof what, inplace ? "depthwise_inplace" : "depthwise", &d,
+                  input_offset, output_offset, act_min, act_max, case_index);
+    if (inplace) {
+        /* The whole buffer must agree: outputs, and the input bytes beyond them. */
+        memcpy(want, input, (size_t)in_size);
+        tmlc_depthwise_conv2d_inplace_s8(want, s->in_h, s->in_w, s->in_c, input_offset, filter,
+                                         s->k_h, s->k_w, bias, multipliers, shifts, s->stride_h,
+                                         s->stride_w, s->dilation_h, s->dilation_w, s->pad_top,
+                                         s->pad_left, s->out_h, s->out_w, output_offset,
+                                         act_min, act_max, plane);
+    } else {
+        tmlc_depthwise_conv2d_s8(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset,
+                                 filter, multiplier, s->k_h, s->k_w, bias, multipliers, shifts,
+                                 s->stride_h, s->stride_w, s->dilation_h, s->dilation_w,
+                                 s->pad_top, s->pad_left, want, s->out_h, s->out_w,
+                                 output_offset, act_min, act_max);
+    }
+    for (k = 0; k < 2; ++k) {
+        void *scratch = random_scratch(scratch_size);
+        if (inplace) {
+            int8_t *buffer = alloc_output(in_size, 0);
+            memcpy(buffer, input, (size_t)in_size);
+            tmlc_depthwise_conv2d_inplace_s8_dsp(
+                buffer, s->in_h, s->in_w, s->in_c, input_offset, packed, s->k_h, s->k_w,
+                multipliers, shifts, s->stride_h, s->stride_w, s->dilation_h, s->dilation_w,
+                s->pad_top, s->pad_left, s->out_h, s->out_w, output_offset, act_min, act_max,
+                scratch);
+            check_s8(what, buffer, want, in_size);
+            free(buffer);
+        } else {
+            int8_t *got = alloc_output(out_size_, k_sentinels[k]);
+            tmlc_depthwise_conv2d_s8_dsp(input, s->batches, s->in_h, s->in_w, s->in_c,
+                                         input_offset, packed, multiplier, s->k_h, s->k_w,
+                                         multipliers, shifts, s->stride_h, s->stride_w,
+                                         s->dilation_h, s->dilation_w, s->pad_top, s->pad_left,
+                                         got, s->out_h, s->out_w, output_offset, act_min,
+                                         act_max, scratch);
+            check_s8(what, got, want, out_size_);
+            free(got);
+        }
+        free(scratch);
+    }
+    free(input);
+    free(filter);
+    free(bias);
+    free(multipliers);
+    free(shifts);
+    free(want);
+    free(plane);
+    free(packed);
+}
+
+static void test_depthwise(int cases, int inplace)
+{
+    static const int32_t k_sizes[] = {1, 2, 3, 3, 3, 3, 4, 5, 7, 8, 10};
+    static const int32_t k_multipliers[] = {1, 1, 1, 2, 3, 4, 8};
+    int i = 0;
+    while (i < cases) {
+        conv_shape s;
+        int32_t multiplier = inplace ? 1 : k_multipliers[rnd_range(0, 6)];
+        s.batches = inplace || chance(85) ? 1 : 2;
+        s.in_h = rnd_range(1, 20);
+        s.in_w = rnd_range(1, 20);
+        s.in_c = chance(30) ? rnd_range(1, 3) : rnd_range(1, 20);
+        s.k_h = chance(1) ? 17 : k_sizes[rnd_range(0, 10)]; /* 17 rows: the scalar path */
+        s.k_w = chance(80) ? s.k_h : k_sizes[rnd_range(0, 10)];
+        s.stride_h = rnd_range(1, 3);
+        s.stride_w = chance(70) ? s.stride_h : rnd_range(1, 3);
+        s.dilation_h = chance(80) ? 1 : rnd_range(2, 3);
+        s.dilation_w = chance(80) ? s.dilation_h : rnd_range(1, 3);
+        if (!random_axis(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.pad_top, &s.out_h) ||
+            !random_axis(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.pad_left, &s.out_w)) {
+            continue;
+        }
+        if (inplace && (s.out_h > s.in_h || s.out_w > s.in_w)) {
+            continue; /* the in-place contract: the output fits in the input */
+        }
+        s.out_c = s.in_c * multiplier;
+        run_depthwise(&s, multiplier, inplace, i);
+        ++i;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* FULLY_CONNECTED                                                                           */
+
+/* What the compiler precomputes: bias + input_offset * row sum, modulo 2^32. */
+static int32_t *fold_bias(const int32_t *bias, const int8_t *weights, int32_t in_depth,
+                          int32_t out_depth, int32_t input_offset)
+{
+    int32_t *folded = (int32_t *)xmalloc((size_t)out_depth * sizeof(int32_t));
+    int32_t o, i;
+    for (o = 0; o < out_depth; ++o) {
+        uint32_t sum = 0;
+        for (i = 0; i < in_depth; ++i) {
+            sum += (uint32_t)weights[o * in_depth + i];
+        }
+        folded[o] = bits_s32((bias != NULL ? (uint32_t)bias[o] : 0u) +
+                             (uint32_t)input_offset * sum);
+    }
+    return folded;
+}
+
+/* The packed weights, in a heap block of the exact size (4-byte aligned, as malloc's). */
+static void *pack_fc(const int8_t *weights, int32_t in_depth, int32_t out_depth)
+{
+    void *packed =
+        xmalloc((size_t)TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth));
+    tmlc_fully_connected_s8_dsp_pack(weights, in_depth, out_depth, (int8_t *)packed);
+    return packed;
+}
+
+static void test_fully_connected(int cases)
+{
+    int i;
+    for (i = 0; i < cases; ++i) {
+        const int32_t batches = rnd_range(1, 3);
+        const int32_t in_depth = chance(20) ? rnd_range(1, 5) : rnd_range(1, 150);
+        const int32_t out_depth = rnd_range(1, 22);
+        const int32_t per_channel = chance(50);
+        int8_t *input = random_s8(batches * in_depth);
+        int8_t *weights = random_s8(in_depth * out_depth);
+        int32_t *bias = chance(90) ? random_bias(out_depth) : NULL;
+        /* Any int32 offset can be folded; mostly int8 zero points. */
+        int32_t input_offset = chance(90) ? random_input_offset() : bits_s32(rnd());
+        int32_t *folded = fold_bias(bias, weights, in_depth, out_depth, input_offset);
+        void *packed = pack_fc(weights, in_depth, out_depth);
+        int32_t output_offset = random_output_offset();
+        int32_t *multipliers, *shifts;
+        int32_t act_min, act_max;
+        int8_t *want = alloc_output(batches * out_depth, 0);
+        char what[300];
+        int k;
+        random_requant(out_depth, &multipliers, &shifts);
+        random_act(output_offset, &act_min, &act_max);
+        snprintf(what, sizeof what,
+                 "fully_connected #%d: b%ld %ld -> %ld, per_channel %ld, in_off %ld, out_off "
+                 "%ld, act [%ld, %ld]",
+                 i, (long)batches, (long)in_depth, (long)out_depth, (long)per_channel,
+                 (long)input_offset, (long)output_offset, (long)act_min, (long)act_max);
+        tmlc_fully_connected_s8(input, batches, in_depth, input_offset, weights, out_depth, bias,
+                                multipliers, shifts, per_channel, want, output_offset, act_min,
+                                act_max);
+        for (k = 0; k < 2; ++k) {
+            int8_t *got = alloc_output(batches * out_depth, k_sentinels[k]);
+            tmlc_fully_connected_s8_dsp(input, batches, in_depth, packed, out_depth, folded,
+                                        multipliers, shifts, per_channel, got, output_offset,
+                                        act_min, act_max);
+            check_s8(what, got, want, batches * out_depth);
+            free(got);
+        }
+        free(input);
+        free(weights);
+        free(packed);
+        free(bias);
+        free(folded);
+        free(multipliers);
+        free(shifts);
+        free(want);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* ADD                                                                                       */
+
+/* TFLite's QuantizeMultiplier (frexp, round, the 2^31 carry); 0 for 0. */
+static void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
+{
+    int exponent = 0;
+    double q, scaled;
+    int64_t q_fixed;
+    if (real == 0.0) {
+        *multiplier = 0;
+        *shift = 0;
+        return;
+    }
+    q = frexp(real, &exponent);
+    scaled = floor(q * 2147483648.0 + 0.5); /* std::round of a positive value */
+    q_fixed = (int64_t)scaled;
+    if (q_fixed == ((int64_t)1 << 31)) {
+        q_fixed /= 2;
+        ++exponent;
+    }
+    *multiplier = (int32_t)q_fixed;
+    *shift = exponent;
+}
+
+/*
+ * tmlc_add_s8_dsp against tmlc_add_s8: parameters as AddParams::prepare makes them from random
+ * scales (the fast path), or anything (the fallback), on random data and, in place, into the
+ * first input.
+ */
+static void test_add(int cases)
+{
+    int i;
+    for (i = 0; i < cases; ++i) {
+        const int32_t size = chance(20) ? rnd_range(1, 7) : rnd_range(1, 300);
+        int8_t *x = random_s8(size);
+        int8_t *y = random_s8(size);
+        int8_t *want = alloc_output(size, 0);
+        int32_t o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min, act_max;
+        char what[300];
+        int k;
+        if (chance(80)) {
+            const double s1 = ldexp(1.0 + rnd_range(0, 1000) / 1000.0, rnd_range(-9, -2));
+            const double s2 = chance(10) ? s1 : ldexp(1.0 + rnd_range(0, 1000) / 1000.0,
+                                                      rnd_range(-9, -2));
+            const double so = ldexp(1.0 + rnd_range(0, 1000) / 1000.0, rnd_range(-9, -1));
+            const double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
+            ls = 20;
+            quantize_multiplier(s1 / twice_max, &m1, &sh1);
+            quantize_multiplier(s2 / twice_max, &m2, &sh2);
+            quantize_multiplier(twice_max / (1048576.0 * so), &mo, &sho);
+            o1 = random_input_offset();
+            o2 = random_input_offset();
+            oo = rnd_range(-128, 127);
+        } else {
+            ls = rnd_range(0, 24);
+            m1 = bits_s32(rnd());
+            m2 = chance(50) ? rnd_range(0, INT32_MAX) : bits_s32(rnd());
+            mo = rnd_range(0, INT32_MAX);
+            sh1 = rnd_range(-33, 3);
+            sh2 = rnd_range(-33, 3);
+            sho = rnd_range(-30, 2);
+            o1 = chance(50) ? random_input_offset() : rnd_range(-300, 300);
+            o2 = random_input_offset();
+            oo = random_output_offset();
+        }
+        random_act(oo, &act_min, &act_max);
+        snprintf(what, sizeof what,
+                 "add #%d: size %ld, offsets %ld %ld %ld, left_shift %ld, (%ld, %ld) (%ld, %ld) "
+                 "(%ld, %ld), act [%ld, %ld]",
+                 i, (long)size, (long)o1, (long)o2, (long)oo, (long)ls, (long)m1, (long)sh1,
+                 (long)m2, (long)sh2, (long)mo, (long)sho, (long)act_min, (long)act_max);
+        tmlc_add_s8(x, y, want, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                    act_max);
+        for (k = 0; k < 2; ++k) {
+            int8_t *got = alloc_output(size, k_sentinels[k]);
+            tmlc_add_s8_dsp(x, y, got, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                            act_max);
+            check_s8(what, got, want, size);
+            free(got);
+        }
+        /* In place: the output is the first input. */
+        tmlc_add_s8_dsp(x, y, x, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                        act_max);
+        check_s8(what, x, want, size);
+        free(x);
+        free(y);
+        free(want);
+    }
+}
+
+/* Every (x, y) pair through both kernels, for a few prepared parameter sets. */
+static void test_add_all_pairs(void)
+{
+    static const double scales[][3] = {
+        {0.05, 0.05, 0.1}, {0.0235, 0.0118, 0.03}, {0.1, 0.003, 0.09}, {0.5, 0.25, 0.002}};
+    enum { n = 256 * 256 };
+    int8_t *x = (int8_t *)xmalloc(n);
+    int8_t *y = (int8_t *)xmalloc(n);
+    int8_t *want = alloc_output(n, 0);
+    int8_t *got = alloc_output(n, 0);
+    size_t c;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        x[i] = (int8_t)((i & 0xFF) - 128);
+        y[i] = (int8_t)((i >> 8) - 128);
+    }
+    for (c = 0; c < sizeof scales / sizeof scales[0]; ++c) {
+        const double twice_max = 2.0 * (scales[c][0] > scales[c][1] ? scales[c][0] : scales[c][1]);
+        int32_t m1, s1, m2, s2, mo, so;
+        char what[80];
+        quantize_multiplier(scales[c][0] / twice_max, &m1, &s1);
+        quantize_multiplier(scales[c][1] / twice_max, &m2, &s2);
+        quantize_multiplier(twice_max / (1048576.0 * scales[c][2]), &mo, &so);
+        tmlc_add_s8(x, y, want, n, 128 - (int32_t)c, -5, -128 + 7 * (int32_t)c, 20, m1, s1, m2, s2,
+                    mo, so, -128, 127);
+        tmlc_add_s8_dsp(x, y, got, n, 128 - (int32_t)c, -5, -128 + 7 * (int32_t)c, 20, m1, s1,
+                        m2, s2, mo, so, -128, 127);
+        snprintf(what, sizeof what, "add all pairs, scales #%d", (int)c);
+        check_s8(what, got, want, n);
+    }
+    free(x);
+    free(y);
+    free(want);
+    free(got);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Requantization edge cases through a 1x1 convolution with one input channel              */
+
+/*
+ * A 1x1 convolution of one pixel with input 0, input offset 0 and all-ones filters has the
+ * accumulator acc[oc] = bias[oc], so the bias drives every (accumulator, multiplier, shift,
+ * output offset) combination directly: INT32_MIN / INT32_MAX, rounding ties, and both sides of
+ * the bounds of the fast requantization (shift -2 / -1, -22 / -23, offsets 128 / 129).
+ */
+static void test_requant_edges(int cases)
+{
+    static const int32_t k_shifts[] = {-31, -23, -22, -21, -12, -8, -3, -2, -1, 0, 1, 5};
+    static const int32_t k_offsets[] = {-128, -127, -1, 0, 1, 127, 128, 129, -129, INT32_MAX};
+    enum { n = 64 };
+    int8_t input[1] = {0};
+    int8_t ones[n];
+    int32_t bias[n], multipliers[n], shifts[n];
+    int8_t want[n], got[n];
+    uint32_t scratch[TMLC_CONV2D_1X1_S8_DSP_SCRATCH(1) / 4];
+    int i, j;
+    memset(ones, 1, sizeof ones);
+    for (i = 0; i < cases; ++i) {
+        const int32_t output_offset = k_offsets[rnd_range(0, 9)];
+        char what[120];
+        for (j = 0; j < n; ++j) {
+            const int32_t shift = k_shifts[rnd_range(0, 11)];
+            const int kind = rnd_range(0, 5);
+            multipliers[j] = chance(20) ? 1 << 30 : rnd_range(1 << 30, INT32_MAX);
+            shifts[j] = shift;
+            if (kind == 0) {
+                bias[j] = chance(50) ? INT32_MIN : INT32_MAX;
+            } else if (kind == 1 && shift < 0) {
+                /* Odd multiples of 2^-shift, +-2: with multiplier 2^30 (a factor
+                 * 2^(shift - 1)) these are exact ties of the final rounding. */
+                const int32_t e = -shift < 30 ? -shift : 30;
+                int64_t t = ((int64_t)rnd_range(-300, 300) * 2 + 1) * ((int64_t)1 << e);
+                bias[j] = bits_s32((uint32_t)(uint64_t)(t + rnd_range(-2, 2)));
+            } else if (kind == 2) {
+                bias[j] = rnd_range(-4, 4);
+            } else {
+                bias[j] = bits_s32(rnd());
+            }
+        }
+        tmlc_conv2d_s8(input, 1, 1, 1, 1, 0, ones, n, 1, 1, bias, multipliers, shifts, 1, 1, 1,
+                       1, 0, 0, want, 1, 1, output_offset, -128, 127);
+        memset(got, 0x55, sizeof got);
+        tmlc_conv2d_1x1_s8_dsp(input, 1, 1, 0, ones, n, bias, multipliers, shifts, got,
+                               output_offset, -128, 127, scratch);
+        snprintf(what, sizeof what, "requant edges #%d (out_off %ld)", i, (long)output_offset);
+        check_s8(what, got, want, n);
+    }
+}
+
+/*
+ * The same edges through the paths that only take channels with the fast requantization and an
+ * int8 activation range: 1x1 convolutions of 3 full blocks of eight pixels (the wide GEMM) and
+ * in-place 3x3 depthwise convolutions (the plane path). Accumulators are the edge biases plus
+ * small per-pixel input values, so neighbouring pixels straddle rounding ties.
+ */
+static void test_requant_edges_fast_paths(int cases)
+{
+    static const int32_t k_shifts[] = {-22, -21, -20, -12, -8, -3, -2};
+    enum { channels = 16, pixels = 24, side = 5 };
+    int8_t input[pixels], dw_in[side * side * channels], dw_want[side * side * channels];
+    int8_t ones[channels * 9];
+    int32_t bias[channels], multipliers[channels], shifts[channels];
+    int8_t want[pixels * channels], got[pixels * channels];
+    uint32_t scratch[TMLC_CONV2D_1X1_S8_DSP_SCRATCH(1) / 4];
+    uint32_t dw_scratch[TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(side, side, 3, 3, 1, 1, 1,
+                                                                     1) /
+                        4];
+    int8_t plane[side * side];
+    int i, j;
+    memset(ones, 1, sizeof ones);
+    for (i = 0; i < cases; ++i) {
+        const int32_t output_offset = rnd_range(-128, 128);
+        uint32_t *packed;
+        char what[120];
+        for (j = 0; j < channels; ++j) {
+            const int32_t shift = k_shifts[rnd_range(0, 6)];
+            const int kind = rnd_range(0, 3);
+            multipliers[j] = chance(20) ? 1 << 30 : rnd_range(1 << 30, INT32_MAX);
+            shifts[j] = shift;
+            if (kind == 0) {
+                bias[j] = chance(50) ? INT32_MIN + 40 : INT32_MAX - 40;
+            } else if (kind == 1) {
+                bias[j] = bits_s32((uint32_t)(uint64_t)((int64_t)rnd_range(-300, 300) *
+                                                        ((int64_t)1 << -shift)));
+            } else {
+                bias[j] = bits_s32(rnd());
+            }
+        }
+        for (j = 0; j < pixels; ++j) {
+            input[j] = (int8_t)rnd_range(-3, 3);
+        }
+        tmlc_conv2d_s8(input, 1, 1, pixels, 1, 0, ones, channels, 1, 1, bias, multipliers, shifts,
+                       1, 1, 1, 1, 0, 0, want, 1, pixels, output_offset, -128, 127);
+        tmlc_conv2d_1x1_s8_dsp(input, pixels, 1, 0, ones, channels, bias, multipliers, shifts,
+                               got, output_offset, -128, 127, scratch);
+        snprintf(what, sizeof what, "requant edges, wide GEMM #%d (out_off %ld)", i,
+                 (long)output_offset);
+        check_s8(what, got, want, pixels * channels);
+        /* In-place 3x3 depthwise of a 5x5 image with filters of ones: acc = bias + 9 taps. */
+        for (j = 0; j < side * side * channels; ++j) {
+            dw_in[j] = (int8_t)rnd_range(-3, 3);
+        }
+        memcpy(dw_want, dw_in, sizeof dw_in);
+        tmlc_depthwise_conv2d_inplace_s8(dw_want, side, side, channels, 0, ones, 3, 3, bias,
+                                         multipliers, shifts, 1, 1, 1, 1, 1, 1, side, side,
+                                         output_offset, -128, 127, plane);
+        packed = pack_depthwise(ones, bias, 0, channels, 3, 3);
+        tmlc_depthwise_conv2d_inplace_s8_dsp(dw_in, side, side, channels, 0, packed, 3, 3,
+                                             multipliers, shifts, 1, 1, 1, 1, 1, 1, side, side,
+                                             output_offset, -128, 127, dw_scratch);
+        snprintf(what, sizeof what, "requant edges, depthwise plane #%d (out_off %ld)", i,
+                 (long)output_offset);
+        check_s8(what, dw_in, dw_want, side * side * channels);
+        free(packed);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Benchmarks (QEMU with -icount shift=0 only)                                               */
+
+#if defined(TMLC_ARM_BENCH)
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+static uint32_t g_tick_start;
+
+static void bench_start(void)
+{
+    SYST_CSR = 0;
+    SYST_RVR = 0x00FFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 5; /* enable, CPU clock, no interrupt */
+    g_tick_start = SYST_CVR;
+}
+
+/* Instructions since bench_start (40 per tick; the 24-bit counter wraps after 671 M). */
+static uint32_t bench_stop(void)
+{
+    uint32_t now = SYST_CVR;
+    return ((g_tick_start - now) & 0x00FFFFFFu) * 40u;
+}
+
+typedef enum { B_CONV, B_CONV_1X1, B_DEPTHWISE, B_DEPTHWISE_INPLACE, B_FC } bench_kind;
+
+typedef struct {
+    const char *name;
+    bench_kind kind;
+    int32_t in_h, in_w, in_c, out_c, k_h, k_w, stride, same; /* out_c: depth multiplier
+                                                                for depthwise */
+} bench_layer;
+
+static void bench_one(const bench_layer *b)
+{
+    conv_shape s;
+    int32_t multiplier = b->kind == B_DEPTHWISE || b->kind == B_DEPTHWISE_INPLACE ? b->out_c : 1;
+    int32_t in_size, out_size_, filter_size, scratch_size = 0, out_c;
+    int8_t *input, *filter, *want, *got;
+    int32_t *bias, *multipliers, *shifts, *folded = NULL;
+    uint32_t *packed = NULL;
+    void *scratch = NULL;
+    uint32_t t_ref, t_dsp;
+    uint32_t macs;
+    const int32_t input_offset = 128, output_offset = -128, act_min = -128, act_max = 127;
+    s.batches = 1;
+    s.in_h = b->in_h;
+    s.in_w = b->in_w;
+    s.in_c = b->in_c;
+    s.k_h = b->k_h;
+    s.k_w = b->k_w;
+    s.stride_h = s.stride_w = b->stride;
+    s.dilation_h = s.dilation_w = 1;
+    if (b->same) {
+        same_padding(s.in_h, s.k_h, s.stride_h, 1, &s.out_h, &s.pad_top);
+        same_padding(s.in_w, s.k_w, s.stride_w, 1, &s.out_w, &s.pad_left);
+    } else {
+        s.pad_top = s.pad_left = 0;
+        s.out_h = out_size(s.in_h, s.k_h, s.stride_h, 1, 0, 0);
+        s.out_w = out_size(s.in_w, s.k_w, s.stride_w, 1, 0, 0);
+    }
+    out_c = b->kind == B_DEPTHWISE || b->kind == B_DEPTHWISE_INPLACE ? s.in_c * multiplier
+                                                                      : b->out_c;
+    in_size = s.in_h * s.in_w * s.in_c;
+    out_size_ = s.out_h * s.out_w * out_c;
+    filter_size = b->kind == B_DEPTHWISE || b->kind == B_DEPTHWISE_INPLACE
+                      ? s.k_h * s.k_w * out_c
+                      : out_c * s.k_h * s.k_w * s.in_c;
+    macs = (uint32_t)s.out_h * (uint32_t)s.out_w * (uint32_t)out_c * (uint32_t)s.k_h *
+           (uint32_t)s.k_w * (b->kind == B_DEPTHWISE || b->kind == B_DEPTHWISE_INPLACE
+                                  ? 1u
+                                  : (uint32_t)s.in_c);
+    input = random_s8(in_size);
+    filter = random_s8(filter_size);
+    bias = random_bias(out_c);
+    multipliers = (int32_t *)xmalloc((size_t)out_c * sizeof(int32_t));
+    shifts = (int32_t *)xmalloc((size_t)out_c * sizeof(int32_t));
+    {
+        int32_t i;
+        for (i = 0; i < out_c; ++i) {
+            multipliers[i] = rnd_range(1 << 30, INT32_MAX);
+            shifts[i] = rnd_range(-10, -6);
+        }
+    }
+    want = alloc_output(b->kind == B_DEPTHWISE_INPLACE ? in_size : out_size_, 0);
+    got = alloc_output(b->kind == B_DEPTHWISE_INPLACE ? in_size : out_size_, 0);
+    switch (b->kind) {
+    case B_CONV:
+    case B_CONV_1X1:
+        scratch_size = b->kind == B_CONV ? TMLC_CONV2D_S8_DSP_SCRATCH(s.k_h, s.k_w, s.in_c)
+                                         : TMLC_CONV2D_1X1_S8_DSP_SCRATCH(s.in_c);
+        scratch = xmalloc((size_t)scratch_size);
+        bench_start();
+        tmlc_conv2d_s8(input, 1, s.in_h, s.in_w, s.in_c, input_offset, filter, out_c, s.k_h,
+                       s.k_w, bias, multipliers, shifts, s.stride_h, s.stride_w, 1, 1, s.pad_top,
+                       s.pad_left, want, s.out_h, s.out_w, output_offset, act_min, act_max);
+        t_ref = bench_stop();
+        bench_start();
+        if (b->kind == B_CONV) {
+            tmlc_conv2d_s8_dsp(input, 1, s.in_h, s.in_w, s.in_c, input_offset, filter, out_c,
+                               s.k_h, s.k_w, bias, multipliers, shifts, s.stride_h, s.stride_w,
+                               1, 1, s.pad_top, s.pad_left, got, s.out_h, s.out_w,
+                               output_offset, act_min, act_max, scratch);
+        } else {
+            tmlc_conv2d_1x1_s8_dsp(input, s.in_h * s.in_w, s.in_c, input_offset, filter, out_c,
+                                   bias, multipliers, shifts, got, output_offset, act_min,
+                                   act_max, scratch);
+        }
+        t_dsp = bench_stop();
+        break;
+    case B_DEPTHWISE:
+        scratch_size = TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(s.in_c, s.k_h, s.k_w, s.stride_w, 1,
+                                                            1, s.out_w);
+        scratch = xmalloc((size_t)scratch_size);
+        packed = pack_depthwise(filter, bias, input_offset, out_c, s.k_h, s.k_w);
+        bench_start();
+        tmlc_depthwise_conv2d_s8(input, 1, s.in_h, s.in_w, s.in_c, input_offset, filter,
+                                 multiplier, s.k_h, s.k_w, bias, multipliers, shifts, s.stride_h,
+                                 s.stride_w, 1, 1, s.pad_top, s.pad_left, want, s.out_h, s.out_w,
+                                 output_offset, act_min, act_max);
+        t_ref = bench_stop();
+        bench_start();
+        tmlc_depthwise_conv2d_s8_dsp(input, 1, s.in_h, s.in_w, s.in_c, input_offset, packed,
+                                     multiplier, s.k_h, s.k_w, multipliers, shifts, s.stride_h,
+                                     s.stride_w, 1, 1, s.pad_top, s.pad_left, got, s.out_h,
+                                     s.out_w, output_offset, act_min, act_max, scratch);
+        t_dsp = bench_stop();
+        break;
+    case B_DEPTHWISE_INPLACE: {
+        int8_t *plane = alloc_output(s.out_h * s.out_w, 0);
+        scratch_size = TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(
+            s.out_h, s.out_w, s.k_h, s.k_w, s.stride_h, s.stride_w, 1, 1);
+        scratch = xmalloc((size_t)scratch_size);
+        packed = pack_depthwise(filter, bias, input_offset, out_c, s.k_h, s.k_w);
+        memcpy(want, input, (size_t)in_size);
+        memcpy(got, input, (size_t)in_size);
+        bench_start();
+        tmlc_depthwise_conv2d_inplace_s8(want, s.in_h, s.in_w, s.in_c, input_offset, filter,
+                                         s.k_h, s.k_w, bias, multipliers, shifts, s.stride_h,
+                                         s.stride_w, 1, 1, s.pad_top, s.pad_left, s.out_h,
+                                         s.out_w, output_offset, act_min, act_max, plane);
+        t_ref = bench_stop();
+        bench_start();
+        tmlc_depthwise_conv2d_inplace_s8_dsp(got, s.in_h, s.in_w, s.in_c, input_offset, packed,
+                                             s.k_h, s.k_w, multipliers, shifts, s.stride_h,
+                                             s.stride_w, 1, 1, s.pad_top, s.pad_left, s.out_h,
+                                             s.out_w, output_offset, act_min, act_max, scratch);
+        t_dsp = bench_stop();
+        free(plane);
+        out_size_ = in_size;
+        break;
+    }
+    case B_FC:
+    default:
+        folded = fold_bias(bias, filter, s.in_c, out_c, input_offset);
+        scratch = pack_fc(filter, s.in_c, out_c); /* the packed weights */
+        bench_start();
+        tmlc_fully_connected_s8(input, 1, s.in_c, input_offset, filter, out_c, bias,
+                                multipliers, shifts, 1, want, output_offset, act_min, act_max);
+        t_ref = bench_stop();
+        bench_start();
+        tmlc_fully_connected_s8_dsp(input, 1, s.in_c, scratch, out_c, folded, multipliers,
+                                    shifts, 1, got, output_offset, act_min, act_max);
+        t_dsp = bench_stop();
+        out_size_ = out_c;
+        break;
+    }
+    check_s8(b->name, got, want, out_size_);
+    printf("%-34s %9lu MACs  portable %6.2f  dsp %5.2f instr/MAC  (%lu -> %lu instr, x%.2f)  "
+           "scratch %ld B\n",
+           b->name, (unsigned long)macs, (double)t_ref / (double)macs,
+           (double)t_dsp / (double)macs, (unsigned long)t_ref, (unsigned long)t_dsp,
+           (double)t_ref / (double)(t_dsp ? t_dsp : 1u), (long)scratch_size);
+    free(input);
+    free(filter);
+    free(bias);
+    free(folded);
+    free(packed);
+    free(multipliers);
+    free(shifts);
+    free(want);
+    free(got);
+    free(scratch);
+}
+
+static void run_benchmarks(void)
+{
+    static const bench_layer layers[] = {
+        {"pd conv 3x3/2 96x96x1->8", B_CONV, 96, 96, 1, 8, 3, 3, 2, 1},
+        {"vww conv 3x3/2 96x96x3->8", B_CONV, 96, 96, 3, 8, 3, 3, 2, 1},
+        {"pd dw*8 3x3/2 96x96x1", B_DEPTHWISE, 96, 96, 1, 8, 3, 3, 2, 1},
+        {"pd dw 3x3/1 48x48x8", B_DEPTHWISE, 48, 48, 8, 1, 3, 3, 1, 1},
+        {"pd dw 3x3/1 48x48x8 inplace", B_DEPTHWISE_INPLACE, 48, 48, 8, 1, 3, 3, 1, 1},
+        {"pd 1x1 48x48x8->16", B_CONV_1X1, 48, 48, 8, 16, 1, 1, 1, 0},
+        {"pd dw 3x3/2 48x48x16", B_DEPTHWISE, 48, 48, 16, 1, 3, 3, 2, 1},
+        {"pd dw 3x3/2 48x48x16 inplace", B_DEPTHWISE_INPLACE, 48, 48, 16, 1, 3, 3, 2, 1},
+        {"pd 1x1 24x24x16->32", B_CONV_1X1, 24, 24, 16, 32, 1, 1, 1, 0},
+        {"pd 1x1 24x24x32->32", B_CONV_1X1, 24, 24, 32, 32, 1, 1, 1, 0},
+        {"pd 1x1 12x12x64->64", B_CONV_1X1, 12, 12, 64, 64, 1, 1, 1, 0},
+        {"pd dw 3x3/1 6x6x128", B_DEPTHWISE, 6, 6, 128, 1, 3, 3, 1, 1},
+        {"pd dw 3x3/1 6x6x128 inplace", B_DEPTHWISE_INPLACE, 6, 6, 128, 1, 3, 3, 1, 1},
+        {"pd 1x1 6x6x128->128", B_CONV_1X1, 6, 6, 128, 128, 1, 1, 1, 0},
+        {"pd 1x1 3x3x256->256", B_CONV_1X1, 3, 3, 256, 256, 1, 1, 1, 0},
+        {"resnet conv 3x3 32x32x3->16", B_CONV, 32, 32, 3, 16, 3, 3, 1, 1},
+        {"resnet conv 3x3 32x32x16->16", B_CONV, 32, 32, 16, 16, 3, 3, 1, 1},
+        {"resnet conv 3x3/2 32x32x16->32", B_CONV, 32, 32, 16, 32, 3, 3, 2, 1},
+        {"resnet conv 3x3 8x8x64->64", B_CONV, 8, 8, 64, 64, 3, 3, 1, 1},
+        {"kws conv 10x4/2 49x10x1->64", B_CONV, 49, 10, 1, 64, 10, 4, 2, 1},
+        {"kws dw 3x3/1 25x5x64", B_DEPTHWISE, 25, 5, 64, 1, 3, 3, 1, 1},
+        {"kws dw 3x3/1 25x5x64 inplace", B_DEPTHWISE_INPLACE, 25, 5, 64, 1, 3, 3, 1, 1},
+        {"ms dw*8 10x8/2 49x40x1", B_DEPTHWISE, 49, 40, 1, 8, 10, 8, 2, 1},
+        {"kws 1x1 25x5x64->64", B_CONV_1X1, 25, 5, 64, 64, 1, 1, 1, 0},
+        {"ms conv 10x8/2 49x40x1->8", B_CONV, 49, 40, 1, 8, 10, 8, 2, 1},
+        {"ms fc 4000->4", B_FC, 1, 1, 4000, 4, 1, 1, 1, 0},
+        {"ad fc 640->128", B_FC, 1, 1, 640, 128, 1, 1, 1, 0},
+        {"ad fc 128->128", B_FC, 1, 1, 128, 128, 1, 1, 1, 0},
+    };
+    size_t i;
+    for (i = 0; i < sizeof layers / sizeof layers[0]; ++i) {
+        bench_one(&layers[i]);
+    }
+}
+
+#endif /* TMLC_ARM_BENCH */
+
+/* ---------------------------------------------------------------------------------------- */
+
+#ifndef TMLC_ARM_TEST_CASES
+#define TMLC_ARM_TEST_CASES 2000 /* random layers per kernel (the QEMU builds use fewer) */
+#endif
+
+int main(void)
+{
+    const int n = TMLC_ARM_TEST_CASES;
+    test_requant_edges(n);
+    test_requant_edges_fast_paths(n);
+    test_conv_1x1(n);
+    test_conv(n);
+    test_depthwise(n, 0);
+    test_depthwise(n, 1);
+    test_fully_connected(n);
+    test_add(n);
+    test_add_all_pairs();
+#if defined(TMLC_ARM_BENCH)
+    run_benchmarks();
+#endif
+    printf("test_kernels_arm (%s): %d checks, %d failures\n",
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+           "DSP instructions",
+#else
+           "emulated DSP instructions",
+#endif
+           g_checks, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
