@@ -1,6 +1,7 @@
-//! runtime-c's own C unit tests (`make -C runtime-c test` and `test-sanitize`), run by the
-//! workspace test command. Needs `make` and `cc`; missing tools are a loud skip (a failure under
-//! CI=true).
+//! runtime-c's own C unit tests, run by the workspace test command: the portable kernels
+//! (`make test`, `test-sanitize`) and the Arm DSP kernels against them, on the host with
+//! emulated intrinsics (`test-arm`, `test-arm-sanitize`) and in QEMU with the real instructions
+//! (`test-arm-qemu`). Missing tools are a loud skip (a failure under CI=true).
 
 use std::path::Path;
 use std::process::Command;
@@ -43,4 +44,28 @@ fn kernel_unit_tests_pass() {
 #[test]
 fn kernel_unit_tests_pass_under_sanitizers() {
     make("test-sanitize");
+}
+
+#[test]
+fn dsp_kernels_match_the_portable_ones_on_the_host() {
+    make("test-arm");
+    make("test-arm-sanitize");
+}
+
+#[test]
+fn dsp_kernels_match_the_portable_ones_in_qemu() {
+    let tools = ["arm-none-eabi-gcc", "qemu-system-arm"];
+    if let Some(missing) = tools
+        .iter()
+        .find(|tool| Command::new(tool).arg("--version").output().is_err())
+    {
+        let message = format!("SKIPPED: `{missing}` is not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)");
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{message}; CI must have it"
+        );
+        eprintln!("\n{message}\n");
+        return;
+    }
+    make("test-arm-qemu");
 }

@@ -3,6 +3,7 @@
 pub mod alloc;
 pub mod arena;
 pub mod canonicalize;
+pub mod dsp_kernels;
 pub mod fuse;
 pub mod inplace;
 pub mod liveness;
@@ -17,6 +18,7 @@ pub fn register(registry: &mut PassRegistry) {
     registry.register(fuse::info());
     registry.register(schedule::info());
     registry.register(inplace::info());
+    registry.register(dsp_kernels::info());
     registry.register(alloc::info());
     registry.register(alloc::check::info());
 }

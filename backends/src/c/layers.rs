@@ -17,6 +17,22 @@ use tmlc_tinyml::semantics::quant::{
 use tmlc_tinyml::semantics::softmax::SoftmaxParams;
 use tmlc_tinyml::semantics::{Activation, OutputSpec, Padding, QuantTensor};
 
+/// The operands whose constant bytes the emitted call reads directly: all of them, except the
+/// weights and bias that the DSP depthwise and fully-connected kernels take packed.
+pub fn raw_constant_operands(op: &OpContext) -> Vec<usize> {
+    let data = op.data();
+    let dsp =
+        tmlc_mem::read(&data.attributes, tmlc_mem::KERNEL_VARIANT) == Some(tmlc_mem::VARIANT_DSP);
+    let packed = dsp
+        && matches!(
+            data.name.as_str(),
+            "tinyml.depthwise_conv2d" | "tinyml.fully_connected"
+        );
+    (0..data.operands.len())
+        .filter(|&i| !(packed && i >= 1))
+        .collect()
+}
+
 /// Where a value is, as a C expression: an arena address or a constant array.
 pub trait ValueNames {
     fn pointer(&self, value: Value) -> String;
@@ -144,6 +160,143 @@ impl Layer<'_> {
         names
     }
 
+    /// Whether the op runs the Arm DSP kernel variant (`mem.kernel_variant = 1`).
+    fn dsp(&self) -> bool {
+        tmlc_mem::read(&self.op.data().attributes, tmlc_mem::KERNEL_VARIANT)
+            == Some(tmlc_mem::VARIANT_DSP)
+    }
+
+    /// The bytes of constant operand `index` (`None` when absent or not a constant).
+    fn constant_bytes(&self, index: usize) -> Option<&[u8]> {
+        let value = *self.op.data().operands.get(index)?;
+        let constant = self.op.function.defining_op(value)?;
+        let Some(tmlc_core::attributes::Attribute::Symbol(name)) =
+            self.op.function.ops[constant].attributes.get("value")
+        else {
+            return None;
+        };
+        self.op.module.resource(name).map(|r| &r.data[..])
+    }
+
+    fn constant_i8(&self, index: usize) -> DiagResult<Vec<i32>> {
+        self.constant_bytes(index)
+            .map(|bytes| bytes.iter().map(|&b| b as i8 as i32).collect())
+            .ok_or_else(|| self.op.error("the DSP kernels need constant weights"))
+    }
+
+    fn bias_values(&self, index: usize, count: usize) -> Vec<i32> {
+        match self.constant_bytes(index) {
+            Some(bytes) => bytes
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            None => vec![0; count],
+        }
+    }
+
+    /// The depthwise DSP kernels' packed filter (runtime-c's `tmlc_depthwise_conv2d_s8_dsp_pack`):
+    /// per output channel the bias folded with `input_offset * sum(weights)`, then per filter row
+    /// and group of four taps the int16 pairs (w0, w2) and (w1, w3).
+    fn packed_depthwise_filter(
+        &self,
+        writer: &mut CWriter,
+        input_offset: i32,
+    ) -> DiagResult<String> {
+        let shape = &self.op.operand_type(1).shape;
+        let (k_h, k_w, out_c) = (shape[1], shape[2], shape[3]);
+        let filter = self.constant_i8(1)?;
+        let bias = self.bias_values(2, out_c);
+        let pack16 = |lo: i32, hi: i32| (lo as u32 & 0xFFFF) | ((hi as u32) << 16);
+        let mut words = Vec::new();
+        for oc in 0..out_c {
+            let mut sum = 0u32;
+            let mut taps = Vec::new();
+            for fy in 0..k_h {
+                for group in 0..k_w.div_ceil(4) {
+                    let tap = |j: usize| {
+                        let fx = 4 * group + j;
+                        if fx < k_w {
+                            filter[(fy * k_w + fx) * out_c + oc]
+                        } else {
+                            0
+                        }
+                    };
+                    sum = (0..4).fold(sum, |s, j| s.wrapping_add(tap(j) as u32));
+                    taps.push(pack16(tap(0), tap(2)));
+                    taps.push(pack16(tap(1), tap(3)));
+                }
+            }
+            words.push((bias[oc] as u32).wrapping_add(sum.wrapping_mul(input_offset as u32)));
+            words.extend(taps);
+        }
+        let name = format!("{}_packed_filter", self.prefix);
+        writer.constant_bytes += 4 * words.len();
+        writer.table(&c_array(
+            "uint32_t",
+            &name,
+            words.iter().map(|w| format!("{w}u")),
+        ));
+        Ok(name)
+    }
+
+    /// The fully-connected DSP kernel's packed weights (blocks of four rows, groups of four
+    /// inputs; runtime-c's `tmlc_fully_connected_s8_dsp_pack`) and folded bias
+    /// (`bias + input_offset * sum(row)`, wrapping).
+    fn packed_fully_connected(
+        &self,
+        writer: &mut CWriter,
+        input_offset: i32,
+    ) -> DiagResult<(String, String)> {
+        let shape = &self.op.operand_type(1).shape;
+        let (out_depth, in_depth) = (shape[0], shape[1]);
+        let weights = self.constant_i8(1)?;
+        let bias = self.bias_values(2, out_depth);
+        let groups = in_depth.div_ceil(4);
+        let at = |o: usize, i: usize| {
+            if i < in_depth {
+                weights[o * in_depth + i] as u8
+            } else {
+                0
+            }
+        };
+        let mut bytes = Vec::with_capacity(out_depth * groups * 4);
+        let blocks = out_depth / 4;
+        for block in 0..blocks {
+            for group in 0..groups {
+                for r in 0..4 {
+                    bytes.extend((0..4).map(|j| at(4 * block + r, 4 * group + j)));
+                }
+            }
+        }
+        for o in 4 * blocks..out_depth {
+            for group in 0..groups {
+                bytes.extend((0..4).map(|j| at(o, 4 * group + j)));
+            }
+        }
+        let folded: Vec<i32> = (0..out_depth)
+            .map(|o| {
+                let sum =
+                    (0..in_depth).fold(0i32, |s, i| s.wrapping_add(weights[o * in_depth + i]));
+                bias[o].wrapping_add(sum.wrapping_mul(input_offset))
+            })
+            .collect();
+        let names = (
+            format!("{}_packed_weights", self.prefix),
+            format!("{}_folded_bias", self.prefix),
+        );
+        writer.constant_bytes += bytes.len() + 4 * folded.len();
+        let words = bytes
+            .chunks_exact(4)
+            .map(|c| format!("{}u", u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+        writer.table(&c_array("uint32_t", &names.0, words));
+        writer.table(&c_array(
+            "int32_t",
+            &names.1,
+            folded.iter().map(|v| v.to_string()),
+        ));
+        Ok(names)
+    }
+
     /// The op's scratch in the arena (`mem.scratch_offset`), for in-place kernels.
     fn scratch(&self) -> DiagResult<String> {
         tmlc_mem::read(&self.op.data().attributes, tmlc_mem::SCRATCH_OFFSET)
@@ -181,6 +334,47 @@ impl Layer<'_> {
         let multipliers = conv_multipliers(input_scale, &scales(filter), output_scale, channels);
         let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
         let (act_min, act_max) = self.activation_range()?;
+        if self.dsp() {
+            let geometry = format!(
+                "{multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}",
+                window.stride[0],
+                window.stride[1],
+                window.dilation[0],
+                window.dilation[1],
+                pad_h.before,
+                pad_w.before
+            );
+            let scratch = self.scratch()?;
+            if depthwise {
+                let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
+                if self.input(0) == self.output() {
+                    writer.body_line(&format!(
+                        "tmlc_depthwise_conv2d_inplace_s8_dsp({}, {}, {}, {}, {}, {packed}, {k_h}, {k_w}, {geometry}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
+                        self.output(), input[1], input[2], input[3], -input_zero_point, output[1], output[2],
+                    ));
+                } else {
+                    let multiplier = self.op.positive_attribute("multiplier", Some(1))?;
+                    writer.body_line(&format!(
+                        "tmlc_depthwise_conv2d_s8_dsp({}, {}, {}, {}, {}, {}, {packed}, {multiplier}, {k_h}, {k_w}, {geometry}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
+                        self.input(0), input[0], input[1], input[2], input[3], -input_zero_point,
+                        self.output(), output[1], output[2],
+                    ));
+                }
+            } else if k_h == 1 && k_w == 1 && window.stride == [1, 1] {
+                writer.body_line(&format!(
+                    "tmlc_conv2d_1x1_s8_dsp({}, {}, {}, {}, {}, {}, {}, {multiplier_table}, {shift_table}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
+                    self.input(0), input[0] * input[1] * input[2], input[3], -input_zero_point,
+                    self.input(1), filter.shape[0], self.bias(2), self.output(),
+                ));
+            } else {
+                writer.body_line(&format!(
+                    "tmlc_conv2d_s8_dsp({}, {}, {}, {}, {}, {}, {}, {}, {k_h}, {k_w}, {}, {geometry}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
+                    self.input(0), input[0], input[1], input[2], input[3], -input_zero_point,
+                    self.input(1), filter.shape[0], self.bias(2), self.output(), output[1], output[2],
+                ));
+            }
+            return Ok(());
+        }
         if depthwise && self.input(0) == self.output() {
             // Planned in place (`mem.inplace`, same offset): one channel plane of scratch.
             let scratch = self.scratch()?;
@@ -220,6 +414,14 @@ impl Layer<'_> {
             fully_connected_multipliers(input_scale, &weight_scales, output_scale, out_depth);
         let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
         let (act_min, act_max) = self.activation_range()?;
+        if self.dsp() {
+            let (packed, folded) = self.packed_fully_connected(writer, -input_zero_point)?;
+            writer.body_line(&format!(
+                "tmlc_fully_connected_s8_dsp({}, {}, {in_depth}, {packed}, {out_depth}, {folded}, {multiplier_table}, {shift_table}, {}, {}, {output_zero_point}, {act_min}, {act_max});",
+                self.input(0), input.num_elements() / in_depth, per_channel as i32, self.output(),
+            ));
+            return Ok(());
+        }
         writer.body_line(&format!(
             "tmlc_fully_connected_s8({}, {}, {in_depth}, {}, {}, {out_depth}, {}, {multiplier_table}, {shift_table}, {}, {}, {output_zero_point}, {act_min}, {act_max});",
             self.input(0), input.num_elements() / in_depth, -input_zero_point, self.input(1),
@@ -292,8 +494,13 @@ impl Layer<'_> {
             params.act_max
         );
         if a.shape == b.shape {
+            let kernel = if self.dsp() {
+                "tmlc_add_s8_dsp"
+            } else {
+                "tmlc_add_s8"
+            };
             writer.body_line(&format!(
-                "tmlc_add_s8({}, {}, {}, {}, {quant});",
+                "{kernel}({}, {}, {}, {}, {quant});",
                 self.input(0),
                 self.input(1),
                 self.output(),

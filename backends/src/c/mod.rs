@@ -64,11 +64,17 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
+    let dsp = function.is_some_and(|f| {
+        f.body.ops.iter().any(|&op| {
+            tmlc_mem::read(&f.ops[op].attributes, tmlc_mem::KERNEL_VARIANT)
+                == Some(tmlc_mem::VARIANT_DSP)
+        })
+    });
     let mut project = Project::default();
     project.add(format!("{model}.h"), header);
     project.add(format!("{model}.c"), source);
     let mut runtime_sources = Vec::new();
-    for (path, contents) in runtime::runtime_files(ops.into_iter()) {
+    for (path, contents) in runtime::runtime_files(ops.into_iter(), dsp) {
         if path.ends_with(".c") {
             runtime_sources.push(path.to_string());
         }

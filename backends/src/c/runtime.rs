@@ -95,14 +95,58 @@ const KERNELS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The runtime files a model using `ops` needs, without duplicates, in a stable order.
-pub fn runtime_files<'a>(ops: impl Iterator<Item = &'a str>) -> Vec<(&'static str, &'static str)> {
+/// The Arm DSP kernels (`mem.kernel_variant = 1`), with their headers. They fall back to the
+/// portable convolution and add kernels for unusual parameters, which the op names bring in.
+const DSP: &[(&str, &str)] = &[
+    (
+        "runtime/include/tmlc/kernels_arm.h",
+        include_str!("../../../runtime-c/include/tmlc/kernels_arm.h"),
+    ),
+    (
+        "runtime/src/arm/simd.h",
+        include_str!("../../../runtime-c/src/arm/simd.h"),
+    ),
+    (
+        "runtime/src/arm/dsp_internal.h",
+        include_str!("../../../runtime-c/src/arm/dsp_internal.h"),
+    ),
+    (
+        "runtime/src/arm/requant_dsp.c",
+        include_str!("../../../runtime-c/src/arm/requant_dsp.c"),
+    ),
+    (
+        "runtime/src/arm/conv2d_dsp.c",
+        include_str!("../../../runtime-c/src/arm/conv2d_dsp.c"),
+    ),
+    (
+        "runtime/src/arm/depthwise_conv2d_dsp.c",
+        include_str!("../../../runtime-c/src/arm/depthwise_conv2d_dsp.c"),
+    ),
+    (
+        "runtime/src/arm/fully_connected_dsp.c",
+        include_str!("../../../runtime-c/src/arm/fully_connected_dsp.c"),
+    ),
+    (
+        "runtime/src/arm/add_dsp.c",
+        include_str!("../../../runtime-c/src/arm/add_dsp.c"),
+    ),
+];
+
+/// The runtime files a model using `ops` needs (with the DSP kernels when `dsp`), without
+/// duplicates, in a stable order.
+pub fn runtime_files<'a>(
+    ops: impl Iterator<Item = &'a str>,
+    dsp: bool,
+) -> Vec<(&'static str, &'static str)> {
     let used: std::collections::BTreeSet<&str> = ops.collect();
     let mut files: Vec<(&'static str, &'static str)> = ALWAYS.to_vec();
     for (op, path, contents) in KERNELS {
         if used.contains(op) && !files.iter().any(|(p, _)| p == path) {
             files.push((path, contents));
         }
+    }
+    if dsp {
+        files.extend_from_slice(DSP);
     }
     files
 }

@@ -25,6 +25,8 @@ pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = String>) 
 pub struct CWriter {
     pub tables: String,
     pub body: String,
+    /// Bytes of constant data the tables add to flash (weights, packed weights, folded biases).
+    pub constant_bytes: usize,
 }
 
 impl CWriter {

@@ -102,6 +102,18 @@ pub struct CompileArgs {
     /// Override the target's flash size in bytes.
     #[arg(long, value_name = "BYTES")]
     pub flash_bytes: Option<u64>,
+
+    /// Kernels of the default pipeline: `auto` uses the Arm DSP variants on targets with the DSP
+    /// extension, `portable` never does.
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
+}
+
+/// Which kernel variants the default pipeline selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kernels {
+    Auto,
+    Portable,
 }
 
 #[derive(Debug, Args)]
@@ -196,4 +208,8 @@ pub struct SimArgs {
     /// Stop QEMU after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
+
+    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
 }

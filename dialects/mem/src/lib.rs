@@ -7,6 +7,8 @@
 //! - `mem.inplace = K` on an op (set by `inplace`): its result overwrites operand `K`'s buffer.
 //! - `mem.scratch_size = N` on an op (set by `inplace`): it needs `N` bytes of scratch while it
 //!   runs; `mem.scratch_offset = M` (set by `alloc`) says where.
+//! - `mem.kernel_variant = 1` on an op (set by `dsp-kernels`): the backend calls the Arm DSP
+//!   kernel (its scratch is the op's `mem.scratch_size`); absent or 0, the portable kernel.
 
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::dialect::{AttributeDefinition, Context};
@@ -17,6 +19,9 @@ pub const ARENA_SIZE: &str = "mem.arena_size";
 pub const INPLACE: &str = "mem.inplace";
 pub const SCRATCH_SIZE: &str = "mem.scratch_size";
 pub const SCRATCH_OFFSET: &str = "mem.scratch_offset";
+pub const KERNEL_VARIANT: &str = "mem.kernel_variant";
+/// `mem.kernel_variant` of the Arm DSP kernels.
+pub const VARIANT_DSP: usize = 1;
 
 fn non_negative(attribute: &Attribute) -> Result<(), String> {
     match attribute {
@@ -46,6 +51,14 @@ pub fn register(context: &mut Context) {
         name: SCRATCH_OFFSET,
         summary: "byte offset of an op's scratch in the arena",
         verify: non_negative,
+    });
+    context.register_attribute(AttributeDefinition {
+        name: KERNEL_VARIANT,
+        summary: "which kernel variant the backend calls (0 portable, 1 Arm DSP)",
+        verify: |attribute| match attribute {
+            Attribute::Int(0 | 1) => Ok(()),
+            other => Err(format!("must be 0 (portable) or 1 (Arm DSP), got {other}")),
+        },
     });
     context.register_attribute(AttributeDefinition {
         name: ARENA_SIZE,

@@ -1,7 +1,7 @@
 //! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
 //! target and write it to the output directory.
 
-use crate::cli::CompileArgs;
+use crate::cli::{CompileArgs, Kernels};
 use crate::input::{load_model, LoadedModel, StdinReader};
 use crate::{context, pass_registry, Failure, Outcome};
 use tmlc_backends::backend_for;
@@ -14,10 +14,16 @@ use tmlc_passes::memory_report::report;
 /// `alloc{alignment=N}`).
 pub const DEFAULT_PIPELINE: &str = "canonicalize,fuse,schedule,inplace,alloc";
 
-/// The default pipeline with the target's arena alignment.
-pub fn default_pipeline(target: &Target) -> String {
+/// The default pipeline for a target: its arena alignment, and the Arm DSP kernel variants when
+/// the core has the DSP extension (unless `kernels` says portable).
+pub fn default_pipeline(target: &Target, kernels: Kernels) -> String {
+    let dsp = if target.has_feature("dsp") && kernels == Kernels::Auto {
+        "dsp-kernels,"
+    } else {
+        ""
+    };
     format!(
-        "canonicalize,schedule,inplace,alloc{{alignment={}}}",
+        "canonicalize,fuse,schedule,inplace,{dsp}alloc{{alignment={}}}",
         target.alignment
     )
 }
@@ -85,7 +91,7 @@ pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     target.flash_bytes = args.flash_bytes.unwrap_or(target.flash_bytes);
     let pipeline = match &args.pass_pipeline {
         Some(pipeline) => with_alloc(pipeline)?,
-        None => default_pipeline(&target),
+        None => default_pipeline(&target, args.kernels),
     };
     let passes = pass_registry()
         .build_pipeline(&pipeline)

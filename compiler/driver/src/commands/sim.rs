@@ -106,6 +106,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
                 pass_pipeline: args.pass_pipeline.clone(),
                 sram_bytes: None,
                 flash_bytes: None,
+                kernels: args.kernels,
             },
             stdin,
         )?;
