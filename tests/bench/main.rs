@@ -90,6 +90,107 @@ fn section_sizes(object: &std::path::Path) -> Option<(u64, u64)> {
     Some((section(".text"), section(".rodata")))
 }
 
+/// One inference per model in QEMU on Cortex-M4 and M7, with the Arm DSP kernels and with the
+/// portable ones, from `tmlc sim --json`; skipped when the Arm toolchain or QEMU is missing.
+fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    if !have("arm-none-eabi-gcc") || !have("qemu-system-arm") {
+        report.push_str("## Cortex-M in QEMU\n\nNot measured: arm-none-eabi-gcc or qemu-system-arm is missing.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        report,
+        "## Cortex-M in QEMU (instructions of one inference, ramp input)\n\n`tmlc sim --json` with the default pipeline: \
+         *DSP* uses the Arm DSP kernel variants (`--kernels auto`), *portable* the portable C kernels \
+         (`--kernels portable`). Instructions are QEMU's count between the markers around one inference \
+         (deterministic; not cycles). RAM = arena + .data + .bss rest + peak stack; flash = text + rodata + data; \
+         code = text (generated code and runtime, without weights). Compile = `tmlc compile` to the project \
+         (build and run not included). TFLite Micro + CMSIS-NN on the same QEMU machine (Cortex-M4) is \
+         from the issue brief.\n\n\
+         | model | target | MACs | DSP instr | DSP instr/MAC | portable instr | portable instr/MAC | TFLM+CMSIS-NN | RAM DSP | RAM portable | flash DSP | code DSP | compile ms |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let tflm = [
+        ("person_detect", "22,928,452"),
+        ("vww_96_int8", "24,101,939"),
+        ("kws_ref_model", "7,697,392"),
+        ("pretrainedResnet_quant", "29,864,320"),
+        ("ad01_int8", "582,963"),
+        ("micro_speech_quantized", "1,495,361"),
+    ];
+    for model in MODELS {
+        let path = shared.join("models").join(format!("{model}.tflite"));
+        let input = shared.join("reference").join(model).join("input.ramp.bin");
+        let bytes = std::fs::read(&path).expect("model");
+        let imported = import_tflite(&bytes, model, &tmlc::context()).expect("imports");
+        let macs = tmlc_tinyml::macs::function_macs(&imported.module.functions[0]);
+        for target in ["cortex-m4", "cortex-m7"] {
+            let sim = |kernels: &str| -> serde_json::Value {
+                let mut stdin = || Ok(Vec::new());
+                let args = [
+                    "sim".to_string(),
+                    path.display().to_string(),
+                    "--target".into(),
+                    target.into(),
+                    "--input".into(),
+                    input.display().to_string(),
+                    "--json".into(),
+                    "--kernels".into(),
+                    kernels.into(),
+                ];
+                let out = tmlc::run_cli(args, &mut stdin)
+                    .unwrap_or_else(|f| panic!("sim {model}: {}", f.rendered));
+                serde_json::from_slice(&out.stdout).expect("JSON")
+            };
+            let (dsp, portable) = (sim("auto"), sim("portable"));
+            let dir =
+                std::env::temp_dir().join(format!("tmlc-bench-cm-{}-{model}", std::process::id()));
+            let compile_args = [
+                "compile".to_string(),
+                path.display().to_string(),
+                "--target".into(),
+                target.into(),
+                "-o".into(),
+                dir.display().to_string(),
+            ];
+            let time = median(3, || {
+                let mut stdin = || Ok(Vec::new());
+                let _ = std::fs::remove_dir_all(&dir);
+                tmlc::run_cli(compile_args.clone(), &mut stdin).expect("compiles");
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            let instructions = |v: &serde_json::Value| v["instructions"].as_u64().unwrap_or(0);
+            let per_mac = |v: &serde_json::Value| instructions(v) as f64 / macs.max(1) as f64;
+            let theirs = if target == "cortex-m4" {
+                tflm.iter()
+                    .find(|(m, _)| m == model)
+                    .map_or("-", |(_, t)| *t)
+            } else {
+                "-"
+            };
+            let _ = writeln!(
+                report,
+                "| {model} | {target} | {macs} | {} | {:.2} | {} | {:.2} | {theirs} | {} | {} | {} | {} | {} |",
+                instructions(&dsp),
+                per_mac(&dsp),
+                instructions(&portable),
+                per_mac(&portable),
+                dsp["ram_bytes"],
+                portable["ram_bytes"],
+                dsp["flash_bytes"],
+                dsp["text_bytes"],
+                ms(time)
+            );
+        }
+    }
+    report.push('\n');
+}
+
 /// `tmlc arena` on MiniMalloc's hard instances (decision problem at capacity 1 MiB) and the
 /// two real traces (minimization).
 fn arena_section(shared: &std::path::Path, report: &mut String) {
@@ -404,6 +505,7 @@ fn main() {
         memory_section(&shared, &mut report);
         arena_section(&shared, &mut report);
         compile_section(&shared, &mut report);
+        cortex_m_section(&shared, &mut report);
     } else {
         report.push_str("## Import and reference interpretation per model\n\nNot measured: ../shared was not found.\n\n");
     }
