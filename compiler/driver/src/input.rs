@@ -56,6 +56,22 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
     })
 }
 
+/// Loads a model and runs `pipeline` on it (errors rendered against the pipeline or the model).
+pub fn load_with_pipeline(
+    path: &Path,
+    pipeline: &str,
+    stdin: StdinReader,
+) -> Result<LoadedModel, Failure> {
+    let passes = crate::pass_registry()
+        .build_pipeline(pipeline)
+        .map_err(|d| Failure::message(d.render("<pass-pipeline>", pipeline)))?;
+    let mut loaded = load_model(path, stdin)?;
+    tmlc_core::pass::PassManager::new(passes)
+        .run(&mut loaded.module, &context())
+        .map_err(|d| loaded.failure(d))?;
+    Ok(loaded)
+}
+
 /// A `.tflite` file: by extension, or by the flatbuffer file identifier `TFL3`.
 pub fn is_tflite(path: &Path, bytes: &[u8]) -> bool {
     path.extension().is_some_and(|e| e == "tflite") || bytes.get(4..8) == Some(b"TFL3")

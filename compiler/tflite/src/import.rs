@@ -321,20 +321,12 @@ impl Importer<'_> {
             match (&operator.opcode, &operator.options) {
                 (OpCode::Conv2d, Options::Conv2d { padding, stride_w, stride_h, dilation_w, dilation_h, activation }) => {
                     Self::expect_io(operator, 2..=3)?;
-                    let mut a = Attributes::new();
-                    a.insert("stride".into(), pair(*stride_h, *stride_w));
-                    a.insert("dilation".into(), pair(*dilation_h, *dilation_w));
-                    a.insert("padding".into(), padding_keyword(*padding));
-                    a.insert("act".into(), activation_keyword(*activation)?);
+                    let a = convolution_attributes(*padding, [*stride_h, *stride_w], [*dilation_h, *dilation_w], *activation)?;
                     ("tinyml.conv2d", a, vec![("input", None), ("weights", Some(0)), ("bias", None)])
                 }
                 (OpCode::DepthwiseConv2d, Options::DepthwiseConv2d { padding, stride_w, stride_h, dilation_w, dilation_h, activation, .. }) => {
                     Self::expect_io(operator, 2..=3)?;
-                    let mut a = Attributes::new();
-                    a.insert("stride".into(), pair(*stride_h, *stride_w));
-                    a.insert("dilation".into(), pair(*dilation_h, *dilation_w));
-                    a.insert("padding".into(), padding_keyword(*padding));
-                    a.insert("act".into(), activation_keyword(*activation)?);
+                    let mut a = convolution_attributes(*padding, [*stride_h, *stride_w], [*dilation_h, *dilation_w], *activation)?;
                     // TFLite Micro derives the multiplier from the channel counts; so do we.
                     let (_, input) = self.tensor(operator.inputs[0], "input")?;
                     let (_, filter) = self.tensor(operator.inputs[1], "weights")?;
@@ -467,6 +459,21 @@ impl Importer<'_> {
         self.values.insert(output_index, result);
         Ok(())
     }
+}
+
+/// `stride`, `dilation`, `padding` and `act` of a convolution.
+fn convolution_attributes(
+    padding: Padding,
+    stride: [i32; 2],
+    dilation: [i32; 2],
+    activation: Activation,
+) -> DiagResult<Attributes> {
+    let mut attributes = Attributes::new();
+    attributes.insert("stride".into(), pair(stride[0], stride[1]));
+    attributes.insert("dilation".into(), pair(dilation[0], dilation[1]));
+    attributes.insert("padding".into(), padding_keyword(padding));
+    attributes.insert("act".into(), activation_keyword(activation)?);
+    Ok(attributes)
 }
 
 fn pair(h: i32, w: i32) -> Attribute {

@@ -2,12 +2,12 @@
 //! target and write it to the output directory.
 
 use crate::cli::{CompileArgs, Kernels};
-use crate::input::{load_model, LoadedModel, StdinReader};
-use crate::{context, pass_registry, Failure, Outcome};
+use crate::input::{load_with_pipeline, LoadedModel, StdinReader};
+use crate::{Failure, Outcome};
 use tmlc_backends::backend_for;
 use tmlc_backends::target::{lookup, targets, Target};
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
-use tmlc_core::pass::{parse_pipeline, PassManager};
+use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::report;
 
 /// The pipeline `tmlc compile` runs when none is given (with the target's alignment as
@@ -93,13 +93,7 @@ pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         Some(pipeline) => with_alloc(pipeline)?,
         None => default_pipeline(&target, args.kernels),
     };
-    let passes = pass_registry()
-        .build_pipeline(&pipeline)
-        .map_err(|d| Failure::message(d.render("<pass-pipeline>", &pipeline)))?;
-    let mut loaded = load_model(&args.model, stdin)?;
-    PassManager::new(passes)
-        .run(&mut loaded.module, &context())
-        .map_err(|d| loaded.failure(d))?;
+    let loaded = load_with_pipeline(&args.model, &pipeline, stdin)?;
     fit_check(&loaded, &target)?;
     let project = backend_for(&target)
         .and_then(|backend| backend.generate(&loaded.module, &target))

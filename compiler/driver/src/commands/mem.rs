@@ -3,10 +3,9 @@
 
 use crate::cli::MemArgs;
 use crate::commands::compile::{with_alloc, DEFAULT_PIPELINE};
-use crate::input::{load_model, StdinReader};
-use crate::{context, pass_registry, svg, write_output, Failure, Outcome};
+use crate::input::{load_with_pipeline, StdinReader};
+use crate::{svg, write_output, Failure, Outcome};
 use std::fmt::Write;
-use tmlc_core::pass::PassManager;
 use tmlc_passes::memory_report::{report, MemoryReport};
 
 fn table(report: &MemoryReport) -> String {
@@ -75,13 +74,7 @@ fn table(report: &MemoryReport) -> String {
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let pipeline = with_alloc(args.pass_pipeline.as_deref().unwrap_or(DEFAULT_PIPELINE))?;
-    let passes = pass_registry()
-        .build_pipeline(&pipeline)
-        .map_err(|d| Failure::message(d.render("<pass-pipeline>", &pipeline)))?;
-    let mut loaded = load_model(&args.model, stdin)?;
-    PassManager::new(passes)
-        .run(&mut loaded.module, &context())
-        .map_err(|d| loaded.failure(d))?;
+    let loaded = load_with_pipeline(&args.model, &pipeline, stdin)?;
     let mut outcome = Outcome::default();
     let mut reports = Vec::new();
     for function in &loaded.module.functions {
