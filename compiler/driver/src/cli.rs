@@ -129,7 +129,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT.bin")]
     pub output: Option<PathBuf>,
 
-    /// Write every op's output to DIR/<op index>_<op name>.bin (constants are not counted).
+    /// Write every op's output to `DIR/<op index>_<op name>.bin` (constants are not counted).
     #[arg(long, value_name = "DIR")]
     pub dump_dir: Option<PathBuf>,
 }
