@@ -9,6 +9,7 @@ pub mod inplace;
 pub mod liveness;
 pub mod memory_report;
 pub mod schedule;
+pub mod tile;
 
 use tmlc_core::pass::PassRegistry;
 
@@ -17,6 +18,7 @@ pub fn register(registry: &mut PassRegistry) {
     registry.register(canonicalize::info());
     registry.register(fuse::info());
     registry.register(schedule::info());
+    registry.register(tile::info());
     registry.register(inplace::info());
     registry.register(dsp_kernels::info());
     registry.register(alloc::info());

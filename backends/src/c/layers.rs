@@ -7,6 +7,7 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::Value;
 use tmlc_core::types::{Quantization, TensorType};
+use tmlc_passes::tile::patches::{layer_geometry, plan as patch_plan, LayerGeometry};
 use tmlc_tinyml::ops::common::{activation, positive_pair, shape_text, window_attributes};
 use tmlc_tinyml::semantics::add::AddParams;
 use tmlc_tinyml::semantics::padding::compute_padding;
@@ -72,12 +73,23 @@ pub fn emit_layer(
         "tinyml.mean" => layer.mean(writer),
         "tinyml.concat" => layer.concat(writer),
         "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => layer.elementwise(writer),
+        "loop.patches" => layer.patch_loop(writer),
         other => Err(Diagnostic::new(
             ErrorCode::PassFailed,
             format!("the C backend cannot emit '{other}'"),
         )
         .at(data.span)),
     }
+}
+
+/// C expressions of one layer's sizes and border padding within a patch.
+struct PatchDims {
+    in_h: String,
+    in_w: String,
+    pad_top: String,
+    pad_left: String,
+    out_h: String,
+    out_w: String,
 }
 
 struct Layer<'a> {
@@ -158,6 +170,196 @@ impl Layer<'_> {
             multipliers.iter().map(|m| m.shift.to_string()),
         ));
         names
+    }
+
+    /// A `loop.patches` op: for every output patch, copy the input region it needs into patch
+    /// buffer A, run each layer of the body from one patch buffer into the other with the
+    /// patch's sizes and border padding (a table computed here by `tile::patches::plan`), and
+    /// copy the last layer's patch into the result.
+    fn patch_loop(&self, writer: &mut CWriter) -> DiagResult<()> {
+        let data = self.op.data();
+        let function = self.op.function;
+        let region = &data.regions[0];
+        let body = tmlc_loop::body(region);
+        let layers: Vec<LayerGeometry> = body
+            .iter()
+            .map(|&op| layer_geometry(self.op.module, function, op))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                self.op
+                    .error("has a layer the C backend cannot compute per patch")
+            })?;
+        let grid = self.op.int_array_attribute("grid", Some(2), None)?;
+        let plan = patch_plan(&layers, [grid[0] as usize, grid[1] as usize]);
+        let scratch = self.scratch()?;
+        let table = format!("{}_patches", self.prefix);
+        let columns = 8 + 6 * layers.len();
+        let mut rows = Vec::new();
+        for patch in &plan.patches {
+            let (first, last) = (patch[0].input, patch[patch.len() - 1].output);
+            let mut row = vec![
+                first.row0, first.row1, first.col0, first.col1, last.row0, last.row1, last.col0,
+                last.col1,
+            ];
+            for layer in patch {
+                row.extend([
+                    layer.input.height(),
+                    layer.input.width(),
+                    layer.pad[0],
+                    layer.pad[1],
+                    layer.output.height(),
+                    layer.output.width(),
+                ]);
+            }
+            rows.push(format!(
+                "{{{}}}",
+                row.iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        writer.table(&format!(
+            "static const int16_t {table}[{}][{columns}] = {{
+    {}
+}};
+",
+            rows.len(),
+            rows.join(
+                ",
+    "
+            )
+        ));
+        let input_channels = layers[0].input[2];
+        let last = layers[layers.len() - 1];
+        let (input_width, output_width, output_channels) =
+            (layers[0].input[1], last.output[1], last.output[2]);
+        writer.body_line("{");
+        writer.body_line(&format!("    int8_t *buffer_a = {scratch};"));
+        writer.body_line(&format!(
+            "    int8_t *buffer_b = {scratch} + {};",
+            plan.buffer_bytes
+        ));
+        writer.body_line("    int32_t p, y;");
+        writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
+        writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+        writer.body_line("        int8_t *swap;");
+        writer.body_line(&format!(
+            "        for (y = t[0]; y < t[1]; ++y) memcpy(buffer_a + (y - t[0]) * (t[3] - t[2]) * {input_channels}, {} + ((int32_t)y * {input_width} + t[2]) * {input_channels}, (size_t)((t[3] - t[2]) * {input_channels}));",
+            self.input(0)
+        ));
+        for (k, (&op, layer)) in body.iter().zip(&layers).enumerate() {
+            let base = 8 + 6 * k;
+            let dims = PatchDims {
+                in_h: format!("t[{base}]"),
+                in_w: format!("t[{}]", base + 1),
+                pad_top: format!("t[{}]", base + 2),
+                pad_left: format!("t[{}]", base + 3),
+                out_h: format!("t[{}]", base + 4),
+                out_w: format!("t[{}]", base + 5),
+            };
+            let inner = OpContext {
+                module: self.op.module,
+                function,
+                op,
+            };
+            let inner_layer = Layer {
+                op: &inner,
+                prefix: format!("{}_{k}", self.prefix),
+                names: self.names,
+            };
+            writer.body_line(&format!("        /* {} */", function.ops[op].name));
+            let call = inner_layer.patch_call(writer, layer, &dims)?;
+            writer.body_line(&format!("        {call}"));
+            writer.body_line("        swap = buffer_a; buffer_a = buffer_b; buffer_b = swap;");
+        }
+        writer.body_line(&format!(
+            "        for (y = t[4]; y < t[5]; ++y) memcpy({} + ((int32_t)y * {output_width} + t[6]) * {output_channels}, buffer_a + (y - t[4]) * (t[7] - t[6]) * {output_channels}, (size_t)((t[7] - t[6]) * {output_channels}));",
+            self.output()
+        ));
+        writer.body_line("    }");
+        writer.body_line("}");
+        Ok(())
+    }
+
+    /// The kernel call of one body layer on the patch buffers (`buffer_a` in, `buffer_b` out).
+    fn patch_call(
+        &self,
+        writer: &mut CWriter,
+        layer: &LayerGeometry,
+        d: &PatchDims,
+    ) -> DiagResult<String> {
+        let name = self.op.data().name.as_str();
+        let (input_scale, input_zero_point) = per_tensor(self.op.operand_type(0));
+        let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
+        let [in_c, out_c] = [layer.input[2], layer.output[2]];
+        let size = format!("{} * {} * {out_c}", d.out_h, d.out_w);
+        Ok(match name {
+            "tinyml.conv2d" | "tinyml.depthwise_conv2d" => {
+                let filter = self.op.operand_type(1);
+                let channels = if name == "tinyml.conv2d" {
+                    filter.shape[0]
+                } else {
+                    filter.shape[3]
+                };
+                let multipliers =
+                    conv_multipliers(input_scale, &scales(filter), output_scale, channels);
+                let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
+                let (act_min, act_max) = self.activation_range()?;
+                let (function, channel_argument) = if name == "tinyml.conv2d" {
+                    ("tmlc_conv2d_s8", filter.shape[0])
+                } else {
+                    (
+                        "tmlc_depthwise_conv2d_s8",
+                        self.op.positive_attribute("multiplier", Some(1))?,
+                    )
+                };
+                format!(
+                    "{function}(buffer_a, 1, {}, {}, {in_c}, {}, {}, {channel_argument}, {}, {}, {}, {multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}, buffer_b, {}, {}, {output_zero_point}, {act_min}, {act_max});",
+                    d.in_h, d.in_w, -input_zero_point, self.input(1), layer.kernel[0], layer.kernel[1], self.bias(2),
+                    layer.stride[0], layer.stride[1], layer.dilation[0], layer.dilation[1], d.pad_top, d.pad_left, d.out_h, d.out_w,
+                )
+            }
+            "tinyml.max_pool2d" | "tinyml.avg_pool2d" => {
+                let (act_min, act_max) = self.activation_range()?;
+                let common = format!(
+                    "buffer_a, 1, {}, {}, {in_c}, {}, {}, {}, {}, {}, {}, buffer_b, {}, {}",
+                    d.in_h,
+                    d.in_w,
+                    layer.kernel[0],
+                    layer.kernel[1],
+                    layer.stride[0],
+                    layer.stride[1],
+                    d.pad_top,
+                    d.pad_left,
+                    d.out_h,
+                    d.out_w
+                );
+                if name == "tinyml.max_pool2d" {
+                    format!("tmlc_max_pool2d_s8({common}, {act_min}, {act_max});")
+                } else {
+                    format!(
+                        "tmlc_avg_pool2d_s8({common}, {output_zero_point}, {act_min}, {act_max});"
+                    )
+                }
+            }
+            "tinyml.requantize" => {
+                let q = quantize_multiplier(input_scale as f64 / output_scale as f64);
+                format!(
+                    "tmlc_requantize_s8(buffer_a, buffer_b, {size}, {input_zero_point}, {}, {}, {output_zero_point});",
+                    q.multiplier, q.shift
+                )
+            }
+            _ => {
+                let activation = if name == "tinyml.relu6" {
+                    Activation::Relu6
+                } else {
+                    Activation::Relu
+                };
+                let (low, high) = activation_range(activation, input_scale, input_zero_point);
+                format!("tmlc_clamp_s8(buffer_a, buffer_b, {size}, {low}, {high});")
+            }
+        })
     }
 
     /// Whether the op runs the Arm DSP kernel variant (`mem.kernel_variant = 1`).

@@ -57,10 +57,9 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
     let function = module.function("main").or(module.functions.first());
     let ops = function
         .map(|f| {
-            f.body
-                .ops
-                .iter()
-                .map(|&op| f.ops[op].name.as_str())
+            f.walk()
+                .into_iter()
+                .map(|op| f.ops[op].name.as_str())
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();

@@ -95,7 +95,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
     // Constants some call reads directly; the others (weights the DSP kernels take packed) are
     // not emitted, so that no unused array is left in the C.
     let mut raw_constants = std::collections::HashSet::new();
-    for &op in &function.body.ops {
+    for op in function.walk() {
         let context = OpContext {
             module,
             function,

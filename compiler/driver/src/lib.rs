@@ -16,6 +16,7 @@ pub fn context() -> Context {
     let mut context = Context::new();
     tmlc_tinyml::register(&mut context);
     tmlc_mem::register(&mut context);
+    tmlc_loop::register(&mut context);
     context
 }
 

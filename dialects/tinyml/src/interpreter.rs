@@ -137,7 +137,11 @@ pub fn run(
                 })
                 .collect();
         }
-        let output = evaluate(module, function, op, &values)?;
+        let output = if data.regions.is_empty() {
+            evaluate(module, function, op, &values)?
+        } else {
+            evaluate_region(module, function, op, &mut values)?
+        };
         if data.name != "tinyml.const" {
             observer(executed, op, &output);
             executed += 1;
@@ -145,6 +149,37 @@ pub fn run(
         values[data.results[0]] = Some(output);
     }
     Err(runtime("the function has no `return`"))
+}
+
+/// An op with a region (a patch loop): the region's arguments take the op's operands, its ops
+/// run in order, and the value its terminator yields is the op's result. A patch loop means its
+/// body computed over the whole input, so this is its reference semantics.
+fn evaluate_region(
+    module: &Module,
+    function: &Function,
+    op: Op,
+    values: &mut SecondaryMap<Value, Option<TensorData>>,
+) -> DiagResult<TensorData> {
+    let data = &function.ops[op];
+    let [region] = data.regions.as_slice() else {
+        return Err(runtime(format!(
+            "the interpreter cannot run '{}'",
+            data.name
+        )));
+    };
+    for (&argument, &operand) in region.arguments.iter().zip(&data.operands) {
+        values[argument] = values[operand].clone();
+    }
+    for (position, &inner) in region.ops.iter().enumerate() {
+        let inner_data = &function.ops[inner];
+        if position + 1 == region.ops.len() {
+            let yielded = inner_data.operands.first().and_then(|&v| values[v].clone());
+            return yielded.ok_or_else(|| runtime(format!("'{}' yields nothing", data.name)));
+        }
+        let output = evaluate(module, function, inner, values)?;
+        values[inner_data.results[0]] = Some(output);
+    }
+    Err(runtime(format!("'{}' has an empty region", data.name)))
 }
 
 fn runtime(message: impl Into<String>) -> Diagnostic {

@@ -1,0 +1,233 @@
+//! The geometry of a patch loop: for every output patch of a `loop.patches` op, the region of
+//! every layer's input and output it computes (receptive fields with their halos), the padding
+//! each layer sees at the patch's border, the scratch the patches need and the MACs they do.
+//! The `tile` pass sizes and chooses plans with it; backends emit the patch loop from it.
+
+use tmlc_core::dialect::OpContext;
+use tmlc_core::ir::{Function, Module, Op};
+use tmlc_tinyml::ops::common::{positive_pair, window_attributes};
+use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
+
+/// What one layer of the chain does to rows and columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerGeometry {
+    pub op: Op,
+    /// Kernel height and width (1 for elementwise ops).
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// Leading padding of the full-size layer.
+    pub pad: [usize; 2],
+    /// Input and output `[height, width, channels]`.
+    pub input: [usize; 3],
+    pub output: [usize; 3],
+    /// MACs per output element.
+    pub macs_per_output: usize,
+}
+
+/// Rows `[row0, row1)` and columns `[col0, col1)` of a tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    pub row0: usize,
+    pub row1: usize,
+    pub col0: usize,
+    pub col1: usize,
+}
+
+impl Rect {
+    pub fn height(&self) -> usize {
+        self.row1 - self.row0
+    }
+
+    pub fn width(&self) -> usize {
+        self.col1 - self.col0
+    }
+}
+
+/// One layer of one patch: the input region it reads, the output region it writes, and the
+/// leading padding its kernel call must use on the patch buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatchLayer {
+    pub input: Rect,
+    pub output: Rect,
+    pub pad: [usize; 2],
+}
+
+/// The whole plan of a patch loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchPlan {
+    pub layers: Vec<LayerGeometry>,
+    /// `patches[p][k]`: layer `k` of patch `p` (row-major over the grid).
+    pub patches: Vec<Vec<PatchLayer>>,
+    /// Bytes of one of the two patch buffers (input and output of a layer alternate between them).
+    pub buffer_bytes: usize,
+    /// MACs of the chain computed patch by patch, and computed once.
+    pub patch_macs: u64,
+    pub full_macs: u64,
+}
+
+impl PatchPlan {
+    /// Extra MACs from recomputed halos, in percent of `total_macs` (the whole network's).
+    pub fn overhead_percent(&self, total_macs: u64) -> f64 {
+        if total_macs == 0 {
+            return 0.0;
+        }
+        (self.patch_macs.saturating_sub(self.full_macs)) as f64 / total_macs as f64 * 100.0
+    }
+}
+
+/// The geometry of a chain op, or `None` when it cannot be computed per patch (batch above 1,
+/// or an op that is not a window or elementwise op).
+pub fn layer_geometry(module: &Module, function: &Function, op: Op) -> Option<LayerGeometry> {
+    let context = OpContext {
+        module,
+        function,
+        op,
+    };
+    let data = context.data();
+    if data.results.len() != 1 || data.operands.is_empty() || !data.regions.is_empty() {
+        return None;
+    }
+    let input = &context.operand_type(0).shape;
+    let output = &context.result_type(0).shape;
+    if input.len() != 4 || output.len() != 4 || input[0] != 1 {
+        return None;
+    }
+    let (kernel, window, macs_per_output) = match data.name.as_str() {
+        "tinyml.conv2d" => {
+            let filter = &context.operand_type(1).shape;
+            let window = window_attributes(&context, true).ok()?;
+            (
+                [filter[1], filter[2]],
+                window,
+                filter[1] * filter[2] * filter[3],
+            )
+        }
+        "tinyml.depthwise_conv2d" => {
+            let filter = &context.operand_type(1).shape;
+            let window = window_attributes(&context, true).ok()?;
+            ([filter[1], filter[2]], window, filter[1] * filter[2])
+        }
+        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => {
+            let filter = positive_pair(&context, "filter", None).ok()?;
+            (filter, window_attributes(&context, false).ok()?, 0)
+        }
+        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => {
+            return Some(LayerGeometry {
+                op,
+                kernel: [1, 1],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad: [0, 0],
+                input: [input[1], input[2], input[3]],
+                output: [output[1], output[2], output[3]],
+                macs_per_output: 0,
+            })
+        }
+        _ => return None,
+    };
+    let padding = if window.same_padding {
+        Padding::Same
+    } else {
+        Padding::Valid
+    };
+    let (_, pad_h) = compute_padding(
+        padding,
+        input[1],
+        kernel[0],
+        window.stride[0],
+        window.dilation[0],
+    );
+    let (_, pad_w) = compute_padding(
+        padding,
+        input[2],
+        kernel[1],
+        window.stride[1],
+        window.dilation[1],
+    );
+    Some(LayerGeometry {
+        op,
+        kernel,
+        stride: window.stride,
+        dilation: window.dilation,
+        pad: [pad_h.before, pad_w.before],
+        input: [input[1], input[2], input[3]],
+        output: [output[1], output[2], output[3]],
+        macs_per_output,
+    })
+}
+
+/// The input rows (or columns) a window layer reads to compute outputs `[first, last)`.
+fn needed(first: usize, last: usize, axis: usize, layer: &LayerGeometry) -> (usize, usize) {
+    let start = (first * layer.stride[axis]) as isize - layer.pad[axis] as isize;
+    let end = ((last - 1) * layer.stride[axis]) as isize - layer.pad[axis] as isize
+        + ((layer.kernel[axis] - 1) * layer.dilation[axis]) as isize
+        + 1;
+    let size = layer.input[axis] as isize;
+    (start.clamp(0, size) as usize, end.clamp(0, size) as usize)
+}
+
+/// Splits `0..size` into `parts` near-equal bands.
+fn bands(size: usize, parts: usize) -> Vec<(usize, usize)> {
+    (0..parts)
+        .map(|i| (i * size / parts, (i + 1) * size / parts))
+        .filter(|(a, b)| a < b)
+        .collect()
+}
+
+/// The plan for `layers` (a chain, first to last) on a `grid` of the last layer's output.
+pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
+    let last = layers.last().expect("a chain has layers");
+    let mut patches = Vec::new();
+    let mut buffer_bytes = 0;
+    let mut patch_macs = 0u64;
+    for &(row0, row1) in &bands(last.output[0], grid[0]) {
+        for &(col0, col1) in &bands(last.output[1], grid[1]) {
+            let mut output = Rect {
+                row0,
+                row1,
+                col0,
+                col1,
+            };
+            let mut patch = Vec::with_capacity(layers.len());
+            for layer in layers.iter().rev() {
+                let (in_row0, in_row1) = needed(output.row0, output.row1, 0, layer);
+                let (in_col0, in_col1) = needed(output.col0, output.col1, 1, layer);
+                let input = Rect {
+                    row0: in_row0,
+                    row1: in_row1,
+                    col0: in_col0,
+                    col1: in_col1,
+                };
+                // The kernel computes output row r from buffer rows starting at
+                // r * stride - pad_effective; with the buffer starting at input row `in_row0`
+                // this is the full-size padding shifted by the patch's position.
+                let pad = [
+                    layer.pad[0] + in_row0 - output.row0 * layer.stride[0],
+                    layer.pad[1] + in_col0 - output.col0 * layer.stride[1],
+                ];
+                patch.push(PatchLayer { input, output, pad });
+                patch_macs +=
+                    (output.height() * output.width() * layer.output[2] * layer.macs_per_output)
+                        as u64;
+                buffer_bytes = buffer_bytes
+                    .max(input.height() * input.width() * layer.input[2])
+                    .max(output.height() * output.width() * layer.output[2]);
+                output = input;
+            }
+            patch.reverse();
+            patches.push(patch);
+        }
+    }
+    let full_macs = layers
+        .iter()
+        .map(|l| (l.output[0] * l.output[1] * l.output[2] * l.macs_per_output) as u64)
+        .sum();
+    PatchPlan {
+        layers: layers.to_vec(),
+        patches,
+        buffer_bytes: buffer_bytes.div_ceil(4) * 4,
+        patch_macs,
+        full_macs,
+    }
+}
