@@ -233,3 +233,29 @@ fn patch_loop_outputs_match_the_interpreter_byte_for_byte() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// `tmlc mem` shows the arena before and after tiling.
+#[test]
+fn mem_reports_the_arena_before_and_after_tiling() {
+    let Some(shared) = shared_dir() else { return };
+    let mut stdin = || Ok(Vec::new());
+    let args = [
+        "mem".to_string(),
+        shared
+            .join("models/person_detect.tflite")
+            .display()
+            .to_string(),
+        "--json".into(),
+        format!("--pass-pipeline={PIPELINE}"),
+    ];
+    let out = tmlc::run_cli(args, &mut stdin).unwrap_or_else(|f| panic!("{}", f.rendered));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let after = json["arena_bytes"].as_u64().expect("arena");
+    let before = json["arena_without_tile_bytes"]
+        .as_u64()
+        .expect("arena without tile");
+    assert!(
+        after <= 20_000 && before > 30_000,
+        "before {before}, after {after}"
+    );
+}

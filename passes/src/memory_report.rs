@@ -50,6 +50,10 @@ pub struct MemoryReport {
     pub lower_bound_bytes: usize,
     pub naive_bytes: usize,
     pub tflm_greedy_bytes: usize,
+    /// With a pipeline that tiles: the arena the same pipeline plans without `tile` (set by
+    /// `tmlc mem`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arena_without_tile_bytes: Option<usize>,
     /// Index into `ops` of the op where the high-water mark is highest.
     pub peak_op: Option<usize>,
     pub ops: Vec<OpRow>,
@@ -141,6 +145,7 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
         lower_bound_bytes: lower_bound(&liveness.buffers),
         naive_bytes: buffers.iter().map(|b| b.size).sum(),
         tflm_greedy_bytes: heuristics::tflm_greedy(&problem).peak as usize,
+        arena_without_tile_bytes: None,
         peak_op,
         ops,
         buffers,

@@ -6,6 +6,7 @@ use crate::commands::compile::{with_alloc, DEFAULT_PIPELINE};
 use crate::input::{load_with_pipeline, StdinReader};
 use crate::{svg, write_output, Failure, Outcome};
 use std::fmt::Write;
+use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::{report, MemoryReport};
 
 fn table(report: &MemoryReport) -> String {
@@ -69,16 +70,59 @@ fn table(report: &MemoryReport) -> String {
         "  naive (every buffer apart)    {:>9}",
         report.naive_bytes
     );
+    if let Some(before) = report.arena_without_tile_bytes {
+        let _ = writeln!(out, "  arena without tile            {before:>9}");
+    }
     out
+}
+
+/// The pipeline without its `tile` passes, or `None` when it has none.
+fn without_tile(pipeline: &str) -> Option<String> {
+    let elements = parse_pipeline(pipeline).ok()?;
+    if !elements.iter().any(|e| e.name == "tile") {
+        return None;
+    }
+    let kept: Vec<String> = elements
+        .iter()
+        .filter(|e| e.name != "tile")
+        .map(|e| {
+            let options: Vec<String> = e
+                .options
+                .values
+                .iter()
+                .map(|(k, (v, _))| format!("{k}={v}"))
+                .collect();
+            if options.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{}{{{}}}", e.name, options.join(","))
+            }
+        })
+        .collect();
+    Some(kept.join(","))
 }
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let pipeline = with_alloc(args.pass_pipeline.as_deref().unwrap_or(DEFAULT_PIPELINE))?;
-    let loaded = load_with_pipeline(&args.model, &pipeline, stdin)?;
+    // The model may come from standard input, which can be read once: keep its bytes.
+    let mut bytes: Option<Vec<u8>> = None;
+    let mut cached = || -> std::io::Result<Vec<u8>> {
+        if bytes.is_none() {
+            bytes = Some(stdin()?);
+        }
+        Ok(bytes.clone().unwrap_or_default())
+    };
+    let loaded = load_with_pipeline(&args.model, &pipeline, &mut cached)?;
     let mut outcome = Outcome::default();
     let mut reports = Vec::new();
     for function in &loaded.module.functions {
         reports.push(report(&loaded.module, function).map_err(|d| loaded.failure(d))?);
+    }
+    if let Some(untiled) = without_tile(&pipeline) {
+        let before = load_with_pipeline(&args.model, &untiled, &mut cached)?;
+        for (report, function) in reports.iter_mut().zip(&before.module.functions) {
+            report.arena_without_tile_bytes = tmlc_mem::arena_size(function);
+        }
     }
     if let Some(path) = &args.svg {
         let Some(first) = reports.first() else {
