@@ -214,6 +214,9 @@ pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
 /// batches above 1.
 pub fn overlap_margin(op: &OpContext) -> Option<usize> {
     let name = op.data().name.as_str();
+    if name == tmlc_loop::PATCHES {
+        return patch_loop_margin(op);
+    }
     let (kernel_h, window) = match name {
         "tinyml.conv2d" | "tinyml.depthwise_conv2d" => (
             op.operand_type(1).shape[1],
@@ -253,6 +256,30 @@ pub fn overlap_margin(op: &OpContext) -> Option<usize> {
         })
         .max()
         .unwrap_or(0);
+    Some(margin)
+}
+
+/// The margin of a patch loop: patches run band of rows by band of rows, each reading its input
+/// region before writing its output patch, so writing through band `i` must stay below the first
+/// input row band `i` (and every later band) reads:
+/// `max over bands of end_row(i) * output_row - first_input_row(i) * input_row`.
+fn patch_loop_margin(op: &OpContext) -> Option<usize> {
+    let data = op.data();
+    let region = data.regions.first()?;
+    let layers: Vec<_> = tmlc_loop::body(region)
+        .iter()
+        .map(|&inner| crate::tile::patches::layer_geometry(op.module, op.function, inner))
+        .collect::<Option<_>>()?;
+    let grid = op.int_array_attribute("grid", Some(2), None).ok()?;
+    let plan = crate::tile::patches::plan(&layers, [grid[0] as usize, grid[1] as usize]);
+    let (first, last) = (layers.first()?, layers.last()?);
+    let input_row = first.input[1] * first.input[2];
+    let output_row = last.output[1] * last.output[2];
+    let mut margin = 0;
+    for patch in &plan.patches {
+        let (input, output) = (patch.first()?.input, patch.last()?.output);
+        margin = margin.max((output.row1 * output_row).saturating_sub(input.row0 * input_row));
+    }
     Some(margin)
 }
 

@@ -100,9 +100,17 @@ pub fn plan_function(
         .map_err(|e| Diagnostic::new(ErrorCode::PassFailed, e.to_string()))?;
     let mut offsets: Vec<usize> = plan.solution.offsets.iter().map(|&o| o as usize).collect();
     if overlap && !liveness.allowances.is_empty() {
-        let overlapped = overlap::place(liveness, alignment);
-        if overlap::peak(liveness, &overlapped) < overlap::peak(liveness, &offsets) {
-            offsets = overlapped;
+        // The placement heuristics are not monotone in the allowances: also try them with the
+        // patch loops' allowances left out (a plan valid without an allowance is valid with it).
+        let mut without_loops = liveness.clone();
+        without_loops
+            .allowances
+            .retain(|a| function.ops[a.op].name != tmlc_loop::PATCHES);
+        for candidate in [liveness, &without_loops] {
+            let overlapped = overlap::place(candidate, alignment);
+            if overlap::peak(liveness, &overlapped) < overlap::peak(liveness, &offsets) {
+                offsets = overlapped;
+            }
         }
     }
     check_plan(function, liveness, &offsets, alignment)?;

@@ -11,19 +11,21 @@ use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::report;
 
 /// The pipeline `tmlc compile` runs when none is given (with the target's alignment as
-/// `alloc{alignment=N}`).
-pub const DEFAULT_PIPELINE: &str = "canonicalize,fuse,schedule,inplace,alloc";
+/// `alloc{alignment=N}`), and `tmlc mem`'s default.
+pub const DEFAULT_PIPELINE: &str = "canonicalize,fuse,schedule,tile,inplace,alloc";
 
-/// The default pipeline for a target: its arena alignment, and the Arm DSP kernel variants when
-/// the core has the DSP extension (unless `kernels` says portable).
+/// The default pipeline for a target: its arena alignment; patch-based execution (`tile`) for
+/// the smallest arena, or, when the core has the DSP extension (unless `kernels` says portable),
+/// the Arm DSP kernel variants for speed instead: they do not run inside patch loops yet, and a
+/// tiled network would lose most of their gain.
 pub fn default_pipeline(target: &Target, kernels: Kernels) -> String {
-    let dsp = if target.has_feature("dsp") && kernels == Kernels::Auto {
-        "dsp-kernels,"
+    let speed = if target.has_feature("dsp") && kernels == Kernels::Auto {
+        "inplace,dsp-kernels"
     } else {
-        ""
+        "tile,inplace"
     };
     format!(
-        "canonicalize,fuse,schedule,inplace,{dsp}alloc{{alignment={}}}",
+        "canonicalize,fuse,schedule,{speed},alloc{{alignment={}}}",
         target.alignment
     )
 }
