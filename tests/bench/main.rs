@@ -348,8 +348,8 @@ fn memory_section(shared: &std::path::Path, report: &mut String) {
         "## Arena per model (bytes, scratch included)\n\nFrom `tmlc mem --json`. *Lower bound*: max over ops of the bytes live \
          with inputs and outputs disjoint (placement alone cannot beat it). *TFLM greedy*: TFLite Micro's planner \
          (size-descending first fit) on the same buffers. *Placement only*: `canonicalize,alloc{{overlap=false}}`. \
-         *Default*: `canonicalize,fuse,schedule,inplace,alloc` (in-place depthwise and elementwise ops, outputs \
-         overlapping dying inputs row by row). TFLite Micro's published activation arena is from ../shared/models/README.md.\n\n\
+         *Default*: `canonicalize,fuse,schedule,tile,inplace,alloc` (patch-based first layers, in-place depthwise and \
+         elementwise ops, outputs overlapping dying inputs row by row). TFLite Micro's published activation arena is from ../shared/models/README.md.\n\n\
          | model | lower bound | TFLM greedy | placement only | default | TFLite Micro arena | default / TFLite Micro | default pipeline ms |\n|---|---|---|---|---|---|---|---|"
     );
     let tflm = [

@@ -89,8 +89,9 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
 
-    /// Passes to run before code generation (default: canonicalize,fuse,schedule,inplace,alloc
-    /// with the target's alignment). `alloc` is appended
+    /// Passes to run before code generation (default: canonicalize,fuse,schedule,tile,inplace,
+    /// alloc with the target's alignment; dsp-kernels instead of tile on DSP targets). `alloc` is
+    /// appended
     /// when the pipeline does not contain it: the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
