@@ -91,8 +91,7 @@ pub struct CompileArgs {
 
     /// Passes to run before code generation (default: canonicalize,fuse,schedule,tile,inplace,
     /// alloc with the target's alignment; dsp-kernels instead of tile on DSP targets). `alloc` is
-    /// appended
-    /// when the pipeline does not contain it: the backend needs a memory plan.
+    /// appended when the pipeline does not contain it: the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
 
