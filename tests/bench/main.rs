@@ -106,8 +106,8 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
         report,
         "## Cortex-M in QEMU (instructions of one inference, ramp input)\n\n`tmlc sim --json` with the default pipeline: \
-         *DSP* uses the Arm DSP kernel variants (`--kernels auto`), *portable* the portable C kernels \
-         (`--kernels portable`). Instructions are QEMU's count between the markers around one inference \
+         *DSP* uses the Arm DSP kernel variants (`--kernels auto`, the default: fastest), *portable* the portable C \
+         kernels (`--kernels portable`, whose default pipeline also tiles the first layers: smallest RAM). Instructions are QEMU's count between the markers around one inference \
          (deterministic; not cycles). RAM = arena + .data + .bss rest + peak stack; flash = text + rodata + data; \
          code = text (generated code and runtime, without weights). Compile = `tmlc compile` to the project \
          (build and run not included). TFLite Micro + CMSIS-NN on the same QEMU machine (Cortex-M4) is \
