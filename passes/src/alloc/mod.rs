@@ -100,13 +100,22 @@ pub fn plan_function(
         .map_err(|e| Diagnostic::new(ErrorCode::PassFailed, e.to_string()))?;
     let mut offsets: Vec<usize> = plan.solution.offsets.iter().map(|&o| o as usize).collect();
     if overlap && !liveness.allowances.is_empty() {
-        // The placement heuristics are not monotone in the allowances: also try them with the
-        // patch loops' allowances left out (a plan valid without an allowance is valid with it).
-        let mut without_loops = liveness.clone();
-        without_loops
+        // The placement heuristics are not monotone in the allowances, and a plan valid without
+        // an allowance is valid with it: also try without each kind of op's allowances.
+        let mut kinds: Vec<&str> = liveness
             .allowances
-            .retain(|a| function.ops[a.op].name != tmlc_loop::PATCHES);
-        for candidate in [liveness, &without_loops] {
+            .iter()
+            .map(|a| function.ops[a.op].name.as_str())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut candidates = vec![liveness.clone()];
+        for kind in kinds {
+            let mut fewer = liveness.clone();
+            fewer.allowances.retain(|a| function.ops[a.op].name != kind);
+            candidates.push(fewer);
+        }
+        for candidate in &candidates {
             let overlapped = overlap::place(candidate, alignment);
             if overlap::peak(liveness, &overlapped) < overlap::peak(liveness, &offsets) {
                 offsets = overlapped;
