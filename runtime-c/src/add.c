@@ -26,6 +26,29 @@ typedef struct {
     int32_t act_max;
 } add_params;
 
+/* The parameters of both kernels, in AddParams::prepare's order. */
+static add_params make_params(int32_t input1_offset, int32_t input2_offset, int32_t output_offset,
+                              int32_t left_shift, int32_t input1_multiplier, int32_t input1_shift,
+                              int32_t input2_multiplier, int32_t input2_shift,
+                              int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                              int32_t act_max)
+{
+    add_params p;
+    p.input1_offset = input1_offset;
+    p.input2_offset = input2_offset;
+    p.output_offset = output_offset;
+    p.left_shift = left_shift;
+    p.input1_multiplier = input1_multiplier;
+    p.input1_shift = input1_shift;
+    p.input2_multiplier = input2_multiplier;
+    p.input2_shift = input2_shift;
+    p.output_multiplier = output_multiplier;
+    p.output_shift = output_shift;
+    p.act_min = act_min;
+    p.act_max = act_max;
+    return p;
+}
+
 /* AddParams::apply. The shifted inputs wrap modulo 2^32 like the reference's wrapping_mul. */
 static inline int8_t add_one(const add_params *p, int8_t x, int8_t y)
 {
@@ -47,18 +70,9 @@ void tmlc_add_s8(const int8_t *input1, const int8_t *input2, int8_t *output, int
 {
     add_params p;
     int32_t i;
-    p.input1_offset = input1_offset;
-    p.input2_offset = input2_offset;
-    p.output_offset = output_offset;
-    p.left_shift = left_shift;
-    p.input1_multiplier = input1_multiplier;
-    p.input1_shift = input1_shift;
-    p.input2_multiplier = input2_multiplier;
-    p.input2_shift = input2_shift;
-    p.output_multiplier = output_multiplier;
-    p.output_shift = output_shift;
-    p.act_min = act_min;
-    p.act_max = act_max;
+    p = make_params(input1_offset, input2_offset, output_offset, left_shift, input1_multiplier,
+                    input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift,
+                    act_min, act_max);
     for (i = 0; i < size; ++i) {
         output[i] = add_one(&p, input1[i], input2[i]);
     }
@@ -79,18 +93,9 @@ void tmlc_add_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const
     int32_t stride1 = 1;
     int32_t stride2 = 1;
     int32_t d, i0, i1, i2, i3;
-    p.input1_offset = input1_offset;
-    p.input2_offset = input2_offset;
-    p.output_offset = output_offset;
-    p.left_shift = left_shift;
-    p.input1_multiplier = input1_multiplier;
-    p.input1_shift = input1_shift;
-    p.input2_multiplier = input2_multiplier;
-    p.input2_shift = input2_shift;
-    p.output_multiplier = output_multiplier;
-    p.output_shift = output_shift;
-    p.act_min = act_min;
-    p.act_max = act_max;
+    p = make_params(input1_offset, input2_offset, output_offset, left_shift, input1_multiplier,
+                    input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift,
+                    act_min, act_max);
     for (d = 3; d >= 0; --d) {
         out[d] = dims1[d] == 1 ? dims2[d] : dims1[d];
         s1[d] = dims1[d] == 1 ? 0 : stride1;
