@@ -175,7 +175,7 @@ fn mac_counts_match_the_published_figures() {
     for (model, macs) in published {
         let imported = import(&shared, model);
         assert_eq!(
-            tmlc_tinyml::macs::function_macs(&imported.module.functions[0]),
+            tmlc_tinyml::macs::function_macs(&imported.module, &imported.module.functions[0]),
             macs,
             "{model}"
         );

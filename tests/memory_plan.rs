@@ -4,7 +4,6 @@
 //! overlapping execution. The plan recorded in the IR passes `check-plan`. (Memory figures are
 //! deterministic; timings are never asserted.)
 
-use tmlc::commands::compile::DEFAULT_PIPELINE;
 use tmlc_core::pass::PassManager;
 use tmlc_tests::shared::shared_dir;
 
@@ -26,9 +25,10 @@ fn planned_arena(shared: &std::path::Path, model: &str) -> usize {
     let mut module = tmlc_tflite::import::import_tflite(&bytes, model, &context)
         .expect("imports")
         .module;
-    let pipeline = format!("{DEFAULT_PIPELINE},check-plan");
+    let default = tmlc_passes::pipeline::default_pipeline_text(&host());
+    let pipeline = format!("{default},check-plan");
     let passes = tmlc::pass_registry()
-        .build_pipeline(&pipeline)
+        .build_pipeline(&pipeline, &host())
         .expect("pipeline");
     PassManager::new(passes)
         .run(&mut module, &context)
@@ -62,4 +62,9 @@ fn mobilenets_need_at_most_seventy_percent_of_tflite_micro() {
             "{model}: arena {arena} > 0.7 x {tflm}"
         );
     }
+}
+
+/// The target the pipelines compile for.
+fn host() -> tmlc_backends::target::Target {
+    tmlc_backends::target::lookup("host").expect("the host target")
 }

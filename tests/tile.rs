@@ -19,7 +19,7 @@ fn tiled(shared: &std::path::Path, model: &str) -> Module {
         .expect("imports")
         .module;
     let passes = tmlc::pass_registry()
-        .build_pipeline(&format!("{PIPELINE},check-plan"))
+        .build_pipeline(&format!("{PIPELINE},check-plan"), &host())
         .expect("pipeline");
     PassManager::new(passes)
         .run(&mut module, &context)
@@ -266,4 +266,9 @@ fn mem_reports_the_arena_before_and_after_tiling() {
         after <= 20_000 && before > 30_000,
         "before {before}, after {after}"
     );
+}
+
+/// The target the pipelines compile for.
+fn host() -> tmlc_backends::target::Target {
+    tmlc_backends::target::lookup("host").expect("the host target")
 }

@@ -1,16 +1,16 @@
 //! tmlc's backends: the [`Backend`] trait, target descriptions as data (`target`), the generated
-//! project and how it is written (`project`), and the portable C backend (`c`). A backend reads
+//! project and how it is written (`project`), the portable C backend (`c`) and the Cortex-M
+//! backend with its weight packing and QEMU runner (`cortex_m`). A backend reads
 //! scheduled, allocated IR (offsets from the `mem` dialect) and never changes it.
 
 pub mod c;
 pub mod cortex_m;
 pub mod project;
-pub mod qemu;
 pub mod target;
 
 use project::Project;
-use target::Target;
-use tmlc_core::diagnostic::DiagResult;
+use target::{BackendKind, Target};
+use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::ir::Module;
 
 /// Turns a planned module into a project for a target.
@@ -20,11 +20,20 @@ pub trait Backend {
     fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project>;
 }
 
-/// The backend that serves `target`: the portable C backend for `host`, the Cortex-M backend
-/// (a bare-metal project for the target's QEMU machine) for targets with a `qemu_machine`.
+/// The backend the target names: the portable C backend, or the Cortex-M backend (a bare-metal
+/// project for the target's QEMU machine, which it then requires).
 pub fn backend_for(target: &Target) -> DiagResult<Box<dyn Backend>> {
-    if target.qemu_machine.is_none() {
-        return Ok(Box::new(c::CBackend));
+    match target.backend {
+        BackendKind::PortableC => Ok(Box::new(c::CBackend)),
+        BackendKind::CortexM if target.qemu_machine.is_some() => {
+            Ok(Box::new(cortex_m::CortexMBackend))
+        }
+        BackendKind::CortexM => Err(Diagnostic::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "target `{}` uses the Cortex-M backend but names no `qemu_machine`: the backend builds for a QEMU machine's memory map",
+                target.name
+            ),
+        )),
     }
-    Ok(Box::new(cortex_m::CortexMBackend))
 }

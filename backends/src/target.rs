@@ -1,29 +1,8 @@
 //! Target descriptions: data, one JSON file per target in `backends/targets/`, embedded in the
-//! binary. A target names its core, ISA features (`dsp`, `mve`, `fpu`), SRAM and flash sizes and
-//! the QEMU machine that emulates it. Adding a target is adding a file and a line to `SOURCES`.
+//! binary, read into the core's [`Target`] (its core, typed ISA features, memory map, QEMU
+//! machine and backend). Adding a target is adding a file and a line to `SOURCES`.
 
-use serde::Deserialize;
-
-/// One target, as described by its JSON file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    pub name: String,
-    pub description: String,
-    pub core: String,
-    pub features: Vec<String>,
-    pub sram_bytes: u64,
-    pub flash_bytes: u64,
-    /// Byte alignment of every arena offset (the planner's `alloc{alignment=N}`).
-    pub alignment: u64,
-    pub qemu_machine: Option<String>,
-}
-
-impl Target {
-    pub fn has_feature(&self, feature: &str) -> bool {
-        self.features.iter().any(|f| f == feature)
-    }
-}
+pub use tmlc_core::target::{BackendKind, Features, KernelVariant, MemoryMap, Target};
 
 /// The embedded target files.
 const SOURCES: &[(&str, &str)] = &[
@@ -65,7 +44,17 @@ mod tests {
         for (file, _) in SOURCES {
             assert!(lookup(file.trim_end_matches(".json")).is_some(), "{file}");
         }
-        assert!(lookup("cortex-m55").is_some_and(|t| t.has_feature("mve")));
+        assert!(lookup("cortex-m55").is_some_and(|t| t.features.mve));
+        for target in targets() {
+            let alignment = target.memory.alignment;
+            assert!(alignment.is_power_of_two(), "{}", target.name);
+            assert_eq!(
+                target.backend == BackendKind::CortexM,
+                target.qemu_machine.is_some(),
+                "{}: the Cortex-M backend builds for a QEMU machine",
+                target.name
+            );
+        }
         assert_eq!(
             lookup("cortex-m4").and_then(|t| t.qemu_machine),
             Some("mps2-an386".into())

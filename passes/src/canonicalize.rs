@@ -5,12 +5,11 @@
 //! (removed). Needs: verified IR. Preserves: results, op order of the remaining ops. Drops
 //! resources no longer referenced. Options: none.
 
+use crate::liveness::is_view;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Function, Module, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOptions};
-
-const RESHAPE: &str = "tinyml.reshape";
 
 pub struct Canonicalize;
 
@@ -19,16 +18,16 @@ pub fn info() -> PassInfo {
         name: "canonicalize",
         summary: "remove dead ops and fold reshape chains and identity reshapes",
         options: &[],
-        create: |_: &PassOptions| Ok(Box::new(Canonicalize)),
+        create: |_: &PassOptions, _| Ok(Box::new(Canonicalize)),
     }
 }
 
 impl Pass for Canonicalize {
     fn run(&mut self, module: &mut Module, _context: &Context) -> DiagResult<bool> {
         let mut changed = false;
-        for function in &mut module.functions {
-            changed |= fold_reshapes(function);
-            changed |= remove_dead_ops(function);
+        for index in 0..module.functions.len() {
+            changed |= fold_views(module, index);
+            changed |= remove_dead_ops(&mut module.functions[index]);
         }
         if changed {
             module.remove_unused_resources();
@@ -37,19 +36,23 @@ impl Pass for Canonicalize {
     }
 }
 
-/// Rewrites `reshape(reshape(x))` to `reshape(x)` and drops reshapes that change nothing.
-fn fold_reshapes(function: &mut Function) -> bool {
+/// Rewrites `view(view(x))` to `view(x)` (a pure view sees bytes, whatever view made them)
+/// and drops views that change nothing.
+fn fold_views(module: &mut Module, index: usize) -> bool {
     let mut changed = false;
-    for op in function.body.ops.clone() {
-        if function.ops[op].name != RESHAPE {
+    for op in module.functions[index].body.ops.clone() {
+        if !is_view(module, &module.functions[index], op) {
             continue;
         }
+        let function = &module.functions[index];
         let input = function.ops[op].operands[0];
-        if let Some(producer) = function.defining_op(input) {
-            if function.ops[producer].name == RESHAPE {
-                function.ops[op].operands[0] = function.ops[producer].operands[0];
-                changed = true;
-            }
+        let producer = function
+            .defining_op(input)
+            .filter(|&producer| is_view(module, function, producer));
+        let function = &mut module.functions[index];
+        if let Some(producer) = producer {
+            function.ops[op].operands[0] = function.ops[producer].operands[0];
+            changed = true;
         }
         let source = function.ops[op].operands[0];
         let result = function.ops[op].results[0];

@@ -3,12 +3,13 @@
 pub mod alloc;
 pub mod arena;
 pub mod canonicalize;
-pub mod dsp_kernels;
 pub mod fuse;
 pub mod inplace;
 pub mod liveness;
 pub mod memory_report;
+pub mod pipeline;
 pub mod schedule;
+pub mod select_kernels;
 pub mod tile;
 
 use tmlc_core::pass::PassRegistry;
@@ -20,7 +21,7 @@ pub fn register(registry: &mut PassRegistry) {
     registry.register(schedule::info());
     registry.register(tile::info());
     registry.register(inplace::info());
-    registry.register(dsp_kernels::info());
+    registry.register(select_kernels::info());
     registry.register(alloc::info());
     registry.register(alloc::check::info());
 }

@@ -4,21 +4,26 @@
 //! buffer live only while it runs; graph inputs and outputs are buffers too. Time `0` is before
 //! the first op, op `i` of the body runs at time `i + 1`, outputs stay live after the last op.
 //!
-//! It also finds the overlapping placements a planner may use: a window op (conv, depthwise,
-//! pool) computes its output row by row and reads input rows in increasing order, so when its
-//! input dies at the op, the output may start `margin` bytes below the input and overwrite input
-//! rows already consumed.
+//! It also finds the overlapping placements a planner may use: a sliding-window op whose kernel
+//! walks rows in increasing order (the kernel library's `RowOrder::Increasing`) computes its
+//! output row by row and reads input rows in increasing order, so when its input dies at the op,
+//! the output may start `margin` bytes below the input and overwrite input rows already
+//! consumed. Ops are asked through their interfaces (constant, pure view, sliding window).
 
 use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::DiagResult;
-use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::{Function, Module, Op, Value, RETURN_OP};
-use tmlc_tinyml::ops::common::{positive_pair, window_attributes};
-use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
+use tmlc_tinyml::kernels::{self, RowOrder};
+use tmlc_tinyml::OpView;
 
-/// Ops whose result is its operand's bytes seen with another type.
-pub fn is_view(op_name: &str) -> bool {
-    op_name == "tinyml.reshape"
+/// Whether `op`'s result is its operand's bytes seen with another type (a pure view).
+pub fn is_view(module: &Module, function: &Function, op: Op) -> bool {
+    OpView::of(module, function, op).is_some_and(|view| view.interface().is_view())
+}
+
+/// Whether `op` defines a constant (which lives in flash and has no buffer).
+pub fn is_constant(module: &Module, function: &Function, op: Op) -> bool {
+    matches!(OpView::of(module, function, op), Some(OpView::Const(_)))
 }
 
 /// What a buffer holds.
@@ -137,7 +142,7 @@ pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
             }
             continue;
         }
-        if data.name == "tinyml.const" {
+        if is_constant(module, function, op) {
             continue;
         }
         if let Some(size) = tmlc_mem::read(&data.attributes, tmlc_mem::SCRATCH_SIZE) {
@@ -151,7 +156,7 @@ pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
         }
         let result = data.results[0];
         let size = function.value_type(result).byte_size();
-        let view_of = is_view(&data.name)
+        let view_of = is_view(module, function, op)
             .then(|| data.operands.first().and_then(|&o| buffer_of[o]))
             .flatten();
         if let Some(buffer) = view_of {
@@ -185,12 +190,7 @@ pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
         let overlap = if inplace {
             Some(Overlap::Same)
         } else {
-            overlap_margin(&OpContext {
-                module,
-                function,
-                op,
-            })
-            .map(|margin| Overlap::Below { margin })
+            overlap_margin(module, function, op).map(|margin| Overlap::Below { margin })
         };
         if let Some(overlap) = overlap {
             allowances.push(OverlapAllowance {
@@ -210,41 +210,27 @@ pub fn analyze(module: &Module, function: &Function) -> DiagResult<Liveness> {
 /// The smallest distance the output of a window op must start below its input so that writing
 /// output row `r` never touches an input row that row `r` or a later row still reads:
 /// `max over r of (r + 1) * output_row - first_input_row(r) * input_row`, where
-/// `first_input_row(r) = clamp(r * stride - pad_top, 0, input_height)`. `None` for other ops and
-/// batches above 1.
-pub fn overlap_margin(op: &OpContext) -> Option<usize> {
-    let name = op.data().name.as_str();
-    if name == tmlc_loop::PATCHES {
-        return patch_loop_margin(op);
+/// `first_input_row(r) = clamp(r * stride - pad_top, 0, input_height)`. `None` for ops without a
+/// sliding window, kernels that do not walk rows in order, and batches above 1.
+pub fn overlap_margin(module: &Module, function: &Function, op: Op) -> Option<usize> {
+    if let Some(plan) = tmlc_loop::patches::loop_plan(module, function, op) {
+        return Some(patch_loop_margin(&plan));
     }
-    let (kernel_h, window) = match name {
-        "tinyml.conv2d" | "tinyml.depthwise_conv2d" => (
-            op.operand_type(1).shape[1],
-            window_attributes(op, true).ok()?,
-        ),
-        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => (
-            positive_pair(op, "filter", None).ok()?[0],
-            window_attributes(op, false).ok()?,
-        ),
-        _ => return None,
-    };
-    let input = &op.operand_type(0).shape;
-    let output = &op.result_type(0).shape;
+    let view = OpView::of(module, function, op)?;
+    let window = view.interface().sliding_window()?;
+    let variant = tmlc_mem::kernel_variant(&function.ops[op].attributes);
+    let kernel = kernels::lookup(&view, variant)
+        .or_else(|| kernels::lookup(&view, tmlc_core::target::KernelVariant::Portable))?;
+    if kernel.row_order != RowOrder::Increasing {
+        return None;
+    }
+    let data = &function.ops[op];
+    let input = &function.value_type(data.operands[0]).shape;
+    let output = &function.value_type(data.results[0]).shape;
     if input[0] != 1 {
         return None;
     }
-    let padding = if window.same_padding {
-        Padding::Same
-    } else {
-        Padding::Valid
-    };
-    let (_, pad) = compute_padding(
-        padding,
-        input[1],
-        kernel_h,
-        window.stride[0],
-        window.dilation[0],
-    );
+    let pad = window.pad(0, input[1]);
     let input_row = input[2] * input[3];
     let output_row = output[2] * output[3];
     let margin = (0..output[1])
@@ -263,24 +249,21 @@ pub fn overlap_margin(op: &OpContext) -> Option<usize> {
 /// region before writing its output patch, so writing through band `i` must stay below the first
 /// input row band `i` (and every later band) reads:
 /// `max over bands of end_row(i) * output_row - first_input_row(i) * input_row`.
-fn patch_loop_margin(op: &OpContext) -> Option<usize> {
-    let data = op.data();
-    let region = data.regions.first()?;
-    let layers: Vec<_> = tmlc_loop::body(region)
-        .iter()
-        .map(|&inner| crate::tile::patches::layer_geometry(op.module, op.function, inner))
-        .collect::<Option<_>>()?;
-    let grid = op.int_array_attribute("grid", Some(2), None).ok()?;
-    let plan = crate::tile::patches::plan(&layers, [grid[0] as usize, grid[1] as usize]);
-    let (first, last) = (layers.first()?, layers.last()?);
+fn patch_loop_margin(plan: &tmlc_loop::patches::PatchPlan) -> usize {
+    let (Some(first), Some(last)) = (plan.layers.first(), plan.layers.last()) else {
+        return 0;
+    };
     let input_row = first.input[1] * first.input[2];
     let output_row = last.output[1] * last.output[2];
     let mut margin = 0;
     for patch in &plan.patches {
-        let (input, output) = (patch.first()?.input, patch.last()?.output);
-        margin = margin.max((output.row1 * output_row).saturating_sub(input.row0 * input_row));
+        if let (Some(input), Some(output)) = (patch.first(), patch.last()) {
+            margin = margin.max(
+                (output.output.row1 * output_row).saturating_sub(input.input.row0 * input_row),
+            );
+        }
     }
-    Some(margin)
+    margin
 }
 
 /// Max over time of the bytes of all live buffers: what any placement without overlap needs.

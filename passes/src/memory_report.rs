@@ -108,7 +108,7 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
     let mut ops = Vec::new();
     for (index, &op) in function.body.ops.iter().enumerate() {
         let data = &function.ops[op];
-        if data.name == RETURN_OP || data.name == "tinyml.const" {
+        if data.name == RETURN_OP || crate::liveness::is_constant(module, function, op) {
             continue;
         }
         let time = index + 1;

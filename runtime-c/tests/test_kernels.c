@@ -586,6 +586,71 @@ static void run_add(const add_case *c)
     }
 }
 
+/* MUL cases (not in vectors.h): same_shape runs tmlc_mul_s8 on size elements, otherwise
+ * tmlc_mul_broadcast4d_s8 on dims1 x dims2 (size = elements of the broadcast output). */
+typedef struct {
+    const char *name;
+    int32_t broadcast;
+    const int8_t *input1;
+    int32_t dims1[4];
+    const int8_t *input2;
+    int32_t dims2[4];
+    int32_t size;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift, act_min, act_max;
+    const int8_t *expected;
+} mul_case;
+
+static void call_mul(const mul_case *c, const int8_t *in1, const int8_t *in2, int8_t *out,
+                     int broadcast)
+{
+    if (broadcast) {
+        tmlc_mul_broadcast4d_s8(in1, c->dims1, in2, c->dims2, out, c->input1_offset,
+                                c->input2_offset, c->output_offset, c->output_multiplier,
+                                c->output_shift, c->act_min, c->act_max);
+    } else {
+        tmlc_mul_s8(in1, in2, out, c->size, c->input1_offset, c->input2_offset,
+                    c->output_offset, c->output_multiplier, c->output_shift, c->act_min,
+                    c->act_max);
+    }
+}
+
+/* Runs c into sentinel-filled outputs; same-shape cases also through the broadcast kernel
+ * (dims1 == dims2), and every case in place where the contract allows it (output == an input
+ * whose 4-D shape is the output shape). */
+static void run_mul(const mul_case *c)
+{
+    int in_place1 = 1;
+    int in_place2 = 1;
+    int s, d;
+    for (d = 0; d < 4; ++d) {
+        const int32_t out_d = c->dims1[d] == 1 ? c->dims2[d] : c->dims1[d];
+        in_place1 = in_place1 && c->dims1[d] == out_d;
+        in_place2 = in_place2 && c->dims2[d] == out_d;
+    }
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(c->size, k_sentinels[s]);
+        call_mul(c, c->input1, c->input2, out, c->broadcast);
+        check_s8(c->name, out, c->expected, c->size);
+        if (!c->broadcast) {
+            memset(out, k_sentinels[s], (size_t)c->size);
+            call_mul(c, c->input1, c->input2, out, 1);
+            check_s8(c->name, out, c->expected, c->size);
+        }
+        if (in_place1) {
+            memcpy(out, c->input1, (size_t)c->size);
+            call_mul(c, out, c->input2, out, c->broadcast);
+            check_s8(c->name, out, c->expected, c->size);
+        }
+        if (in_place2) {
+            memcpy(out, c->input2, (size_t)c->size);
+            call_mul(c, c->input1, out, out, c->broadcast);
+            check_s8(c->name, out, c->expected, c->size);
+        }
+        free(out);
+    }
+}
+
 static void run_softmax(const softmax_case *c)
 {
     const int32_t n = c->rows * c->depth;
@@ -910,6 +975,153 @@ static void test_add_hand(void)
     run_add(&c);
 }
 
+static void test_mul_hand(void)
+{
+    /* Hand-computed (the same cases as mul.rs's unit tests, which assert these values).
+     * Scales 0.5 * 0.5 / 0.25 = 1 = (2^30, 1), zero points 1, -2, 5:
+     * (x - 1) * (y + 2) + 5 = 2 * 4 + 5, -2 * 6 + 5, -1 * 0 + 5, 10 * 12 + 5. */
+    static const int8_t zx[4] = {3, -1, 0, 11};
+    static const int8_t zy[4] = {2, 4, -2, 10};
+    static const int8_t want_zp[4] = {13, -7, 5, 125};
+    /* Scales 1 (2^30, 1): x * y = 6, -12, 130, -130, 16129, 16384, -16256, clamped. */
+    static const int8_t sx[7] = {2, -3, 10, -10, 127, -128, -128};
+    static const int8_t sy[7] = {3, 4, 13, 13, 127, -128, 127};
+    static const int8_t want_sat[7] = {6, -12, 127, -128, 127, 127, -128};
+    /* Output scale 2: (2^30, 0), SRDHM ties towards +infinity: 3/2 -> 2, -3/2 -> -1, 5/2 -> 3,
+     * -5/2 -> -2. Output scale 4: (2^30, -1), two roundings: 1 -> 1 -> 1 (0.25 would give 0 in
+     * one), 6 -> 3 -> 2, -6 -> -3 -> -2, 2 -> 1 -> 1. */
+    static const int8_t r1[4] = {3, -3, 5, -5};
+    static const int8_t r2[4] = {1, 6, -6, 2};
+    static const int8_t ones[4] = {1, 1, 1, 1};
+    static const int8_t want_half[4] = {2, -1, 3, -2};
+    static const int8_t want_quarter[4] = {1, 2, -2, 1};
+    /* [1, 1, 1, 3] x [1, 2, 2, 3], scales 1: c[i % 3] * b[i]; with zero points 1 (c) and -1
+     * (b): (c - 1) * (b + 1) = [0, -3, 2] x [2 .. 13]. */
+    static const int8_t ch[3] = {1, -2, 3};
+    static const int8_t b12[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    static const int8_t want_ch[12] = {1, -4, 9, 4, -10, 18, 7, -16, 27, 10, -22, 36};
+    static const int8_t want_ch_zp[12] = {0, -9, 8, 0, -18, 14, 0, -27, 20, 0, -36, 26};
+    /* [2, 1] x [1, 3]. */
+    static const int8_t col[2] = {1, 2};
+    static const int8_t row[3] = {10, 20, 30};
+    static const int8_t want_outer[6] = {10, 20, 30, 20, 40, 60};
+    /* Scalar 3 times [2, 3]: 3, -6, 9, 120, -150 -> -128, 180 -> 127. */
+    static const int8_t three[1] = {3};
+    static const int8_t a6[6] = {1, -2, 3, 40, -50, 60};
+    static const int8_t want_scalar[6] = {3, -6, 9, 120, -128, 127};
+    /* Scales 0.5 * 0.5 / 0.25 (2^30, 1), output zero point -10: x * y - 10 = -16, -7, 8, 25,
+     * 16119 -> 127; relu clamps at -10, relu6 at [-10, -10 + 6 / 0.25 = 14]. */
+    static const int8_t ax[5] = {-3, 1, 2, 5, 127};
+    static const int8_t ay[5] = {2, 3, 9, 7, 127};
+    static const int8_t want_none[5] = {-16, -7, 8, 25, 127};
+    static const int8_t want_relu[5] = {-10, -7, 8, 25, 127};
+    static const int8_t want_relu6[5] = {-10, -7, 8, 14, 14};
+    /* From the Rust reference (mul.rs, test runtime_c_vectors, which asserts these constants
+     * and outputs): MulParams::prepare and semantics::mul on the same data.
+     * [1, 2, 2, 3] (scale 0.05, zp -7) x [1, 1, 1, 3] (0.0235, 12) -> (0.04, -60), relu6:
+     * (2018634635, -5), act [-60, 90]; both operand orders. */
+    static const int8_t va[12] = {-100, 37, 5, 127, -128, 64, 0, -7, 99, -55, 18, 120};
+    static const int8_t vc[3] = {90, -128, 33};
+    static const int8_t want_va[12] = {-60, -60, -53, 90, 90, -16, -44, -60, 5, -60, -60, 18};
+    /* Same shape (0.5, 1) x (0.5, -2) -> (0.01, -128): multiplier 25 = (1677721638, 5). */
+    static const int8_t vx[8] = {1, 2, -3, 10, -10, 127, -128, 0};
+    static const int8_t vy[8] = {-2, 3, 4, 5, 7, -128, -128, 100};
+    static const int8_t want_vx[8] = {-128, -3, -128, 127, -128, -128, 127, -128};
+    /* [2, 3] (0.02, 3) x [1] (0.7, -90) -> (0.05, 10): 0.28 = (1202590778, -1); x = -1 gives
+     * -280 -> SRDHM -157 -> RDBPOT -79 (double rounding) -> -69. */
+    static const int8_t vs[6] = {-128, -64, -1, 0, 63, 127};
+    static const int8_t vk[1] = {-20};
+    static const int8_t want_vs[6] = {-128, -128, -69, -49, 127, 127};
+    static const mul_case cases[] = {
+        {"hand mul zero points", 0, zx, {1, 1, 1, 4}, zy, {1, 1, 1, 4}, 4, -1, 2, 5, 1 << 30, 1,
+         -128, 127, want_zp},
+        {"hand mul saturate", 0, sx, {1, 1, 1, 7}, sy, {1, 1, 1, 7}, 7, 0, 0, 0, 1 << 30, 1,
+         -128, 127, want_sat},
+        {"hand mul round half", 0, r1, {1, 1, 1, 4}, ones, {1, 1, 1, 4}, 4, 0, 0, 0, 1 << 30, 0,
+         -128, 127, want_half},
+        {"hand mul round quarter", 0, r2, {1, 1, 1, 4}, ones, {1, 1, 1, 4}, 4, 0, 0, 0, 1 << 30,
+         -1, -128, 127, want_quarter},
+        {"hand mul broadcast channels", 1, ch, {1, 1, 1, 3}, b12, {1, 2, 2, 3}, 12, 0, 0, 0,
+         1 << 30, 1, -128, 127, want_ch},
+        {"hand mul broadcast channels swapped", 1, b12, {1, 2, 2, 3}, ch, {1, 1, 1, 3}, 12, 0, 0,
+         0, 1 << 30, 1, -128, 127, want_ch},
+        {"hand mul broadcast channels zp", 1, ch, {1, 1, 1, 3}, b12, {1, 2, 2, 3}, 12, -1, 1, 0,
+         1 << 30, 1, -128, 127, want_ch_zp},
+        {"hand mul broadcast channels zp swapped", 1, b12, {1, 2, 2, 3}, ch, {1, 1, 1, 3}, 12, 1,
+         -1, 0, 1 << 30, 1, -128, 127, want_ch_zp},
+        {"hand mul broadcast outer", 1, col, {1, 1, 2, 1}, row, {1, 1, 1, 3}, 6, 0, 0, 0,
+         1 << 30, 1, -128, 127, want_outer},
+        {"hand mul scalar first", 1, three, {1, 1, 1, 1}, a6, {1, 1, 2, 3}, 6, 0, 0, 0, 1 << 30,
+         1, -128, 127, want_scalar},
+        {"hand mul scalar second", 1, a6, {1, 1, 2, 3}, three, {1, 1, 1, 1}, 6, 0, 0, 0, 1 << 30,
+         1, -128, 127, want_scalar},
+        {"hand mul no activation", 0, ax, {1, 1, 1, 5}, ay, {1, 1, 1, 5}, 5, 0, 0, -10, 1 << 30,
+         1, -128, 127, want_none},
+        {"hand mul relu", 0, ax, {1, 1, 1, 5}, ay, {1, 1, 1, 5}, 5, 0, 0, -10, 1 << 30, 1, -10,
+         127, want_relu},
+        {"hand mul relu6", 0, ax, {1, 1, 1, 5}, ay, {1, 1, 1, 5}, 5, 0, 0, -10, 1 << 30, 1, -10,
+         14, want_relu6},
+        {"rust mul broadcast relu6", 1, va, {1, 2, 2, 3}, vc, {1, 1, 1, 3}, 12, 7, -12, -60,
+         2018634635, -5, -60, 90, want_va},
+        {"rust mul broadcast relu6 swapped", 1, vc, {1, 1, 1, 3}, va, {1, 2, 2, 3}, 12, -12, 7,
+         -60, 2018634635, -5, -60, 90, want_va},
+        {"rust mul multiplier 25", 0, vx, {1, 1, 1, 8}, vy, {1, 1, 1, 8}, 8, -1, 2, -128,
+         1677721638, 5, -128, 127, want_vx},
+        {"rust mul scalar double rounding", 1, vs, {1, 1, 2, 3}, vk, {1, 1, 1, 1}, 6, -3, 90, 10,
+         1202590778, -1, -128, 127, want_vs},
+    };
+    int32_t i;
+    for (i = 0; i < COUNT(cases); ++i) {
+        run_mul(&cases[i]);
+    }
+}
+
+/* Exhaustive MUL sweeps: all 65536 (x, y) pairs per parameter set, hashed like
+ * test_add_sweeps. Constants and hashes from the Rust reference (mul.rs, runtime_c_vectors:
+ * MulParams::prepare of the scales / zero points / activation in the comments, semantics::mul
+ * on the same pairs, folded with sweep_mix). */
+static void test_mul_sweeps(void)
+{
+    typedef struct {
+        int32_t input1_offset, input2_offset, output_offset, output_multiplier, output_shift;
+        int32_t act_min, act_max;
+        uint64_t hash;
+    } mul_sweep_case;
+    static const mul_sweep_case sweeps[] = {
+        /* (0.05, -7) x (0.0235, 12) -> (0.0117, -20) */
+        {7, -12, -20, 1725328756, -3, -128, 127, 0xC6D58B6B8F3EC421ull},
+        /* (0.1, 0) x (0.2, 0) -> (0.3, 0), relu (the f64 product; f32 gives 1145324672) */
+        {0, 0, 0, 1145324601, -3, 0, 127, 0x964A781B6F747978ull},
+        /* (1, 5) x (1, -3) -> (2^-16, 0): multiplier 2^16, MBQM's left shift 17 wraps */
+        {-5, 3, 0, 1073741824, 17, -128, 127, 0x22CD39EE3A0D72BBull},
+        /* (0.001, 100) x (0.002, -100) -> (0.5, 3), relu6 */
+        {-100, 100, 3, 1125900014, -17, 3, 15, 0x49E8FB35D9CF2325ull},
+        /* (0.5, 1) x (0.5, -2) -> (0.01, -128), relu6 */
+        {-1, 2, -128, 1677721638, 5, -128, 127, 0x2B4BBAAFD2413977ull},
+    };
+    int8_t *x = alloc_output(65536, 0);
+    int8_t *y = alloc_output(65536, 0);
+    int8_t *out = alloc_output(65536, 0);
+    int32_t i, k;
+    for (i = 0; i < 65536; ++i) {
+        x[i] = bits_s8((uint32_t)i >> 8);
+        y[i] = bits_s8((uint32_t)i);
+    }
+    for (k = 0; k < COUNT(sweeps); ++k) {
+        const mul_sweep_case *c = &sweeps[k];
+        uint64_t h = SWEEP_BASIS;
+        tmlc_mul_s8(x, y, out, 65536, c->input1_offset, c->input2_offset, c->output_offset,
+                    c->output_multiplier, c->output_shift, c->act_min, c->act_max);
+        for (i = 0; i < 65536; ++i) {
+            h = sweep_mix(h, out[i]);
+        }
+        check_hash("mul exhaustive sweep", h, c->hash);
+    }
+    free(x);
+    free(y);
+    free(out);
+}
+
 static void test_softmax_hand(void)
 {
     /* Parameters of SoftmaxParams::prepare(1.0, 0.0625): (2^30, 23), diff_min -248 (the
@@ -1032,6 +1244,7 @@ int main(void)
     test_elementwise_hand();
     test_pool_hand();
     test_add_hand();
+    test_mul_hand();
     test_softmax_hand();
     test_pad_hand();
     test_mean_hand();
@@ -1071,6 +1284,7 @@ int main(void)
         run_concat(&concat_cases[i]);
     }
     test_add_sweeps();
+    test_mul_sweeps();
     test_softmax_sweeps();
 
     printf("%d checks, %d failures\n", g_checks, g_failures);

@@ -128,7 +128,8 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
         let input = shared.join("reference").join(model).join("input.ramp.bin");
         let bytes = std::fs::read(&path).expect("model");
         let imported = import_tflite(&bytes, model, &tmlc::context()).expect("imports");
-        let macs = tmlc_tinyml::macs::function_macs(&imported.module.functions[0]);
+        let macs =
+            tmlc_tinyml::macs::function_macs(&imported.module, &imported.module.functions[0]);
         for target in ["cortex-m4", "cortex-m7"] {
             let sim = |kernels: &str| -> serde_json::Value {
                 let mut stdin = || Ok(Vec::new());
@@ -215,7 +216,7 @@ fn tile_section(shared: &std::path::Path, report: &mut String) {
         let module = import_tflite(&bytes, model, &tmlc::context())
             .expect("imports")
             .module;
-        let macs = tmlc_tinyml::macs::function_macs(&module.functions[0]);
+        let macs = tmlc_tinyml::macs::function_macs(&module, &module.functions[0]);
         let opt = |pipeline: &str| -> tmlc_core::ir::Module {
             let mut stdin = || Ok(Vec::new());
             let args = [
@@ -379,9 +380,11 @@ fn memory_section(shared: &std::path::Path, report: &mut String) {
             serde_json::from_slice(&out.stdout).expect("JSON")
         };
         let plain = mem("canonicalize,alloc{overlap=false}");
-        let best = mem(tmlc::commands::compile::DEFAULT_PIPELINE);
+        let host = tmlc_backends::target::lookup("host").expect("the host target");
+        let default = tmlc_passes::pipeline::default_pipeline_text(&host);
+        let best = mem(&default);
         let time = median(5, || {
-            mem(tmlc::commands::compile::DEFAULT_PIPELINE);
+            mem(&default);
         });
         let published = tflm
             .iter()

@@ -1,35 +1,43 @@
-//! One runtime-c kernel call per tinyml op, with every quantization constant computed here by the
-//! reference semantics' own prepare functions (so the C side does integer math only and matches
-//! the interpreter bit for bit). Per-layer constant tables go into `tables`, the call into `body`.
+//! One runtime-c kernel call per tinyml op, chosen by the op's typed view and kernel variant
+//! (`mem.kernel`), with every quantization constant computed here by the reference semantics'
+//! own prepare functions (so the C side does integer math only and matches the interpreter bit
+//! for bit). Per-layer constant tables go into `tables`, the call (a [`KernelCall`]) into `body`.
 
+use super::call::KernelCall;
 use super::writer::{c_array, CWriter};
+use crate::cortex_m::packing;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::Value;
-use tmlc_core::types::{Quantization, TensorType};
-use tmlc_passes::tile::patches::{layer_geometry, plan as patch_plan, LayerGeometry};
-use tmlc_tinyml::ops::common::{activation, positive_pair, shape_text, window_attributes};
+use tmlc_core::target::KernelVariant;
+use tmlc_core::types::TensorType;
+use tmlc_loop::patches::{loop_plan, LayerGeometry};
+use tmlc_tinyml::kernels::{self, WeightLayout};
+use tmlc_tinyml::ops::activation::Elementwise;
+use tmlc_tinyml::ops::common::shape_text;
+use tmlc_tinyml::ops::pool::PoolKind;
 use tmlc_tinyml::semantics::add::AddParams;
-use tmlc_tinyml::semantics::padding::compute_padding;
 use tmlc_tinyml::semantics::quant::{
     activation_range, conv_multipliers, fully_connected_multipliers, quantize_multiplier,
     QuantizedMultiplier,
 };
 use tmlc_tinyml::semantics::softmax::SoftmaxParams;
-use tmlc_tinyml::semantics::{Activation, OutputSpec, Padding, QuantTensor};
+use tmlc_tinyml::semantics::{Activation, OutputSpec, QuantTensor};
+use tmlc_tinyml::{OpView, SlidingWindow};
+
+/// The kernel variant an op runs.
+fn variant(op: &OpContext) -> KernelVariant {
+    tmlc_mem::kernel_variant(&op.data().attributes)
+}
 
 /// The operands whose constant bytes the emitted call reads directly: all of them, except the
-/// weights and bias that the DSP depthwise and fully-connected kernels take packed.
+/// weights and bias of a kernel that takes them in another layout (packed here instead).
 pub fn raw_constant_operands(op: &OpContext) -> Vec<usize> {
-    let data = op.data();
-    let dsp =
-        tmlc_mem::read(&data.attributes, tmlc_mem::KERNEL_VARIANT) == Some(tmlc_mem::VARIANT_DSP);
-    let packed = dsp
-        && matches!(
-            data.name.as_str(),
-            "tinyml.depthwise_conv2d" | "tinyml.fully_connected"
-        );
-    (0..data.operands.len())
+    let packed = OpView::decode(op)
+        .and_then(Result::ok)
+        .and_then(|view| kernels::lookup(&view, variant(op)))
+        .is_some_and(|kernel| kernel.weights != WeightLayout::AsStored);
+    (0..op.data().operands.len())
         .filter(|&i| !(packed && i >= 1))
         .collect()
 }
@@ -61,22 +69,36 @@ pub fn emit_layer(
         prefix: format!("layer{index}"),
         names,
     };
-    match data.name.as_str() {
-        "tinyml.conv2d" => layer.conv2d(writer, false),
-        "tinyml.depthwise_conv2d" => layer.conv2d(writer, true),
-        "tinyml.fully_connected" => layer.fully_connected(writer),
-        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => layer.pool(writer),
-        "tinyml.add" => layer.add(writer),
-        "tinyml.softmax" => layer.softmax(writer),
-        "tinyml.pad" => layer.pad(writer),
-        "tinyml.reshape" => layer.reshape(writer),
-        "tinyml.mean" => layer.mean(writer),
-        "tinyml.concat" => layer.concat(writer),
-        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => layer.elementwise(writer),
-        "loop.patches" => layer.patch_loop(writer),
-        other => Err(Diagnostic::new(
+    if loop_plan(op.module, op.function, op.op).is_some() {
+        return layer.patch_loop(writer);
+    }
+    let Some(view) = OpView::decode(op).transpose()? else {
+        return Err(Diagnostic::new(
             ErrorCode::PassFailed,
-            format!("the C backend cannot emit '{other}'"),
+            format!("the C backend cannot emit '{}'", data.name),
+        )
+        .at(data.span));
+    };
+    match &view {
+        OpView::Conv2d(conv) => layer.conv2d(writer, conv.window, conv.act, None),
+        OpView::DepthwiseConv2d(depthwise) => layer.conv2d(
+            writer,
+            depthwise.window,
+            depthwise.act,
+            Some(depthwise.multiplier),
+        ),
+        OpView::FullyConnected(fc) => layer.fully_connected(writer, fc.act),
+        OpView::Pool2d(pool) => layer.pool(writer, pool.kind, pool.window, pool.act),
+        OpView::Add(add) => layer.add(writer, add.act),
+        OpView::Softmax(softmax) => layer.softmax(writer, softmax.beta),
+        OpView::Pad(pad) => layer.pad(writer, &pad.pads),
+        OpView::Reshape(_) => layer.reshape(writer),
+        OpView::Mean(mean) => layer.mean(writer, &mean.axes),
+        OpView::Concat(concat) => layer.concat(writer, concat.axis, concat.act),
+        OpView::Elementwise(kind) => layer.elementwise(writer, *kind),
+        OpView::Const(_) => Err(Diagnostic::new(
+            ErrorCode::PassFailed,
+            "the C backend emits constants as tables, not as layers",
         )
         .at(data.span)),
     }
@@ -102,14 +124,6 @@ fn per_tensor(ty: &TensorType) -> (f32, i32) {
     ty.per_tensor().unwrap_or((1.0, 0))
 }
 
-fn scales(ty: &TensorType) -> Vec<f32> {
-    match &ty.quant {
-        Some(Quantization::PerTensor { scale, .. }) => vec![*scale],
-        Some(Quantization::PerChannel { scales, .. }) => scales.clone(),
-        None => vec![1.0],
-    }
-}
-
 /// The tensor's shape right-aligned to 4-D with leading 1s.
 fn dims4(shape: &[usize]) -> [usize; 4] {
     let mut dims = [1; 4];
@@ -119,12 +133,12 @@ fn dims4(shape: &[usize]) -> [usize; 4] {
     dims
 }
 
-fn padding(same: bool) -> Padding {
-    if same {
-        Padding::Same
-    } else {
-        Padding::Valid
-    }
+/// The leading `[top, left]` padding of a window on an NHWC input.
+fn leading_padding(window: &SlidingWindow, input: &[usize]) -> [usize; 2] {
+    [
+        window.pad(0, input[1]).before,
+        window.pad(1, input[2]).before,
+    ]
 }
 
 impl Layer<'_> {
@@ -136,17 +150,9 @@ impl Layer<'_> {
         self.names.pointer(self.op.data().results[0])
     }
 
-    fn activation(&self) -> DiagResult<Activation> {
-        Ok(match activation(self.op)? {
-            "relu" => Activation::Relu,
-            "relu6" => Activation::Relu6,
-            _ => Activation::None,
-        })
-    }
-
-    fn activation_range(&self) -> DiagResult<(i32, i32)> {
+    fn activation_range(&self, act: Activation) -> (i32, i32) {
         let (scale, zero_point) = per_tensor(self.op.result_type(0));
-        Ok(activation_range(self.activation()?, scale, zero_point))
+        activation_range(act, scale, zero_point)
     }
 
     /// Emits the multiplier and shift tables of this layer; returns their names.
@@ -172,25 +178,30 @@ impl Layer<'_> {
         names
     }
 
+    /// The per-channel requantization tables of a convolution with `channels` outputs.
+    fn conv_tables(&self, writer: &mut CWriter, channels: usize) -> (String, String) {
+        let (input_scale, _) = per_tensor(self.op.operand_type(0));
+        let (output_scale, _) = per_tensor(self.op.result_type(0));
+        let multipliers = conv_multipliers(
+            input_scale,
+            self.op.operand_type(1).scales(),
+            output_scale,
+            channels,
+        );
+        self.multiplier_tables(writer, &multipliers)
+    }
+
     /// A `loop.patches` op: for every output patch, copy the input region it needs into patch
     /// buffer A, run each layer of the body from one patch buffer into the other with the
-    /// patch's sizes and border padding (a table computed here by `tile::patches::plan`), and
-    /// copy the last layer's patch into the result.
+    /// patch's sizes and border padding (a table computed here by `loop_plan`), and copy the
+    /// last layer's patch into the result.
     fn patch_loop(&self, writer: &mut CWriter) -> DiagResult<()> {
-        let data = self.op.data();
         let function = self.op.function;
-        let region = &data.regions[0];
-        let body = tmlc_loop::body(region);
-        let layers: Vec<LayerGeometry> = body
-            .iter()
-            .map(|&op| layer_geometry(self.op.module, function, op))
-            .collect::<Option<_>>()
-            .ok_or_else(|| {
-                self.op
-                    .error("has a layer the C backend cannot compute per patch")
-            })?;
-        let grid = self.op.int_array_attribute("grid", Some(2), None)?;
-        let plan = patch_plan(&layers, [grid[0] as usize, grid[1] as usize]);
+        let plan = loop_plan(self.op.module, function, self.op.op).ok_or_else(|| {
+            self.op
+                .error("has a layer the C backend cannot compute per patch")
+        })?;
+        let layers = &plan.layers;
         let scratch = self.scratch()?;
         let table = format!("{}_patches", self.prefix);
         let columns = 8 + 6 * layers.len();
@@ -248,7 +259,7 @@ impl Layer<'_> {
             "        for (y = t[0]; y < t[1]; ++y) memcpy(buffer_a + (y - t[0]) * (t[3] - t[2]) * {input_channels}, {} + ((int32_t)y * {input_width} + t[2]) * {input_channels}, (size_t)((t[3] - t[2]) * {input_channels}));",
             self.input(0)
         ));
-        for (k, (&op, layer)) in body.iter().zip(&layers).enumerate() {
+        for (k, layer) in layers.iter().enumerate() {
             let base = 8 + 6 * k;
             let dims = PatchDims {
                 in_h: format!("t[{base}]"),
@@ -261,16 +272,16 @@ impl Layer<'_> {
             let inner = OpContext {
                 module: self.op.module,
                 function,
-                op,
+                op: layer.op,
             };
             let inner_layer = Layer {
                 op: &inner,
                 prefix: format!("{}_{k}", self.prefix),
                 names: self.names,
             };
-            writer.body_line(&format!("        /* {} */", function.ops[op].name));
+            writer.body_line(&format!("        /* {} */", function.ops[layer.op].name));
             let call = inner_layer.patch_call(writer, layer, &dims)?;
-            writer.body_line(&format!("        {call}"));
+            writer.body_line(&format!("        {}", call.statement()));
             writer.body_line("        swap = buffer_a; buffer_a = buffer_b; buffer_b = swap;");
         }
         writer.body_line(&format!(
@@ -288,84 +299,94 @@ impl Layer<'_> {
         writer: &mut CWriter,
         layer: &LayerGeometry,
         d: &PatchDims,
-    ) -> DiagResult<String> {
-        let name = self.op.data().name.as_str();
+    ) -> DiagResult<KernelCall> {
+        let view = OpView::decode(self.op)
+            .transpose()?
+            .ok_or_else(|| self.op.error("is not a tinyml op"))?;
         let (input_scale, input_zero_point) = per_tensor(self.op.operand_type(0));
         let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
         let [in_c, out_c] = [layer.input[2], layer.output[2]];
         let size = format!("{} * {} * {out_c}", d.out_h, d.out_w);
-        Ok(match name {
-            "tinyml.conv2d" | "tinyml.depthwise_conv2d" => {
-                let filter = self.op.operand_type(1);
-                let channels = if name == "tinyml.conv2d" {
-                    filter.shape[0]
-                } else {
-                    filter.shape[3]
-                };
-                let multipliers =
-                    conv_multipliers(input_scale, &scales(filter), output_scale, channels);
-                let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
-                let (act_min, act_max) = self.activation_range()?;
-                let (function, channel_argument) = if name == "tinyml.conv2d" {
-                    ("tmlc_conv2d_s8", filter.shape[0])
-                } else {
-                    (
-                        "tmlc_depthwise_conv2d_s8",
-                        self.op.positive_attribute("multiplier", Some(1))?,
-                    )
-                };
-                format!(
-                    "{function}(buffer_a, 1, {}, {}, {in_c}, {}, {}, {channel_argument}, {}, {}, {}, {multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}, buffer_b, {}, {}, {output_zero_point}, {act_min}, {act_max});",
-                    d.in_h, d.in_w, -input_zero_point, self.input(1), layer.kernel[0], layer.kernel[1], self.bias(2),
-                    layer.stride[0], layer.stride[1], layer.dilation[0], layer.dilation[1], d.pad_top, d.pad_left, d.out_h, d.out_w,
-                )
-            }
-            "tinyml.max_pool2d" | "tinyml.avg_pool2d" => {
-                let (act_min, act_max) = self.activation_range()?;
-                let common = format!(
-                    "buffer_a, 1, {}, {}, {in_c}, {}, {}, {}, {}, {}, {}, buffer_b, {}, {}",
-                    d.in_h,
-                    d.in_w,
-                    layer.kernel[0],
-                    layer.kernel[1],
+        let mut window_call = |function: &str, channels: usize, channel_argument: usize, act| {
+            let (multiplier_table, shift_table) = self.conv_tables(writer, channels);
+            let (act_min, act_max) = self.activation_range(act);
+            KernelCall::new(function)
+                .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                .arg(in_c)
+                .arg(-input_zero_point)
+                .arg(self.input(1))
+                .arg(channel_argument)
+                .args([layer.kernel[0], layer.kernel[1]])
+                .arg(self.bias(2))
+                .args([multiplier_table, shift_table])
+                .args([
                     layer.stride[0],
                     layer.stride[1],
-                    d.pad_top,
-                    d.pad_left,
-                    d.out_h,
-                    d.out_w
-                );
-                if name == "tinyml.max_pool2d" {
-                    format!("tmlc_max_pool2d_s8({common}, {act_min}, {act_max});")
-                } else {
-                    format!(
-                        "tmlc_avg_pool2d_s8({common}, {output_zero_point}, {act_min}, {act_max});"
-                    )
+                    layer.dilation[0],
+                    layer.dilation[1],
+                ])
+                .args([&d.pad_top, &d.pad_left])
+                .args(["buffer_b", &d.out_h, &d.out_w])
+                .args([output_zero_point, act_min, act_max])
+        };
+        Ok(match view {
+            OpView::Conv2d(conv) => window_call(
+                "tmlc_conv2d_s8",
+                conv.out_channels,
+                conv.out_channels,
+                conv.act,
+            ),
+            OpView::DepthwiseConv2d(depthwise) => window_call(
+                "tmlc_depthwise_conv2d_s8",
+                depthwise.output[3],
+                depthwise.multiplier,
+                depthwise.act,
+            ),
+            OpView::Pool2d(pool) => {
+                let (act_min, act_max) = self.activation_range(pool.act);
+                let call = |function| {
+                    KernelCall::new(function)
+                        .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                        .arg(in_c)
+                        .args([
+                            layer.kernel[0],
+                            layer.kernel[1],
+                            layer.stride[0],
+                            layer.stride[1],
+                        ])
+                        .args([&d.pad_top, &d.pad_left])
+                        .args(["buffer_b", &d.out_h, &d.out_w])
+                };
+                match pool.kind {
+                    PoolKind::Max => call("tmlc_max_pool2d_s8").args([act_min, act_max]),
+                    PoolKind::Average => {
+                        call("tmlc_avg_pool2d_s8").args([output_zero_point, act_min, act_max])
+                    }
                 }
             }
-            "tinyml.requantize" => {
+            OpView::Elementwise(Elementwise::Requantize) => {
                 let q = quantize_multiplier(input_scale as f64 / output_scale as f64);
-                format!(
-                    "tmlc_requantize_s8(buffer_a, buffer_b, {size}, {input_zero_point}, {}, {}, {output_zero_point});",
-                    q.multiplier, q.shift
-                )
+                KernelCall::new("tmlc_requantize_s8")
+                    .args(["buffer_a", "buffer_b", &size])
+                    .args([input_zero_point, q.multiplier, q.shift, output_zero_point])
             }
-            _ => {
-                let activation = if name == "tinyml.relu6" {
+            OpView::Elementwise(clamp) => {
+                let activation = if clamp == Elementwise::Relu6 {
                     Activation::Relu6
                 } else {
                     Activation::Relu
                 };
                 let (low, high) = activation_range(activation, input_scale, input_zero_point);
-                format!("tmlc_clamp_s8(buffer_a, buffer_b, {size}, {low}, {high});")
+                KernelCall::new("tmlc_clamp_s8")
+                    .args(["buffer_a", "buffer_b", &size])
+                    .args([low, high])
+            }
+            _ => {
+                return Err(self
+                    .op
+                    .error("has no kernel the C backend can call per patch"))
             }
         })
-    }
-
-    /// Whether the op runs the Arm DSP kernel variant (`mem.kernel_variant = 1`).
-    fn dsp(&self) -> bool {
-        tmlc_mem::read(&self.op.data().attributes, tmlc_mem::KERNEL_VARIANT)
-            == Some(tmlc_mem::VARIANT_DSP)
     }
 
     /// The bytes of constant operand `index` (`None` when absent or not a constant).
@@ -396,9 +417,7 @@ impl Layer<'_> {
         }
     }
 
-    /// The depthwise DSP kernels' packed filter (runtime-c's `tmlc_depthwise_conv2d_s8_dsp_pack`):
-    /// per output channel the bias folded with `input_offset * sum(weights)`, then per filter row
-    /// and group of four taps the int16 pairs (w0, w2) and (w1, w3).
+    /// Emits the depthwise DSP kernels' packed filter; returns its name.
     fn packed_depthwise_filter(
         &self,
         writer: &mut CWriter,
@@ -406,31 +425,12 @@ impl Layer<'_> {
     ) -> DiagResult<String> {
         let shape = &self.op.operand_type(1).shape;
         let (k_h, k_w, out_c) = (shape[1], shape[2], shape[3]);
-        let filter = self.constant_i8(1)?;
-        let bias = self.bias_values(2, out_c);
-        let pack16 = |lo: i32, hi: i32| (lo as u32 & 0xFFFF) | ((hi as u32) << 16);
-        let mut words = Vec::new();
-        for oc in 0..out_c {
-            let mut sum = 0u32;
-            let mut taps = Vec::new();
-            for fy in 0..k_h {
-                for group in 0..k_w.div_ceil(4) {
-                    let tap = |j: usize| {
-                        let fx = 4 * group + j;
-                        if fx < k_w {
-                            filter[(fy * k_w + fx) * out_c + oc]
-                        } else {
-                            0
-                        }
-                    };
-                    sum = (0..4).fold(sum, |s, j| s.wrapping_add(tap(j) as u32));
-                    taps.push(pack16(tap(0), tap(2)));
-                    taps.push(pack16(tap(1), tap(3)));
-                }
-            }
-            words.push((bias[oc] as u32).wrapping_add(sum.wrapping_mul(input_offset as u32)));
-            words.extend(taps);
-        }
+        let words = packing::depthwise_filter(
+            &self.constant_i8(1)?,
+            &self.bias_values(2, out_c),
+            [k_h, k_w, out_c],
+            input_offset,
+        );
         let name = format!("{}_packed_filter", self.prefix);
         writer.constant_bytes += 4 * words.len();
         writer.table(&c_array(
@@ -441,9 +441,8 @@ impl Layer<'_> {
         Ok(name)
     }
 
-    /// The fully-connected DSP kernel's packed weights (blocks of four rows, groups of four
-    /// inputs; runtime-c's `tmlc_fully_connected_s8_dsp_pack`) and folded bias
-    /// (`bias + input_offset * sum(row)`, wrapping).
+    /// Emits the fully-connected DSP kernel's packed weights and folded bias; returns their
+    /// names.
     fn packed_fully_connected(
         &self,
         writer: &mut CWriter,
@@ -451,46 +450,22 @@ impl Layer<'_> {
     ) -> DiagResult<(String, String)> {
         let shape = &self.op.operand_type(1).shape;
         let (out_depth, in_depth) = (shape[0], shape[1]);
-        let weights = self.constant_i8(1)?;
-        let bias = self.bias_values(2, out_depth);
-        let groups = in_depth.div_ceil(4);
-        let at = |o: usize, i: usize| {
-            if i < in_depth {
-                weights[o * in_depth + i] as u8
-            } else {
-                0
-            }
-        };
-        let mut bytes = Vec::with_capacity(out_depth * groups * 4);
-        let blocks = out_depth / 4;
-        for block in 0..blocks {
-            for group in 0..groups {
-                for r in 0..4 {
-                    bytes.extend((0..4).map(|j| at(4 * block + r, 4 * group + j)));
-                }
-            }
-        }
-        for o in 4 * blocks..out_depth {
-            for group in 0..groups {
-                bytes.extend((0..4).map(|j| at(o, 4 * group + j)));
-            }
-        }
-        let folded: Vec<i32> = (0..out_depth)
-            .map(|o| {
-                let sum =
-                    (0..in_depth).fold(0i32, |s, i| s.wrapping_add(weights[o * in_depth + i]));
-                bias[o].wrapping_add(sum.wrapping_mul(input_offset))
-            })
-            .collect();
+        let (words, folded) = packing::fully_connected(
+            &self.constant_i8(1)?,
+            &self.bias_values(2, out_depth),
+            [out_depth, in_depth],
+            input_offset,
+        );
         let names = (
             format!("{}_packed_weights", self.prefix),
             format!("{}_folded_bias", self.prefix),
         );
-        writer.constant_bytes += bytes.len() + 4 * folded.len();
-        let words = bytes
-            .chunks_exact(4)
-            .map(|c| format!("{}u", u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
-        writer.table(&c_array("uint32_t", &names.0, words));
+        writer.constant_bytes += 4 * words.len() + 4 * folded.len();
+        writer.table(&c_array(
+            "uint32_t",
+            &names.0,
+            words.iter().map(|w| format!("{w}u")),
+        ));
         writer.table(&c_array(
             "int32_t",
             &names.1,
@@ -517,171 +492,200 @@ impl Layer<'_> {
         }
     }
 
-    fn conv2d(&self, writer: &mut CWriter, depthwise: bool) -> DiagResult<()> {
-        let window = window_attributes(self.op, true)?;
+    /// A convolution (`multiplier` is `None`) or depthwise convolution.
+    fn conv2d(
+        &self,
+        writer: &mut CWriter,
+        window: SlidingWindow,
+        act: Activation,
+        multiplier: Option<usize>,
+    ) -> DiagResult<()> {
         let input = &self.op.operand_type(0).shape;
-        let filter = self.op.operand_type(1);
+        let filter = &self.op.operand_type(1).shape;
         let output = &self.op.result_type(0).shape;
-        let (k_h, k_w) = (filter.shape[1], filter.shape[2]);
-        let same = padding(window.same_padding);
-        let (_, pad_h) = compute_padding(same, input[1], k_h, window.stride[0], window.dilation[0]);
-        let (_, pad_w) = compute_padding(same, input[2], k_w, window.stride[1], window.dilation[1]);
-        let (input_scale, input_zero_point) = per_tensor(self.op.operand_type(0));
-        let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
-        let channels = if depthwise {
-            filter.shape[3]
-        } else {
-            filter.shape[0]
-        };
-        let multipliers = conv_multipliers(input_scale, &scales(filter), output_scale, channels);
-        let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
-        let (act_min, act_max) = self.activation_range()?;
-        if self.dsp() {
-            let geometry = format!(
-                "{multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}",
-                window.stride[0],
-                window.stride[1],
-                window.dilation[0],
-                window.dilation[1],
-                pad_h.before,
-                pad_w.before
-            );
+        let [k_h, k_w] = window.kernel;
+        let [pad_top, pad_left] = leading_padding(&window, input);
+        let (_, input_zero_point) = per_tensor(self.op.operand_type(0));
+        let (_, output_zero_point) = per_tensor(self.op.result_type(0));
+        let depthwise = multiplier.is_some();
+        let channels = if depthwise { filter[3] } else { filter[0] };
+        let (multiplier_table, shift_table) = self.conv_tables(writer, channels);
+        let (act_min, act_max) = self.activation_range(act);
+        let geometry = [
+            window.stride[0],
+            window.stride[1],
+            window.dilation[0],
+            window.dilation[1],
+            pad_top,
+            pad_left,
+        ];
+        let tail = [output_zero_point, act_min, act_max];
+        let call = if variant(self.op) == KernelVariant::ArmDsp {
             let scratch = self.scratch()?;
             if depthwise {
                 let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
-                if self.input(0) == self.output() {
-                    writer.body_line(&format!(
-                        "tmlc_depthwise_conv2d_inplace_s8_dsp({}, {}, {}, {}, {}, {packed}, {k_h}, {k_w}, {geometry}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
-                        self.output(), input[1], input[2], input[3], -input_zero_point, output[1], output[2],
-                    ));
+                let call = if self.input(0) == self.output() {
+                    KernelCall::new("tmlc_depthwise_conv2d_inplace_s8_dsp")
+                        .arg(self.output())
+                        .args([input[1], input[2], input[3]])
                 } else {
-                    let multiplier = self.op.positive_attribute("multiplier", Some(1))?;
-                    writer.body_line(&format!(
-                        "tmlc_depthwise_conv2d_s8_dsp({}, {}, {}, {}, {}, {}, {packed}, {multiplier}, {k_h}, {k_w}, {geometry}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
-                        self.input(0), input[0], input[1], input[2], input[3], -input_zero_point,
-                        self.output(), output[1], output[2],
-                    ));
+                    KernelCall::new("tmlc_depthwise_conv2d_s8_dsp")
+                        .arg(self.input(0))
+                        .args([input[0], input[1], input[2], input[3]])
+                };
+                let call = call.arg(-input_zero_point).arg(packed);
+                let call = if self.input(0) == self.output() {
+                    call
+                } else {
+                    call.arg(multiplier.unwrap_or(1))
+                };
+                let call = call
+                    .args([k_h, k_w])
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry);
+                if self.input(0) == self.output() {
+                    call.args([output[1], output[2]])
+                } else {
+                    call.arg(self.output()).args([output[1], output[2]])
                 }
             } else if k_h == 1 && k_w == 1 && window.stride == [1, 1] {
-                writer.body_line(&format!(
-                    "tmlc_conv2d_1x1_s8_dsp({}, {}, {}, {}, {}, {}, {}, {multiplier_table}, {shift_table}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
-                    self.input(0), input[0] * input[1] * input[2], input[3], -input_zero_point,
-                    self.input(1), filter.shape[0], self.bias(2), self.output(),
-                ));
+                KernelCall::new("tmlc_conv2d_1x1_s8_dsp")
+                    .arg(self.input(0))
+                    .args([input[0] * input[1] * input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(filter[0])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .arg(self.output())
             } else {
-                writer.body_line(&format!(
-                    "tmlc_conv2d_s8_dsp({}, {}, {}, {}, {}, {}, {}, {}, {k_h}, {k_w}, {}, {geometry}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
-                    self.input(0), input[0], input[1], input[2], input[3], -input_zero_point,
-                    self.input(1), filter.shape[0], self.bias(2), self.output(), output[1], output[2],
-                ));
+                KernelCall::new("tmlc_conv2d_s8_dsp")
+                    .arg(self.input(0))
+                    .args([input[0], input[1], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(filter[0])
+                    .args([k_h, k_w])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry)
+                    .arg(self.output())
+                    .args([output[1], output[2]])
             }
-            return Ok(());
-        }
-        if depthwise && self.input(0) == self.output() {
+            .args(tail)
+            .arg(scratch)
+        } else if depthwise && self.input(0) == self.output() {
             // Planned in place (`mem.inplace`, same offset): one channel plane of scratch.
-            let scratch = self.scratch()?;
-            writer.body_line(&format!(
-                "tmlc_depthwise_conv2d_inplace_s8({}, {}, {}, {}, {}, {}, {k_h}, {k_w}, {}, {multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max}, {scratch});",
-                self.output(), input[1], input[2], input[3], -input_zero_point, self.input(1),
-                self.bias(2), window.stride[0], window.stride[1], window.dilation[0],
-                window.dilation[1], pad_h.before, pad_w.before, output[1], output[2],
-            ));
-            return Ok(());
-        }
-        let (function, channel_argument) = if depthwise {
-            let multiplier = self.op.positive_attribute("multiplier", Some(1))?;
-            ("tmlc_depthwise_conv2d_s8", multiplier)
+            KernelCall::new("tmlc_depthwise_conv2d_inplace_s8")
+                .arg(self.output())
+                .args([input[1], input[2], input[3]])
+                .arg(-input_zero_point)
+                .arg(self.input(1))
+                .args([k_h, k_w])
+                .arg(self.bias(2))
+                .args([&multiplier_table, &shift_table])
+                .args(geometry)
+                .args([output[1], output[2]])
+                .args(tail)
+                .arg(self.scratch()?)
         } else {
-            ("tmlc_conv2d_s8", filter.shape[0])
+            let (function, channel_argument) = match multiplier {
+                Some(multiplier) => ("tmlc_depthwise_conv2d_s8", multiplier),
+                None => ("tmlc_conv2d_s8", filter[0]),
+            };
+            KernelCall::new(function)
+                .arg(self.input(0))
+                .args([input[0], input[1], input[2], input[3]])
+                .arg(-input_zero_point)
+                .arg(self.input(1))
+                .args([channel_argument, k_h, k_w])
+                .arg(self.bias(2))
+                .args([&multiplier_table, &shift_table])
+                .args(geometry)
+                .arg(self.output())
+                .args([output[1], output[2]])
+                .args(tail)
         };
-        writer.body_line(&format!(
-            "{function}({}, {}, {}, {}, {}, {}, {}, {channel_argument}, {k_h}, {k_w}, {}, {multiplier_table}, {shift_table}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {output_zero_point}, {act_min}, {act_max});",
-            self.input(0), input[0], input[1], input[2], input[3], -input_zero_point,
-            self.input(1), self.bias(2),
-            window.stride[0], window.stride[1], window.dilation[0], window.dilation[1],
-            pad_h.before, pad_w.before, self.output(), output[1], output[2],
-        ));
+        writer.body_line(&call.statement());
         Ok(())
     }
 
-    fn fully_connected(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn fully_connected(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
         let input = self.op.operand_type(0);
         let weights = self.op.operand_type(1);
         let (out_depth, in_depth) = (weights.shape[0], weights.shape[1]);
         let (input_scale, input_zero_point) = per_tensor(input);
         let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
-        let weight_scales = scales(weights);
+        let weight_scales = weights.scales();
         let per_channel = weight_scales.len() > 1;
         let multipliers =
-            fully_connected_multipliers(input_scale, &weight_scales, output_scale, out_depth);
+            fully_connected_multipliers(input_scale, weight_scales, output_scale, out_depth);
         let (multiplier_table, shift_table) = self.multiplier_tables(writer, &multipliers);
-        let (act_min, act_max) = self.activation_range()?;
-        if self.dsp() {
+        let (act_min, act_max) = self.activation_range(act);
+        let batches = input.num_elements() / in_depth;
+        let call = if variant(self.op) == KernelVariant::ArmDsp {
             let (packed, folded) = self.packed_fully_connected(writer, -input_zero_point)?;
-            writer.body_line(&format!(
-                "tmlc_fully_connected_s8_dsp({}, {}, {in_depth}, {packed}, {out_depth}, {folded}, {multiplier_table}, {shift_table}, {}, {}, {output_zero_point}, {act_min}, {act_max});",
-                self.input(0), input.num_elements() / in_depth, per_channel as i32, self.output(),
-            ));
-            return Ok(());
-        }
-        writer.body_line(&format!(
-            "tmlc_fully_connected_s8({}, {}, {in_depth}, {}, {}, {out_depth}, {}, {multiplier_table}, {shift_table}, {}, {}, {output_zero_point}, {act_min}, {act_max});",
-            self.input(0), input.num_elements() / in_depth, -input_zero_point, self.input(1),
-            self.bias(2), per_channel as i32, self.output(),
-        ));
+            KernelCall::new("tmlc_fully_connected_s8_dsp")
+                .arg(self.input(0))
+                .args([batches, in_depth])
+                .arg(packed)
+                .arg(out_depth)
+                .args([folded, multiplier_table, shift_table])
+        } else {
+            KernelCall::new("tmlc_fully_connected_s8")
+                .arg(self.input(0))
+                .args([batches, in_depth])
+                .arg(-input_zero_point)
+                .arg(self.input(1))
+                .arg(out_depth)
+                .arg(self.bias(2))
+                .args([multiplier_table, shift_table])
+        };
+        let call = call.arg(per_channel as i32).arg(self.output()).args([
+            output_zero_point,
+            act_min,
+            act_max,
+        ]);
+        writer.body_line(&call.statement());
         Ok(())
     }
 
-    fn pool(&self, writer: &mut CWriter) -> DiagResult<()> {
-        let filter = positive_pair(self.op, "filter", None)?;
-        let window = window_attributes(self.op, false)?;
+    fn pool(
+        &self,
+        writer: &mut CWriter,
+        kind: PoolKind,
+        window: SlidingWindow,
+        act: Activation,
+    ) -> DiagResult<()> {
         let input = &self.op.operand_type(0).shape;
         let output = &self.op.result_type(0).shape;
-        let same = padding(window.same_padding);
-        let (_, pad_h) = compute_padding(same, input[1], filter[0], window.stride[0], 1);
-        let (_, pad_w) = compute_padding(same, input[2], filter[1], window.stride[1], 1);
-        let (act_min, act_max) = self.activation_range()?;
-        let common = format!(
-            "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
-            self.input(0),
-            input[0],
-            input[1],
-            input[2],
-            input[3],
-            filter[0],
-            filter[1],
-            window.stride[0],
-            window.stride[1],
-            pad_h.before,
-            pad_w.before,
-            self.output(),
-            output[1],
-            output[2]
-        );
-        if self.op.data().name == "tinyml.max_pool2d" {
-            writer.body_line(&format!(
-                "tmlc_max_pool2d_s8({common}, {act_min}, {act_max});"
-            ));
-        } else {
-            let (_, zero_point) = per_tensor(self.op.result_type(0));
-            writer.body_line(&format!(
-                "tmlc_avg_pool2d_s8({common}, {zero_point}, {act_min}, {act_max});"
-            ));
-        }
+        let [pad_top, pad_left] = leading_padding(&window, input);
+        let (act_min, act_max) = self.activation_range(act);
+        let function = match kind {
+            PoolKind::Max => "tmlc_max_pool2d_s8",
+            PoolKind::Average => "tmlc_avg_pool2d_s8",
+        };
+        let call = KernelCall::new(function)
+            .arg(self.input(0))
+            .args([input[0], input[1], input[2], input[3]])
+            .args(window.kernel)
+            .args(window.stride)
+            .args([pad_top, pad_left])
+            .arg(self.output())
+            .args([output[1], output[2]]);
+        let call = match kind {
+            PoolKind::Max => call,
+            PoolKind::Average => call.arg(per_tensor(self.op.result_type(0)).1),
+        };
+        writer.body_line(&call.args([act_min, act_max]).statement());
         Ok(())
     }
 
-    fn add(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn add(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
         let (a, b) = (self.op.operand_type(0), self.op.operand_type(1));
         let output = self.op.result_type(0);
-        let params = AddParams::prepare(
-            per_tensor(a),
-            per_tensor(b),
-            per_tensor(output),
-            self.activation()?,
-        );
-        let quant = format!(
-            "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
+        let params = AddParams::prepare(per_tensor(a), per_tensor(b), per_tensor(output), act);
+        let quant = [
             params.input1_offset,
             params.input2_offset,
             params.output_offset,
@@ -693,118 +697,110 @@ impl Layer<'_> {
             params.output.multiplier,
             params.output.shift,
             params.act_min,
-            params.act_max
-        );
-        if a.shape == b.shape {
-            let kernel = if self.dsp() {
+            params.act_max,
+        ];
+        let call = if a.shape == b.shape {
+            let function = if variant(self.op) == KernelVariant::ArmDsp {
                 "tmlc_add_s8_dsp"
             } else {
                 "tmlc_add_s8"
             };
-            writer.body_line(&format!(
-                "{kernel}({}, {}, {}, {}, {quant});",
-                self.input(0),
-                self.input(1),
-                self.output(),
-                output.num_elements()
-            ));
+            KernelCall::new(function)
+                .args([self.input(0), self.input(1), self.output()])
+                .arg(output.num_elements())
         } else {
-            let dims = |shape: &[usize]| {
-                dims4(shape)
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-            };
             let (dims1, dims2) = (
                 format!("{}_dims1", self.prefix),
                 format!("{}_dims2", self.prefix),
             );
-            writer.table(&c_array("int32_t", &dims1, dims(&a.shape).into_iter()));
-            writer.table(&c_array("int32_t", &dims2, dims(&b.shape).into_iter()));
-            writer.body_line(&format!(
-                "tmlc_add_broadcast4d_s8({}, {dims1}, {}, {dims2}, {}, {quant});",
-                self.input(0),
-                self.input(1),
-                self.output()
+            writer.table(&c_array(
+                "int32_t",
+                &dims1,
+                dims4(&a.shape).iter().map(|d| d.to_string()),
             ));
-        }
+            writer.table(&c_array(
+                "int32_t",
+                &dims2,
+                dims4(&b.shape).iter().map(|d| d.to_string()),
+            ));
+            KernelCall::new("tmlc_add_broadcast4d_s8").args([
+                self.input(0),
+                dims1,
+                self.input(1),
+                dims2,
+                self.output(),
+            ])
+        };
+        writer.body_line(&call.args(quant).statement());
         Ok(())
     }
 
-    fn elementwise(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn elementwise(&self, writer: &mut CWriter, kind: Elementwise) -> DiagResult<()> {
         let input = self.op.operand_type(0);
         let size = input.num_elements();
         let (input_scale, input_zero_point) = per_tensor(input);
-        match self.op.data().name.as_str() {
-            "tinyml.requantize" => {
+        let call = KernelCall::new(match kind {
+            Elementwise::Requantize => "tmlc_requantize_s8",
+            Elementwise::Relu | Elementwise::Relu6 => "tmlc_clamp_s8",
+        })
+        .args([self.input(0), self.output()])
+        .arg(size);
+        let call = match kind {
+            Elementwise::Requantize => {
                 let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
                 let q = quantize_multiplier(input_scale as f64 / output_scale as f64);
-                writer.body_line(&format!(
-                    "tmlc_requantize_s8({}, {}, {size}, {input_zero_point}, {}, {}, {output_zero_point});",
-                    self.input(0), self.output(), q.multiplier, q.shift
-                ));
+                call.args([input_zero_point, q.multiplier, q.shift, output_zero_point])
             }
-            name => {
-                let activation = if name == "tinyml.relu6" {
+            Elementwise::Relu | Elementwise::Relu6 => {
+                let activation = if kind == Elementwise::Relu6 {
                     Activation::Relu6
                 } else {
                     Activation::Relu
                 };
                 let (low, high) = activation_range(activation, input_scale, input_zero_point);
-                writer.body_line(&format!(
-                    "tmlc_clamp_s8({}, {}, {size}, {low}, {high});",
-                    self.input(0),
-                    self.output()
-                ));
+                call.args([low, high])
             }
-        }
+        };
+        writer.body_line(&call.statement());
         Ok(())
     }
 
-    fn softmax(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn softmax(&self, writer: &mut CWriter, beta: f32) -> DiagResult<()> {
         let input = self.op.operand_type(0);
-        let beta = self.op.float_attribute("beta", Some(1.0))?;
         let params = SoftmaxParams::prepare(beta, per_tensor(input).0);
         let depth = input.shape.last().copied().unwrap_or(1);
-        writer.body_line(&format!(
-            "tmlc_softmax_s8({}, {}, {depth}, {}, {}, {}, {});",
-            self.input(0),
-            input.num_elements() / depth,
-            params.input_multiplier,
-            params.input_left_shift,
-            params.diff_min,
-            self.output()
-        ));
+        let call = KernelCall::new("tmlc_softmax_s8")
+            .arg(self.input(0))
+            .args([input.num_elements() / depth, depth])
+            .args([
+                params.input_multiplier,
+                params.input_left_shift,
+                params.diff_min,
+            ])
+            .arg(self.output());
+        writer.body_line(&call.statement());
         Ok(())
     }
 
-    fn pad(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn pad(&self, writer: &mut CWriter, pads: &[[usize; 2]]) -> DiagResult<()> {
         let input = &self.op.operand_type(0).shape;
         if input.len() > 4 {
             return Err(self
                 .op
                 .error("the C backend pads tensors of rank at most 4"));
         }
-        let pads = self.op.int_array_attribute("pads", None, None)?;
         let missing = 4 - input.len();
-        let before: Vec<String> = (0..4)
-            .map(|d| {
-                if d < missing {
-                    "0".into()
-                } else {
-                    pads[2 * (d - missing)].to_string()
-                }
-            })
-            .collect();
-        let after: Vec<String> = (0..4)
-            .map(|d| {
-                if d < missing {
-                    "0".into()
-                } else {
-                    pads[2 * (d - missing) + 1].to_string()
-                }
-            })
-            .collect();
+        let side = |which: usize| -> Vec<String> {
+            (0..4)
+                .map(|d| {
+                    if d < missing {
+                        "0".into()
+                    } else {
+                        pads[d - missing][which].to_string()
+                    }
+                })
+                .collect()
+        };
         let names = [
             format!("{}_dims", self.prefix),
             format!("{}_before", self.prefix),
@@ -815,17 +811,15 @@ impl Layer<'_> {
             &names[0],
             dims4(input).iter().map(|d| d.to_string()),
         ));
-        writer.table(&c_array("int32_t", &names[1], before.into_iter()));
-        writer.table(&c_array("int32_t", &names[2], after.into_iter()));
+        writer.table(&c_array("int32_t", &names[1], side(0).into_iter()));
+        writer.table(&c_array("int32_t", &names[2], side(1).into_iter()));
         let (_, zero_point) = per_tensor(self.op.result_type(0));
-        writer.body_line(&format!(
-            "tmlc_pad_s8({}, {}, {}, {}, {zero_point}, {});",
-            self.input(0),
-            names[0],
-            names[1],
-            names[2],
-            self.output()
-        ));
+        let call = KernelCall::new("tmlc_pad_s8")
+            .arg(self.input(0))
+            .args(names)
+            .arg(zero_point)
+            .arg(self.output());
+        writer.body_line(&call.statement());
         Ok(())
     }
 
@@ -834,17 +828,17 @@ impl Layer<'_> {
         if input == output {
             writer.body_line("/* a view: the bytes are already in place */");
         } else {
-            writer.body_line(&format!(
-                "memmove({output}, {input}, {});",
-                self.op.result_type(0).byte_size()
-            ));
+            let call = KernelCall::new("memmove")
+                .args([output, input])
+                .arg(self.op.result_type(0).byte_size());
+            writer.body_line(&call.statement());
         }
         Ok(())
     }
 
-    fn mean(&self, writer: &mut CWriter) -> DiagResult<()> {
+    fn mean(&self, writer: &mut CWriter, axes: &[usize]) -> DiagResult<()> {
         let input = self.op.operand_type(0);
-        let mut axes = self.op.int_array_attribute("axes", None, None)?;
+        let mut axes = axes.to_vec();
         axes.sort();
         let contiguous = axes.windows(2).all(|w| w[1] == w[0] + 1);
         let (Some(&first), Some(&last), true) = (axes.first(), axes.last(), contiguous) else {
@@ -854,30 +848,34 @@ impl Layer<'_> {
         };
         let product = |range: std::ops::Range<usize>| input.shape[range].iter().product::<usize>();
         let (outer, reduce, inner) = (
-            product(0..first as usize),
-            product(first as usize..last as usize + 1),
-            product(last as usize + 1..input.rank()),
+            product(0..first),
+            product(first..last + 1),
+            product(last + 1..input.rank()),
         );
         let (input_scale, input_zero_point) = per_tensor(input);
         let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
         let q = quantize_multiplier(input_scale as f64 / output_scale as f64);
+        let fold = KernelCall::new("tmlc_mean_fold_multiplier")
+            .args([q.multiplier, q.shift])
+            .arg(reduce)
+            .args(["&multiplier", "&shift"]);
+        let call = KernelCall::new("tmlc_mean_s8")
+            .arg(self.input(0))
+            .args([outer, reduce, inner])
+            .arg(input_zero_point)
+            .args(["multiplier", "shift"])
+            .arg(output_zero_point)
+            .arg(self.output());
         writer.body_line("{");
         writer.body_line("    int32_t multiplier, shift;");
-        writer.body_line(&format!(
-            "    tmlc_mean_fold_multiplier({}, {}, {reduce}, &multiplier, &shift);",
-            q.multiplier, q.shift
-        ));
-        writer.body_line(&format!(
-            "    tmlc_mean_s8({}, {outer}, {reduce}, {inner}, {input_zero_point}, multiplier, shift, {output_zero_point}, {});",
-            self.input(0), self.output()
-        ));
+        writer.body_line(&format!("    {}", fold.statement()));
+        writer.body_line(&format!("    {}", call.statement()));
         writer.body_line("}");
         Ok(())
     }
 
-    fn concat(&self, writer: &mut CWriter) -> DiagResult<()> {
-        let axis = self.op.int_attribute("axis", None)? as usize;
-        if self.activation()? != Activation::None {
+    fn concat(&self, writer: &mut CWriter, axis: usize, act: Activation) -> DiagResult<()> {
+        if act != Activation::None {
             return Err(self
                 .op
                 .error("the C backend does not fuse an activation into concat"));
@@ -917,6 +915,10 @@ impl Layer<'_> {
             luts.push(name);
         }
         let inputs: Vec<String> = (0..count).map(|i| self.input(i)).collect();
+        let call = KernelCall::new("tmlc_concat_s8")
+            .args(["inputs", &sizes, "luts"])
+            .args([count, outer, inner])
+            .arg(self.output());
         writer.body_line("{");
         writer.body_line(&format!(
             "    const int8_t *const inputs[{count}] = {{{}}};",
@@ -926,10 +928,7 @@ impl Layer<'_> {
             "    const int8_t *const luts[{count}] = {{{}}};",
             luts.join(", ")
         ));
-        writer.body_line(&format!(
-            "    tmlc_concat_s8(inputs, {sizes}, luts, {count}, {outer}, {inner}, {});",
-            self.output()
-        ));
+        writer.body_line(&format!("    {}", call.statement()));
         writer.body_line("}");
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! (`main.c`) and a `Makefile`, after checking the weights fit the target's flash (the driver
 //! checks SRAM against the memory plan, where it can name the op at the peak).
 
+pub mod call;
 pub mod harness;
 pub mod layers;
 pub mod model;
@@ -15,6 +16,8 @@ use crate::Backend;
 use model::{c_identifier, generate_model, GeneratedModel};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::ir::Module;
+use tmlc_core::target::KernelVariant;
+use tmlc_tinyml::{kernels, OpView};
 
 pub struct CBackend;
 
@@ -45,35 +48,38 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         arena_size,
         weight_bytes,
     } = generate_model(module, &model)?;
-    if weight_bytes as u64 > target.flash_bytes {
+    if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
             ErrorCode::PassFailed,
             format!(
                 "the weights need {} bytes of flash, but {} has {}",
-                weight_bytes, target.name, target.flash_bytes
+                weight_bytes, target.name, target.memory.flash_bytes
             ),
         ));
     }
     let function = module.function("main").or(module.functions.first());
-    let ops = function
-        .map(|f| {
-            f.walk()
-                .into_iter()
-                .map(|op| f.ops[op].name.as_str())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let dsp = function.is_some_and(|f| {
-        f.body.ops.iter().any(|&op| {
-            tmlc_mem::read(&f.ops[op].attributes, tmlc_mem::KERNEL_VARIANT)
-                == Some(tmlc_mem::VARIANT_DSP)
-        })
-    });
+    let mut sources = std::collections::BTreeSet::new();
+    let mut dsp = false;
+    if let Some(f) = function {
+        for op in f.walk() {
+            let Some(view) = OpView::of(module, f, op) else {
+                continue;
+            };
+            let variant = tmlc_mem::kernel_variant(&f.ops[op].attributes);
+            dsp |= variant == KernelVariant::ArmDsp;
+            // The portable kernel too: the DSP kernels fall back to it.
+            for variant in [KernelVariant::Portable, variant] {
+                if let Some(kernel) = kernels::lookup(&view, variant) {
+                    sources.extend(kernel.sources.iter().copied());
+                }
+            }
+        }
+    }
     let mut project = Project::default();
     project.add(format!("{model}.h"), header);
     project.add(format!("{model}.c"), source);
     let mut runtime_sources = Vec::new();
-    for (path, contents) in runtime::runtime_files(ops.into_iter(), dsp) {
+    for (path, contents) in runtime::runtime_files(&sources, dsp) {
         if path.ends_with(".c") {
             runtime_sources.push(path.to_string());
         }

@@ -7,7 +7,9 @@ use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::{Function, Module, Value, RETURN_OP};
+use tmlc_core::target::KernelVariant;
 use tmlc_core::types::ElementType;
+use tmlc_tinyml::OpView;
 
 /// A C identifier made from any name.
 pub fn c_identifier(name: &str) -> String {
@@ -111,16 +113,11 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             continue;
         }
         let result = data.results[0];
-        if data.name == "tinyml.const" {
+        if let Some(OpView::Const(constant)) = OpView::of(module, function, op) {
             if !raw_constants.contains(&result) {
                 continue;
             }
-            let context = OpContext {
-                module,
-                function,
-                op,
-            };
-            let resource = context.symbol_attribute("value")?;
+            let resource = constant.resource.as_str();
             let array = format!("w_{}", c_identifier(resource));
             if emitted_resources.insert(resource.to_string()) {
                 let bytes = module.resource(resource).map_or(&[][..], |r| &r.data[..]);
@@ -161,10 +158,10 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         layer += 1;
     }
     weight_bytes += writer.constant_bytes;
-    let uses_dsp = function.body.ops.iter().any(|&op| {
-        tmlc_mem::read(&function.ops[op].attributes, tmlc_mem::KERNEL_VARIANT)
-            == Some(tmlc_mem::VARIANT_DSP)
-    });
+    let uses_dsp =
+        function.body.ops.iter().any(|&op| {
+            tmlc_mem::kernel_variant(&function.ops[op].attributes) == KernelVariant::ArmDsp
+        });
     let arm_include = if uses_dsp {
         "#include \"tmlc/kernels_arm.h\"\n"
     } else {

@@ -1,5 +1,7 @@
 //! The runtime-c sources embedded in tmlc, copied into every generated project: headers always,
-//! kernel files only for the ops the model uses.
+//! kernel files only for the kernels the model calls (the kernel library names their sources).
+
+use std::collections::BTreeSet;
 
 /// `(path in the project, contents)` of the headers and shared sources every project needs.
 const ALWAYS: &[(&str, &str)] = &[
@@ -21,82 +23,57 @@ const ALWAYS: &[(&str, &str)] = &[
     ),
 ];
 
-/// `(op, path, contents)`: the kernel file each op needs.
-const KERNELS: &[(&str, &str, &str)] = &[
+/// `(path, contents)` of every portable kernel file, in the order projects list them.
+const KERNELS: &[(&str, &str)] = &[
     (
-        "tinyml.conv2d",
         "runtime/src/conv2d.c",
         include_str!("../../../runtime-c/src/conv2d.c"),
     ),
     (
-        "tinyml.depthwise_conv2d",
         "runtime/src/depthwise_conv2d.c",
         include_str!("../../../runtime-c/src/depthwise_conv2d.c"),
     ),
     (
-        "tinyml.depthwise_conv2d",
         "runtime/src/depthwise_conv2d_inplace.c",
         include_str!("../../../runtime-c/src/depthwise_conv2d_inplace.c"),
     ),
     (
-        "tinyml.fully_connected",
         "runtime/src/fully_connected.c",
         include_str!("../../../runtime-c/src/fully_connected.c"),
     ),
     (
-        "tinyml.avg_pool2d",
         "runtime/src/pool.c",
         include_str!("../../../runtime-c/src/pool.c"),
     ),
     (
-        "tinyml.max_pool2d",
-        "runtime/src/pool.c",
-        include_str!("../../../runtime-c/src/pool.c"),
-    ),
-    (
-        "tinyml.relu",
         "runtime/src/elementwise.c",
         include_str!("../../../runtime-c/src/elementwise.c"),
     ),
     (
-        "tinyml.relu6",
-        "runtime/src/elementwise.c",
-        include_str!("../../../runtime-c/src/elementwise.c"),
-    ),
-    (
-        "tinyml.requantize",
-        "runtime/src/elementwise.c",
-        include_str!("../../../runtime-c/src/elementwise.c"),
-    ),
-    (
-        "tinyml.add",
         "runtime/src/add.c",
         include_str!("../../../runtime-c/src/add.c"),
     ),
     (
-        "tinyml.softmax",
         "runtime/src/softmax.c",
         include_str!("../../../runtime-c/src/softmax.c"),
     ),
     (
-        "tinyml.pad",
         "runtime/src/pad.c",
         include_str!("../../../runtime-c/src/pad.c"),
     ),
     (
-        "tinyml.mean",
         "runtime/src/mean.c",
         include_str!("../../../runtime-c/src/mean.c"),
     ),
     (
-        "tinyml.concat",
         "runtime/src/concat.c",
         include_str!("../../../runtime-c/src/concat.c"),
     ),
 ];
 
-/// The Arm DSP kernels (`mem.kernel_variant = 1`), with their headers. They fall back to the
-/// portable convolution and add kernels for unusual parameters, which the op names bring in.
+/// The Arm DSP kernels (`mem.kernel = arm_dsp`) with their headers, shipped together: they share
+/// helpers. They fall back to the portable kernels for unusual parameters, which the kernel
+/// library lists among their sources.
 const DSP: &[(&str, &str)] = &[
     (
         "runtime/include/tmlc/kernels_arm.h",
@@ -132,16 +109,14 @@ const DSP: &[(&str, &str)] = &[
     ),
 ];
 
-/// The runtime files a model using `ops` needs (with the DSP kernels when `dsp`), without
-/// duplicates, in a stable order.
-pub fn runtime_files<'a>(
-    ops: impl Iterator<Item = &'a str>,
-    dsp: bool,
-) -> Vec<(&'static str, &'static str)> {
-    let used: std::collections::BTreeSet<&str> = ops.collect();
+/// The runtime files a model needs: the headers and shared sources, the portable kernel files
+/// among `sources` (paths relative to `runtime-c/`, from the kernel library), and every DSP file
+/// when `dsp`; without duplicates, in a stable order.
+pub fn runtime_files(sources: &BTreeSet<&str>, dsp: bool) -> Vec<(&'static str, &'static str)> {
     let mut files: Vec<(&'static str, &'static str)> = ALWAYS.to_vec();
-    for (op, path, contents) in KERNELS {
-        if used.contains(op) && !files.iter().any(|(p, _)| p == path) {
+    for &(path, contents) in KERNELS {
+        let relative = path.trim_start_matches("runtime/");
+        if sources.contains(relative) {
             files.push((path, contents));
         }
     }

@@ -145,8 +145,8 @@ fn hex(value: u64) -> String {
 
 /// The linker script for `target` on `map`.
 pub fn linker_script(map: &MemoryMap, target: &Target) -> String {
-    let flash = target.flash_bytes.min(map.flash.size);
-    let ram = target.sram_bytes.min(map.ram.size);
+    let flash = target.memory.flash_bytes.min(map.flash.size);
+    let ram = target.memory.sram_bytes.min(map.ram.size);
     let capped = |wanted: u64, have: u64, what: &str| {
         if wanted > have {
             format!(" (the target's {wanted} bytes of {what}, capped at the machine's {have})")
@@ -183,10 +183,10 @@ pub fn linker_script(map: &MemoryMap, target: &Target) -> String {
         } else {
             ""
         },
-        capped(target.flash_bytes, map.flash.size, "flash"),
+        capped(target.memory.flash_bytes, map.flash.size, "flash"),
         map.ram.what,
         hex(map.ram.origin),
-        capped(target.sram_bytes, map.ram.size, "SRAM"),
+        capped(target.memory.sram_bytes, map.ram.size, "SRAM"),
     ));
     let alias = if map.vectors.is_none() {
         "REGION_ALIAS(\"VECTORS\", FLASH);\n"
@@ -251,7 +251,7 @@ mod tests {
         for target in targets() {
             if target.qemu_machine.is_some() {
                 let map = target_memory_map(&target).expect("memory map");
-                assert!(target.sram_bytes <= map.ram.size, "{}", target.name);
+                assert!(target.memory.sram_bytes <= map.ram.size, "{}", target.name);
                 let script = linker_script(map, &target);
                 assert!(script.contains("> VECTORS"), "{script}");
             }
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn the_script_caps_regions_at_the_machine() {
         let mut target = crate::target::lookup("cortex-m4").expect("cortex-m4");
-        target.sram_bytes = 64 * MIB;
+        target.memory.sram_bytes = 64 * MIB;
         let script = linker_script(memory_map("mps2-an386").expect("map"), &target);
         assert!(script.contains("RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 4194304"));
         assert!(script.contains("capped at the machine's 4194304"));

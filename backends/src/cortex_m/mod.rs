@@ -14,6 +14,8 @@
 
 pub mod harness;
 pub mod machine;
+pub mod packing;
+pub mod qemu;
 
 use crate::c::{model_project, ModelProject};
 use crate::project::Project;
@@ -62,7 +64,7 @@ pub struct Manifest {
 /// The compiler flags that select the target's core, FPU and float ABI.
 pub fn arch_flags(target: &Target) -> String {
     let mut flags = format!("-mcpu={} -mthumb", target.core);
-    if !target.has_feature("fpu") {
+    if !target.features.fpu {
         flags.push_str(" -mfloat-abi=soft");
         return flags;
     }
@@ -155,7 +157,7 @@ mod tests {
         );
         let mut m0 = lookup("cortex-m4").expect("target");
         m0.core = "cortex-m0plus".into();
-        m0.features.clear();
+        m0.features = Default::default();
         assert_eq!(
             arch_flags(&m0),
             "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft"

@@ -9,5 +9,6 @@ pub mod parser;
 pub mod pass;
 pub mod printer;
 pub mod span;
+pub mod target;
 pub mod types;
 pub mod verifier;

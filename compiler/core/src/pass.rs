@@ -7,6 +7,7 @@ use crate::dialect::Context;
 use crate::ir::Module;
 use crate::printer::print_module;
 use crate::span::Span;
+use crate::target::Target;
 use crate::verifier::verify_module;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -74,12 +75,13 @@ impl PassOptions {
     }
 }
 
-/// A registered pass: name, summary, options and a constructor.
+/// A registered pass: name, summary, options and a constructor, which receives the target the
+/// pipeline compiles for.
 pub struct PassInfo {
     pub name: &'static str,
     pub summary: &'static str,
     pub options: &'static [PassOption],
-    pub create: fn(&PassOptions) -> DiagResult<Box<dyn Pass>>,
+    pub create: fn(&PassOptions, &Target) -> DiagResult<Box<dyn Pass>>,
 }
 
 /// Every pass the driver knows, in registration order.
@@ -105,8 +107,13 @@ impl PassRegistry {
         self.passes.iter().find(|p| p.name == name)
     }
 
-    /// Parses a pipeline string and builds its passes. Errors carry spans into `pipeline`.
-    pub fn build_pipeline(&self, pipeline: &str) -> DiagResult<Vec<(String, Box<dyn Pass>)>> {
+    /// Parses a pipeline string and builds its passes for `target`. Errors carry spans into
+    /// `pipeline`.
+    pub fn build_pipeline(
+        &self,
+        pipeline: &str,
+        target: &Target,
+    ) -> DiagResult<Vec<(String, Box<dyn Pass>)>> {
         let mut passes = Vec::new();
         for element in parse_pipeline(pipeline)? {
             let Some(info) = self.lookup(&element.name) else {
@@ -136,7 +143,10 @@ impl PassRegistry {
                     .with_note(known));
                 }
             }
-            passes.push((info.name.to_string(), (info.create)(&element.options)?));
+            passes.push((
+                info.name.to_string(),
+                (info.create)(&element.options, target)?,
+            ));
         }
         Ok(passes)
     }

@@ -93,12 +93,13 @@ impl TensorType {
         }
     }
 
-    /// The scales: one for per-tensor quantization, one per channel otherwise.
-    pub fn scales(&self) -> Vec<f32> {
+    /// The scales: one for per-tensor quantization, one per channel otherwise, none when the
+    /// tensor is not quantized.
+    pub fn scales(&self) -> &[f32] {
         match &self.quant {
-            Some(Quantization::PerTensor { scale, .. }) => vec![*scale],
-            Some(Quantization::PerChannel { scales, .. }) => scales.clone(),
-            None => Vec::new(),
+            Some(Quantization::PerTensor { scale, .. }) => std::slice::from_ref(scale),
+            Some(Quantization::PerChannel { scales, .. }) => scales,
+            None => &[],
         }
     }
 

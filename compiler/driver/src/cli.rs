@@ -63,9 +63,20 @@ pub struct MemArgs {
     /// The model: .tir, .tflite, or `-` for .tir on standard input.
     pub model: PathBuf,
 
-    /// Passes to run (default: the `compile` pipeline); `alloc` is appended when missing.
+    /// Passes to run (default: the target's `compile` pipeline); `alloc` is appended when
+    /// missing.
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
+
+    /// The target whose default pipeline, alignment and kernels plan the memory (see
+    /// `tmlc targets`).
+    #[arg(long, default_value = "host")]
+    pub target: String,
+
+    /// Kernels: `auto` uses the target's fastest variants (Arm DSP on DSP cores, whose default
+    /// pipeline then skips `tile`), `portable` only the portable ones.
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
 
     /// Print the report as JSON (arena_bytes, lower_bound_bytes, per-op rows, buffers).
     #[arg(long)]
@@ -89,9 +100,11 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
 
-    /// Passes to run before code generation (default: canonicalize,fuse,schedule,tile,inplace,
-    /// alloc with the target's alignment; dsp-kernels instead of tile on DSP targets). `alloc` is
-    /// appended when the pipeline does not contain it: the backend needs a memory plan.
+    /// Passes to run before code generation (default, derived from the target:
+    /// canonicalize,fuse,schedule,tile,inplace,alloc; on targets with kernel variants beyond the
+    /// portable ones, select-kernels instead of tile). Pass options default to the target's
+    /// values (alloc's alignment). `alloc` is appended when the pipeline does not contain it:
+    /// the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
 
@@ -103,8 +116,8 @@ pub struct CompileArgs {
     #[arg(long, value_name = "BYTES")]
     pub flash_bytes: Option<u64>,
 
-    /// Kernels of the default pipeline: `auto` uses the Arm DSP variants on targets with the DSP
-    /// extension, `portable` never does.
+    /// Kernels: `auto` uses the target's fastest variants (the Arm DSP kernels on targets with
+    /// the DSP extension), `portable` only the portable ones (and then tiles the first layers).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 }
@@ -153,6 +166,10 @@ pub struct OptArgs {
     /// Passes to run, comma-separated, with options in braces: `canonicalize,schedule,alloc{alignment=16}`.
     #[arg(long, value_name = "PIPELINE", default_value = "")]
     pub pass_pipeline: String,
+
+    /// The target the passes compile for (kernel variants, alignment; see `tmlc targets`).
+    #[arg(long, default_value = "host")]
+    pub target: String,
 
     /// Write the resulting IR here instead of standard output.
     #[arg(short, long, value_name = "FILE")]

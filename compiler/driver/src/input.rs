@@ -6,6 +6,7 @@ use std::path::Path;
 use tmlc_core::diagnostic::Diagnostic;
 use tmlc_core::ir::Module;
 use tmlc_core::parser::parse_module;
+use tmlc_core::target::Target;
 use tmlc_core::verifier::verify_module;
 use tmlc_tflite::import::{import_tflite, Imported};
 
@@ -56,14 +57,16 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
     })
 }
 
-/// Loads a model and runs `pipeline` on it (errors rendered against the pipeline or the model).
+/// Loads a model and runs `pipeline`, built for `target`, on it (errors rendered against the
+/// pipeline or the model).
 pub fn load_with_pipeline(
     path: &Path,
     pipeline: &str,
+    target: &Target,
     stdin: StdinReader,
 ) -> Result<LoadedModel, Failure> {
     let passes = crate::pass_registry()
-        .build_pipeline(pipeline)
+        .build_pipeline(pipeline, target)
         .map_err(|d| Failure::message(d.render("<pass-pipeline>", pipeline)))?;
     let mut loaded = load_model(path, stdin)?;
     tmlc_core::pass::PassManager::new(passes)
@@ -97,4 +100,27 @@ pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure
     verify_module(&module, &context())
         .map_err(|d| Failure::message(d.render(file_name, source)))?;
     Ok(module)
+}
+
+/// The target called `name`, or a usage error listing the known ones. With `portable`, the
+/// target restricted to the portable kernels (`--kernels portable`).
+pub fn target(name: &str, portable: bool) -> Result<Target, Failure> {
+    let target = tmlc_backends::target::lookup(name).ok_or_else(|| {
+        let known: Vec<String> = tmlc_backends::target::targets()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        Failure::message(
+            Diagnostic::new(
+                tmlc_core::diagnostic::ErrorCode::InvalidArgument,
+                format!("unknown target `{name}` (known: {})", known.join(", ")),
+            )
+            .render("<command line>", ""),
+        )
+    })?;
+    Ok(if portable {
+        target.portable_only()
+    } else {
+        target
+    })
 }

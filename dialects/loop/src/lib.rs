@@ -16,6 +16,8 @@
 //! input region it needs (its receptive field, halo included), so only patch-sized intermediate
 //! tensors are ever live: that is what saves memory.
 
+pub mod patches;
+
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{Context, OpContext, OpDefinition};
 use tmlc_core::ir::Region;

@@ -7,21 +7,20 @@
 //! - `mem.inplace = K` on an op (set by `inplace`): its result overwrites operand `K`'s buffer.
 //! - `mem.scratch_size = N` on an op (set by `inplace`): it needs `N` bytes of scratch while it
 //!   runs; `mem.scratch_offset = M` (set by `alloc`) says where.
-//! - `mem.kernel_variant = 1` on an op (set by `dsp-kernels`): the backend calls the Arm DSP
-//!   kernel (its scratch is the op's `mem.scratch_size`); absent or 0, the portable kernel.
+//! - `mem.kernel = arm_dsp` on an op (set by `select-kernels`): the kernel variant the backend
+//!   calls (its scratch is the op's `mem.scratch_size`); absent, the portable kernel.
 
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::dialect::{AttributeDefinition, Context};
 use tmlc_core::ir::{Function, Value, ValueDef};
+use tmlc_core::target::KernelVariant;
 
 pub const OFFSET: &str = "mem.offset";
 pub const ARENA_SIZE: &str = "mem.arena_size";
 pub const INPLACE: &str = "mem.inplace";
 pub const SCRATCH_SIZE: &str = "mem.scratch_size";
 pub const SCRATCH_OFFSET: &str = "mem.scratch_offset";
-pub const KERNEL_VARIANT: &str = "mem.kernel_variant";
-/// `mem.kernel_variant` of the Arm DSP kernels.
-pub const VARIANT_DSP: usize = 1;
+pub const KERNEL: &str = "mem.kernel";
 
 fn non_negative(attribute: &Attribute) -> Result<(), String> {
     match attribute {
@@ -53,11 +52,14 @@ pub fn register(context: &mut Context) {
         verify: non_negative,
     });
     context.register_attribute(AttributeDefinition {
-        name: KERNEL_VARIANT,
-        summary: "which kernel variant the backend calls (0 portable, 1 Arm DSP)",
+        name: KERNEL,
+        summary: "which kernel variant the backend calls (portable, arm_dsp)",
         verify: |attribute| match attribute {
-            Attribute::Int(0 | 1) => Ok(()),
-            other => Err(format!("must be 0 (portable) or 1 (Arm DSP), got {other}")),
+            Attribute::Keyword(name) if KernelVariant::from_name(name).is_some() => Ok(()),
+            other => Err(format!(
+                "must be a kernel variant ({}), got {other}",
+                KernelVariant::ALL.map(KernelVariant::name).join(", ")
+            )),
         },
     });
     context.register_attribute(AttributeDefinition {
@@ -73,6 +75,21 @@ pub fn read(attributes: &Attributes, key: &str) -> Option<usize> {
         Some(Attribute::Int(v)) => usize::try_from(*v).ok(),
         _ => None,
     }
+}
+
+/// The kernel variant an op runs (`mem.kernel`; portable when absent).
+pub fn kernel_variant(attributes: &Attributes) -> KernelVariant {
+    match attributes.get(KERNEL) {
+        Some(Attribute::Keyword(name)) => {
+            KernelVariant::from_name(name).unwrap_or(KernelVariant::Portable)
+        }
+        _ => KernelVariant::Portable,
+    }
+}
+
+/// Records the kernel variant of an op.
+pub fn set_kernel_variant(attributes: &mut Attributes, variant: KernelVariant) {
+    attributes.insert(KERNEL.into(), Attribute::Keyword(variant.name().into()));
 }
 
 /// The arena offset of a value (parameter or op result), if planned.

@@ -3,94 +3,14 @@
 //! is checked against. An observer sees every op's output (for `--dump-dir` and layer-by-layer
 //! conformance).
 
-use crate::ops;
-use crate::semantics::{Activation, OutputSpec, Padding, QuantTensor, Weights};
+use crate::ops::OpView;
+use crate::tensor::Operands;
+pub use crate::tensor::TensorData;
 use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::{Function, Module, Op, Value, RETURN_OP};
-use tmlc_core::types::{ElementType, Quantization, TensorType};
-
-/// The contents of a tensor at run time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TensorData {
-    I8(Vec<i8>),
-    I32(Vec<i32>),
-}
-
-/// The operands of one op being evaluated, as the kernels want them.
-pub struct Operands<'a> {
-    pub op: OpContext<'a>,
-    data: Vec<&'a TensorData>,
-}
-
-/// The scales of a quantized type without copying them.
-fn scales(ty: &TensorType) -> &[f32] {
-    match &ty.quant {
-        Some(Quantization::PerTensor { scale, .. }) => std::slice::from_ref(scale),
-        Some(Quantization::PerChannel { scales, .. }) => scales,
-        None => &[],
-    }
-}
-
-impl<'a> Operands<'a> {
-    fn i8_data(&self, index: usize) -> &'a [i8] {
-        match self.data[index] {
-            TensorData::I8(data) => data,
-            TensorData::I32(_) => &[],
-        }
-    }
-
-    /// Operand `index` as a quantized activation.
-    pub fn activation(&self, index: usize) -> QuantTensor<'a> {
-        let ty = self.op.operand_type(index);
-        let (scale, zero_point) = ty.per_tensor().unwrap_or((1.0, 0));
-        QuantTensor::new(self.i8_data(index), &ty.shape, scale, zero_point)
-    }
-
-    /// Operand `index` as symmetric weights.
-    pub fn weights(&self, index: usize) -> Weights<'a> {
-        let ty = self.op.operand_type(index);
-        Weights::new(self.i8_data(index), &ty.shape, scales(ty))
-    }
-
-    /// The optional bias operand at `index`.
-    pub fn bias(&self, index: usize) -> Option<&'a [i32]> {
-        match self.data.get(index) {
-            Some(TensorData::I32(data)) => Some(data),
-            _ => None,
-        }
-    }
-
-    pub fn count(&self) -> usize {
-        self.data.len()
-    }
-
-    /// The result's shape and quantization.
-    pub fn output(&self) -> OutputSpec<'a> {
-        let ty = self.op.result_type(0);
-        let (scale, zero_point) = ty.per_tensor().unwrap_or((1.0, 0));
-        OutputSpec::new(&ty.shape, scale, zero_point)
-    }
-
-    /// The fused activation attribute.
-    pub fn activation_function(&self) -> DiagResult<Activation> {
-        Ok(match ops::common::activation(&self.op)? {
-            "relu" => Activation::Relu,
-            "relu6" => Activation::Relu6,
-            _ => Activation::None,
-        })
-    }
-}
-
-/// Converts the dialect's padding flag to the kernels' enum.
-pub fn padding(same: bool) -> Padding {
-    if same {
-        Padding::Same
-    } else {
-        Padding::Valid
-    }
-}
+use tmlc_core::types::ElementType;
 
 /// Runs `@main` (or the only function) on raw int8 inputs and returns the raw outputs. The
 /// observer is called after every op other than constants, with its index among those ops.
@@ -142,7 +62,7 @@ pub fn run(
         } else {
             evaluate_region(module, function, op, &mut values)?
         };
-        if data.name != "tinyml.const" {
+        if !matches!(OpView::of(module, function, op), Some(OpView::Const(_))) {
             observer(executed, op, &output);
             executed += 1;
         }
@@ -198,9 +118,15 @@ fn evaluate(
         op,
     };
     let data = &function.ops[op];
-    if data.name == "tinyml.const" {
-        return ops::constant::evaluate(&context);
-    }
+    let view = match OpView::decode(&context) {
+        Some(view) => view?,
+        None => {
+            return Err(runtime(format!(
+                "the interpreter cannot run '{}'",
+                data.name
+            )))
+        }
+    };
     let operands = data
         .operands
         .iter()
@@ -212,25 +138,8 @@ fn evaluate(
                 data.name
             ))
         })?;
-    let operands = Operands {
+    view.interface().evaluate(&Operands {
         op: context,
         data: operands,
-    };
-    let output = match data.name.as_str() {
-        "tinyml.conv2d" => ops::conv2d::evaluate(&operands)?,
-        "tinyml.depthwise_conv2d" => ops::depthwise_conv2d::evaluate(&operands)?,
-        "tinyml.fully_connected" => ops::fully_connected::evaluate(&operands)?,
-        "tinyml.add" => ops::add::evaluate(&operands)?,
-        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => ops::pool::evaluate(&operands)?,
-        "tinyml.pad" => ops::pad::evaluate(&operands)?,
-        "tinyml.reshape" => operands.activation(0).data.to_vec(),
-        "tinyml.softmax" => ops::softmax::evaluate(&operands)?,
-        "tinyml.mean" => ops::mean::evaluate(&operands)?,
-        "tinyml.concat" => ops::concat::evaluate(&operands)?,
-        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => {
-            ops::activation::evaluate(&operands)?
-        }
-        other => return Err(runtime(format!("the interpreter cannot run '{other}'"))),
-    };
-    Ok(TensorData::I8(output))
+    })
 }

@@ -2,33 +2,28 @@
 //! depthwise convolutions and fully-connected layers (one MAC per weight tap per output
 //! element); other ops count zero.
 
-use tmlc_core::ir::{Function, Op};
+use crate::ops::OpView;
+use tmlc_core::ir::{Function, Module, Op};
 
-/// MACs of one op.
-pub fn op_macs(function: &Function, op: Op) -> u64 {
-    let data = &function.ops[op];
-    let result = || function.value_type(data.results[0]).num_elements() as u64;
-    let weights = || &function.value_type(data.operands[1]).shape;
-    match data.name.as_str() {
-        "tinyml.conv2d" => {
-            let w = weights();
-            result() * (w[1] * w[2] * w[3]) as u64
-        }
-        "tinyml.depthwise_conv2d" => {
-            let w = weights();
-            result() * (w[1] * w[2]) as u64
-        }
-        "tinyml.fully_connected" => result() * weights()[1] as u64,
-        _ => 0,
+/// MACs of one op: its MACs per output element times its output elements.
+pub fn op_macs(module: &Module, function: &Function, op: Op) -> u64 {
+    let Some(view) = OpView::of(module, function, op) else {
+        return 0;
+    };
+    let per_output = view.interface().macs_per_output();
+    if per_output == 0 {
+        return 0;
     }
+    let result = function.ops[op].results[0];
+    per_output * function.value_type(result).num_elements() as u64
 }
 
 /// MACs of every op of the function's body.
-pub fn function_macs(function: &Function) -> u64 {
+pub fn function_macs(module: &Module, function: &Function) -> u64 {
     function
         .body
         .ops
         .iter()
-        .map(|&op| op_macs(function, op))
+        .map(|&op| op_macs(module, function, op))
         .sum()
 }

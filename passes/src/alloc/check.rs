@@ -139,7 +139,7 @@ pub fn info() -> PassInfo {
         summary:
             "verify the recorded memory plan: no two live buffers overlap unless an op allows it",
         options: &[],
-        create: |_: &PassOptions| Ok(Box::new(CheckPlan)),
+        create: |_: &PassOptions, _| Ok(Box::new(CheckPlan)),
     }
 }
 

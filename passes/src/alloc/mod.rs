@@ -10,7 +10,8 @@
 //! lower bound) places them with no two live buffers overlapping; when window ops may overlap
 //! their output with their dying input (`overlap=true`, the default), an allowance-aware best
 //! fit (`overlap`) tries too, and the smaller plan wins. An independent check (`check`) proves
-//! every plan before it is written. Options: `alignment` (bytes, default 4), `timeout-ms` for the
+//! every plan before it is written. Options: `alignment` (bytes, a power of two; default the
+//! target's arena alignment), `timeout-ms` for the
 //! exact search (default 2000), `overlap` (default true).
 
 pub mod check;
@@ -24,6 +25,7 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Function, Module};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
+use tmlc_core::target::Target;
 
 pub struct Alloc {
     alignment: usize,
@@ -38,7 +40,7 @@ pub fn info() -> PassInfo {
         options: &[
             PassOption {
                 name: "alignment",
-                help: "byte alignment of every offset (default 4)",
+                help: "byte alignment of every offset, a power of two (default: the target's)",
             },
             PassOption {
                 name: "timeout-ms",
@@ -49,9 +51,22 @@ pub fn info() -> PassInfo {
                 help: "let window ops write their output over input rows already read (default true)",
             },
         ],
-        create: |options: &PassOptions| {
+        create: |options: &PassOptions, target: &Target| {
+            let alignment = options.usize("alignment", target.memory.alignment as usize)?;
+            if !alignment.is_power_of_two() {
+                let diagnostic = Diagnostic::new(
+                    ErrorCode::InvalidPipeline,
+                    format!(
+                        "option `alignment` of pass `alloc` must be a power of two, got {alignment}"
+                    ),
+                );
+                return Err(match options.values.get("alignment") {
+                    Some((_, span)) => diagnostic.at(*span),
+                    None => diagnostic,
+                });
+            }
             Ok(Box::new(Alloc {
-                alignment: options.usize("alignment", 4)?.max(1),
+                alignment,
                 timeout: Duration::from_millis(options.usize("timeout-ms", 2000)? as u64),
                 overlap: options.bool("overlap", true)?,
             }))

@@ -69,7 +69,7 @@ fn work<'t>(op: &OpNode, operand: impl Fn(usize) -> &'t TensorType) -> u64 {
         Kind::Requantize => outputs * REQUANTIZE,
         Kind::Softmax => outputs * 4 * REQUANTIZE,
         Kind::Relu | Kind::Relu6 => outputs,
-        Kind::Pad | Kind::Concat | Kind::Reshape => 0,
+        Kind::Pad | Kind::Concat | Kind::Reshape | Kind::Const => 0,
     }
 }
 

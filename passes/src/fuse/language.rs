@@ -11,69 +11,11 @@ use std::hash::{Hash, Hasher};
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::types::{ElementType, Quantization, TensorType};
 
-/// The tinyml ops `fuse` knows. A function holding any other op is left alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Conv2d,
-    DepthwiseConv2d,
-    FullyConnected,
-    Add,
-    AvgPool2d,
-    MaxPool2d,
-    Pad,
-    Reshape,
-    Softmax,
-    Mean,
-    Concat,
-    Relu,
-    Relu6,
-    Requantize,
-}
-
-/// The op that defines constants; a leaf of the e-graph.
-pub const CONST_OP: &str = "tinyml.const";
-
-impl Kind {
-    const ALL: [Kind; 14] = [
-        Kind::Conv2d,
-        Kind::DepthwiseConv2d,
-        Kind::FullyConnected,
-        Kind::Add,
-        Kind::AvgPool2d,
-        Kind::MaxPool2d,
-        Kind::Pad,
-        Kind::Reshape,
-        Kind::Softmax,
-        Kind::Mean,
-        Kind::Concat,
-        Kind::Relu,
-        Kind::Relu6,
-        Kind::Requantize,
-    ];
-
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Conv2d => "tinyml.conv2d",
-            Kind::DepthwiseConv2d => "tinyml.depthwise_conv2d",
-            Kind::FullyConnected => "tinyml.fully_connected",
-            Kind::Add => "tinyml.add",
-            Kind::AvgPool2d => "tinyml.avg_pool2d",
-            Kind::MaxPool2d => "tinyml.max_pool2d",
-            Kind::Pad => "tinyml.pad",
-            Kind::Reshape => "tinyml.reshape",
-            Kind::Softmax => "tinyml.softmax",
-            Kind::Mean => "tinyml.mean",
-            Kind::Concat => "tinyml.concat",
-            Kind::Relu => "tinyml.relu",
-            Kind::Relu6 => "tinyml.relu6",
-            Kind::Requantize => "tinyml.requantize",
-        }
-    }
-}
+/// The op kinds of the e-graph: the tinyml dialect's own op set, so every tinyml op is known to
+/// `fuse` (rules simply do not match the ones they do not mention). Constants are leaves
+/// ([`Node::Const`]), never [`OpNode`]s; a function holding an op of another dialect is left
+/// alone (`program::unsupported`).
+pub use tmlc_tinyml::OpKind as Kind;
 
 /// A tensor type compared, ordered and hashed bit for bit (scales by their `f32` bits), so that
 /// two ops with different output quantization are never the same e-node.
@@ -343,7 +285,7 @@ mod tests {
             assert_eq!(Kind::from_name(kind.name()), Some(kind));
         }
         assert_eq!(Kind::from_name("tinyml.relu6"), Some(Kind::Relu6));
-        assert_eq!(Kind::from_name("tinyml.const"), None);
+        assert_eq!(Kind::from_name("loop.patches"), None);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn info() -> PassInfo {
                 help: "print stop reason, e-graph sizes, rules applied and costs to stderr",
             },
         ],
-        create: |options: &PassOptions| {
+        create: |options: &PassOptions, _| {
             let defaults = Limits::default();
             let time = options.usize("time-limit-ms", defaults.time.as_millis() as usize)?;
             Ok(Box::new(Fuse {

@@ -11,7 +11,7 @@
 use super::analysis::FuseGraph;
 use super::cost::node_cost;
 use super::extract::{needed, Choice};
-use super::language::{AttributeMap, Kind, Node, OpNode, Type, CONST_OP};
+use super::language::{AttributeMap, Kind, Node, OpNode, Type};
 use egg::{Id, Language};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -58,10 +58,14 @@ pub fn unsupported(function: &Function) -> Option<String> {
         if !data.regions.is_empty() || data.results.len() != 1 {
             return Some(format!("'{}' has regions or several results", data.name));
         }
-        let constant = data.name == CONST_OP
-            && matches!(data.attributes.get("value"), Some(Attribute::Symbol(_)));
-        if !constant && Kind::from_name(&data.name).is_none() {
-            return Some(format!("'{}' is not an op fuse knows", data.name));
+        match Kind::from_name(&data.name) {
+            None => return Some(format!("'{}' is not a tinyml op", data.name)),
+            Some(Kind::Const)
+                if !matches!(data.attributes.get("value"), Some(Attribute::Symbol(_))) =>
+            {
+                return Some("a constant without a resource".into())
+            }
+            Some(_) => {}
         }
         if data.attributes.keys().any(|k| is_dialect_attribute(k)) {
             return Some("it carries dialect attributes (run fuse before memory planning)".into());
@@ -90,17 +94,17 @@ pub fn add_function(egraph: &mut FuseGraph, function: &Function) -> Original {
         let result = data.results[0];
         let ty = Type(function.value_type(result).clone());
         let node = match (Kind::from_name(&data.name), data.attributes.get("value")) {
-            (Some(kind), _) => Node::Op(OpNode {
+            (Some(Kind::Const), Some(Attribute::Symbol(resource))) => Node::Const {
+                resource: resource.clone(),
+                ty,
+            },
+            (Some(kind), _) if kind != Kind::Const => Node::Op(OpNode {
                 kind,
                 attributes: AttributeMap::from_core(&data.attributes),
                 ty,
                 operands: data.operands.iter().map(|v| class_of[v]).collect(),
             }),
-            (None, Some(Attribute::Symbol(resource))) => Node::Const {
-                resource: resource.clone(),
-                ty,
-            },
-            (None, _) => unreachable!("supported functions hold known ops and constants"),
+            _ => unreachable!("supported functions hold tinyml ops and constants"),
         };
         let class = egraph.add(node.clone());
         class_of.insert(result, class);
@@ -229,7 +233,12 @@ fn create_op(function: &mut Function, node: &Node, operands: Vec<Value>) -> Op {
     match node {
         Node::Const { resource, ty } => {
             let attributes = [("value".to_string(), Attribute::Symbol(resource.clone()))];
-            function.create_op(CONST_OP, operands, attributes.into(), vec![ty.0.clone()])
+            function.create_op(
+                Kind::Const.name(),
+                operands,
+                attributes.into(),
+                vec![ty.0.clone()],
+            )
         }
         Node::Op(op) => function.create_op(
             op.kind.name(),

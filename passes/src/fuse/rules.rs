@@ -15,7 +15,7 @@ use tmlc_tinyml::semantics::quant::{
     conv_multipliers, fully_connected_multipliers, multiply_by_quantized_multiplier,
     quantize_multiplier,
 };
-use tmlc_tinyml::semantics::{OutputSpec, QuantTensor};
+use tmlc_tinyml::semantics::{Activation, OutputSpec, QuantTensor};
 
 /// Every rule, in the order the runner applies them.
 #[rustfmt::skip]
@@ -84,16 +84,20 @@ pub fn rules() -> Vec<Rule> {
     ]
 }
 
-/// Fused activations by strength: the clamp ranges are nested (`Relu6` inside `Relu` inside
-/// `None`) for one output quantization, so composing two is taking the stronger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Activation {
-    None,
-    Relu,
-    Relu6,
+/// The fused-activation view of the e-graph's ops (the dialect's [`Activation`], ordered by
+/// strength).
+trait ActivationOf {
+    /// The clamp a standalone `relu` / `relu6` applies.
+    fn of_op(kind: Kind) -> Option<Activation>;
+    /// An op's fused `act` attribute.
+    fn fused(attributes: &AttributeMap) -> Activation;
+    /// The `act` attribute value.
+    fn keyword_attribute(self) -> Attribute;
+    /// The standalone op applying this clamp.
+    fn op(self) -> Option<Kind>;
 }
 
-impl Activation {
+impl ActivationOf for Activation {
     fn of_op(kind: Kind) -> Option<Activation> {
         match kind {
             Kind::Relu => Some(Activation::Relu),
@@ -103,25 +107,13 @@ impl Activation {
     }
 
     fn fused(attributes: &AttributeMap) -> Activation {
-        match attributes.keyword("act", "none") {
-            "relu" => Activation::Relu,
-            "relu6" => Activation::Relu6,
-            _ => Activation::None,
-        }
+        Activation::from_keyword(attributes.keyword("act", "none")).unwrap_or_default()
     }
 
-    fn keyword(self) -> Attribute {
-        Attribute::Keyword(
-            match self {
-                Activation::None => "none",
-                Activation::Relu => "relu",
-                Activation::Relu6 => "relu6",
-            }
-            .to_string(),
-        )
+    fn keyword_attribute(self) -> Attribute {
+        Attribute::Keyword(self.keyword().to_string())
     }
 
-    /// The standalone op applying this clamp.
     fn op(self) -> Option<Kind> {
         match self {
             Activation::None => None,
@@ -140,7 +132,7 @@ fn fold_activation_into(producer: Kind) -> impl Fn(&Match) -> Vec<Term> {
         m.producers(m.node.operands[0], producer)
             .map(|op| {
                 let act = outer.max(Activation::fused(&op.attributes));
-                let attributes = op.attributes.clone().with("act", &act.keyword());
+                let attributes = op.attributes.clone().with("act", &act.keyword_attribute());
                 Term::op(
                     producer,
                     attributes,
@@ -329,8 +321,8 @@ fn multipliers_agree(input: &TensorType, weights: &TensorType, output: &TensorTy
     };
     let scales = weights.scales();
     let channels = weights.shape[0];
-    conv_multipliers(input_scale, &scales, output_scale, channels)
-        == fully_connected_multipliers(input_scale, &scales, output_scale, channels)
+    conv_multipliers(input_scale, scales, output_scale, channels)
+        == fully_connected_multipliers(input_scale, scales, output_scale, channels)
 }
 
 /// `conv2d(x, w[O,1,1,I], b)` with `x` `[N,H,W,I]` and output `[N,H,W,O]` ->
@@ -348,7 +340,7 @@ fn pointwise_conv2d_as_fully_connected(m: &Match) -> Vec<Term> {
     };
     let mut operands = Term::classes(&conv.operands);
     operands[1] = fc_weights;
-    let act = Activation::fused(&conv.attributes).keyword();
+    let act = Activation::fused(&conv.attributes).keyword_attribute();
     let rows = output.num_elements() / channels;
     let fc = Term::op(
         Kind::FullyConnected,
@@ -380,7 +372,7 @@ fn fully_connected_as_pointwise_conv2d(m: &Match) -> Vec<Term> {
     let mut operands = Term::classes(&fc.operands);
     operands[1] = conv_weights;
     let attributes = AttributeMap::of(&[
-        ("act", Activation::fused(&fc.attributes).keyword()),
+        ("act", Activation::fused(&fc.attributes).keyword_attribute()),
         ("dilation", Attribute::int_array(&[1, 1])),
         ("padding", Attribute::Keyword("valid".to_string())),
         ("stride", Attribute::int_array(&[1, 1])),
@@ -442,7 +434,7 @@ fn mean_as_avg_pool2d(m: &Match) -> Vec<Term> {
         return Vec::new();
     }
     let attributes = AttributeMap::of(&[
-        ("act", Activation::None.keyword()),
+        ("act", Activation::None.keyword_attribute()),
         (
             "filter",
             Attribute::int_array(&[input.shape[1] as i64, input.shape[2] as i64]),
@@ -499,7 +491,7 @@ mod tests {
                         stride_h: 1,
                         stride_w: 1,
                         padding: Padding::Valid,
-                        activation: tmlc_tinyml::semantics::Activation::None,
+                        activation: Activation::None,
                     };
                     let by_kernel = average_pool2d(&input, &options, &spec)[0] as i32;
                     assert_eq!(

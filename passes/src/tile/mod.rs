@@ -16,17 +16,16 @@
 //! takes, among plans whose arena fits, the one with the least extra MACs. When no plan beats
 //! the untiled arena the IR is left unchanged.
 
-pub mod patches;
-
 use crate::alloc::plan_function;
-use crate::liveness::analyze;
-use patches::{layer_geometry, plan, LayerGeometry};
+use crate::liveness::{analyze, is_constant};
 use std::time::Duration;
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Module, Region, ValueDef};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
+use tmlc_core::target::Target;
+use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
 
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
@@ -36,6 +35,8 @@ pub struct Tile {
     split: Option<usize>,
     max_sram: Option<usize>,
     mac_budget: usize,
+    /// The target's arena alignment, with which candidate plans are sized.
+    alignment: usize,
 }
 
 fn option_error(options: &PassOptions, key: &str, message: String) -> Diagnostic {
@@ -68,7 +69,7 @@ pub fn info() -> PassInfo {
                 help: "search: extra MACs allowed, in percent (default 15)",
             },
         ],
-        create: |options: &PassOptions| {
+        create: |options: &PassOptions, target: &Target| {
             let grid = match options.get("patches") {
                 None => None,
                 Some(text) => {
@@ -100,6 +101,7 @@ pub fn info() -> PassInfo {
                     .map(|_| options.usize("max-sram", 0))
                     .transpose()?,
                 mac_budget: options.usize("mac-budget", 15)?,
+                alignment: target.memory.alignment as usize,
             }))
         },
     }
@@ -116,7 +118,7 @@ fn leading_chain(module: &Module, index: usize) -> Vec<LayerGeometry> {
     let mut current = input;
     for &op in &function.body.ops {
         let data = &function.ops[op];
-        if data.name == "tinyml.const" {
+        if is_constant(module, function, op) {
             continue;
         }
         if data.operands.first() != Some(&current) || uses[current] != 1 && current != input {
@@ -141,7 +143,7 @@ fn apply(
 ) {
     let layers = &chain[..split];
     let plan = plan(layers, grid);
-    let total_macs = tmlc_tinyml::macs::function_macs(&module.functions[index]);
+    let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
     let function = &mut module.functions[index];
     let first = function.ops[layers[0].op].operands[0];
     let last = function.ops[layers[split - 1].op].results[0];
@@ -198,13 +200,13 @@ fn apply(
 }
 
 /// The arena `inplace,alloc` would plan for function `index` (no exact search: fast).
-fn planned_arena(module: &Module, index: usize) -> Option<usize> {
+fn planned_arena(module: &Module, index: usize, alignment: usize) -> Option<usize> {
     let mut module = module.clone();
     let context = Context::new();
     crate::inplace::InPlace.run(&mut module, &context).ok()?;
     let function = &module.functions[index];
     let liveness = analyze(&module, function).ok()?;
-    let offsets = plan_function(function, &liveness, 4, Duration::ZERO, true).ok()?;
+    let offsets = plan_function(function, &liveness, alignment, Duration::ZERO, true).ok()?;
     Some(crate::alloc::overlap::peak(&liveness, &offsets))
 }
 
@@ -231,8 +233,8 @@ impl Pass for Tile {
                 changed = true;
                 continue;
             }
-            let untiled = planned_arena(module, index).unwrap_or(usize::MAX);
-            let total_macs = tmlc_tinyml::macs::function_macs(&module.functions[index]);
+            let untiled = planned_arena(module, index, self.alignment).unwrap_or(usize::MAX);
+            let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
             // MACs (fitting) or the smallest arena (not fitting); otherwise the smallest arena,
             // then the fewest extra MACs.
@@ -254,7 +256,7 @@ impl Pass for Tile {
                     }
                     let mut candidate = module.clone();
                     apply(&mut candidate, index, &chain, split, grid);
-                    let Some(arena) = planned_arena(&candidate, index) else {
+                    let Some(arena) = planned_arena(&candidate, index, self.alignment) else {
                         continue;
                     };
                     let score = key(arena, overhead);

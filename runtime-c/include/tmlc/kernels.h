@@ -200,6 +200,37 @@ void tmlc_add_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const
                              int32_t act_max);
 
 /*
+ * MUL of two same-shape tensors of size elements (semantics::mul::MulParams::apply):
+ *   out = clamp(MBQM((x + input1_offset) * (y + input2_offset), output_multiplier, output_shift)
+ *               + output_offset, act_min, act_max)
+ * The parameters are the fields of mul::MulParams::prepare in the same order (output_multiplier
+ * and output_shift are .output.multiplier / .output.shift, QuantizeMultiplier of
+ * (f64)s1 * (f64)s2 / (f64)s_out). The offset product, MBQM's left shift (real multipliers
+ * of 2^15 and more) and the output offset wrap modulo 2^32.
+ *
+ * In place: output may be input1 and/or input2 (exactly the same pointer).
+ */
+void tmlc_mul_s8(const int8_t *input1, const int8_t *input2, int8_t *output, int32_t size,
+                 int32_t input1_offset, int32_t input2_offset, int32_t output_offset,
+                 int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                 int32_t act_max);
+
+/*
+ * MUL with NumPy broadcasting over 4-D shapes (TFLM's BroadcastMul4DSlow), with the same shape
+ * scheme as tmlc_add_broadcast4d_s8: dims1 and dims2 are the input shapes right-aligned to 4-D
+ * with leading 1s; in each dimension they are equal or one of them is 1 (a scalar or [1] input
+ * is {1, 1, 1, 1}). The output shape is the elementwise maximum, output[n][h][w][c] row-major.
+ * Parameters and arithmetic as tmlc_mul_s8.
+ *
+ * In place: output may be an input whose 4-D shape equals the output shape.
+ */
+void tmlc_mul_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const int8_t *input2,
+                             const int32_t dims2[4], int8_t *output, int32_t input1_offset,
+                             int32_t input2_offset, int32_t output_offset,
+                             int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                             int32_t act_max);
+
+/*
  * SOFTMAX over the last axis (semantics::softmax), output scale 1/256 and zero point -128.
  * input_multiplier, input_left_shift, diff_min: softmax::SoftmaxParams::prepare(beta,
  * input_scale). Per row: differences to the row maximum below diff_min give -128; the others go

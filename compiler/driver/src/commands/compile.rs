@@ -2,46 +2,27 @@
 //! target and write it to the output directory.
 
 use crate::cli::{CompileArgs, Kernels};
-use crate::input::{load_with_pipeline, LoadedModel, StdinReader};
+use crate::input::{load_with_pipeline, target, LoadedModel, StdinReader};
 use crate::{Failure, Outcome};
 use tmlc_backends::backend_for;
-use tmlc_backends::target::{lookup, targets, Target};
+use tmlc_backends::target::Target;
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::report;
-
-/// The pipeline `tmlc compile` runs when none is given (with the target's alignment as
-/// `alloc{alignment=N}`), and `tmlc mem`'s default.
-pub const DEFAULT_PIPELINE: &str = "canonicalize,fuse,schedule,tile,inplace,alloc";
-
-/// The default pipeline for a target: its arena alignment; patch-based execution (`tile`) for
-/// the smallest arena, or, when the core has the DSP extension (unless `kernels` says portable),
-/// the Arm DSP kernel variants for speed instead: they do not run inside patch loops yet, and a
-/// tiled network would lose most of their gain.
-pub fn default_pipeline(target: &Target, kernels: Kernels) -> String {
-    let speed = if target.has_feature("dsp") && kernels == Kernels::Auto {
-        "inplace,dsp-kernels"
-    } else {
-        "tile,inplace"
-    };
-    format!(
-        "canonicalize,fuse,schedule,{speed},alloc{{alignment={}}}",
-        target.alignment
-    )
-}
+use tmlc_passes::pipeline::default_pipeline_text;
 
 /// Fails when the planned arena exceeds the target's SRAM, naming the op at the peak.
 fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
     for function in &loaded.module.functions {
         let report = report(&loaded.module, function).map_err(|d| loaded.failure(d))?;
-        if report.arena_bytes as u64 <= target.sram_bytes {
+        if report.arena_bytes as u64 <= target.memory.sram_bytes {
             continue;
         }
         let mut diagnostic = Diagnostic::new(
             ErrorCode::PassFailed,
             format!(
                 "the arena needs {} bytes of SRAM, but {} has {}",
-                report.arena_bytes, target.name, target.sram_bytes
+                report.arena_bytes, target.name, target.memory.sram_bytes
             ),
         );
         if let Some((layer, peak)) = report.peak_op.map(|i| (i, &report.ops[i])) {
@@ -55,7 +36,7 @@ fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
                 ));
         }
         return Err(loaded.failure(diagnostic.with_note(
-            "what helps: the default pipeline's schedule, inplace and overlapping alloc; for the first layers of image models, patch-based execution (the `tile` pass, not available yet); `tmlc mem` shows where the bytes go",
+            "what helps: the default pipeline's schedule, inplace and overlapping alloc; for the first layers of image models, patch-based execution (`--kernels portable` puts the `tile` pass in the default pipeline of DSP targets, or add `tile{max-sram=BYTES}` to a pipeline); `tmlc mem` shows where the bytes go",
         )));
     }
     Ok(())
@@ -75,27 +56,15 @@ pub fn with_alloc(pipeline: &str) -> Result<String, Failure> {
 }
 
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let mut target = lookup(&args.target).ok_or_else(|| {
-        let known: Vec<String> = targets().into_iter().map(|t| t.name).collect();
-        Failure::message(
-            Diagnostic::new(
-                ErrorCode::InvalidArgument,
-                format!(
-                    "unknown target `{}` (known: {})",
-                    args.target,
-                    known.join(", ")
-                ),
-            )
-            .render("<command line>", ""),
-        )
-    })?;
-    target.sram_bytes = args.sram_bytes.unwrap_or(target.sram_bytes);
-    target.flash_bytes = args.flash_bytes.unwrap_or(target.flash_bytes);
+    let mut target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let memory = &mut target.memory;
+    memory.sram_bytes = args.sram_bytes.unwrap_or(memory.sram_bytes);
+    memory.flash_bytes = args.flash_bytes.unwrap_or(memory.flash_bytes);
     let pipeline = match &args.pass_pipeline {
         Some(pipeline) => with_alloc(pipeline)?,
-        None => default_pipeline(&target, args.kernels),
+        None => default_pipeline_text(&target),
     };
-    let loaded = load_with_pipeline(&args.model, &pipeline, stdin)?;
+    let loaded = load_with_pipeline(&args.model, &pipeline, &target, stdin)?;
     fit_check(&loaded, &target)?;
     let project = backend_for(&target)
         .and_then(|backend| backend.generate(&loaded.module, &target))

@@ -1,13 +1,15 @@
 //! `tmlc mem`: run the pipeline (planning memory) and show where every byte of the arena goes: a
 //! per-op table, a summary, `--json` for tools and `--svg` for people.
 
+use crate::cli::Kernels;
 use crate::cli::MemArgs;
-use crate::commands::compile::{with_alloc, DEFAULT_PIPELINE};
-use crate::input::{load_with_pipeline, StdinReader};
+use crate::commands::compile::with_alloc;
+use crate::input::{load_with_pipeline, target, StdinReader};
 use crate::{svg, write_output, Failure, Outcome};
 use std::fmt::Write;
 use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::{report, MemoryReport};
+use tmlc_passes::pipeline::default_pipeline_text;
 
 fn table(report: &MemoryReport) -> String {
     let mut out = String::new();
@@ -103,7 +105,11 @@ fn without_tile(pipeline: &str) -> Option<String> {
 }
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let pipeline = with_alloc(args.pass_pipeline.as_deref().unwrap_or(DEFAULT_PIPELINE))?;
+    let target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let pipeline = match &args.pass_pipeline {
+        Some(pipeline) => with_alloc(pipeline)?,
+        None => default_pipeline_text(&target),
+    };
     // The model may come from standard input, which can be read once: keep its bytes.
     let mut bytes: Option<Vec<u8>> = None;
     let mut cached = || -> std::io::Result<Vec<u8>> {
@@ -112,14 +118,14 @@ pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         }
         Ok(bytes.clone().unwrap_or_default())
     };
-    let loaded = load_with_pipeline(&args.model, &pipeline, &mut cached)?;
+    let loaded = load_with_pipeline(&args.model, &pipeline, &target, &mut cached)?;
     let mut outcome = Outcome::default();
     let mut reports = Vec::new();
     for function in &loaded.module.functions {
         reports.push(report(&loaded.module, function).map_err(|d| loaded.failure(d))?);
     }
     if let Some(untiled) = without_tile(&pipeline) {
-        let before = load_with_pipeline(&args.model, &untiled, &mut cached)?;
+        let before = load_with_pipeline(&args.model, &untiled, &target, &mut cached)?;
         for (report, function) in reports.iter_mut().zip(&before.module.functions) {
             report.arena_without_tile_bytes = tmlc_mem::arena_size(function);
         }

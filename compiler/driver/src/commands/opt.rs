@@ -22,8 +22,9 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let Some(input) = &args.input else {
         return Err(Failure::message("error: no input file".to_string()));
     };
+    let target = crate::input::target(&args.target, false)?;
     let passes = registry
-        .build_pipeline(&args.pass_pipeline)
+        .build_pipeline(&args.pass_pipeline, &target)
         .map_err(|d| Failure::message(d.render("<pass-pipeline>", &args.pass_pipeline)))?;
     let mut loaded = load_model(input, stdin)?;
     let mut manager = PassManager::new(passes);

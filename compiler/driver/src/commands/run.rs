@@ -4,7 +4,8 @@ use crate::cli::RunArgs;
 use crate::input::{load_model, StdinReader};
 use crate::{write_output, Failure, Outcome};
 use std::fmt::Write;
-use tmlc_tinyml::interpreter::{run as interpret, TensorData};
+use tmlc_tinyml::interpreter::run as interpret;
+use tmlc_tinyml::tensor::TensorData;
 
 pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let loaded = load_model(&args.model, stdin)?;

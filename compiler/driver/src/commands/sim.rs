@@ -1,6 +1,6 @@
 //! `tmlc sim`: compile a model for a Cortex-M target (or take a project `tmlc compile` wrote),
 //! build it with arm-none-eabi-gcc, run one inference in QEMU and report the output, the
-//! instructions of the inference, RAM and flash. The QEMU side lives in `tmlc_backends::qemu`.
+//! instructions of the inference, RAM and flash. The QEMU side lives in `tmlc_backends::cortex_m::qemu`.
 
 use crate::cli::{CompileArgs, SimArgs};
 use crate::commands::compile;
@@ -8,7 +8,7 @@ use crate::input::StdinReader;
 use crate::{write_output, Failure, Outcome};
 use std::fmt::Write;
 use std::time::Duration;
-use tmlc_backends::qemu::{self, ScratchDir, SimOptions, SimReport};
+use tmlc_backends::cortex_m::qemu::{self, ScratchDir, SimOptions, SimReport};
 use tmlc_backends::target::lookup;
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 

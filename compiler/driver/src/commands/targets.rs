@@ -2,7 +2,21 @@
 
 use crate::Outcome;
 use std::fmt::Write;
-use tmlc_backends::target::targets;
+use tmlc_backends::target::{targets, Features};
+
+/// The features a target has, by name.
+fn features(features: &Features) -> String {
+    [
+        ("dsp", features.dsp),
+        ("mve", features.mve),
+        ("fpu", features.fpu),
+    ]
+    .iter()
+    .filter(|(_, present)| *present)
+    .map(|(name, _)| *name)
+    .collect::<Vec<_>>()
+    .join(", ")
+}
 
 pub fn run() -> Outcome {
     let mut out = String::from("Targets (use as --target NAME):\n");
@@ -12,9 +26,9 @@ pub fn run() -> Outcome {
             "  {:<11} {}\n              features: [{}], SRAM {} B, flash {} B, QEMU machine: {}",
             target.name,
             target.description,
-            target.features.join(", "),
-            target.sram_bytes,
-            target.flash_bytes,
+            features(&target.features),
+            target.memory.sram_bytes,
+            target.memory.flash_bytes,
             target.qemu_machine.as_deref().unwrap_or("none")
         );
     }

@@ -6,13 +6,14 @@
 //! `%y = tinyml.requantize %x : tensor<1x8xi8, !q<0.1, 3>>`
 //! Semantics: `semantics::activation`.
 
-use crate::interpreter::Operands;
+use crate::interfaces::{InPlace, OpInterface};
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
     expect_same_quantization,
 };
 use crate::semantics::activation::{clamp_activation, requantize};
 use crate::semantics::Activation;
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
@@ -56,12 +57,21 @@ impl OpDefinition for ElementwiseOp {
     }
 }
 
-/// Runs the op with its reference semantics.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let input = operands.activation(0);
-    Ok(match operands.op.data().name.as_str() {
-        "tinyml.relu" => clamp_activation(&input, Activation::Relu),
-        "tinyml.relu6" => clamp_activation(&input, Activation::Relu6),
-        _ => requantize(&input, &operands.output()),
-    })
+impl OpInterface for Elementwise {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn in_place(&self) -> InPlace {
+        InPlace::Elementwise
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let input = operands.activation(0);
+        Ok(TensorData::I8(match self {
+            Elementwise::Relu => clamp_activation(&input, Activation::Relu),
+            Elementwise::Relu6 => clamp_activation(&input, Activation::Relu6),
+            Elementwise::Requantize => requantize(&input, &operands.output()),
+        }))
+    }
 }

@@ -5,15 +5,35 @@
 //! `%y = tinyml.add %a, %b {act = relu} : T`
 //! Semantics: TFLite Micro's reference int8 `Add` with its 20-bit left shift (see `semantics::add`).
 
-use crate::interpreter::Operands;
+use crate::interfaces::{InPlace, OpInterface};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
     shape_text,
 };
+use crate::semantics::Activation;
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Add;
+/// The definition of `tinyml.add`.
+pub struct AddOp;
+
+/// A verified `tinyml.add`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Add {
+    pub act: Activation,
+    /// Whether both operands have the result's shape (no broadcasting).
+    pub same_shapes: bool,
+}
+
+impl Add {
+    pub fn decode(op: &OpContext) -> DiagResult<Add> {
+        Ok(Add {
+            act: activation(op)?,
+            same_shapes: op.operand_type(0).shape == op.operand_type(1).shape,
+        })
+    }
+}
 
 /// The broadcast shape of two shapes, or `None` when they are incompatible.
 pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
@@ -36,7 +56,7 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
         .collect()
 }
 
-impl OpDefinition for Add {
+impl OpDefinition for AddOp {
     fn name(&self) -> &'static str {
         "tinyml.add"
     }
@@ -71,12 +91,21 @@ impl OpDefinition for Add {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    Ok(crate::semantics::add(
-        &operands.activation(0),
-        &operands.activation(1),
-        operands.activation_function()?,
-        &operands.output(),
-    ))
+impl OpInterface for Add {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn in_place(&self) -> InPlace {
+        InPlace::Elementwise
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        Ok(TensorData::I8(crate::semantics::add(
+            &operands.activation(0),
+            &operands.activation(1),
+            self.act,
+            &operands.output(),
+        )))
+    }
 }

@@ -1,12 +1,32 @@
 //! Checks shared by several tinyml verifiers: quantized activations, fused activation and
 //! padding keywords, window (conv/pool) output sizes, result-shape comparison.
 
+use crate::interfaces::SlidingWindow;
+use crate::semantics::{Activation, Padding};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::OpContext;
 use tmlc_core::types::{ElementType, Quantization, TensorType};
 
-/// Fused activations TFLite attaches to ops.
+/// Fused activations TFLite attaches to ops, as their attribute keywords.
 pub const ACTIVATIONS: &[&str] = &["none", "relu", "relu6"];
+
+impl Activation {
+    /// The `act` keyword of the activation.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Activation::None => "none",
+            Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
+        }
+    }
+
+    /// The activation an `act` keyword names.
+    pub fn from_keyword(keyword: &str) -> Option<Activation> {
+        [Activation::None, Activation::Relu, Activation::Relu6]
+            .into_iter()
+            .find(|a| a.keyword() == keyword)
+    }
+}
 
 /// Padding schemes of convolutions and pools.
 pub const PADDINGS: &[&str] = &["same", "valid"];
@@ -233,6 +253,27 @@ pub fn window_output(
 }
 
 /// Reads the fused activation (`act`, default none).
-pub fn activation(op: &OpContext) -> DiagResult<&'static str> {
-    op.keyword_attribute("act", ACTIVATIONS, Some("none"))
+pub fn activation(op: &OpContext) -> DiagResult<Activation> {
+    let keyword = op.keyword_attribute("act", ACTIVATIONS, Some("none"))?;
+    Ok(Activation::from_keyword(keyword).unwrap_or_default())
+}
+
+/// The sliding window of a convolution or pool with a `kernel` of `[h, w]`: its `stride`,
+/// `dilation` (when `with_dilation`) and `padding` attributes.
+pub fn sliding_window(
+    op: &OpContext,
+    kernel: [usize; 2],
+    with_dilation: bool,
+) -> DiagResult<SlidingWindow> {
+    let window = window_attributes(op, with_dilation)?;
+    Ok(SlidingWindow {
+        kernel,
+        stride: window.stride,
+        dilation: window.dilation,
+        padding: if window.same_padding {
+            Padding::Same
+        } else {
+            Padding::Valid
+        },
+    })
 }

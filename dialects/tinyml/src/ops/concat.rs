@@ -4,17 +4,36 @@
 //! `%y = tinyml.concat %a, %b {axis = 3, act = none} : T`
 //! Semantics: TFLite Micro's reference int8 `Concatenation` (see `semantics::concat`).
 
-use crate::interpreter::Operands;
+use crate::interfaces::OpInterface;
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
     shape_text,
 };
+use crate::semantics::Activation;
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Concat;
+/// The definition of `tinyml.concat`.
+pub struct ConcatOp;
 
-impl OpDefinition for Concat {
+/// A verified `tinyml.concat`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concat {
+    pub axis: usize,
+    pub act: Activation,
+}
+
+impl Concat {
+    pub fn decode(op: &OpContext) -> DiagResult<Concat> {
+        Ok(Concat {
+            axis: op.int_attribute("axis", None)? as usize,
+            act: activation(op)?,
+        })
+    }
+}
+
+impl OpDefinition for ConcatOp {
     fn name(&self) -> &'static str {
         "tinyml.concat"
     }
@@ -71,21 +90,21 @@ impl OpDefinition for Concat {
     }
 }
 
-/// Runs the op with the reference kernel, then applies the fused activation's clamp.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let axis = operands.op.int_attribute("axis", None)? as usize;
-    let inputs: Vec<_> = (0..operands.count())
-        .map(|i| operands.activation(i))
-        .collect();
-    let output = operands.output();
-    let joined = crate::semantics::concat(&inputs, axis, &output);
-    let (min, max) = crate::semantics::quant::activation_range(
-        operands.activation_function()?,
-        output.scale,
-        output.zero_point,
-    );
-    Ok(joined
-        .into_iter()
-        .map(|v| (v as i32).clamp(min, max) as i8)
-        .collect())
+impl OpInterface for Concat {
+    /// The reference kernel, then the fused activation's clamp.
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let inputs: Vec<_> = (0..operands.count())
+            .map(|i| operands.activation(i))
+            .collect();
+        let output = operands.output();
+        let joined = crate::semantics::concat(&inputs, self.axis, &output);
+        let (min, max) =
+            crate::semantics::quant::activation_range(self.act, output.scale, output.zero_point);
+        Ok(TensorData::I8(
+            joined
+                .into_iter()
+                .map(|v| (v as i32).clamp(min, max) as i8)
+                .collect(),
+        ))
+    }
 }

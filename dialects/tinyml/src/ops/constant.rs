@@ -3,14 +3,30 @@
 //! `%w = tinyml.const {value = @w0} : tensor<8x3x3x1xi8, !q<[...], axis = 0>>`
 //! Semantics: the resource's bytes, little-endian, row-major, reinterpreted as the result type.
 
-use crate::interpreter::TensorData;
+use crate::interfaces::OpInterface;
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 use tmlc_core::types::ElementType;
 
-pub struct Const;
+/// The definition of `tinyml.const`.
+pub struct ConstOp;
 
-impl OpDefinition for Const {
+/// A verified `tinyml.const`: the name of its resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Const {
+    pub resource: String,
+}
+
+impl Const {
+    pub fn decode(op: &OpContext) -> DiagResult<Const> {
+        Ok(Const {
+            resource: op.symbol_attribute("value")?.to_string(),
+        })
+    }
+}
+
+impl OpDefinition for ConstOp {
     fn name(&self) -> &'static str {
         "tinyml.const"
     }
@@ -45,17 +61,22 @@ impl OpDefinition for Const {
     }
 }
 
-/// The resource's bytes as the result type's elements (little-endian).
-pub fn evaluate(op: &OpContext) -> DiagResult<TensorData> {
-    let name = op.symbol_attribute("value")?;
-    let bytes = op.module.resource(name).map_or(&[][..], |r| &r.data[..]);
-    Ok(match op.result_type(0).element {
-        ElementType::I8 => TensorData::I8(bytes.iter().map(|&b| b as i8).collect()),
-        ElementType::I32 => TensorData::I32(
-            bytes
-                .chunks_exact(4)
-                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        ),
-    })
+impl OpInterface for Const {
+    /// The resource's bytes as the result type's elements (little-endian).
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let op = &operands.op;
+        let bytes = op
+            .module
+            .resource(&self.resource)
+            .map_or(&[][..], |r| &r.data[..]);
+        Ok(match op.result_type(0).element {
+            ElementType::I8 => TensorData::I8(bytes.iter().map(|&b| b as i8).collect()),
+            ElementType::I32 => TensorData::I32(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            ),
+        })
+    }
 }

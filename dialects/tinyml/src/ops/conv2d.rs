@@ -4,18 +4,42 @@
 //! `%y = tinyml.conv2d %x, %w, %b {stride = [1, 1], dilation = [1, 1], padding = same, act = relu6} : T`
 //! Semantics: TFLite Micro's reference `ConvPerChannel` (see `semantics::conv2d`).
 
-use crate::interpreter::{padding, Operands};
+use crate::interfaces::{OpInterface, SlidingWindow};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
-    expect_result_shape, expect_weights, window_attributes, window_output,
+    expect_result_shape, expect_weights, sliding_window, window_attributes, window_output,
 };
-use crate::semantics::{conv2d, Conv2dOptions};
+use crate::semantics::{conv2d, Activation, Conv2dOptions};
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Conv2d;
+/// The definition of `tinyml.conv2d` (name, summary, verifier).
+pub struct Conv2dOp;
 
-impl OpDefinition for Conv2d {
+/// A verified `tinyml.conv2d`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv2d {
+    pub window: SlidingWindow,
+    pub act: Activation,
+    /// Output channels, input channels (weights `[out_c, k_h, k_w, in_c]`).
+    pub out_channels: usize,
+    pub in_channels: usize,
+}
+
+impl Conv2d {
+    pub fn decode(op: &OpContext) -> DiagResult<Conv2d> {
+        let filter = &op.operand_type(1).shape;
+        Ok(Conv2d {
+            window: sliding_window(op, [filter[1], filter[2]], true)?,
+            act: activation(op)?,
+            out_channels: filter[0],
+            in_channels: filter[3],
+        })
+    }
+}
+
+impl OpDefinition for Conv2dOp {
     fn name(&self) -> &'static str {
         "tinyml.conv2d"
     }
@@ -50,22 +74,31 @@ impl OpDefinition for Conv2d {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let window = window_attributes(&operands.op, true)?;
-    let options = Conv2dOptions {
-        stride_h: window.stride[0],
-        stride_w: window.stride[1],
-        dilation_h: window.dilation[0],
-        dilation_w: window.dilation[1],
-        padding: padding(window.same_padding),
-        activation: operands.activation_function()?,
-    };
-    Ok(conv2d(
-        &operands.activation(0),
-        &operands.weights(1),
-        operands.bias(2),
-        &options,
-        &operands.output(),
-    ))
+impl OpInterface for Conv2d {
+    fn sliding_window(&self) -> Option<SlidingWindow> {
+        Some(self.window)
+    }
+
+    fn macs_per_output(&self) -> u64 {
+        (self.window.kernel[0] * self.window.kernel[1] * self.in_channels) as u64
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let window = self.window;
+        let options = Conv2dOptions {
+            stride_h: window.stride[0],
+            stride_w: window.stride[1],
+            dilation_h: window.dilation[0],
+            dilation_w: window.dilation[1],
+            padding: window.padding,
+            activation: self.act,
+        };
+        Ok(TensorData::I8(conv2d(
+            &operands.activation(0),
+            &operands.weights(1),
+            operands.bias(2),
+            &options,
+            &operands.output(),
+        )))
+    }
 }

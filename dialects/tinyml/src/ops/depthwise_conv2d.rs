@@ -4,18 +4,48 @@
 //! `%y = tinyml.depthwise_conv2d %x, %w, %b {stride = [2, 2], padding = same, multiplier = 8, act = relu6} : T`
 //! Semantics: TFLite Micro's reference `DepthwiseConvPerChannel` (see `semantics::depthwise_conv2d`).
 
-use crate::interpreter::{padding, Operands};
+use crate::interfaces::{InPlace, OpInterface, SlidingWindow};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
-    expect_result_shape, expect_weights, window_attributes, window_output,
+    expect_result_shape, expect_weights, sliding_window, window_attributes, window_output,
 };
-use crate::semantics::{depthwise_conv2d, DepthwiseConv2dOptions};
+use crate::semantics::{depthwise_conv2d, Activation, DepthwiseConv2dOptions};
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct DepthwiseConv2d;
+/// The definition of `tinyml.depthwise_conv2d`.
+pub struct DepthwiseConv2dOp;
 
-impl OpDefinition for DepthwiseConv2d {
+/// A verified `tinyml.depthwise_conv2d`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepthwiseConv2d {
+    pub window: SlidingWindow,
+    pub multiplier: usize,
+    pub act: Activation,
+    /// `[batch, height, width, channels]` of the input and of the output.
+    pub input: [usize; 4],
+    pub output: [usize; 4],
+}
+
+fn dims(shape: &[usize]) -> [usize; 4] {
+    [shape[0], shape[1], shape[2], shape[3]]
+}
+
+impl DepthwiseConv2d {
+    pub fn decode(op: &OpContext) -> DiagResult<DepthwiseConv2d> {
+        let filter = &op.operand_type(1).shape;
+        Ok(DepthwiseConv2d {
+            window: sliding_window(op, [filter[1], filter[2]], true)?,
+            multiplier: op.positive_attribute("multiplier", Some(1))?,
+            act: activation(op)?,
+            input: dims(&op.operand_type(0).shape),
+            output: dims(&op.result_type(0).shape),
+        })
+    }
+}
+
+impl OpDefinition for DepthwiseConv2dOp {
     fn name(&self) -> &'static str {
         "tinyml.depthwise_conv2d"
     }
@@ -60,23 +90,45 @@ impl OpDefinition for DepthwiseConv2d {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let window = window_attributes(&operands.op, true)?;
-    let options = DepthwiseConv2dOptions {
-        stride_h: window.stride[0],
-        stride_w: window.stride[1],
-        dilation_h: window.dilation[0],
-        dilation_w: window.dilation[1],
-        depth_multiplier: operands.op.positive_attribute("multiplier", Some(1))?,
-        padding: padding(window.same_padding),
-        activation: operands.activation_function()?,
-    };
-    Ok(depthwise_conv2d(
-        &operands.activation(0),
-        &operands.weights(1),
-        operands.bias(2),
-        &options,
-        &operands.output(),
-    ))
+impl OpInterface for DepthwiseConv2d {
+    fn sliding_window(&self) -> Option<SlidingWindow> {
+        Some(self.window)
+    }
+
+    /// Channel by channel (each output channel reads only its input channel) when the
+    /// multiplier is 1, the batch 1 and the output plane no larger than the input's.
+    fn in_place(&self) -> InPlace {
+        let fits = self.output[1] <= self.input[1] && self.output[2] <= self.input[2];
+        if self.multiplier == 1 && self.input[0] == 1 && fits {
+            InPlace::ChannelPlanes {
+                plane_bytes: self.output[1] * self.output[2],
+            }
+        } else {
+            InPlace::Never
+        }
+    }
+
+    fn macs_per_output(&self) -> u64 {
+        (self.window.kernel[0] * self.window.kernel[1]) as u64
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let window = self.window;
+        let options = DepthwiseConv2dOptions {
+            stride_h: window.stride[0],
+            stride_w: window.stride[1],
+            dilation_h: window.dilation[0],
+            dilation_w: window.dilation[1],
+            depth_multiplier: self.multiplier,
+            padding: window.padding,
+            activation: self.act,
+        };
+        Ok(TensorData::I8(depthwise_conv2d(
+            &operands.activation(0),
+            &operands.weights(1),
+            operands.bias(2),
+            &options,
+            &operands.output(),
+        )))
+    }
 }

@@ -4,18 +4,40 @@
 //! `%y = tinyml.fully_connected %x, %w, %b {act = relu} : tensor<1x16xi8, !q<...>>`
 //! Semantics: TFLite Micro's reference integer `FullyConnected` (see `semantics::fully_connected`).
 
-use crate::interpreter::Operands;
+use crate::interfaces::OpInterface;
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_bias,
     expect_result_shape, expect_weights,
 };
-use crate::semantics::fully_connected;
+use crate::semantics::{fully_connected, Activation};
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct FullyConnected;
+/// The definition of `tinyml.fully_connected`.
+pub struct FullyConnectedOp;
 
-impl OpDefinition for FullyConnected {
+/// A verified `tinyml.fully_connected`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FullyConnected {
+    pub act: Activation,
+    /// Weights `[out_depth, in_depth]`.
+    pub in_depth: usize,
+    pub out_depth: usize,
+}
+
+impl FullyConnected {
+    pub fn decode(op: &OpContext) -> DiagResult<FullyConnected> {
+        let filter = &op.operand_type(1).shape;
+        Ok(FullyConnected {
+            act: activation(op)?,
+            in_depth: filter[1],
+            out_depth: filter[0],
+        })
+    }
+}
+
+impl OpDefinition for FullyConnectedOp {
     fn name(&self) -> &'static str {
         "tinyml.fully_connected"
     }
@@ -49,13 +71,18 @@ impl OpDefinition for FullyConnected {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    Ok(fully_connected(
-        &operands.activation(0),
-        &operands.weights(1),
-        operands.bias(2),
-        operands.activation_function()?,
-        &operands.output(),
-    ))
+impl OpInterface for FullyConnected {
+    fn macs_per_output(&self) -> u64 {
+        self.in_depth as u64
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        Ok(TensorData::I8(fully_connected(
+            &operands.activation(0),
+            &operands.weights(1),
+            operands.bias(2),
+            self.act,
+            &operands.output(),
+        )))
+    }
 }

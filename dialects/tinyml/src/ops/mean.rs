@@ -4,16 +4,38 @@
 //! `%y = tinyml.mean %x {axes = [1, 2], keep_dims = true} : tensor<1x1x1x64xi8, !q<...>>`
 //! Semantics: TFLite Micro's reference int8 `Mean` (see `semantics::mean`).
 
-use crate::interpreter::Operands;
+use crate::interfaces::OpInterface;
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
 };
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Mean;
+/// The definition of `tinyml.mean`.
+pub struct MeanOp;
 
-impl OpDefinition for Mean {
+/// A verified `tinyml.mean`, its attributes decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mean {
+    pub axes: Vec<usize>,
+    pub keep_dims: bool,
+}
+
+impl Mean {
+    pub fn decode(op: &OpContext) -> DiagResult<Mean> {
+        Ok(Mean {
+            axes: op
+                .int_array_attribute("axes", None, None)?
+                .into_iter()
+                .map(|a| a as usize)
+                .collect(),
+            keep_dims: op.bool_attribute("keep_dims", Some(false))?,
+        })
+    }
+}
+
+impl OpDefinition for MeanOp {
     fn name(&self) -> &'static str {
         "tinyml.mean"
     }
@@ -61,19 +83,14 @@ impl OpDefinition for Mean {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let axes: Vec<i32> = operands
-        .op
-        .int_array_attribute("axes", None, None)?
-        .into_iter()
-        .map(|a| a as i32)
-        .collect();
-    let keep_dims = operands.op.bool_attribute("keep_dims", Some(false))?;
-    Ok(crate::semantics::mean(
-        &operands.activation(0),
-        &axes,
-        keep_dims,
-        &operands.output(),
-    ))
+impl OpInterface for Mean {
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let axes: Vec<i32> = self.axes.iter().map(|&a| a as i32).collect();
+        Ok(TensorData::I8(crate::semantics::mean(
+            &operands.activation(0),
+            &axes,
+            self.keep_dims,
+            &operands.output(),
+        )))
+    }
 }

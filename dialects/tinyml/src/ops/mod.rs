@@ -1,5 +1,11 @@
-//! The tinyml ops, one file each: what the op means, its verifier (operands, attributes, shape
-//! inference) and a pointer to its semantics.
+//! The tinyml op set. One file per op holds what the op means, its verifier (operands,
+//! attributes, shape inference), its typed view (attributes decoded once) and its interfaces
+//! (`crate::interfaces`). This module lists them: [`OpKind`] (every op and its name), [`OpView`]
+//! (a verified op decoded into its typed view) and [`register`].
+//!
+//! Adding an op: its file here, a variant in [`OpKind`] and [`OpView`], an arm in
+//! [`OpView::decode`] and [`OpView::interface`], a line in [`register`]
+//! (docs/adding-an-op.md walks through one).
 
 pub mod activation;
 pub mod add;
@@ -14,3 +20,174 @@ pub mod pad;
 pub mod pool;
 pub mod reshape;
 pub mod softmax;
+
+use crate::interfaces::OpInterface;
+use activation::{Elementwise, ElementwiseOp};
+use pool::{Pool2dOp, PoolKind};
+use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::{Context, OpContext};
+use tmlc_core::ir::{Function, Module, Op};
+
+/// Every tinyml op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpKind {
+    Const,
+    Conv2d,
+    DepthwiseConv2d,
+    FullyConnected,
+    Add,
+    AvgPool2d,
+    MaxPool2d,
+    Pad,
+    Reshape,
+    Softmax,
+    Mean,
+    Concat,
+    Relu,
+    Relu6,
+    Requantize,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 15] = [
+        OpKind::Const,
+        OpKind::Conv2d,
+        OpKind::DepthwiseConv2d,
+        OpKind::FullyConnected,
+        OpKind::Add,
+        OpKind::AvgPool2d,
+        OpKind::MaxPool2d,
+        OpKind::Pad,
+        OpKind::Reshape,
+        OpKind::Softmax,
+        OpKind::Mean,
+        OpKind::Concat,
+        OpKind::Relu,
+        OpKind::Relu6,
+        OpKind::Requantize,
+    ];
+
+    /// The op's name in the IR.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Const => "tinyml.const",
+            OpKind::Conv2d => "tinyml.conv2d",
+            OpKind::DepthwiseConv2d => "tinyml.depthwise_conv2d",
+            OpKind::FullyConnected => "tinyml.fully_connected",
+            OpKind::Add => "tinyml.add",
+            OpKind::AvgPool2d => "tinyml.avg_pool2d",
+            OpKind::MaxPool2d => "tinyml.max_pool2d",
+            OpKind::Pad => "tinyml.pad",
+            OpKind::Reshape => "tinyml.reshape",
+            OpKind::Softmax => "tinyml.softmax",
+            OpKind::Mean => "tinyml.mean",
+            OpKind::Concat => "tinyml.concat",
+            OpKind::Relu => "tinyml.relu",
+            OpKind::Relu6 => "tinyml.relu6",
+            OpKind::Requantize => "tinyml.requantize",
+        }
+    }
+
+    /// The tinyml op called `name`, if any.
+    pub fn from_name(name: &str) -> Option<OpKind> {
+        OpKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// The kind of `op` (`None` for ops of other dialects and `return`).
+    pub fn of(function: &Function, op: Op) -> Option<OpKind> {
+        OpKind::from_name(&function.ops[op].name)
+    }
+}
+
+/// A verified tinyml op, decoded into its typed view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpView {
+    Const(constant::Const),
+    Conv2d(conv2d::Conv2d),
+    DepthwiseConv2d(depthwise_conv2d::DepthwiseConv2d),
+    FullyConnected(fully_connected::FullyConnected),
+    Add(add::Add),
+    Pool2d(pool::Pool2d),
+    Pad(pad::Pad),
+    Reshape(reshape::Reshape),
+    Softmax(softmax::Softmax),
+    Mean(mean::Mean),
+    Concat(concat::Concat),
+    Elementwise(Elementwise),
+}
+
+impl OpView {
+    /// Decodes a tinyml op; `None` for ops of other dialects. An error means the op's
+    /// attributes are malformed (the verifier reports the same error).
+    pub fn decode(op: &OpContext) -> Option<DiagResult<OpView>> {
+        let kind = OpKind::from_name(&op.data().name)?;
+        Some(match kind {
+            OpKind::Const => constant::Const::decode(op).map(OpView::Const),
+            OpKind::Conv2d => conv2d::Conv2d::decode(op).map(OpView::Conv2d),
+            OpKind::DepthwiseConv2d => {
+                depthwise_conv2d::DepthwiseConv2d::decode(op).map(OpView::DepthwiseConv2d)
+            }
+            OpKind::FullyConnected => {
+                fully_connected::FullyConnected::decode(op).map(OpView::FullyConnected)
+            }
+            OpKind::Add => add::Add::decode(op).map(OpView::Add),
+            OpKind::AvgPool2d => pool::Pool2d::decode(op, PoolKind::Average).map(OpView::Pool2d),
+            OpKind::MaxPool2d => pool::Pool2d::decode(op, PoolKind::Max).map(OpView::Pool2d),
+            OpKind::Pad => pad::Pad::decode(op).map(OpView::Pad),
+            OpKind::Reshape => Ok(OpView::Reshape(reshape::Reshape)),
+            OpKind::Softmax => softmax::Softmax::decode(op).map(OpView::Softmax),
+            OpKind::Mean => mean::Mean::decode(op).map(OpView::Mean),
+            OpKind::Concat => concat::Concat::decode(op).map(OpView::Concat),
+            OpKind::Relu => Ok(OpView::Elementwise(Elementwise::Relu)),
+            OpKind::Relu6 => Ok(OpView::Elementwise(Elementwise::Relu6)),
+            OpKind::Requantize => Ok(OpView::Elementwise(Elementwise::Requantize)),
+        })
+    }
+
+    /// The typed view of `op` in verified IR; `None` for ops of other dialects.
+    pub fn of(module: &Module, function: &Function, op: Op) -> Option<OpView> {
+        let context = OpContext {
+            module,
+            function,
+            op,
+        };
+        OpView::decode(&context)?.ok()
+    }
+
+    /// The op's interfaces.
+    pub fn interface(&self) -> &dyn OpInterface {
+        match self {
+            OpView::Const(op) => op,
+            OpView::Conv2d(op) => op,
+            OpView::DepthwiseConv2d(op) => op,
+            OpView::FullyConnected(op) => op,
+            OpView::Add(op) => op,
+            OpView::Pool2d(op) => op,
+            OpView::Pad(op) => op,
+            OpView::Reshape(op) => op,
+            OpView::Softmax(op) => op,
+            OpView::Mean(op) => op,
+            OpView::Concat(op) => op,
+            OpView::Elementwise(op) => op,
+        }
+    }
+}
+
+/// Registers every tinyml op in `context`.
+pub fn register(context: &mut Context) {
+    context.register_op(Box::new(constant::ConstOp));
+    context.register_op(Box::new(conv2d::Conv2dOp));
+    context.register_op(Box::new(depthwise_conv2d::DepthwiseConv2dOp));
+    context.register_op(Box::new(fully_connected::FullyConnectedOp));
+    context.register_op(Box::new(add::AddOp));
+    context.register_op(Box::new(Pool2dOp(PoolKind::Average)));
+    context.register_op(Box::new(Pool2dOp(PoolKind::Max)));
+    context.register_op(Box::new(pad::PadOp));
+    context.register_op(Box::new(reshape::ReshapeOp));
+    context.register_op(Box::new(softmax::SoftmaxOp));
+    context.register_op(Box::new(mean::MeanOp));
+    context.register_op(Box::new(concat::ConcatOp));
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
+    context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));
+}

@@ -4,17 +4,38 @@
 //! `%y = tinyml.pad %x {pads = [0, 0, 1, 1, 1, 1, 0, 0]} : T`
 //! Semantics: TFLite Micro's reference `Pad` with the output zero point as pad value.
 
-use crate::interpreter::Operands;
+use crate::interfaces::OpInterface;
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
     expect_same_quantization,
 };
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Pad;
+/// The definition of `tinyml.pad`.
+pub struct PadOp;
 
-impl OpDefinition for Pad {
+/// A verified `tinyml.pad`, its attributes decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pad {
+    /// `[before, after]` per dimension.
+    pub pads: Vec<[usize; 2]>,
+}
+
+impl Pad {
+    pub fn decode(op: &OpContext) -> DiagResult<Pad> {
+        let pads = op.int_array_attribute("pads", None, None)?;
+        Ok(Pad {
+            pads: pads
+                .chunks_exact(2)
+                .map(|p| [p[0] as usize, p[1] as usize])
+                .collect(),
+        })
+    }
+}
+
+impl OpDefinition for PadOp {
     fn name(&self) -> &'static str {
         "tinyml.pad"
     }
@@ -44,17 +65,14 @@ impl OpDefinition for Pad {
     }
 }
 
-/// Runs the op with the reference kernel (pad value: the zero point).
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let pads = operands.op.int_array_attribute("pads", None, None)?;
-    let pairs: Vec<[usize; 2]> = pads
-        .chunks_exact(2)
-        .map(|p| [p[0] as usize, p[1] as usize])
-        .collect();
-    Ok(crate::semantics::pad(
-        &operands.activation(0),
-        &pairs,
-        None,
-        &operands.output(),
-    ))
+impl OpInterface for Pad {
+    /// The reference kernel; the pad value is the zero point.
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        Ok(TensorData::I8(crate::semantics::pad(
+            &operands.activation(0),
+            &self.pads,
+            None,
+            &operands.output(),
+        )))
+    }
 }

@@ -5,12 +5,13 @@
 //! Semantics: TFLite Micro's reference int8 `AveragePool` (rounded division by the number of
 //! in-bounds elements) and `MaxPool` (see `semantics::pool`).
 
-use crate::interpreter::{padding, Operands};
+use crate::interfaces::{OpInterface, SlidingWindow};
 use crate::ops::common::{
     activation, expect_activation_operand, expect_activation_result, expect_result_shape,
-    expect_same_quantization, positive_pair, window_attributes, window_output,
+    expect_same_quantization, positive_pair, sliding_window, window_attributes, window_output,
 };
-use crate::semantics::{average_pool2d, max_pool2d, Pool2dOptions};
+use crate::semantics::{average_pool2d, max_pool2d, Activation, Pool2dOptions};
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
@@ -21,9 +22,29 @@ pub enum PoolKind {
     Max,
 }
 
-pub struct Pool2d(pub PoolKind);
+/// The definition of `tinyml.avg_pool2d` or `tinyml.max_pool2d`.
+pub struct Pool2dOp(pub PoolKind);
 
-impl OpDefinition for Pool2d {
+/// A verified pool, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool2d {
+    pub kind: PoolKind,
+    pub window: SlidingWindow,
+    pub act: Activation,
+}
+
+impl Pool2d {
+    pub fn decode(op: &OpContext, kind: PoolKind) -> DiagResult<Pool2d> {
+        let filter = positive_pair(op, "filter", None)?;
+        Ok(Pool2d {
+            kind,
+            window: sliding_window(op, filter, false)?,
+            act: activation(op)?,
+        })
+    }
+}
+
+impl OpDefinition for Pool2dOp {
     fn name(&self) -> &'static str {
         match self.0 {
             PoolKind::Average => "tinyml.avg_pool2d",
@@ -54,22 +75,25 @@ impl OpDefinition for Pool2d {
     }
 }
 
-/// Runs the op with the reference kernel for its kind.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let filter = positive_pair(&operands.op, "filter", None)?;
-    let window = window_attributes(&operands.op, false)?;
-    let options = Pool2dOptions {
-        filter_h: filter[0],
-        filter_w: filter[1],
-        stride_h: window.stride[0],
-        stride_w: window.stride[1],
-        padding: padding(window.same_padding),
-        activation: operands.activation_function()?,
-    };
-    let input = operands.activation(0);
-    Ok(if operands.op.data().name == "tinyml.max_pool2d" {
-        max_pool2d(&input, &options, &operands.output())
-    } else {
-        average_pool2d(&input, &options, &operands.output())
-    })
+impl OpInterface for Pool2d {
+    fn sliding_window(&self) -> Option<SlidingWindow> {
+        Some(self.window)
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        let window = self.window;
+        let options = Pool2dOptions {
+            filter_h: window.kernel[0],
+            filter_w: window.kernel[1],
+            stride_h: window.stride[0],
+            stride_w: window.stride[1],
+            padding: window.padding,
+            activation: self.act,
+        };
+        let input = operands.activation(0);
+        Ok(TensorData::I8(match self.kind {
+            PoolKind::Max => max_pool2d(&input, &options, &operands.output()),
+            PoolKind::Average => average_pool2d(&input, &options, &operands.output()),
+        }))
+    }
 }

@@ -2,13 +2,30 @@
 //!
 //! `%y = tinyml.reshape %x : tensor<1x1024xi8, !q<...>>`
 
+use crate::interfaces::OpInterface;
 use crate::ops::common::{expect_activation_operand, expect_same_quantization, shape_text};
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
+/// The definition of `tinyml.reshape`.
+pub struct ReshapeOp;
+
+/// A verified `tinyml.reshape` (it has no attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reshape;
 
-impl OpDefinition for Reshape {
+impl OpInterface for Reshape {
+    fn is_view(&self) -> bool {
+        true
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        Ok(TensorData::I8(operands.activation(0).data.to_vec()))
+    }
+}
+
+impl OpDefinition for ReshapeOp {
     fn name(&self) -> &'static str {
         "tinyml.reshape"
     }

@@ -5,16 +5,32 @@
 //! Semantics: TFLite Micro's reference int8 `Softmax` with its fixed-point exp (see
 //! `semantics::softmax`).
 
-use crate::interpreter::Operands;
+use crate::interfaces::{InPlace, OpInterface};
 use crate::ops::common::{
     expect_activation_operand, expect_activation_result, expect_result_shape,
 };
+use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
 
-pub struct Softmax;
+/// The definition of `tinyml.softmax`.
+pub struct SoftmaxOp;
 
-impl OpDefinition for Softmax {
+/// A verified `tinyml.softmax`, its attributes decoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Softmax {
+    pub beta: f32,
+}
+
+impl Softmax {
+    pub fn decode(op: &OpContext) -> DiagResult<Softmax> {
+        Ok(Softmax {
+            beta: op.float_attribute("beta", Some(1.0))?,
+        })
+    }
+}
+
+impl OpDefinition for SoftmaxOp {
     fn name(&self) -> &'static str {
         "tinyml.softmax"
     }
@@ -46,8 +62,16 @@ impl OpDefinition for Softmax {
     }
 }
 
-/// Runs the op with the reference kernel.
-pub fn evaluate(operands: &Operands) -> DiagResult<Vec<i8>> {
-    let beta = operands.op.float_attribute("beta", Some(1.0))?;
-    Ok(crate::semantics::softmax(&operands.activation(0), beta))
+impl OpInterface for Softmax {
+    /// Row by row: each row's maximum and sum are read before the row is written.
+    fn in_place(&self) -> InPlace {
+        InPlace::Elementwise
+    }
+
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
+        Ok(TensorData::I8(crate::semantics::softmax(
+            &operands.activation(0),
+            self.beta,
+        )))
+    }
 }

@@ -6,7 +6,9 @@
 //! (which products are taken in `f32` and which in `f64` matters for bit-exactness).
 
 /// Fused activation of an op, as TFLite's `ActivationFunctionType` (the subset tmlc supports).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Ordered by strength: for one output quantization the clamp ranges nest (`Relu6` inside `Relu`
+/// inside `None`), so composing two is taking the larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Activation {
     #[default]
     None,

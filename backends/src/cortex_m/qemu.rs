@@ -26,7 +26,7 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 pub const APT_PACKAGES: &str = "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm";
 
 /// The source of tmlc's instruction-counting QEMU plugin.
-pub const PLUGIN_SOURCE: &str = include_str!("../qemu-plugin/tmlc_icount.c");
+pub const PLUGIN_SOURCE: &str = include_str!("../../qemu-plugin/tmlc_icount.c");
 
 /// How long one QEMU run may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);

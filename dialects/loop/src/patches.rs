@@ -1,12 +1,12 @@
 //! The geometry of a patch loop: for every output patch of a `loop.patches` op, the region of
 //! every layer's input and output it computes (receptive fields with their halos), the padding
 //! each layer sees at the patch's border, the scratch the patches need and the MACs they do.
-//! The `tile` pass sizes and chooses plans with it; backends emit the patch loop from it.
+//! The `tile` pass sizes and chooses plans with it; backends emit the patch loop from it. A
+//! layer is asked through its interfaces: a sliding window, or elementwise with one operand.
 
-use tmlc_core::dialect::OpContext;
+use tmlc_core::attributes::Attribute;
 use tmlc_core::ir::{Function, Module, Op};
-use tmlc_tinyml::ops::common::{positive_pair, window_attributes};
-use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
+use tmlc_tinyml::{OpView, SlidingWindow};
 
 /// What one layer of the chain does to rows and columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,80 +77,34 @@ impl PatchPlan {
 }
 
 /// The geometry of a chain op, or `None` when it cannot be computed per patch (batch above 1,
-/// or an op that is not a window or elementwise op).
+/// or an op that is neither a sliding window nor elementwise on one operand).
 pub fn layer_geometry(module: &Module, function: &Function, op: Op) -> Option<LayerGeometry> {
-    let context = OpContext {
-        module,
-        function,
-        op,
-    };
-    let data = context.data();
+    let data = &function.ops[op];
     if data.results.len() != 1 || data.operands.is_empty() || !data.regions.is_empty() {
         return None;
     }
-    let input = &context.operand_type(0).shape;
-    let output = &context.result_type(0).shape;
+    let input = &function.value_type(data.operands[0]).shape;
+    let output = &function.value_type(data.results[0]).shape;
     if input.len() != 4 || output.len() != 4 || input[0] != 1 {
         return None;
     }
-    let (kernel, window, macs_per_output) = match data.name.as_str() {
-        "tinyml.conv2d" => {
-            let filter = &context.operand_type(1).shape;
-            let window = window_attributes(&context, true).ok()?;
-            (
-                [filter[1], filter[2]],
-                window,
-                filter[1] * filter[2] * filter[3],
-            )
-        }
-        "tinyml.depthwise_conv2d" => {
-            let filter = &context.operand_type(1).shape;
-            let window = window_attributes(&context, true).ok()?;
-            ([filter[1], filter[2]], window, filter[1] * filter[2])
-        }
-        "tinyml.avg_pool2d" | "tinyml.max_pool2d" => {
-            let filter = positive_pair(&context, "filter", None).ok()?;
-            (filter, window_attributes(&context, false).ok()?, 0)
-        }
-        "tinyml.relu" | "tinyml.relu6" | "tinyml.requantize" => {
-            return Some(LayerGeometry {
-                op,
-                kernel: [1, 1],
-                stride: [1, 1],
-                dilation: [1, 1],
-                pad: [0, 0],
-                input: [input[1], input[2], input[3]],
-                output: [output[1], output[2], output[3]],
-                macs_per_output: 0,
-            })
-        }
-        _ => return None,
+    let view = OpView::of(module, function, op)?;
+    let interface = view.interface();
+    let window = match interface.sliding_window() {
+        Some(window) => window,
+        None if interface.elementwise() && data.operands.len() == 1 => SlidingWindow::IDENTITY,
+        None => return None,
     };
-    let padding = if window.same_padding {
-        Padding::Same
-    } else {
-        Padding::Valid
-    };
-    let (_, pad_h) = compute_padding(
-        padding,
-        input[1],
-        kernel[0],
-        window.stride[0],
-        window.dilation[0],
-    );
-    let (_, pad_w) = compute_padding(
-        padding,
-        input[2],
-        kernel[1],
-        window.stride[1],
-        window.dilation[1],
-    );
+    let macs_per_output = interface.macs_per_output() as usize;
     Some(LayerGeometry {
         op,
-        kernel,
+        kernel: window.kernel,
         stride: window.stride,
         dilation: window.dilation,
-        pad: [pad_h.before, pad_w.before],
+        pad: [
+            window.pad(0, input[1]).before,
+            window.pad(1, input[2]).before,
+        ],
         input: [input[1], input[2], input[3]],
         output: [output[1], output[2], output[3]],
         macs_per_output,
@@ -230,4 +184,34 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
         patch_macs,
         full_macs,
     }
+}
+
+/// The grid of a `loop.patches` op, `None` for other ops.
+pub fn loop_grid(function: &Function, op: Op) -> Option<[usize; 2]> {
+    let data = &function.ops[op];
+    if data.name != crate::PATCHES {
+        return None;
+    }
+    match data.attributes.get("grid") {
+        Some(Attribute::Array(items)) => match items.as_slice() {
+            [Attribute::Int(rows), Attribute::Int(columns)] => Some([
+                usize::try_from(*rows).ok()?,
+                usize::try_from(*columns).ok()?,
+            ]),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The plan of a `loop.patches` op: `None` for other ops, and for a body whose layers cannot
+/// be computed per patch (the verifier's chain check does not look at the layers' kinds).
+pub fn loop_plan(module: &Module, function: &Function, op: Op) -> Option<PatchPlan> {
+    let grid = loop_grid(function, op)?;
+    let region = function.ops[op].regions.first()?;
+    let layers: Vec<LayerGeometry> = crate::body(region)
+        .iter()
+        .map(|&inner| layer_geometry(module, function, inner))
+        .collect::<Option<_>>()?;
+    (!layers.is_empty()).then(|| plan(&layers, grid))
 }

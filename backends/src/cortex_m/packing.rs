@@ -1,0 +1,82 @@
+//! Weight layouts of the Arm DSP kernels (`tmlc_tinyml::kernels::WeightLayout`): the compiler
+//! packs constant weights once, as runtime-c's `tmlc_*_dsp_pack` functions define the layouts,
+//! and folds `input_offset * sum(weights)` into the bias (wrapping, as the kernels do).
+
+/// The depthwise DSP kernels' packed filter (`tmlc_depthwise_conv2d_s8_dsp_pack`): per output
+/// channel the folded bias, then per filter row and group of four taps the int16 pairs
+/// (w0, w2) and (w1, w3). `filter` is `[1, k_h, k_w, out_c]`.
+pub fn depthwise_filter(
+    filter: &[i32],
+    bias: &[i32],
+    [k_h, k_w, out_c]: [usize; 3],
+    input_offset: i32,
+) -> Vec<u32> {
+    let pack16 = |lo: i32, hi: i32| (lo as u32 & 0xFFFF) | ((hi as u32) << 16);
+    let mut words = Vec::new();
+    for oc in 0..out_c {
+        let mut sum = 0u32;
+        let mut taps = Vec::new();
+        for fy in 0..k_h {
+            for group in 0..k_w.div_ceil(4) {
+                let tap = |j: usize| {
+                    let fx = 4 * group + j;
+                    if fx < k_w {
+                        filter[(fy * k_w + fx) * out_c + oc]
+                    } else {
+                        0
+                    }
+                };
+                sum = (0..4).fold(sum, |s, j| s.wrapping_add(tap(j) as u32));
+                taps.push(pack16(tap(0), tap(2)));
+                taps.push(pack16(tap(1), tap(3)));
+            }
+        }
+        words.push((bias[oc] as u32).wrapping_add(sum.wrapping_mul(input_offset as u32)));
+        words.extend(taps);
+    }
+    words
+}
+
+/// The fully-connected DSP kernel's packed weights (blocks of four rows, groups of four
+/// inputs; `tmlc_fully_connected_s8_dsp_pack`) as little-endian words, and the folded bias
+/// `bias + input_offset * sum(row)`. `weights` is `[out_depth, in_depth]`.
+pub fn fully_connected(
+    weights: &[i32],
+    bias: &[i32],
+    [out_depth, in_depth]: [usize; 2],
+    input_offset: i32,
+) -> (Vec<u32>, Vec<i32>) {
+    let groups = in_depth.div_ceil(4);
+    let at = |o: usize, i: usize| {
+        if i < in_depth {
+            weights[o * in_depth + i] as u8
+        } else {
+            0
+        }
+    };
+    let mut bytes = Vec::with_capacity(out_depth * groups * 4);
+    let blocks = out_depth / 4;
+    for block in 0..blocks {
+        for group in 0..groups {
+            for r in 0..4 {
+                bytes.extend((0..4).map(|j| at(4 * block + r, 4 * group + j)));
+            }
+        }
+    }
+    for o in 4 * blocks..out_depth {
+        for group in 0..groups {
+            bytes.extend((0..4).map(|j| at(o, 4 * group + j)));
+        }
+    }
+    let folded = (0..out_depth)
+        .map(|o| {
+            let sum = (0..in_depth).fold(0i32, |s, i| s.wrapping_add(weights[o * in_depth + i]));
+            bias[o].wrapping_add(sum.wrapping_mul(input_offset))
+        })
+        .collect();
+    let words = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    (words, folded)
+}

@@ -1,0 +1,82 @@
+//! The op interfaces: what passes and backends ask a tinyml op instead of matching its name.
+//! Every op's typed view (`view::OpView`) answers them through [`OpInterface`]; an op that does
+//! not implement a query gets the conservative default (not a window, not elementwise, not a
+//! view, never in place, no MACs).
+
+use crate::semantics::padding::{compute_padding, PadAmount};
+use crate::semantics::Padding;
+use crate::tensor::{Operands, TensorData};
+use tmlc_core::diagnostic::DiagResult;
+
+/// The window of a sliding-window op (convolutions, pools) over the H and W axes of an NHWC
+/// input: what `tile`, liveness (overlapping placement) and patch geometry need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlidingWindow {
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub padding: Padding,
+}
+
+impl SlidingWindow {
+    /// The 1x1, stride-1 window of an elementwise op.
+    pub const IDENTITY: SlidingWindow = SlidingWindow {
+        kernel: [1, 1],
+        stride: [1, 1],
+        dilation: [1, 1],
+        padding: Padding::Valid,
+    };
+
+    /// The padding along `axis` (0 rows, 1 columns) of an input of `input_size` (TFLite's
+    /// `ComputePaddingHeightWidth`).
+    pub fn pad(&self, axis: usize, input_size: usize) -> PadAmount {
+        compute_padding(
+            self.padding,
+            input_size,
+            self.kernel[axis],
+            self.stride[axis],
+            self.dilation[axis],
+        )
+        .1
+    }
+}
+
+/// Whether and how an op may write its result over one of its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InPlace {
+    /// Never: the output must not overlap any input.
+    Never,
+    /// Element by element: the result may overwrite any operand of the result's shape.
+    Elementwise,
+    /// Channel by channel (TinyEngine's in-place depthwise): operand 0 may be overwritten, one
+    /// channel plane of `out_h * out_w` bytes of scratch holds the channel being computed.
+    ChannelPlanes { plane_bytes: usize },
+}
+
+/// The queries every tinyml op answers.
+pub trait OpInterface {
+    /// The window, for ops that read an NHWC input through a sliding window.
+    fn sliding_window(&self) -> Option<SlidingWindow> {
+        None
+    }
+    /// Whether each output element depends only on the input elements of the same index (after
+    /// broadcasting): such an op may be computed on any slice of its operands.
+    fn elementwise(&self) -> bool {
+        false
+    }
+    /// Whether the result is operand 0's bytes seen with another type (no data moves).
+    fn is_view(&self) -> bool {
+        false
+    }
+    /// Whether the op may run over its input.
+    fn in_place(&self) -> InPlace {
+        InPlace::Never
+    }
+    /// MACs per output element (the unit of work of int8 inference; 0 for ops without one).
+    fn macs_per_output(&self) -> u64 {
+        0
+    }
+    /// Runs the op with its reference semantics.
+    fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData>;
+}

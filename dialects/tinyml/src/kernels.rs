@@ -1,0 +1,199 @@
+//! The kernel library: what each runtime-c kernel variant of a tinyml op needs and promises, in
+//! one place for the passes (scratch to plan, whether a variant exists, whether it may run in
+//! place, the order it walks rows) and the backends (the weight layout to emit, the source files
+//! to ship). The numbers mirror the macros of `runtime-c/include/tmlc/kernels_arm.h`;
+//! `tests/kernel_library.rs` checks them against the C header.
+
+use crate::ops::OpView;
+use tmlc_core::target::KernelVariant;
+
+/// The order in which a kernel writes output rows and reads input rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOrder {
+    /// Output rows in increasing order; output row `r` reads input rows no later than its
+    /// window's last row. An output may then overwrite input rows already consumed (liveness's
+    /// overlapping placement).
+    Increasing,
+}
+
+/// How the kernel wants the op's constant weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightLayout {
+    /// As the IR stores them (and the bias as stored).
+    AsStored,
+    /// `tmlc_depthwise_conv2d_s8_dsp_pack`: per output channel the bias folded with
+    /// `input_offset * sum(weights)`, then int16 pairs of taps.
+    DepthwiseDspPacked,
+    /// `tmlc_fully_connected_s8_dsp_pack`: blocks of four rows in groups of four inputs, and the
+    /// bias folded with `input_offset * sum(row)`.
+    FullyConnectedDspPacked,
+}
+
+/// One kernel of the library for one op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kernel {
+    pub variant: KernelVariant,
+    /// Scratch bytes the kernel needs while it runs (0: none). For a kernel that may run in
+    /// place, enough for either way (`alloc` decides where the output goes).
+    pub scratch_bytes: usize,
+    /// Whether the kernel can run over its input when the op's `in_place` allows it.
+    pub in_place: bool,
+    pub row_order: RowOrder,
+    pub weights: WeightLayout,
+    /// runtime-c source files it needs, relative to `runtime-c/`.
+    pub sources: &'static [&'static str],
+}
+
+/// The scratch of `TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c)`.
+pub fn conv2d_1x1_dsp_scratch(in_c: usize) -> usize {
+    64 * in_c.div_ceil(4)
+}
+
+/// `TMLC_CONV2D_S8_DSP_SCRATCH(k_h, k_w, in_c)`.
+pub fn conv2d_dsp_scratch(k_h: usize, k_w: usize, in_c: usize) -> usize {
+    68 * (k_h * k_w * in_c).div_ceil(4)
+}
+
+/// `TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w)`: bytes of one padded row of a
+/// depthwise plane.
+pub fn dsp_ring_width(out_w: usize, stride_w: usize, k_w: usize, dilation_w: usize) -> usize {
+    ((out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1 + 8).div_ceil(4) * 4
+}
+
+/// `TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w, dilation_h, dilation_w,
+/// out_w)`: a ring of padded input rows of every channel.
+pub fn depthwise_dsp_scratch(
+    in_c: usize,
+    [k_h, k_w]: [usize; 2],
+    stride_w: usize,
+    [dilation_h, dilation_w]: [usize; 2],
+    out_w: usize,
+) -> usize {
+    ((k_h - 1) * dilation_h + 1) * in_c * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
+}
+
+/// `TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
+/// dilation_h, dilation_w)`: the output plane and one padded input plane.
+pub fn depthwise_inplace_dsp_scratch(
+    [out_h, out_w]: [usize; 2],
+    [k_h, k_w]: [usize; 2],
+    [stride_h, stride_w]: [usize; 2],
+    [dilation_h, dilation_w]: [usize; 2],
+) -> usize {
+    let plane_rows = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
+    (out_h * out_w).div_ceil(4) * 4 + plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
+}
+
+fn kernel(
+    variant: KernelVariant,
+    scratch_bytes: usize,
+    weights: WeightLayout,
+    sources: &'static [&'static str],
+) -> Kernel {
+    Kernel {
+        variant,
+        scratch_bytes,
+        in_place: false,
+        row_order: RowOrder::Increasing,
+        weights,
+        sources,
+    }
+}
+
+/// The kernel of `variant` for the op, `None` when the library has none (then the op runs the
+/// portable kernel, which every op has).
+pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
+    use KernelVariant::*;
+    use WeightLayout::*;
+    Some(match (view, variant) {
+        (OpView::Const(_) | OpView::Reshape(_), _) => return None,
+        (OpView::Conv2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/conv2d.c"]),
+        (OpView::Conv2d(conv), ArmDsp) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            let scratch = if pointwise {
+                conv2d_1x1_dsp_scratch(conv.in_channels)
+            } else {
+                conv2d_dsp_scratch(window.kernel[0], window.kernel[1], conv.in_channels)
+            };
+            kernel(
+                ArmDsp,
+                scratch,
+                AsStored,
+                &["src/conv2d.c", "src/arm/conv2d_dsp.c"],
+            )
+        }
+        (OpView::DepthwiseConv2d(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(
+                Portable,
+                0,
+                AsStored,
+                &["src/depthwise_conv2d.c", "src/depthwise_conv2d_inplace.c"],
+            )
+        },
+        (OpView::DepthwiseConv2d(depthwise), ArmDsp) => {
+            let window = depthwise.window;
+            let out = [depthwise.output[1], depthwise.output[2]];
+            let ring = depthwise_dsp_scratch(
+                depthwise.input[3],
+                window.kernel,
+                window.stride[1],
+                window.dilation,
+                out[1],
+            );
+            let in_place =
+                depthwise_inplace_dsp_scratch(out, window.kernel, window.stride, window.dilation);
+            Kernel {
+                in_place: true,
+                ..kernel(
+                    ArmDsp,
+                    ring.max(in_place),
+                    DepthwiseDspPacked,
+                    &[
+                        "src/depthwise_conv2d.c",
+                        "src/depthwise_conv2d_inplace.c",
+                        "src/arm/depthwise_conv2d_dsp.c",
+                    ],
+                )
+            }
+        }
+        (OpView::FullyConnected(_), Portable) => {
+            kernel(Portable, 0, AsStored, &["src/fully_connected.c"])
+        }
+        (OpView::FullyConnected(_), ArmDsp) => kernel(
+            ArmDsp,
+            0,
+            FullyConnectedDspPacked,
+            &["src/fully_connected.c", "src/arm/fully_connected_dsp.c"],
+        ),
+        (OpView::Add(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/add.c"])
+        },
+        (OpView::Add(add), ArmDsp) if add.same_shapes => Kernel {
+            in_place: true,
+            ..kernel(ArmDsp, 0, AsStored, &["src/add.c", "src/arm/add_dsp.c"])
+        },
+        (OpView::Pool2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/pool.c"]),
+        (OpView::Pad(_), Portable) => kernel(Portable, 0, AsStored, &["src/pad.c"]),
+        (OpView::Softmax(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/softmax.c"])
+        },
+        (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
+        (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),
+        (OpView::Elementwise(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/elementwise.c"])
+        },
+        _ => return None,
+    })
+}
+
+/// Whether the backends can run a variant's kernels inside a patch loop (`loop.patches`) on
+/// patch buffers. The Arm DSP kernels cannot yet: their scratch and packed weights are not
+/// planned per patch.
+pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
+    variant == KernelVariant::Portable
+}

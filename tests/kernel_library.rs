@@ -1,0 +1,101 @@
+//! The kernel library (`tmlc_tinyml::kernels`) against the C header it describes: the scratch
+//! sizes the passes plan for the Arm DSP kernels must be exactly the macros of
+//! `runtime-c/include/tmlc/kernels_arm.h`. A C program evaluates the macros over a grid of layer
+//! shapes and prints them; the Rust formulas must print the same. A missing C compiler is a loud
+//! skip (a failure under CI=true).
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::Command;
+use tmlc_tinyml::kernels::{
+    conv2d_1x1_dsp_scratch, conv2d_dsp_scratch, depthwise_dsp_scratch,
+    depthwise_inplace_dsp_scratch,
+};
+
+/// Layer shapes: (in_c, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, out_h, out_w).
+fn shapes() -> Vec<[usize; 9]> {
+    let mut out = Vec::new();
+    for in_c in [1, 3, 8, 13] {
+        for (k_h, k_w) in [(1, 1), (3, 3), (5, 5), (7, 7), (10, 1), (1, 4)] {
+            for (s_h, s_w) in [(1, 1), (2, 2), (1, 2)] {
+                for (d_h, d_w) in [(1, 1), (2, 3)] {
+                    for (out_h, out_w) in [(1, 1), (7, 5), (48, 48)] {
+                        out.push([in_c, k_h, k_w, s_h, s_w, d_h, d_w, out_h, out_w]);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rust_values() -> String {
+    let mut out = String::new();
+    for [in_c, k_h, k_w, s_h, s_w, d_h, d_w, out_h, out_w] in shapes() {
+        let _ = writeln!(
+            out,
+            "{} {} {} {}",
+            conv2d_1x1_dsp_scratch(in_c),
+            conv2d_dsp_scratch(k_h, k_w, in_c),
+            depthwise_dsp_scratch(in_c, [k_h, k_w], s_w, [d_h, d_w], out_w),
+            depthwise_inplace_dsp_scratch([out_h, out_w], [k_h, k_w], [s_h, s_w], [d_h, d_w]),
+        );
+    }
+    out
+}
+
+fn c_program() -> String {
+    let mut rows = String::new();
+    for [in_c, k_h, k_w, s_h, s_w, d_h, d_w, out_h, out_w] in shapes() {
+        let _ = writeln!(
+            rows,
+            "    printf(\"%ld %ld %ld %ld\\n\", (long)TMLC_CONV2D_1X1_S8_DSP_SCRATCH({in_c}), \
+             (long)TMLC_CONV2D_S8_DSP_SCRATCH({k_h}, {k_w}, {in_c}), \
+             (long)TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH({in_c}, {k_h}, {k_w}, {s_w}, {d_h}, {d_w}, {out_w}), \
+             (long)TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH({out_h}, {out_w}, {k_h}, {k_w}, {s_h}, {s_w}, {d_h}, {d_w}));"
+        );
+    }
+    format!("#include <stdio.h>\n#include \"tmlc/kernels_arm.h\"\n\nint main(void) {{\n{rows}    return 0;\n}}\n")
+}
+
+#[test]
+fn dsp_scratch_sizes_match_the_c_header() {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime-c/include");
+    let dir = std::env::temp_dir().join(format!("tmlc-kernel-library-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("scratch.c");
+    let program = dir.join("scratch");
+    std::fs::write(&source, c_program()).expect("write the C program");
+    let compiled = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(&include)
+        .arg(&source)
+        .arg("-o")
+        .arg(&program)
+        .output();
+    let compiled = match compiled {
+        Ok(output) => output,
+        Err(error) => {
+            let message = format!("SKIPPED: cannot run cc ({error})");
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "{message}; CI must have it"
+            );
+            eprintln!("\n{message}\n");
+            return;
+        }
+    };
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let run = Command::new(&program).output().expect("run the C program");
+    let _ = std::fs::remove_dir_all(&dir);
+    let c_values = String::from_utf8_lossy(&run.stdout);
+    let rust = rust_values();
+    for (line, (c, r)) in c_values.lines().zip(rust.lines()).enumerate() {
+        assert_eq!(c, r, "shape {:?}", shapes()[line]);
+    }
+    assert_eq!(c_values.lines().count(), shapes().len());
+}
