@@ -17,6 +17,7 @@ use tmlc_tinyml::ops::activation::Elementwise;
 use tmlc_tinyml::ops::common::shape_text;
 use tmlc_tinyml::ops::pool::PoolKind;
 use tmlc_tinyml::semantics::add::AddParams;
+use tmlc_tinyml::semantics::mul::MulParams;
 use tmlc_tinyml::semantics::quant::{
     activation_range, conv_multipliers, fully_connected_multipliers, quantize_multiplier,
     QuantizedMultiplier,
@@ -90,6 +91,7 @@ pub fn emit_layer(
         OpView::FullyConnected(fc) => layer.fully_connected(writer, fc.act),
         OpView::Pool2d(pool) => layer.pool(writer, pool.kind, pool.window, pool.act),
         OpView::Add(add) => layer.add(writer, add.act),
+        OpView::Mul(mul) => layer.mul(writer, mul.act),
         OpView::Softmax(softmax) => layer.softmax(writer, softmax.beta),
         OpView::Pad(pad) => layer.pad(writer, &pad.pads),
         OpView::Reshape(_) => layer.reshape(writer),
@@ -699,39 +701,54 @@ impl Layer<'_> {
             params.act_min,
             params.act_max,
         ];
-        let call = if a.shape == b.shape {
-            let function = if variant(self.op) == KernelVariant::ArmDsp {
-                "tmlc_add_s8_dsp"
-            } else {
-                "tmlc_add_s8"
-            };
-            KernelCall::new(function)
-                .args([self.input(0), self.input(1), self.output()])
-                .arg(output.num_elements())
+        let same_shape = if variant(self.op) == KernelVariant::ArmDsp {
+            "tmlc_add_s8_dsp"
         } else {
-            let (dims1, dims2) = (
-                format!("{}_dims1", self.prefix),
-                format!("{}_dims2", self.prefix),
-            );
-            writer.table(&c_array(
-                "int32_t",
-                &dims1,
-                dims4(&a.shape).iter().map(|d| d.to_string()),
-            ));
-            writer.table(&c_array(
-                "int32_t",
-                &dims2,
-                dims4(&b.shape).iter().map(|d| d.to_string()),
-            ));
-            KernelCall::new("tmlc_add_broadcast4d_s8").args([
-                self.input(0),
-                dims1,
-                self.input(1),
-                dims2,
-                self.output(),
-            ])
+            "tmlc_add_s8"
         };
+        let call = self.binary_call(writer, same_shape, "tmlc_add_broadcast4d_s8");
         writer.body_line(&call.args(quant).statement());
+        Ok(())
+    }
+
+    /// The call of a binary elementwise kernel: `same_shape` on equal shapes, `broadcast` (with
+    /// the operands' 4-D shapes as tables) otherwise, then the quantization parameters.
+    fn binary_call(&self, writer: &mut CWriter, same_shape: &str, broadcast: &str) -> KernelCall {
+        let (a, b) = (self.op.operand_type(0), self.op.operand_type(1));
+        if a.shape == b.shape {
+            return KernelCall::new(same_shape)
+                .args([self.input(0), self.input(1), self.output()])
+                .arg(self.op.result_type(0).num_elements());
+        }
+        let (dims1, dims2) = (
+            format!("{}_dims1", self.prefix),
+            format!("{}_dims2", self.prefix),
+        );
+        let dims = |shape: &[usize]| dims4(shape).map(|d| d.to_string()).into_iter();
+        writer.table(&c_array("int32_t", &dims1, dims(&a.shape)));
+        writer.table(&c_array("int32_t", &dims2, dims(&b.shape)));
+        KernelCall::new(broadcast).args([self.input(0), dims1, self.input(1), dims2, self.output()])
+    }
+
+    fn mul(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
+        let params = MulParams::prepare(
+            per_tensor(self.op.operand_type(0)),
+            per_tensor(self.op.operand_type(1)),
+            per_tensor(self.op.result_type(0)),
+            act,
+        );
+        let call = self
+            .binary_call(writer, "tmlc_mul_s8", "tmlc_mul_broadcast4d_s8")
+            .args([
+                params.input1_offset,
+                params.input2_offset,
+                params.output_offset,
+                params.output.multiplier,
+                params.output.shift,
+                params.act_min,
+                params.act_max,
+            ]);
+        writer.body_line(&call.statement());
         Ok(())
     }
 

@@ -54,6 +54,10 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/add.c"),
     ),
     (
+        "runtime/src/mul.c",
+        include_str!("../../../runtime-c/src/mul.c"),
+    ),
+    (
         "runtime/src/softmax.c",
         include_str!("../../../runtime-c/src/softmax.c"),
     ),

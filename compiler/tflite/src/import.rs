@@ -359,6 +359,12 @@ impl Importer<'_> {
                     a.insert("act".into(), activation_keyword(*activation)?);
                     ("tinyml.add", a, vec![("lhs", None), ("rhs", None)])
                 }
+                (OpCode::Mul, Options::Mul { activation }) => {
+                    Self::expect_io(operator, 2..=2)?;
+                    let mut a = Attributes::new();
+                    a.insert("act".into(), activation_keyword(*activation)?);
+                    ("tinyml.mul", a, vec![("lhs", None), ("rhs", None)])
+                }
                 (OpCode::Reshape, _) => {
                     Self::expect_io(operator, 1..=2)?;
                     ("tinyml.reshape", Attributes::new(), vec![("input", None)])
@@ -420,7 +426,7 @@ impl Importer<'_> {
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8)",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8)",
                     ))
                 }
                 (_, options) => {

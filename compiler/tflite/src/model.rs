@@ -54,6 +54,7 @@ pub enum Activation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpCode {
     Add,
+    Mul,
     AveragePool2d,
     Concatenation,
     Conv2d,
@@ -107,6 +108,9 @@ pub enum Options {
         activation: Activation,
     },
     Add {
+        activation: Activation,
+    },
+    Mul {
         activation: Activation,
     },
     Reshape {

@@ -17,7 +17,6 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (13, "LOCAL_RESPONSE_NORMALIZATION"),
     (14, "LOGISTIC"),
     (16, "LSTM"),
-    (18, "MUL"),
     (19, "RELU"),
     (20, "RELU_N1_TO_1"),
     (21, "RELU6"),
@@ -102,6 +101,7 @@ pub fn builtin_opcode(code: i32) -> OpCode {
         6 => OpCode::Dequantize,
         9 => OpCode::FullyConnected,
         17 => OpCode::MaxPool2d,
+        18 => OpCode::Mul,
         22 => OpCode::Reshape,
         25 => OpCode::Softmax,
         34 => OpCode::Pad,
@@ -137,6 +137,7 @@ impl OpCode {
             OpCode::Dequantize => 6,
             OpCode::FullyConnected => 9,
             OpCode::MaxPool2d => 17,
+            OpCode::Mul => 18,
             OpCode::Reshape => 22,
             OpCode::Softmax => 25,
             OpCode::Pad => 34,
@@ -157,6 +158,7 @@ impl OpCode {
             OpCode::Dequantize => "DEQUANTIZE",
             OpCode::FullyConnected => "FULLY_CONNECTED",
             OpCode::MaxPool2d => "MAX_POOL_2D",
+            OpCode::Mul => "MUL",
             OpCode::Reshape => "RESHAPE",
             OpCode::Softmax => "SOFTMAX",
             OpCode::Pad => "PAD",
@@ -177,7 +179,7 @@ mod tests {
             .map(builtin_opcode)
             .filter(|opcode| !matches!(opcode, OpCode::Other { .. }))
             .collect();
-        assert_eq!(mapped.len(), 13);
+        assert_eq!(mapped.len(), 14);
         for opcode in mapped {
             assert_eq!(builtin_opcode(opcode.code()), opcode);
         }

@@ -539,6 +539,12 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 activation: activation(options.fused_activation_function()),
             }
         }
+        OpCode::Mul => {
+            let options: schema::MulOptions = options_table(operator)?;
+            Options::Mul {
+                activation: activation(options.fused_activation_function()),
+            }
+        }
         OpCode::Reshape => {
             let options: schema::ReshapeOptions = options_table(operator)?;
             Options::Reshape {

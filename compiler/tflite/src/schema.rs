@@ -383,6 +383,7 @@ fn verify_builtin_options<'v, 'o, 'b>(
             SoftmaxOptions::TAG => member::<SoftmaxOptions>(v, pos),
             ConcatenationOptions::TAG => member::<ConcatenationOptions>(v, pos),
             AddOptions::TAG => member::<AddOptions>(v, pos),
+            MulOptions::TAG => member::<MulOptions>(v, pos),
             ReshapeOptions::TAG => member::<ReshapeOptions>(v, pos),
             ReducerOptions::TAG => member::<ReducerOptions>(v, pos),
             _ => Ok(()),
@@ -422,6 +423,7 @@ pub(crate) fn builtin_options_name(tag: u8) -> String {
         SoftmaxOptions::TAG => SoftmaxOptions::NAME,
         ConcatenationOptions::TAG => ConcatenationOptions::NAME,
         AddOptions::TAG => AddOptions::NAME,
+        MulOptions::TAG => MulOptions::NAME,
         ReshapeOptions::TAG => ReshapeOptions::NAME,
         ReducerOptions::TAG => ReducerOptions::NAME,
         _ => return format!("BuiltinOptions member {tag}"),
@@ -598,6 +600,20 @@ table!(
 options_member!(AddOptions = 11);
 
 impl AddOptions<'_> {
+    pub(crate) fn fused_activation_function(&self) -> i8 {
+        Self::FUSED_ACTIVATION_FUNCTION.read(self).unwrap_or(0)
+    }
+}
+
+table!(
+    /// `table MulOptions`.
+    MulOptions {
+        FUSED_ACTIVATION_FUNCTION: i8 = 0 "fused_activation_function",
+    }
+);
+options_member!(MulOptions = 21);
+
+impl MulOptions<'_> {
     pub(crate) fn fused_activation_function(&self) -> i8 {
         Self::FUSED_ACTIVATION_FUNCTION.read(self).unwrap_or(0)
     }

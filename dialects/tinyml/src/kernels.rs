@@ -175,6 +175,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
             in_place: true,
             ..kernel(ArmDsp, 0, AsStored, &["src/add.c", "src/arm/add_dsp.c"])
         },
+        (OpView::Mul(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/mul.c"])
+        },
         (OpView::Pool2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/pool.c"]),
         (OpView::Pad(_), Portable) => kernel(Portable, 0, AsStored, &["src/pad.c"]),
         (OpView::Softmax(_), Portable) => Kernel {

@@ -66,29 +66,35 @@ impl OpDefinition for AddOp {
     }
 
     fn verify(&self, op: &OpContext) -> DiagResult<()> {
-        op.expect_operands(2, 2)?;
-        op.expect_results(1)?;
-        op.expect_attributes(&["act"])?;
-        expect_activation_operand(op, 0, "lhs", None)?;
-        expect_activation_operand(op, 1, "rhs", None)?;
-        expect_activation_result(op, 0)?;
-        activation(op)?;
-        let (a, b) = (&op.operand_type(0).shape, &op.operand_type(1).shape);
-        let shape = broadcast_shape(a, b).ok_or_else(|| {
-            op.operand_error(
-                1,
-                format!(
-                    "operand shapes {} and {} do not broadcast",
-                    shape_text(a),
-                    shape_text(b)
-                ),
-            )
-        })?;
-        if shape.len() > 4 {
-            return Err(op.error("supports tensors of rank at most 4"));
-        }
-        expect_result_shape(op, &shape)
+        verify_broadcast_binary(op)
     }
+}
+
+/// The verifier of binary elementwise ops with TFLite broadcasting and a fused activation
+/// (`add`, `mul`): two i8 operands whose shapes broadcast (rank at most 4) to the result's.
+pub fn verify_broadcast_binary(op: &OpContext) -> DiagResult<()> {
+    op.expect_operands(2, 2)?;
+    op.expect_results(1)?;
+    op.expect_attributes(&["act"])?;
+    expect_activation_operand(op, 0, "lhs", None)?;
+    expect_activation_operand(op, 1, "rhs", None)?;
+    expect_activation_result(op, 0)?;
+    activation(op)?;
+    let (a, b) = (&op.operand_type(0).shape, &op.operand_type(1).shape);
+    let shape = broadcast_shape(a, b).ok_or_else(|| {
+        op.operand_error(
+            1,
+            format!(
+                "operand shapes {} and {} do not broadcast",
+                shape_text(a),
+                shape_text(b)
+            ),
+        )
+    })?;
+    if shape.len() > 4 {
+        return Err(op.error("supports tensors of rank at most 4"));
+    }
+    expect_result_shape(op, &shape)
 }
 
 impl OpInterface for Add {

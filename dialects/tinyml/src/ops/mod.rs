@@ -16,6 +16,7 @@ pub mod conv2d;
 pub mod depthwise_conv2d;
 pub mod fully_connected;
 pub mod mean;
+pub mod mul;
 pub mod pad;
 pub mod pool;
 pub mod reshape;
@@ -42,6 +43,7 @@ pub enum OpKind {
     Reshape,
     Softmax,
     Mean,
+    Mul,
     Concat,
     Relu,
     Relu6,
@@ -49,7 +51,7 @@ pub enum OpKind {
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 15] = [
+    pub const ALL: [OpKind; 16] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -61,6 +63,7 @@ impl OpKind {
         OpKind::Reshape,
         OpKind::Softmax,
         OpKind::Mean,
+        OpKind::Mul,
         OpKind::Concat,
         OpKind::Relu,
         OpKind::Relu6,
@@ -81,6 +84,7 @@ impl OpKind {
             OpKind::Reshape => "tinyml.reshape",
             OpKind::Softmax => "tinyml.softmax",
             OpKind::Mean => "tinyml.mean",
+            OpKind::Mul => "tinyml.mul",
             OpKind::Concat => "tinyml.concat",
             OpKind::Relu => "tinyml.relu",
             OpKind::Relu6 => "tinyml.relu6",
@@ -112,6 +116,7 @@ pub enum OpView {
     Reshape(reshape::Reshape),
     Softmax(softmax::Softmax),
     Mean(mean::Mean),
+    Mul(mul::Mul),
     Concat(concat::Concat),
     Elementwise(Elementwise),
 }
@@ -137,6 +142,7 @@ impl OpView {
             OpKind::Reshape => Ok(OpView::Reshape(reshape::Reshape)),
             OpKind::Softmax => softmax::Softmax::decode(op).map(OpView::Softmax),
             OpKind::Mean => mean::Mean::decode(op).map(OpView::Mean),
+            OpKind::Mul => mul::Mul::decode(op).map(OpView::Mul),
             OpKind::Concat => concat::Concat::decode(op).map(OpView::Concat),
             OpKind::Relu => Ok(OpView::Elementwise(Elementwise::Relu)),
             OpKind::Relu6 => Ok(OpView::Elementwise(Elementwise::Relu6)),
@@ -167,6 +173,7 @@ impl OpView {
             OpView::Reshape(op) => op,
             OpView::Softmax(op) => op,
             OpView::Mean(op) => op,
+            OpView::Mul(op) => op,
             OpView::Concat(op) => op,
             OpView::Elementwise(op) => op,
         }
@@ -186,6 +193,7 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(reshape::ReshapeOp));
     context.register_op(Box::new(softmax::SoftmaxOp));
     context.register_op(Box::new(mean::MeanOp));
+    context.register_op(Box::new(mul::MulOp));
     context.register_op(Box::new(concat::ConcatOp));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
