@@ -4,7 +4,7 @@
 //!
 //! - `host`: the portable C backend, default pipeline (no patch loop for this model; portable
 //!   in-place depthwise, in-place add);
-//! - `cortex-m4`: the Cortex-M backend, default pipeline (`dsp-kernels`: the Arm DSP variants,
+//! - `cortex-m4`: the Cortex-M backend, default pipeline (`select-kernels`: the Arm DSP variants,
 //!   the in-place DSP depthwise, the 1x1 GEMM convolution);
 //! - `host-tiled`: the portable C backend with a fixed `tile` plan, so the patch loop is covered.
 //!

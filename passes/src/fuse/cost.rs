@@ -66,11 +66,12 @@ fn work<'t>(op: &OpNode, operand: impl Fn(usize) -> &'t TensorType) -> u64 {
         }
         Kind::Mean => MAC * operand(0).num_elements() as u64 + outputs * REQUANTIZE,
         Kind::Add => outputs * 3 * REQUANTIZE,
-        Kind::Mul => outputs * REQUANTIZE,
         Kind::Requantize => outputs * REQUANTIZE,
         Kind::Softmax => outputs * 4 * REQUANTIZE,
         Kind::Relu | Kind::Relu6 => outputs,
         Kind::Pad | Kind::Concat | Kind::Reshape | Kind::Const => 0,
+        // Any other op (elementwise ones such as mul): one requantization per output.
+        _ => outputs * REQUANTIZE,
     }
 }
 
