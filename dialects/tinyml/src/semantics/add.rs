@@ -97,13 +97,25 @@ pub fn add(
         (output.scale, output.zero_point),
         activation,
     );
+    broadcast_binary(input1, input2, output, |x, y| params.apply(x, y))
+}
+
+/// Applies `element` to the pairs of input elements that NumPy-style broadcasting to
+/// `output.shape` pairs up (TFLite's `BroadcastBinaryOp` order: row-major over the output), or to
+/// the pairs of equal-size inputs directly.
+pub fn broadcast_binary(
+    input1: &QuantTensor,
+    input2: &QuantTensor,
+    output: &OutputSpec,
+    element: impl Fn(i8, i8) -> i8,
+) -> Vec<i8> {
     let n = output.len();
     if input1.data.len() == n && input2.data.len() == n {
         return input1
             .data
             .iter()
             .zip(input2.data)
-            .map(|(&x, &y)| params.apply(x, y))
+            .map(|(&x, &y)| element(x, y))
             .collect();
     }
     let s1 = broadcast_strides(input1.shape, output.shape);
@@ -113,7 +125,7 @@ pub fn add(
     let mut out = Vec::with_capacity(n);
     let (mut o1, mut o2) = (0usize, 0usize);
     for _ in 0..n {
-        out.push(params.apply(
+        out.push(element(
             input1.data.get(o1).copied().unwrap_or(0),
             input2.data.get(o2).copied().unwrap_or(0),
         ));

@@ -6,7 +6,7 @@
 //! double-rounding multiply; same-shape inputs or NumPy-style broadcasting (shapes
 //! right-aligned, each dimension equal or 1).
 
-use super::add::broadcast_strides;
+use super::add::broadcast_binary;
 use super::quant::{activation_range, quantize_multiplier, Activation, QuantizedMultiplier};
 use super::{clamp_i8, OutputSpec, QuantTensor};
 
@@ -73,40 +73,7 @@ pub fn mul(
         (output.scale, output.zero_point),
         activation,
     );
-    let n = output.len();
-    if input1.data.len() == n && input2.data.len() == n {
-        return input1
-            .data
-            .iter()
-            .zip(input2.data)
-            .map(|(&x, &y)| params.apply(x, y))
-            .collect();
-    }
-    let s1 = broadcast_strides(input1.shape, output.shape);
-    let s2 = broadcast_strides(input2.shape, output.shape);
-    let rank = output.shape.len();
-    let mut index = vec![0usize; rank];
-    let mut out = Vec::with_capacity(n);
-    let (mut o1, mut o2) = (0usize, 0usize);
-    for _ in 0..n {
-        out.push(params.apply(
-            input1.data.get(o1).copied().unwrap_or(0),
-            input2.data.get(o2).copied().unwrap_or(0),
-        ));
-        // Advance the multi-index (last axis fastest) and the two input offsets.
-        for axis in (0..rank).rev() {
-            index[axis] += 1;
-            o1 += s1[axis];
-            o2 += s2[axis];
-            if index[axis] < output.shape[axis] {
-                break;
-            }
-            o1 -= s1[axis] * index[axis];
-            o2 -= s2[axis] * index[axis];
-            index[axis] = 0;
-        }
-    }
-    out
+    broadcast_binary(input1, input2, output, |x, y| params.apply(x, y))
 }
 
 #[cfg(test)]
