@@ -33,15 +33,19 @@ fn import(shared: &Path, model: &str) -> Imported {
 fn run_all(imported: &Imported, input: Vec<i8>) -> (Vec<i8>, HashMap<Value, Vec<i8>>) {
     let function = &imported.module.functions[0];
     let mut seen = HashMap::new();
-    let outputs = run(&imported.module, &[input], &mut |_, op, data| {
-        if let TensorData::I8(bytes) = data {
-            seen.insert(function.ops[op].results[0], bytes.clone());
-        }
-    })
+    let outputs = run(
+        &imported.module,
+        &[TensorData::I8(input)],
+        &mut |_, op, data| {
+            if let TensorData::I8(bytes) = data {
+                seen.insert(function.ops[op].results[0], bytes.clone());
+            }
+        },
+    )
     .unwrap_or_else(|d| panic!("interpretation failed: {d}"));
     let output = match &outputs[0] {
         TensorData::I8(bytes) => bytes.clone(),
-        TensorData::I32(_) => panic!("model output is not int8"),
+        _ => panic!("model output is not int8"),
     };
     (output, seen)
 }

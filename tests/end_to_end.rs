@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use tmlc_core::types::ElementType;
 use tmlc_tests::shared::{shared_dir, MODELS};
+use tmlc_tinyml::tensor::TensorData;
 
 const STRICT: &str = "-O2 -std=c99 -Wall -Wextra -Werror -pedantic";
 const SANITIZE: &str = "-O1 -g -std=c99 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer";
@@ -135,8 +137,8 @@ fn harness_rejects_an_input_of_the_wrong_size() {
 }
 
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
-/// rescaling, broadcast add, relu, relu6, requantize): compiled C must give the reference
-/// interpreter's bytes on pseudo-random inputs.
+/// rescaling, broadcast add, mul, relu, relu6, requantize) and float edges with several inputs
+/// and outputs: compiled C must give the reference interpreter's bytes on pseudo-random inputs.
 #[test]
 fn examples_match_the_interpreter() {
     if !have("gcc") || !have("make") {
@@ -144,33 +146,46 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    for name in ["tiny_cnn", "op_tour"] {
+    for name in ["tiny_cnn", "op_tour", "float_edges"] {
         let model = examples.join(format!("{name}.tir"));
         let dir = scratch(&format!("example-{name}"));
         compile(&model, &dir);
         make(&dir, "gcc", SANITIZE, "-fsanitize=address,undefined");
         let source = std::fs::read_to_string(&model).expect("example");
         let module = tmlc_core::parser::parse_module(&source).expect("parses");
-        let size = module.functions[0]
-            .value_type(module.functions[0].params[0])
-            .num_elements();
+        let function = &module.functions[0];
         for round in 0..8 {
-            let input: Vec<i8> = (0..size)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    (seed >> 24) as i8
+            let mut next = || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed >> 24
+            };
+            // Every input's raw bytes, concatenated: int8 at random, float32 in [-8, 8).
+            let inputs: Vec<TensorData> = function
+                .params
+                .iter()
+                .map(|&p| {
+                    let ty = function.value_type(p);
+                    match ty.element {
+                        ElementType::F32 => TensorData::F32(
+                            (0..ty.num_elements())
+                                .map(|_| (next() % 4096) as f32 / 256.0 - 8.0)
+                                .collect(),
+                        ),
+                        _ => TensorData::I8((0..ty.num_elements()).map(|_| next() as i8).collect()),
+                    }
                 })
                 .collect();
+            let raw: Vec<u8> = inputs.iter().flat_map(TensorData::to_bytes).collect();
             let path = dir.join(format!("input{round}.bin"));
-            std::fs::write(&path, input.iter().map(|&v| v as u8).collect::<Vec<u8>>())
-                .expect("write");
-            let expected = tmlc_tinyml::interpreter::run(&module, &[input], &mut |_, _, _| {})
-                .expect("interprets");
-            let tmlc_tinyml::interpreter::TensorData::I8(expected) = &expected[0] else {
-                panic!("int8 output expected");
-            };
+            std::fs::write(&path, &raw).expect("write");
+            let expected: Vec<u8> =
+                tmlc_tinyml::interpreter::run(&module, &inputs, &mut |_, _, _| {})
+                    .expect("interprets")
+                    .iter()
+                    .flat_map(TensorData::to_bytes)
+                    .collect();
             let run = Command::new(dir.join("model_run"))
                 .arg(&path)
                 .output()
@@ -180,9 +195,8 @@ fn examples_match_the_interpreter() {
                 "{name}: {}",
                 String::from_utf8_lossy(&run.stderr)
             );
-            let got: Vec<i8> = run.stdout.iter().map(|&b| b as i8).collect();
             assert_eq!(
-                &got, expected,
+                run.stdout, expected,
                 "{name} round {round}: C differs from the interpreter"
             );
         }

@@ -560,7 +560,8 @@ fn random_module(seed: u64) -> Module {
 }
 
 fn interpret(module: &Module, inputs: &[Vec<i8>]) -> Vec<TensorData> {
-    run(module, inputs, &mut |_, _, _| {}).unwrap_or_else(|d| panic!("{}: {d}", module.name))
+    let inputs: Vec<TensorData> = inputs.iter().cloned().map(TensorData::I8).collect();
+    run(module, &inputs, &mut |_, _, _| {}).unwrap_or_else(|d| panic!("{}: {d}", module.name))
 }
 
 /// Random bytes, then values only at the extremes and the zero point (saturation, clamps).

@@ -206,8 +206,12 @@ fn build_and_run_host(build: &str, dir: &Path) {
         let path = dir.join(format!("input{round}.bin"));
         std::fs::write(&path, input.iter().map(|&v| v as u8).collect::<Vec<u8>>())
             .expect("write input");
-        let outputs = tmlc_tinyml::interpreter::run(&module, &[input], &mut |_, _, _| {})
-            .expect("interprets");
+        let outputs = tmlc_tinyml::interpreter::run(
+            &module,
+            &[tmlc_tinyml::tensor::TensorData::I8(input.clone())],
+            &mut |_, _, _| {},
+        )
+        .expect("interprets");
         let tmlc_tinyml::interpreter::TensorData::I8(expected) = &outputs[0] else {
             panic!("int8 output expected");
         };

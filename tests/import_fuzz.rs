@@ -7,6 +7,7 @@ use tmlc_tests::shared::{shared_dir, MODELS};
 use tmlc_tflite::import::import_tflite;
 use tmlc_tflite::mutate::mutate_random_bytes;
 use tmlc_tinyml::interpreter::run;
+use tmlc_tinyml::tensor::TensorData;
 
 #[test]
 fn mutated_models_never_panic() {
@@ -25,13 +26,14 @@ fn mutated_models_never_panic() {
                     return false;
                 };
                 let function = &result.module.functions[0];
-                let inputs: Vec<Vec<i8>> = function
+                let inputs: Vec<TensorData> = function
                     .params
                     .iter()
                     .map(|&p| {
-                        (0..function.value_type(p).num_elements())
-                            .map(|i| (i * 31 % 256) as i8)
-                            .collect()
+                        let ty = function.value_type(p);
+                        let bytes: Vec<u8> =
+                            (0..ty.byte_size()).map(|i| (i * 31 % 256) as u8).collect();
+                        TensorData::from_bytes(ty, &bytes)
                     })
                     .collect();
                 let _ = run(&result.module, &inputs, &mut |_, _, _| {});

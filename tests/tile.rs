@@ -70,7 +70,12 @@ fn tiled_models_are_bit_exact_in_the_interpreter() {
                 .into_iter()
                 .map(|b| b as i8)
                 .collect();
-            let outputs = run(&module, &[data], &mut |_, _, _| {}).expect("runs");
+            let outputs = run(
+                &module,
+                &[tmlc_tinyml::tensor::TensorData::I8(data.clone())],
+                &mut |_, _, _| {},
+            )
+            .expect("runs");
             let TensorData::I8(output) = &outputs[0] else {
                 panic!("int8 output")
             };
@@ -220,7 +225,12 @@ fn patch_loop_outputs_match_the_interpreter_byte_for_byte() {
             .into_iter()
             .map(|b| b as i8)
             .collect();
-        let outputs = run(&module, &[input], &mut |_, _, _| {}).expect("interprets");
+        let outputs = run(
+            &module,
+            &[tmlc_tinyml::tensor::TensorData::I8(input.clone())],
+            &mut |_, _, _| {},
+        )
+        .expect("interprets");
         let TensorData::I8(expected) = &outputs[0] else {
             panic!("int8")
         };

@@ -549,7 +549,7 @@ fn main() {
             let interpret = median(runs, || {
                 run(
                     &imported.module,
-                    std::slice::from_ref(&input),
+                    &[tmlc_tinyml::tensor::TensorData::I8(input.clone())],
                     &mut |_, _, _| {},
                 )
                 .expect("runs");

@@ -10,7 +10,7 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::Value;
 use tmlc_core::target::KernelVariant;
-use tmlc_core::types::TensorType;
+use tmlc_core::types::{ElementType, TensorType};
 use tmlc_loop::patches::{loop_plan, LayerGeometry};
 use tmlc_tinyml::kernels::{self, WeightLayout};
 use tmlc_tinyml::ops::activation::Elementwise;
@@ -98,6 +98,7 @@ pub fn emit_layer(
         OpView::Mean(mean) => layer.mean(writer, &mean.axes),
         OpView::Concat(concat) => layer.concat(writer, concat.axis, concat.act),
         OpView::Elementwise(kind) => layer.elementwise(writer, *kind),
+        OpView::Quantize(_) | OpView::Dequantize(_) => layer.float_edge(writer),
         OpView::Const(_) => Err(Diagnostic::new(
             ErrorCode::PassFailed,
             "the C backend emits constants as tables, not as layers",
@@ -133,6 +134,12 @@ fn dims4(shape: &[usize]) -> [usize; 4] {
         *slot = d;
     }
     dims
+}
+
+/// A float as a C literal that reads back as the same bits (Rust prints the shortest decimal that
+/// round-trips; a C compiler converts it correctly rounded).
+pub fn float_literal(value: f32) -> String {
+    format!("{value:?}f")
 }
 
 /// The leading `[top, left]` padding of a window on an NHWC input.
@@ -777,6 +784,34 @@ impl Layer<'_> {
                 let (low, high) = activation_range(activation, input_scale, input_zero_point);
                 call.args([low, high])
             }
+        };
+        writer.body_line(&call.statement());
+        Ok(())
+    }
+
+    /// QUANTIZE float32 -> int8 or DEQUANTIZE int8 -> float32, with the int8 side's
+    /// quantization; the float side's pointer is cast from the arena's bytes.
+    fn float_edge(&self, writer: &mut CWriter) -> DiagResult<()> {
+        let (input, output) = (self.op.operand_type(0), self.op.result_type(0));
+        let float = |pointer: String, constant: &str| {
+            format!("({constant}float *)({constant}void *)({pointer})")
+        };
+        let call = if input.element == ElementType::F32 {
+            let (scale, zero_point) = per_tensor(output);
+            KernelCall::new("tmlc_quantize_f32_s8")
+                .arg(float(self.input(0), "const "))
+                .arg(self.output())
+                .arg(output.num_elements())
+                .arg(float_literal(scale))
+                .arg(zero_point)
+        } else {
+            let (scale, zero_point) = per_tensor(input);
+            KernelCall::new("tmlc_dequantize_s8_f32")
+                .arg(self.input(0))
+                .arg(float(self.output(), ""))
+                .arg(input.num_elements())
+                .arg(float_literal(scale))
+                .arg(zero_point)
         };
         writer.body_line(&call.statement());
         Ok(())

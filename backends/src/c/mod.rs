@@ -4,6 +4,7 @@
 //! checks SRAM against the memory plan, where it can name the op at the peak).
 
 pub mod call;
+pub mod edges;
 pub mod harness;
 pub mod layers;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod writer;
 use crate::project::Project;
 use crate::target::Target;
 use crate::Backend;
+use edges::Edge;
 use model::{c_identifier, generate_model, GeneratedModel};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::ir::Module;
@@ -32,6 +34,9 @@ pub struct ModelProject {
     pub output_size: usize,
     pub arena_size: usize,
     pub weight_bytes: usize,
+    /// The model's inputs and outputs, in graph order.
+    pub inputs: Vec<Edge>,
+    pub outputs: Vec<Edge>,
     pub project: Project,
     /// The runtime `.c` files in the project, in a stable order.
     pub runtime_sources: Vec<String>,
@@ -43,6 +48,8 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
     let GeneratedModel {
         header,
         source,
+        inputs,
+        outputs,
         input_size,
         output_size,
         arena_size,
@@ -91,6 +98,8 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         output_size,
         arena_size,
         weight_bytes,
+        inputs,
+        outputs,
         project,
         runtime_sources,
     })
@@ -106,9 +115,11 @@ impl Backend for CBackend {
             model,
             mut project,
             runtime_sources,
+            inputs,
+            outputs,
             ..
         } = model_project(module, target)?;
-        project.add("main.c", harness::main_c(&model));
+        project.add("main.c", harness::main_c(&model, &inputs, &outputs));
         project.add("Makefile", harness::makefile(&model, &runtime_sources));
         Ok(project)
     }

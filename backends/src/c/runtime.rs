@@ -70,6 +70,10 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/mean.c"),
     ),
     (
+        "runtime/src/float_edges.c",
+        include_str!("../../../runtime-c/src/float_edges.c"),
+    ),
+    (
         "runtime/src/concat.c",
         include_str!("../../../runtime-c/src/concat.c"),
     ),

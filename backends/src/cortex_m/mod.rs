@@ -98,6 +98,8 @@ impl Backend for CortexMBackend {
             output_size,
             arena_size,
             weight_bytes,
+            inputs,
+            outputs,
             mut project,
             runtime_sources,
         } = model_project(module, target)?;
@@ -106,7 +108,7 @@ impl Backend for CortexMBackend {
         }
         let script = format!("board/{}.ld", map.machine);
         project.add(script.as_str(), machine::linker_script(map, target));
-        project.add("main.c", harness::main_c(&model));
+        project.add("main.c", harness::main_c(&model, &inputs, &outputs));
         project.add(
             "Makefile",
             harness::makefile(&model, target, map.machine, &script, &runtime_sources),

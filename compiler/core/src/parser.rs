@@ -543,7 +543,7 @@ impl<'s> Parser<'s> {
                 format!("unknown element type `{element_name}`"),
             )
             .at(lexeme.span)
-            .with_label("expected i8 or i32")
+            .with_label("expected i8, i32 or f32")
         })?;
         let mut quant = None;
         if self.eat(Token::Comma).is_some() {

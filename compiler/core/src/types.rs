@@ -1,4 +1,4 @@
-//! Value types: ranked tensors of int8 or int32 elements, with optional int8 quantization
+//! Value types: ranked tensors of int8, int32 or float32 elements, with optional int8 quantization
 //! (per-tensor scale and zero point, or per-channel scales along an axis).
 
 use std::fmt;
@@ -8,13 +8,15 @@ use std::fmt;
 pub enum ElementType {
     I8,
     I32,
+    /// IEEE single precision: the float edges of models (QUANTIZE in, DEQUANTIZE out).
+    F32,
 }
 
 impl ElementType {
     pub fn byte_size(self) -> usize {
         match self {
             ElementType::I8 => 1,
-            ElementType::I32 => 4,
+            ElementType::I32 | ElementType::F32 => 4,
         }
     }
 
@@ -22,6 +24,7 @@ impl ElementType {
         match self {
             ElementType::I8 => "i8",
             ElementType::I32 => "i32",
+            ElementType::F32 => "f32",
         }
     }
 
@@ -29,6 +32,7 @@ impl ElementType {
         match name {
             "i8" => Some(ElementType::I8),
             "i32" => Some(ElementType::I32),
+            "f32" => Some(ElementType::F32),
             _ => None,
         }
     }

@@ -134,11 +134,13 @@ pub struct RunArgs {
     /// The model: .tir, .tflite, or `-` for .tir on standard input.
     pub model: PathBuf,
 
-    /// Raw int8 input bytes, row-major, exactly as many as the input tensor has elements.
-    #[arg(long, value_name = "IN.bin")]
-    pub input: PathBuf,
+    /// Raw input bytes, row-major (int8, or little-endian float32 for a float input). Give it once
+    /// per model input, in order, or once with every input's bytes concatenated.
+    #[arg(long, value_name = "IN.bin", required = true)]
+    pub input: Vec<PathBuf>,
 
-    /// Write the raw int8 output bytes here instead of printing the values.
+    /// Write the raw output bytes here (every output's, concatenated in graph-output order)
+    /// instead of printing the values.
     #[arg(long, value_name = "OUT.bin")]
     pub output: Option<PathBuf>,
 

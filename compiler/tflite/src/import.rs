@@ -154,9 +154,17 @@ impl Importer<'_> {
         }
     }
 
-    /// The type of an int8, per-tensor quantized activation tensor.
+    /// The type of an activation tensor: int8 quantized per tensor, or unquantized float32 (the
+    /// float edges: ops that do not take float32 say so when they are verified).
     fn activation_type(&self, index: usize, role: &str) -> DiagResult<IrType> {
         let tensor = &self.model.tensors[index];
+        if tensor.dtype == TensorType::Float32 {
+            return Ok(IrType::new(
+                Self::shape(tensor, index)?,
+                ElementType::F32,
+                None,
+            ));
+        }
         Self::check_int8(tensor, index, role)?;
         let shape = Self::shape(tensor, index)?;
         let quant = tensor
@@ -268,16 +276,33 @@ impl Importer<'_> {
         Ok(value)
     }
 
-    /// Whether a QUANTIZE operator maps int8 to int8 (a requantization).
-    fn int8_to_int8(&self, operator: &Operator) -> bool {
+    /// The element types of an operator's first input and first output.
+    fn edge_types(&self, operator: &Operator) -> (Option<TensorType>, Option<TensorType>) {
         let dtype = |index: Option<&i32>| {
             index
                 .and_then(|&i| usize::try_from(i).ok())
                 .and_then(|i| self.model.tensors.get(i))
                 .map(|t| t.dtype)
         };
-        dtype(operator.inputs.first()) == Some(TensorType::Int8)
-            && dtype(operator.outputs.first()) == Some(TensorType::Int8)
+        (
+            dtype(operator.inputs.first()),
+            dtype(operator.outputs.first()),
+        )
+    }
+
+    /// Whether a QUANTIZE operator maps int8 to int8 (a requantization).
+    fn int8_to_int8(&self, operator: &Operator) -> bool {
+        self.edge_types(operator) == (Some(TensorType::Int8), Some(TensorType::Int8))
+    }
+
+    /// Whether a QUANTIZE operator maps float32 to int8 (a model's float input edge).
+    fn float_to_int8(&self, operator: &Operator) -> bool {
+        self.edge_types(operator) == (Some(TensorType::Float32), Some(TensorType::Int8))
+    }
+
+    /// Whether a DEQUANTIZE operator maps int8 to float32 (a model's float output edge).
+    fn int8_to_float(&self, operator: &Operator) -> bool {
+        self.edge_types(operator) == (Some(TensorType::Int8), Some(TensorType::Float32))
     }
 
     /// The integer contents of a constant int32 tensor (pad amounts, mean axes).
@@ -419,14 +444,22 @@ impl Importer<'_> {
                     Self::expect_io(operator, 1..=1)?;
                     ("tinyml.requantize", Attributes::new(), vec![("input", None)])
                 }
+                (OpCode::Quantize, _) if self.float_to_int8(operator) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    ("tinyml.quantize", Attributes::new(), vec![("input", None)])
+                }
+                (OpCode::Dequantize, _) if self.int8_to_float(operator) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    ("tinyml.dequantize", Attributes::new(), vec![("input", None)])
+                }
                 (OpCode::Quantize | OpCode::Dequantize, _) => {
                     return Err(unsupported(
-                        "float model edges are not supported: tmlc compiles int8 models with int8 inputs and outputs",
+                        "supported: QUANTIZE int8 -> int8 and float32 -> int8, DEQUANTIZE int8 -> float32",
                     ))
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8)",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
                     ))
                 }
                 (_, options) => {

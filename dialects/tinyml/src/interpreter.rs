@@ -10,13 +10,13 @@ use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::{Function, Module, Op, Value, RETURN_OP};
-use tmlc_core::types::ElementType;
 
-/// Runs `@main` (or the only function) on raw int8 inputs and returns the raw outputs. The
+/// Runs `@main` (or the only function) on its inputs (one per parameter, of its element type and
+/// size) and returns the outputs. The
 /// observer is called after every op other than constants, with its index among those ops.
 pub fn run(
     module: &Module,
-    inputs: &[Vec<i8>],
+    inputs: &[TensorData],
     observer: &mut dyn FnMut(usize, Op, &TensorData),
 ) -> DiagResult<Vec<TensorData>> {
     let function = module
@@ -34,14 +34,16 @@ pub fn run(
     let mut values: SecondaryMap<Value, Option<TensorData>> = SecondaryMap::new();
     for (index, (&param, input)) in function.params.iter().zip(inputs).enumerate() {
         let ty = function.value_type(param);
-        if ty.element != ElementType::I8 || input.len() != ty.num_elements() {
+        if input.element() != ty.element || input.len() != ty.num_elements() {
             return Err(runtime(format!(
-                "input {index} must hold {} int8 values for {ty}, got {} bytes",
+                "input {index} must hold {} {} values for {ty}, got {} {}",
                 ty.num_elements(),
-                input.len()
+                ty.element.name(),
+                input.len(),
+                input.element().name()
             )));
         }
-        values[param] = Some(TensorData::I8(input.clone()));
+        values[param] = Some(input.clone());
     }
     let mut executed = 0;
     for &op in &function.body.ops {

@@ -179,6 +179,9 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
             in_place: true,
             ..kernel(Portable, 0, AsStored, &["src/mul.c"])
         },
+        (OpView::Quantize(_) | OpView::Dequantize(_), Portable) => {
+            kernel(Portable, 0, AsStored, &["src/float_edges.c"])
+        }
         (OpView::Pool2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/pool.c"]),
         (OpView::Pad(_), Portable) => kernel(Portable, 0, AsStored, &["src/pad.c"]),
         (OpView::Softmax(_), Portable) => Kernel {

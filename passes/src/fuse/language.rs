@@ -28,6 +28,7 @@ impl Type {
         let element = match self.0.element {
             ElementType::I8 => 0,
             ElementType::I32 => 1,
+            ElementType::F32 => 2,
         };
         let (tag, number, scales): (u8, i64, &[f32]) = match &self.0.quant {
             None => (0, 0, &[]),

@@ -320,6 +320,19 @@ void tmlc_requantize_s8(const int8_t *input, int8_t *output, int32_t size,
  * buffer or copies it with memcpy/memmove.
  */
 
+/*
+ * The float32 edges (semantics::float_edges), in IEEE single precision, without libm.
+ * QUANTIZE float32 -> int8: output[i] = clamp(round(input[i] / scale) + zero_point, -128, 127),
+ * the division in single precision, round half away from zero; NaN gives zero_point.
+ * DEQUANTIZE int8 -> float32: output[i] = scale * (input[i] - zero_point).
+ * scale is the tensor's float scale, bit for bit (the compiler writes it as a float literal that
+ * round-trips).
+ */
+void tmlc_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
+                          int32_t zero_point);
+void tmlc_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, float scale,
+                            int32_t zero_point);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,17 +1,21 @@
-//! `tmlc run`: interpret a model with the reference semantics on raw int8 input bytes.
+//! `tmlc run`: interpret a model with the reference semantics on raw input bytes (int8, or
+//! float32 for float edges): one file per input, or one file of the inputs concatenated. The
+//! raw output is every output's bytes concatenated in graph-output order.
 
 use crate::cli::RunArgs;
 use crate::input::{load_model, StdinReader};
 use crate::{write_output, Failure, Outcome};
 use std::fmt::Write;
+use std::path::PathBuf;
+use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
+use tmlc_core::ir::Module;
+use tmlc_core::types::TensorType;
 use tmlc_tinyml::interpreter::run as interpret;
 use tmlc_tinyml::tensor::TensorData;
 
 pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let loaded = load_model(&args.model, stdin)?;
-    let input = std::fs::read(&args.input)
-        .map_err(|e| Failure::io(format!("cannot read {}: {e}", args.input.display())))?;
-    let input: Vec<i8> = input.into_iter().map(|b| b as i8).collect();
+    let inputs = read_inputs(&loaded.module, &args.input)?;
     if let Some(dir) = &args.dump_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::io(format!("cannot create {}: {e}", dir.display())))?;
@@ -21,15 +25,13 @@ pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         .function("main")
         .or(loaded.module.functions.first());
     let mut dump_error = None;
-    let outputs = interpret(&loaded.module, &[input], &mut |index, op, data| {
-        let (Some(dir), Some(function), TensorData::I8(bytes)) = (&args.dump_dir, function, data)
-        else {
+    let outputs = interpret(&loaded.module, &inputs, &mut |index, op, data| {
+        let (Some(dir), Some(function)) = (&args.dump_dir, function) else {
             return;
         };
         let name = function.ops[op].name.trim_start_matches("tinyml.");
         let path = dir.join(format!("{index}_{name}.bin"));
-        let raw: Vec<u8> = bytes.iter().map(|&b| b as u8).collect();
-        if let Err(e) = std::fs::write(&path, raw) {
+        if let Err(e) = std::fs::write(&path, data.to_bytes()) {
             dump_error.get_or_insert(format!("cannot write {}: {e}", path.display()));
         }
     })
@@ -37,24 +39,87 @@ pub fn run(args: &RunArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     if let Some(message) = dump_error {
         return Err(Failure::io(message));
     }
-    let mut bytes = Vec::new();
-    for output in &outputs {
-        if let TensorData::I8(values) = output {
-            bytes.extend(values.iter().map(|&v| v as u8));
-        }
-    }
+    let bytes: Vec<u8> = outputs.iter().flat_map(TensorData::to_bytes).collect();
     let mut outcome = Outcome::default();
     if args.output.is_some() {
         write_output(&mut outcome, args.output.as_deref(), &bytes)?;
     } else {
         let mut text = String::new();
         for (index, output) in outputs.iter().enumerate() {
-            if let TensorData::I8(values) = output {
-                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-                let _ = writeln!(text, "output {index}: [{}]", values.join(", "));
-            }
+            let values: Vec<String> = match output {
+                TensorData::I8(values) => values.iter().map(|v| v.to_string()).collect(),
+                TensorData::I32(values) => values.iter().map(|v| v.to_string()).collect(),
+                TensorData::F32(values) => values.iter().map(|v| format!("{v:?}")).collect(),
+            };
+            let _ = writeln!(text, "output {index}: [{}]", values.join(", "));
         }
         outcome.stdout = text.into_bytes();
     }
     Ok(outcome)
+}
+
+/// The model's inputs from `paths`: one file per input, or one file holding them all.
+fn read_inputs(module: &Module, paths: &[PathBuf]) -> Result<Vec<TensorData>, Failure> {
+    let function = module
+        .function("main")
+        .or(module.functions.first())
+        .ok_or_else(|| Failure::message("error[E302]: the module has no function\n".into()))?;
+    let types: Vec<&TensorType> = function
+        .params
+        .iter()
+        .map(|&p| function.value_type(p))
+        .collect();
+    let mut files = Vec::new();
+    for path in paths {
+        files.push(
+            std::fs::read(path)
+                .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?,
+        );
+    }
+    let expected: Vec<usize> = types.iter().map(|t| t.byte_size()).collect();
+    let usage = |message: String| {
+        Failure::message(Diagnostic::new(ErrorCode::Runtime, message).render("<command line>", ""))
+    };
+    let chunks: Vec<Vec<u8>> = if files.len() == types.len() {
+        for (index, (file, &bytes)) in files.iter().zip(&expected).enumerate() {
+            if file.len() != bytes {
+                return Err(usage(format!(
+                    "input {index} ({}) must hold {bytes} bytes for {}, got {}",
+                    paths[index].display(),
+                    types[index],
+                    file.len()
+                )));
+            }
+        }
+        files
+    } else if files.len() == 1 {
+        let total: usize = expected.iter().sum();
+        if files[0].len() != total {
+            return Err(usage(format!(
+                "{} must hold the {} input(s) concatenated ({total} bytes), got {}",
+                paths[0].display(),
+                types.len(),
+                files[0].len()
+            )));
+        }
+        let mut offset = 0;
+        expected
+            .iter()
+            .map(|&bytes| {
+                offset += bytes;
+                files[0][offset - bytes..offset].to_vec()
+            })
+            .collect()
+    } else {
+        return Err(usage(format!(
+            "the model has {} input(s), got {} --input files",
+            types.len(),
+            files.len()
+        )));
+    };
+    Ok(chunks
+        .iter()
+        .zip(&types)
+        .map(|(bytes, ty)| TensorData::from_bytes(ty, bytes))
+        .collect())
 }

@@ -7,7 +7,6 @@ use crate::interfaces::OpInterface;
 use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
-use tmlc_core::types::ElementType;
 
 /// The definition of `tinyml.const`.
 pub struct ConstOp;
@@ -69,14 +68,6 @@ impl OpInterface for Const {
             .module
             .resource(&self.resource)
             .map_or(&[][..], |r| &r.data[..]);
-        Ok(match op.result_type(0).element {
-            ElementType::I8 => TensorData::I8(bytes.iter().map(|&b| b as i8).collect()),
-            ElementType::I32 => TensorData::I32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            ),
-        })
+        Ok(TensorData::from_bytes(op.result_type(0), bytes))
     }
 }

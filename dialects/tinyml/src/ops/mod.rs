@@ -14,11 +14,13 @@ pub mod concat;
 pub mod constant;
 pub mod conv2d;
 pub mod depthwise_conv2d;
+pub mod dequantize;
 pub mod fully_connected;
 pub mod mean;
 pub mod mul;
 pub mod pad;
 pub mod pool;
+pub mod quantize;
 pub mod reshape;
 pub mod softmax;
 
@@ -48,10 +50,12 @@ pub enum OpKind {
     Relu,
     Relu6,
     Requantize,
+    Quantize,
+    Dequantize,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 16] = [
+    pub const ALL: [OpKind; 18] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -68,6 +72,8 @@ impl OpKind {
         OpKind::Relu,
         OpKind::Relu6,
         OpKind::Requantize,
+        OpKind::Quantize,
+        OpKind::Dequantize,
     ];
 
     /// The op's name in the IR.
@@ -89,6 +95,8 @@ impl OpKind {
             OpKind::Relu => "tinyml.relu",
             OpKind::Relu6 => "tinyml.relu6",
             OpKind::Requantize => "tinyml.requantize",
+            OpKind::Quantize => "tinyml.quantize",
+            OpKind::Dequantize => "tinyml.dequantize",
         }
     }
 
@@ -119,6 +127,8 @@ pub enum OpView {
     Mul(mul::Mul),
     Concat(concat::Concat),
     Elementwise(Elementwise),
+    Quantize(quantize::Quantize),
+    Dequantize(dequantize::Dequantize),
 }
 
 impl OpView {
@@ -147,6 +157,8 @@ impl OpView {
             OpKind::Relu => Ok(OpView::Elementwise(Elementwise::Relu)),
             OpKind::Relu6 => Ok(OpView::Elementwise(Elementwise::Relu6)),
             OpKind::Requantize => Ok(OpView::Elementwise(Elementwise::Requantize)),
+            OpKind::Quantize => Ok(OpView::Quantize(quantize::Quantize)),
+            OpKind::Dequantize => Ok(OpView::Dequantize(dequantize::Dequantize)),
         })
     }
 
@@ -176,6 +188,8 @@ impl OpView {
             OpView::Mul(op) => op,
             OpView::Concat(op) => op,
             OpView::Elementwise(op) => op,
+            OpView::Quantize(op) => op,
+            OpView::Dequantize(op) => op,
         }
     }
 }
@@ -198,4 +212,6 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));
+    context.register_op(Box::new(quantize::QuantizeOp));
+    context.register_op(Box::new(dequantize::DequantizeOp));
 }

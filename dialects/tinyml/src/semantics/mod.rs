@@ -27,6 +27,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`quant`] | `quantize_multiplier(f64) -> QuantizedMultiplier`, `saturating_rounding_doubling_high_mul`, `rounding_divide_by_pot`, `multiply_by_quantized_multiplier`, `activation_range`, per-channel / fully-connected multiplier derivation |
+//! | [`float_edges`] | `quantize` (float32 -> int8) and `dequantize` (int8 -> float32), TFLM's `AffineQuantize` / `Dequantize` |
 //! | [`fixed_point`] | gemmlowp fixed-point math on raw `i32`: `exp_on_negative_values`, `one_over_one_plus_x_for_x_in_0_1`, `get_reciprocal`, `saturating_rounding_multiply_by_pot` |
 //! | [`padding`] | [`Padding`], `output_size`, `padding_amount` (TFLite's `ComputePaddingHeightWidth`) |
 //! | [`conv2d`](mod@conv2d) | `conv2d(&QuantTensor, &Weights, Option<&[i32]>, &Conv2dOptions, &OutputSpec) -> Vec<i8>` |
@@ -78,6 +79,7 @@ pub mod concat;
 pub mod conv2d;
 pub mod depthwise_conv2d;
 pub mod fixed_point;
+pub mod float_edges;
 pub mod fully_connected;
 pub mod mean;
 pub mod mul;

@@ -1,0 +1,199 @@
+//! The edges of a generated model: its inputs and outputs as the C API shows them. Each edge has
+//! its C element type (`int8_t`, or `float` for a model's float32 edges), its place in the arena
+//! and its size; the API gets one pointer per edge (`input`, `output` when there is one of each;
+//! `input0`, `input1`, ... otherwise), one zero-copy accessor per edge (`tmlc_<model>_output()`
+//! for the first, `tmlc_<model>_output1()` ... for the others) and size macros. Raw files hold
+//! the edges' bytes concatenated in graph order.
+
+use tmlc_core::types::{ElementType, TensorType};
+
+/// Which side of the model an edge is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Input,
+    Output,
+}
+
+impl Side {
+    fn word(self) -> &'static str {
+        match self {
+            Side::Input => "input",
+            Side::Output => "output",
+        }
+    }
+}
+
+/// One input or output of the model.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub side: Side,
+    /// Position among the edges of its side.
+    pub index: usize,
+    /// How many edges its side has.
+    pub count: usize,
+    pub ty: TensorType,
+    /// The arena address, as an `int8_t *` C expression.
+    pub pointer: String,
+}
+
+impl Edge {
+    /// `int8_t` or `float`.
+    pub fn c_type(&self) -> &'static str {
+        match self.ty.element {
+            ElementType::F32 => "float",
+            ElementType::I32 => "int32_t",
+            ElementType::I8 => "int8_t",
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.ty.byte_size()
+    }
+
+    /// The parameter name in `invoke`: `input`, or `input1` when the side has several edges.
+    pub fn parameter(&self) -> String {
+        if self.count == 1 {
+            self.side.word().to_string()
+        } else {
+            format!("{}{}", self.side.word(), self.index)
+        }
+    }
+
+    /// The zero-copy accessor: `tmlc_<model>_input` for the first edge, `..._input1` after.
+    pub fn accessor(&self, model: &str) -> String {
+        if self.index == 0 {
+            format!("tmlc_{model}_{}", self.side.word())
+        } else {
+            format!("tmlc_{model}_{}{}", self.side.word(), self.index)
+        }
+    }
+
+    /// The macro of the edge's size: the side's total when it has one edge.
+    pub fn size_macro(&self, prefix: &str) -> String {
+        let word = self.side.word().to_ascii_uppercase();
+        if self.count == 1 {
+            format!("{prefix}_{word}_SIZE")
+        } else {
+            format!("{prefix}_{word}{}_SIZE", self.index)
+        }
+    }
+
+    /// The accessor's body expression, typed.
+    fn typed_pointer(&self) -> String {
+        match self.ty.element {
+            ElementType::I8 => self.pointer.clone(),
+            _ => format!("({} *)(void *)({})", self.c_type(), self.pointer),
+        }
+    }
+}
+
+/// The size macros, invoke declaration and accessor declarations of the header.
+pub fn header_api(prefix: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
+    let mut out = String::new();
+    for edges in [inputs, outputs] {
+        if edges.len() > 1 {
+            for edge in edges {
+                out.push_str(&format!(
+                    "#define {} {}\n",
+                    edge.size_macro(prefix),
+                    edge.bytes()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `int tmlc_<model>_invoke(const int8_t *input, int8_t *output)`, one pointer per edge.
+pub fn invoke_signature(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
+    let parameters: Vec<String> = inputs
+        .iter()
+        .map(|e| format!("const {} *{}", e.c_type(), e.parameter()))
+        .chain(
+            outputs
+                .iter()
+                .map(|e| format!("{} *{}", e.c_type(), e.parameter())),
+        )
+        .collect();
+    format!("int tmlc_{model}_invoke({})", parameters.join(", "))
+}
+
+/// The accessor declarations, one line each.
+pub fn accessor_declarations(model: &str, edges: &[Edge]) -> String {
+    edges
+        .iter()
+        .map(|e| format!("{} *{}(void);\n", e.c_type(), e.accessor(model)))
+        .collect()
+}
+
+/// The accessor definitions.
+pub fn accessor_definitions(model: &str, edges: &[Edge]) -> String {
+    edges
+        .iter()
+        .map(|e| {
+            format!(
+                "{} *{}(void) {{\n    return {};\n}}\n\n",
+                e.c_type(),
+                e.accessor(model),
+                e.typed_pointer()
+            )
+        })
+        .collect()
+}
+
+/// The body of `invoke`: copy every input in, run, copy every output out.
+pub fn invoke_body(model: &str, prefix: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
+    let mut out = String::new();
+    for edge in inputs {
+        out.push_str(&format!(
+            "    memmove({}(), {}, {});\n",
+            edge.accessor(model),
+            edge.parameter(),
+            edge.size_macro(prefix)
+        ));
+    }
+    out.push_str(&format!("    tmlc_{model}_run();\n"));
+    for edge in outputs {
+        out.push_str(&format!(
+            "    memmove({}, {}(), {});\n",
+            edge.parameter(),
+            edge.accessor(model),
+            edge.size_macro(prefix)
+        ));
+    }
+    out
+}
+
+/// `int8` or `float32`, for the header's one-line description.
+fn element_word(ty: &TensorType) -> &'static str {
+    match ty.element {
+        ElementType::I8 => "int8",
+        ElementType::I32 => "int32",
+        ElementType::F32 => "float32",
+    }
+}
+
+/// The header's description of the edges.
+pub fn description(name: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
+    if let ([input], [output]) = (inputs, outputs) {
+        return format!(
+            "One inference of {name}: {} input of {}, {} output of {}.",
+            element_word(&input.ty),
+            input.ty,
+            element_word(&output.ty),
+            output.ty
+        );
+    }
+    let list = |edges: &[Edge]| -> String {
+        edges
+            .iter()
+            .map(|e| format!("{} ({})", e.parameter(), e.ty))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "One inference of {name}.\n * Inputs: {}.\n * Outputs, in this order in raw files: {}.",
+        list(inputs),
+        list(outputs)
+    )
+}
