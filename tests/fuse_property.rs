@@ -146,6 +146,7 @@ impl Graph {
             ElementType::I32 => (0..ty.num_elements())
                 .flat_map(|_| (self.rng.int(-600, 600) as i32).to_le_bytes())
                 .collect(),
+            ElementType::F32 => unreachable!("the generator makes no float constants"),
         };
         let name = self.module.add_resource("c", bytes);
         self.op(
