@@ -137,3 +137,52 @@ fn every_malformed_model_is_rejected_with_a_specific_message() {
     let _ = std::fs::remove_dir_all(&dir);
     insta::assert_snapshot!(report);
 }
+
+/// `tmlc import --list-unsupported` names every operator that cannot be imported, not only the
+/// first: in person_detect, turning the operator code that operator 28 uses (the one of its 14
+/// 1x1 convolutions, operators 2, 4, ..., 28) into TANH and that of operator 30 (the softmax)
+/// into LOGISTIC makes 15 operators unsupported, and all 15 are listed; the real model lists
+/// none.
+#[test]
+fn list_unsupported_names_every_operator() {
+    let Some(shared) = shared_dir() else { return };
+    let person = std::fs::read(shared.join("models/person_detect.tflite")).expect("model");
+    let mutated = mutate::set_operator_builtin_code(&person, 28, 28)
+        .and_then(|bytes| mutate::set_operator_builtin_code(&bytes, 30, 14))
+        .expect("mutates");
+    let dir = std::env::temp_dir().join(format!("tmlc-list-unsupported-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("two_unsupported.tflite");
+    std::fs::write(&path, mutated).expect("write");
+    let list = |path: String| {
+        let mut stdin = || Ok(Vec::new());
+        tmlc::run_cli(
+            ["import".into(), "--list-unsupported".into(), path],
+            &mut stdin,
+        )
+    };
+    let failure = list(path.display().to_string()).expect_err("two operators are unsupported");
+    assert_eq!(failure.exit_code, 1);
+    let errors: Vec<&str> = failure
+        .rendered
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .collect();
+    let expected: Vec<String> = (2..=28)
+        .step_by(2)
+        .map(|i| {
+            format!("error[E402]: operator {i} (TANH): this operator is not supported by tmlc")
+        })
+        .chain([
+            "error[E402]: operator 30 (LOGISTIC): this operator is not supported by tmlc".into(),
+        ])
+        .collect();
+    assert_eq!(errors, expected);
+    assert!(failure
+        .rendered
+        .contains("15 of 31 operators cannot be imported"));
+    let real = shared.join("models/person_detect.tflite");
+    let ok = list(real.display().to_string()).expect("the real model imports");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("every operator is supported"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

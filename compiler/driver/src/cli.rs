@@ -151,12 +151,17 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The .tflite model (int8, single subgraph).
+    /// The .tflite model (int8 inside, float32 or int8 edges, single subgraph).
     pub input: PathBuf,
 
     /// Write the IR here instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", conflicts_with = "list_unsupported")]
     pub output: Option<PathBuf>,
+
+    /// List every operator (and graph input) tmlc cannot import, with the reason, instead of
+    /// stopping at the first; exits 1 when there is any.
+    #[arg(long)]
+    pub list_unsupported: bool,
 }
 
 #[derive(Debug, Args)]

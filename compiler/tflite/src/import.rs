@@ -36,18 +36,7 @@ pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<
         context,
         values: HashMap::new(),
     };
-    for &input in &model.inputs {
-        let ty = importer.activation_type(input, "graph input")?;
-        let value = importer
-            .function()
-            .add_param(ty, Some(sanitize(&model.tensors[input].name)));
-        importer.values.insert(input, value);
-    }
-    for (index, operator) in model.operators.iter().enumerate() {
-        importer
-            .operator(operator)
-            .map_err(|e| in_operator(e, index, &operator.opcode))?;
-    }
+    importer.import_graph(None)?;
     let mut returned = Vec::new();
     for &output in &model.outputs {
         let value = importer.value(output, "graph output")?;
@@ -69,6 +58,24 @@ pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<
         module,
         tensor_values: values,
     })
+}
+
+/// Every reason the model cannot be imported, one per graph input or operator, in order: the
+/// whole gap at once rather than the first error. Empty when the model imports.
+pub fn unsupported_operators(model: &Model, context: &Context) -> Vec<Diagnostic> {
+    let mut module = Module::new("model");
+    module.functions.push(Function::new("main"));
+    let mut importer = Importer {
+        model,
+        module,
+        context,
+        values: HashMap::new(),
+    };
+    let mut problems = Vec::new();
+    if let Err(diagnostic) = importer.import_graph(Some(&mut problems)) {
+        problems.push(diagnostic);
+    }
+    problems
 }
 
 fn in_operator(diagnostic: Diagnostic, index: usize, opcode: &OpCode) -> Diagnostic {
@@ -118,6 +125,51 @@ struct Importer<'m> {
 }
 
 impl Importer<'_> {
+    /// Imports the graph inputs and every operator. With `problems`, an input or operator that
+    /// cannot be imported is recorded there and its outputs get placeholder values, so that the
+    /// rest of the graph is still examined; without, the first problem is the error.
+    fn import_graph(&mut self, mut problems: Option<&mut Vec<Diagnostic>>) -> DiagResult<()> {
+        let model = self.model;
+        for &input in &model.inputs {
+            let ty = match (self.activation_type(input, "graph input"), &mut problems) {
+                (Ok(ty), _) => ty,
+                (Err(diagnostic), Some(problems)) => {
+                    problems.push(diagnostic);
+                    IrType::i8(vec![1], 1.0, 0)
+                }
+                (Err(diagnostic), None) => return Err(diagnostic),
+            };
+            let value = self
+                .function()
+                .add_param(ty, Some(sanitize(&model.tensors[input].name)));
+            self.values.insert(input, value);
+        }
+        for (index, operator) in model.operators.iter().enumerate() {
+            let Err(diagnostic) = self.operator(operator) else {
+                continue;
+            };
+            let diagnostic = in_operator(diagnostic, index, &operator.opcode);
+            let Some(problems) = problems.as_deref_mut() else {
+                return Err(diagnostic);
+            };
+            problems.push(diagnostic);
+            for output in operator
+                .outputs
+                .iter()
+                .filter_map(|&o| usize::try_from(o).ok())
+            {
+                if !self.values.contains_key(&output) && output < model.tensors.len() {
+                    let ty = self
+                        .activation_type(output, "output")
+                        .unwrap_or_else(|_| IrType::i8(vec![1], 1.0, 0));
+                    let value = self.function().add_param(ty, None);
+                    self.values.insert(output, value);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn function(&mut self) -> &mut Function {
         &mut self.module.functions[0]
     }
