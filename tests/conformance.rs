@@ -1,6 +1,7 @@
-//! Conformance with TFLite Micro: every model of ../shared/models is imported and interpreted on
-//! both reference inputs; outputs and every intermediate tensor of the ramp run must equal the
-//! golden files byte for byte. A mismatch names the first op that differs, its index and the
+//! Conformance with TFLite Micro: every model of ../shared/models (but the LSTM, issue of its own)
+//! is imported and interpreted on both reference inputs (raw int8, or float32 for float edges);
+//! outputs (every output's bytes, concatenated) and every intermediate tensor of the ramp run must
+//! equal the golden files byte for byte. A mismatch names the first op that differs, its index and the
 //! largest difference. Also: the real person/no-person images give TFLM's documented scores, and
 //! the imported `.tir` reparses, prints identically and computes the same bytes.
 
@@ -10,16 +11,12 @@ use std::path::Path;
 use tmlc_core::ir::Value;
 use tmlc_core::parser::parse_module;
 use tmlc_core::printer::print_module;
-use tmlc_tests::shared::{shared_dir, MODELS};
+use tmlc_tests::shared::{shared_dir, MODELS, SECOND_SET};
 use tmlc_tflite::import::{import_tflite, Imported};
 use tmlc_tinyml::interpreter::{run, TensorData};
 
-fn read_i8(path: &Path) -> Vec<i8> {
-    std::fs::read(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-        .into_iter()
-        .map(|b| b as i8)
-        .collect()
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 fn import(shared: &Path, model: &str) -> Imported {
@@ -29,50 +26,63 @@ fn import(shared: &Path, model: &str) -> Imported {
         .unwrap_or_else(|d| panic!("{model}: import failed: {d}"))
 }
 
-/// Runs the module, keeping every op's output by result value.
-fn run_all(imported: &Imported, input: Vec<i8>) -> (Vec<i8>, HashMap<Value, Vec<i8>>) {
+/// The raw bytes of every input, concatenated, as the function's inputs (int8 or float32).
+fn inputs(imported: &Imported, raw: &[u8]) -> Vec<TensorData> {
+    let function = &imported.module.functions[0];
+    let mut offset = 0;
+    let inputs = function
+        .params
+        .iter()
+        .map(|&param| {
+            let ty = function.value_type(param);
+            let bytes = &raw[offset..offset + ty.byte_size()];
+            offset += ty.byte_size();
+            TensorData::from_bytes(ty, bytes)
+        })
+        .collect();
+    assert_eq!(offset, raw.len(), "the input file holds every input");
+    inputs
+}
+
+/// Runs the module on raw input bytes; returns every output's raw bytes concatenated and every
+/// op's output by result value.
+fn run_all(imported: &Imported, raw: &[u8]) -> (Vec<u8>, HashMap<Value, Vec<u8>>) {
     let function = &imported.module.functions[0];
     let mut seen = HashMap::new();
     let outputs = run(
         &imported.module,
-        &[TensorData::I8(input)],
+        &inputs(imported, raw),
         &mut |_, op, data| {
-            if let TensorData::I8(bytes) = data {
-                seen.insert(function.ops[op].results[0], bytes.clone());
-            }
+            seen.insert(function.ops[op].results[0], data.to_bytes());
         },
     )
     .unwrap_or_else(|d| panic!("interpretation failed: {d}"));
-    let output = match &outputs[0] {
-        TensorData::I8(bytes) => bytes.clone(),
-        _ => panic!("model output is not int8"),
-    };
-    (output, seen)
+    (
+        outputs.iter().flat_map(TensorData::to_bytes).collect(),
+        seen,
+    )
 }
 
-fn first_difference(actual: &[i8], expected: &[i8]) -> Option<(usize, i32)> {
-    let first = actual.iter().zip(expected).position(|(a, e)| a != e)?;
-    let max = actual
-        .iter()
-        .zip(expected)
-        .map(|(&a, &e)| (a as i32 - e as i32).abs())
-        .max()
-        .unwrap_or(0);
-    Some((first, max))
+/// The first element (of `width` bytes) that differs.
+fn first_difference(actual: &[u8], expected: &[u8], width: usize) -> Option<usize> {
+    actual
+        .chunks(width)
+        .zip(expected.chunks(width))
+        .position(|(a, e)| a != e)
 }
 
 #[test]
 fn every_intermediate_tensor_is_bit_exact() {
     let Some(shared) = shared_dir() else { return };
     let mut failures = Vec::new();
-    for model in MODELS {
+    for model in MODELS.iter().chain(SECOND_SET) {
         let reference = shared.join("reference").join(model);
         let manifest: Json = serde_json::from_str(
             &std::fs::read_to_string(reference.join("manifest.json")).expect("manifest"),
         )
         .expect("manifest is JSON");
         let imported = import(&shared, model);
-        let (_, seen) = run_all(&imported, read_i8(&reference.join("input.ramp.bin")));
+        let (_, seen) = run_all(&imported, &read(&reference.join("input.ramp.bin")));
         let entries = manifest["op_outputs_for_ramp"]
             .as_array()
             .expect("op outputs");
@@ -84,7 +94,8 @@ fn every_intermediate_tensor_is_bit_exact() {
                 .tensor_values
                 .get(&tensor)
                 .unwrap_or_else(|| panic!("{model}: tensor {tensor} (op {op}) has no IR value"));
-            let expected = read_i8(&reference.join(entry["file"].as_str().expect("file")));
+            let expected = read(&reference.join(entry["file"].as_str().expect("file")));
+            let width = if entry["dtype"] == "float32" { 4 } else { 1 };
             let actual = seen
                 .get(value)
                 .unwrap_or_else(|| panic!("{model}: op {op} was not executed"));
@@ -93,9 +104,15 @@ fn every_intermediate_tensor_is_bit_exact() {
                 expected.len(),
                 "{model}: op {op}: size differs"
             );
-            if let Some((element, max)) = first_difference(actual, &expected) {
+            if let Some(element) = first_difference(actual, &expected, width) {
+                let max = actual
+                    .iter()
+                    .zip(&expected)
+                    .map(|(&a, &e)| (a as i8 as i32 - e as i8 as i32).abs())
+                    .max()
+                    .unwrap_or(0);
                 failures.push(format!(
-                    "{model}: first differing op {op} (tensor {tensor}): element {element}, max |difference| {max}"
+                    "{model}: first differing op {op} (tensor {tensor}): element {element}, max |byte difference| {max}"
                 ));
                 break;
             }
@@ -107,15 +124,15 @@ fn every_intermediate_tensor_is_bit_exact() {
 #[test]
 fn outputs_match_golden_for_both_inputs() {
     let Some(shared) = shared_dir() else { return };
-    for model in MODELS {
+    for model in MODELS.iter().chain(SECOND_SET) {
         let reference = shared.join("reference").join(model);
         let imported = import(&shared, model);
         for input in ["ramp", "rng42"] {
             let (output, _) = run_all(
                 &imported,
-                read_i8(&reference.join(format!("input.{input}.bin"))),
+                &read(&reference.join(format!("input.{input}.bin"))),
             );
-            let expected = read_i8(&reference.join(format!("output.{input}.bin")));
+            let expected = read(&reference.join(format!("output.{input}.bin")));
             assert_eq!(
                 output, expected,
                 "{model}: output for input {input} differs"
@@ -129,16 +146,16 @@ fn real_person_images_give_documented_scores() {
     let Some(shared) = shared_dir() else { return };
     let imported = import(&shared, "person_detect");
     let real = shared.join("reference/real_inputs");
-    let (person, _) = run_all(&imported, read_i8(&real.join("person.int8.bin")));
-    let (no_person, _) = run_all(&imported, read_i8(&real.join("no_person.int8.bin")));
-    assert_eq!(person, vec![-113, 113]);
-    assert_eq!(no_person, vec![57, -57]);
+    let (person, _) = run_all(&imported, &read(&real.join("person.int8.bin")));
+    let (no_person, _) = run_all(&imported, &read(&real.join("no_person.int8.bin")));
+    assert_eq!(person, [-113i8 as u8, 113]);
+    assert_eq!(no_person, [57, -57i8 as u8]);
 }
 
 #[test]
 fn imported_tir_round_trips_and_computes_the_same_bytes() {
     let Some(shared) = shared_dir() else { return };
-    for model in MODELS {
+    for model in MODELS.iter().chain(SECOND_SET) {
         let imported = import(&shared, model);
         let printed = print_module(&imported.module);
         let reparsed = parse_module(&printed).unwrap_or_else(|d| panic!("{model}: {d}"));
@@ -149,13 +166,13 @@ fn imported_tir_round_trips_and_computes_the_same_bytes() {
             printed,
             "{model}: print(parse(x)) differs"
         );
-        let input = read_i8(&shared.join("reference").join(model).join("input.rng42.bin"));
-        let (from_tflite, _) = run_all(&imported, input.clone());
+        let input = read(&shared.join("reference").join(model).join("input.rng42.bin"));
+        let (from_tflite, _) = run_all(&imported, &input);
         let reparsed = Imported {
             module: reparsed,
             tensor_values: HashMap::new(),
         };
-        let (from_tir, _) = run_all(&reparsed, input);
+        let (from_tir, _) = run_all(&reparsed, &input);
         assert_eq!(
             from_tir, from_tflite,
             "{model}: .tir and .tflite outputs differ"
