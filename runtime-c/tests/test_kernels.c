@@ -1229,6 +1229,59 @@ static void test_concat_hand(void)
     }
 }
 
+/* The bits of a float, to compare floats exactly. */
+static uint32_t float_bits(float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+static float float_of_bits(uint32_t bits)
+{
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static void test_float_edges_hand(void)
+{
+    /* float_edges.rs's tests: round half away from zero, clamp, NaN gives the zero point. */
+    const float in[7] = {0.25f, -0.25f, 0.74f, 1000.0f, -1000.0f, 0.0f / 0.0f, 1.0f / 0.0f};
+    static const int8_t want[7] = {1, -1, 1, 127, -128, 0, 127};
+    static const int8_t want_zp3[7] = {4, 2, 4, 127, -128, 3, 127};
+    int8_t out[7];
+    /* Dequantize with scale 0x3c007070 (0.007839307f), zero point 3: the bits come from the
+     * Rust reference (the double product rounded once to float). */
+    static const int8_t q[4] = {-128, 5, 10, 127};
+    static const uint32_t want_bits[4] = {0xbf837313u, 0x3c807070u, 0x3d60c4c4u, 0x3f78d9d9u};
+    float deq[4];
+    int32_t i;
+    tmlc_quantize_f32_s8(in, out, 7, 0.5f, 0);
+    check_s8("quantize, zero point 0", out, want, 7);
+    tmlc_quantize_f32_s8(in, out, 7, 0.5f, 3);
+    check_s8("quantize, zero point 3", out, want_zp3, 7);
+    tmlc_dequantize_s8_f32(q, deq, 4, float_of_bits(0x3c007070u), 3);
+    for (i = 0; i < 4; ++i) {
+        CHECK_EQ_I32("dequantize bits", (int32_t)float_bits(deq[i]), (int32_t)want_bits[i]);
+    }
+}
+
+static void test_log_softmax_f32_hand(void)
+{
+    /* One row of 4: the bits are x - max - logf(sum of expf(x - max)) with glibc's expf and
+     * logf, the reference's (and the golden data's) libm. Another libm may differ in the last
+     * bit; this test runs on the host. */
+    const float in[4] = {1.5f, -0.25f, 3.0f, 0.75f};
+    static const uint32_t want[4] = {0xbfe80b2au, 0xc0640595u, 0xbea02ca6u, 0xc0240595u};
+    float out[4];
+    int32_t i;
+    tmlc_log_softmax_f32(in, 1, 4, out);
+    for (i = 0; i < 4; ++i) {
+        CHECK_EQ_I32("log_softmax bits", (int32_t)float_bits(out[i]), (int32_t)want[i]);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 int main(void)
@@ -1286,6 +1339,8 @@ int main(void)
     test_add_sweeps();
     test_mul_sweeps();
     test_softmax_sweeps();
+    test_float_edges_hand();
+    test_log_softmax_f32_hand();
 
     printf("%d checks, %d failures\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;

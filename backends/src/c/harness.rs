@@ -74,7 +74,7 @@ pub fn makefile(model: &str, sources: &[String]) -> String {
          TMLC_CPPFLAGS = -I. -Iruntime/include\n\
          SOURCES = main.c {model}.c {runtime}\n\n\
          model_run: $(SOURCES) {model}.h\n\
-         \t$(CC) $(TMLC_CPPFLAGS) $(CFLAGS) -o $@ $(SOURCES) $(LDFLAGS)\n\n\
+         \t$(CC) $(TMLC_CPPFLAGS) $(CFLAGS) -o $@ $(SOURCES) $(LDFLAGS) -lm\n\n\
          clean:\n\
          \trm -f model_run\n\n\
          .PHONY: clean\n",

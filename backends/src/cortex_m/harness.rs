@@ -156,7 +156,7 @@ pub fn makefile(
          TMLC_CPPFLAGS = -I. -Iboard -Iruntime/include\n\
          TMLC_CODEGEN = -ffunction-sections -fdata-sections\n\
          # Our own startup code (newlib's crashes QEMU); rdimon: semihosting system calls.\n\
-         TMLC_LDFLAGS = -T {linker_script} --specs=rdimon.specs -nostartfiles -Wl,--gc-sections\n\
+         TMLC_LDFLAGS = -T {linker_script} --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -lm\n\
          SOURCES = main.c board/startup.c board/semihosting.c board/markers.c {model}.c {runtime}\n\
          HEADERS = {model}.h board/tmlc_board.h\n\n\
          {elf}: $(SOURCES) $(HEADERS) {linker_script}\n\

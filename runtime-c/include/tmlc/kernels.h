@@ -333,6 +333,13 @@ void tmlc_quantize_f32_s8(const float *input, int8_t *output, int32_t size, floa
 void tmlc_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, float scale,
                             int32_t zero_point);
 
+/*
+ * Float32 LOG_SOFTMAX over the last axis (semantics::log_softmax_f32), rows of depth values:
+ * out = x - max(row) - logf(sum of expf(x - max(row)) in order). May run in place. Needs the C
+ * library's expf and logf (-lm): the results are those of the platform's libm.
+ */
+void tmlc_log_softmax_f32(const float *input, int32_t rows, int32_t depth, float *output);
+
 #ifdef __cplusplus
 }
 #endif

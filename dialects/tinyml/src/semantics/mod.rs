@@ -80,6 +80,7 @@ pub mod conv2d;
 pub mod depthwise_conv2d;
 pub mod fixed_point;
 pub mod float_edges;
+pub mod log_softmax_f32;
 pub mod fully_connected;
 pub mod mean;
 pub mod mul;
