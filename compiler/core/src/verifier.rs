@@ -55,7 +55,7 @@ pub fn verify_type(ty: &TensorType, span: Span) -> DiagResult<()> {
     let check_scale = |scale: f32| {
         if !(scale.is_finite() && scale > 0.0) {
             Err(invalid(format!(
-                "quantization scale must be positive and finite, got {scale:?}"
+                "quantization scale must be positive and finite (per-channel scales may be negative), got {scale:?}"
             )))
         } else {
             Ok(())
@@ -83,7 +83,9 @@ pub fn verify_type(ty: &TensorType, span: Span) -> DiagResult<()> {
                     scales.len()
                 )));
             }
-            scales.iter().try_for_each(|&s| check_scale(s))?;
+            // Per-channel (weight) scales may be negative: TFLite Micro then computes the
+            // channel with a negative multiplier (an MCUNet ImageNet model has such channels).
+            scales.iter().try_for_each(|&s| check_scale(s.abs()))?;
         }
     }
     Ok(())

@@ -189,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn negative_scales_give_the_negated_multiplier() {
+        // TFLM's QuantizeMultiplier on a negative real: frexp keeps the sign in the mantissa.
+        for real in [0.3, 0.75, 1.0 / 3.0, 0.0123, 2.5] {
+            let positive = quantize_multiplier(real);
+            let negative = quantize_multiplier(-real);
+            assert_eq!(negative.shift, positive.shift, "{real}");
+            assert_eq!(negative.multiplier, -positive.multiplier, "{real}");
+        }
+        let channels = conv_multipliers(0.5, &[0.02, -0.02], 0.25, 2);
+        assert_eq!(channels[1].multiplier, -channels[0].multiplier);
+    }
+
+    #[test]
     fn quantize_multiplier_known_values() {
         assert_eq!(quantize_multiplier(0.5), qm(1 << 30, 0));
         assert_eq!(quantize_multiplier(1.0), qm(1 << 30, 1));
