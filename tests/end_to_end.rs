@@ -137,8 +137,9 @@ fn harness_rejects_an_input_of_the_wrong_size() {
 }
 
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
-/// rescaling, broadcast add, mul, relu, relu6, requantize) and float edges with several inputs
-/// and outputs: compiled C must give the reference interpreter's bytes on pseudo-random inputs.
+/// rescaling, broadcast add, mul, relu, relu6, requantize; transpose, resize, strided slice,
+/// squeeze and requantizing reshapes) and float edges with several inputs and outputs: compiled
+/// C must give the reference interpreter's bytes on pseudo-random inputs.
 #[test]
 fn examples_match_the_interpreter() {
     if !have("gcc") || !have("make") {
@@ -146,7 +147,7 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    for name in ["tiny_cnn", "op_tour", "float_edges"] {
+    for name in ["tiny_cnn", "op_tour", "float_edges", "data_movement"] {
         let model = examples.join(format!("{name}.tir"));
         let dir = scratch(&format!("example-{name}"));
         compile(&model, &dir);

@@ -1283,6 +1283,167 @@ static void test_log_softmax_f32_hand(void)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Data movement: transpose, resize, strided slice                                           */
+
+static void test_transpose_hand(void)
+{
+    /* transpose.rs: [1, 2, 3, 2] holding its flat index, NHWC -> NCHW (perm 0 3 1 2), as 5-D:
+     * dims 1 1 2 3 2, perm 0 1 4 2 3. Channel 0 is the even values, channel 1 the odd. */
+    static const int32_t dims[5] = {1, 1, 2, 3, 2};
+    static const int32_t perm[5] = {0, 1, 4, 2, 3};
+    static const int8_t want[12] = {0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11};
+    int8_t input[12];
+    int32_t i;
+    int s;
+    for (i = 0; i < 12; ++i) {
+        input[i] = (int8_t)i;
+    }
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(12, k_sentinels[s]);
+        tmlc_transpose_s8(input, dims, perm, out);
+        check_s8("hand transpose nhwc -> nchw", out, want, 12);
+        free(out);
+    }
+}
+
+/* Every permutation of a 2x3x1x4x2 tensor holding its flat index: each output element must be
+ * the input element whose coordinate along perm[d] is the output's coordinate along d. */
+static void test_transpose_every_permutation(void)
+{
+    static const int32_t dims[5] = {2, 3, 1, 4, 2};
+    int8_t input[48];
+    int8_t want[48];
+    int32_t perm[5];
+    int32_t code, i, d;
+    int permutations = 0;
+    for (i = 0; i < 48; ++i) {
+        input[i] = (int8_t)i;
+    }
+    for (code = 0; code < 3125; ++code) {
+        int32_t seen = 0, c = code;
+        int32_t out_dims[5], in_strides[5];
+        int s;
+        for (d = 0; d < 5; ++d) {
+            perm[d] = c % 5;
+            c /= 5;
+            seen |= 1 << perm[d];
+        }
+        if (seen != 31) {
+            continue;
+        }
+        ++permutations;
+        in_strides[4] = 1;
+        for (d = 3; d >= 0; --d) {
+            in_strides[d] = in_strides[d + 1] * dims[d + 1];
+        }
+        for (d = 0; d < 5; ++d) {
+            out_dims[d] = dims[perm[d]];
+        }
+        for (i = 0; i < 48; ++i) {
+            int32_t rest = i, source = 0;
+            for (d = 4; d >= 0; --d) {
+                source += (rest % out_dims[d]) * in_strides[perm[d]];
+                rest /= out_dims[d];
+            }
+            want[i] = input[source];
+        }
+        for (s = 0; s < 2; ++s) {
+            int8_t *out = alloc_output(48, k_sentinels[s]);
+            tmlc_transpose_s8(input, dims, perm, out);
+            check_s8("transpose permutation", out, want, 48);
+            free(out);
+        }
+    }
+    CHECK_EQ_I32("transpose permutations tried", permutations, 120);
+}
+
+static void test_resize_nearest_neighbor_hand(void)
+{
+    /* resize_nearest_neighbor.rs: [1, 2, 2, 2] upsampled by 2 (the MCUNet detector's case):
+     * nearest_source_index gives rows = cols = 0 0 1 1. */
+    static const int8_t input[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const int32_t twice[4] = {0, 0, 1, 1};
+    static const int8_t want[32] = {1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4,
+                                    5, 6, 5, 6, 7, 8, 7, 8, 5, 6, 5, 6, 7, 8, 7, 8};
+    /* [2, 1, 2, 1] to width 3 (scale 2/3: floor(0, 0.67, 1.33) = 0 0 1), per batch. */
+    static const int8_t two_batches[4] = {1, 2, 3, 4};
+    static const int32_t one_row[1] = {0};
+    static const int32_t widen[3] = {0, 0, 1};
+    static const int8_t want_batches[6] = {1, 1, 2, 3, 3, 4};
+    /* [1, 3, 1, 1] to height 5 with half_pixel_centers: rows 0 0 1 2 2. */
+    static const int8_t column[3] = {-7, 0, 9};
+    static const int32_t half_pixel[5] = {0, 0, 1, 2, 2};
+    static const int32_t one_col[1] = {0};
+    static const int8_t want_half[5] = {-7, -7, 0, 9, 9};
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(32, k_sentinels[s]);
+        tmlc_resize_nearest_neighbor_s8(input, 1, 2, 2, 2, twice, twice, out, 4, 4);
+        check_s8("hand resize x2", out, want, 32);
+        free(out);
+        out = alloc_output(6, k_sentinels[s]);
+        tmlc_resize_nearest_neighbor_s8(two_batches, 2, 1, 2, 1, one_row, widen, out, 1, 3);
+        check_s8("hand resize batches", out, want_batches, 6);
+        free(out);
+        out = alloc_output(5, k_sentinels[s]);
+        tmlc_resize_nearest_neighbor_s8(column, 1, 3, 1, 1, half_pixel, one_col, out, 5, 1);
+        check_s8("hand resize half pixel", out, want_half, 5);
+        free(out);
+    }
+}
+
+static void test_strided_slice_hand(void)
+{
+    /* strided_slice.rs: [1, 4, 3, 2] holding its flat index, x[0, 1:4:2, -1, :] with axis 2
+     * shrunk: axes give start 0 1 2 0, stride 1 2 1 1, count 1 2 1 2 -> 10 11 22 23. */
+    static const int32_t dims[4] = {1, 4, 3, 2};
+    static const int32_t start[4] = {0, 1, 2, 0};
+    static const int32_t stride[4] = {1, 2, 1, 1};
+    static const int32_t count[4] = {1, 2, 1, 2};
+    static const int8_t want[4] = {10, 11, 22, 23};
+    /* 1-D [6] as 1x1x1x6: [10:-10:-3] resolves to start 5, stride -3, count 2 -> 5 2; the
+     * reverse [::-1] to start 5, stride -1, count 6. */
+    static const int32_t line[4] = {1, 1, 1, 6};
+    static const int32_t back_start[4] = {0, 0, 0, 5};
+    static const int32_t back_stride[4] = {1, 1, 1, -3};
+    static const int32_t back_count[4] = {1, 1, 1, 2};
+    static const int8_t want_back[2] = {5, 2};
+    static const int32_t reverse_stride[4] = {1, 1, 1, -1};
+    static const int32_t reverse_count[4] = {1, 1, 1, 6};
+    static const int8_t want_reverse[6] = {5, 4, 3, 2, 1, 0};
+    /* Negative strides on the outer axes of [2, 2, 2, 1]: rows and batches reversed. */
+    static const int32_t cube[4] = {2, 2, 2, 1};
+    static const int32_t flip_start[4] = {1, 1, 0, 0};
+    static const int32_t flip_stride[4] = {-1, -1, 1, 1};
+    static const int32_t flip_count[4] = {2, 2, 2, 1};
+    static const int8_t want_flip[8] = {6, 7, 4, 5, 2, 3, 0, 1};
+    int8_t input[24];
+    int32_t i;
+    int s;
+    for (i = 0; i < 24; ++i) {
+        input[i] = (int8_t)i;
+    }
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(4, k_sentinels[s]);
+        tmlc_strided_slice_s8(input, dims, start, stride, count, out);
+        check_s8("hand strided slice shrink", out, want, 4);
+        free(out);
+        out = alloc_output(2, k_sentinels[s]);
+        tmlc_strided_slice_s8(input, line, back_start, back_stride, back_count, out);
+        check_s8("hand strided slice negative stride", out, want_back, 2);
+        free(out);
+        out = alloc_output(6, k_sentinels[s]);
+        tmlc_strided_slice_s8(input, line, back_start, reverse_stride, reverse_count, out);
+        check_s8("hand strided slice reverse", out, want_reverse, 6);
+        free(out);
+        out = alloc_output(8, k_sentinels[s]);
+        tmlc_strided_slice_s8(input, cube, flip_start, flip_stride, flip_count, out);
+        check_s8("hand strided slice flip", out, want_flip, 8);
+        free(out);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 
 int main(void)
 {
@@ -1302,6 +1463,10 @@ int main(void)
     test_pad_hand();
     test_mean_hand();
     test_concat_hand();
+    test_transpose_hand();
+    test_transpose_every_permutation();
+    test_resize_nearest_neighbor_hand();
+    test_strided_slice_hand();
 
     for (i = 0; i < COUNT(conv_cases); ++i) {
         run_conv(&conv_cases[i]);

@@ -35,4 +35,4 @@ pub const MODELS: &[&str] = &[
 
 /// The models of the second set that tmlc compiles: float32 edges, several outputs, MCUNet's own
 /// models and a PyTorch-style export. (The LSTM model has an issue of its own.)
-pub const SECOND_SET: &[&str] = &[];
+pub const SECOND_SET: &[&str] = &["mcunet_vww1_80", "mcunet_person_det_128x160"];

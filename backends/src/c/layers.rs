@@ -22,7 +22,9 @@ use tmlc_tinyml::semantics::quant::{
     activation_range, conv_multipliers, fully_connected_multipliers, quantize_multiplier,
     QuantizedMultiplier,
 };
+use tmlc_tinyml::semantics::resize_nearest_neighbor::{nearest_source_index, ResizeNearestOptions};
 use tmlc_tinyml::semantics::softmax::SoftmaxParams;
+use tmlc_tinyml::semantics::strided_slice::StridedSliceParams;
 use tmlc_tinyml::semantics::{Activation, OutputSpec, QuantTensor};
 use tmlc_tinyml::{OpView, SlidingWindow};
 
@@ -94,7 +96,12 @@ pub fn emit_layer(
         OpView::Mul(mul) => layer.mul(writer, mul.act),
         OpView::Softmax(softmax) => layer.softmax(writer, softmax.beta),
         OpView::Pad(pad) => layer.pad(writer, &pad.pads),
-        OpView::Reshape(_) => layer.reshape(writer),
+        OpView::Reshape(_) | OpView::Squeeze(_) => layer.reshape(writer),
+        OpView::Transpose(transpose) => layer.transpose(writer, &transpose.perm),
+        OpView::ResizeNearestNeighbor(resize) => {
+            layer.resize_nearest_neighbor(writer, resize.size, resize.options)
+        }
+        OpView::StridedSlice(slice) => layer.strided_slice(writer, &slice.params),
         OpView::Mean(mean) => layer.mean(writer, &mean.axes),
         OpView::Concat(concat) => layer.concat(writer, concat.axis, concat.act),
         OpView::Elementwise(kind) => layer.elementwise(writer, *kind),
@@ -140,6 +147,18 @@ fn dims4(shape: &[usize]) -> [usize; 4] {
 /// round-trips; a C compiler converts it correctly rounded).
 pub fn float_literal(value: f32) -> String {
     format!("{value:?}f")
+}
+
+/// `values` (one per axis) right-aligned to `rank` entries, the missing leading axis `d` given
+/// `padding(d)`.
+fn right_aligned(
+    values: impl ExactSizeIterator<Item = i64>,
+    rank: usize,
+    padding: impl Fn(usize) -> i64,
+) -> Vec<i64> {
+    let mut aligned: Vec<i64> = (0..rank - values.len()).map(padding).collect();
+    aligned.extend(values);
+    aligned
 }
 
 /// The leading `[top, left]` padding of a window on an NHWC input.
@@ -885,6 +904,78 @@ impl Layer<'_> {
                 .arg(self.op.result_type(0).byte_size());
             writer.body_line(&call.statement());
         }
+        Ok(())
+    }
+
+    /// Emits an `int32_t` table of this layer named `{prefix}_{what}`; returns its name.
+    fn int_table(&self, writer: &mut CWriter, what: &str, values: &[i64]) -> String {
+        let name = format!("{}_{what}", self.prefix);
+        writer.table(&c_array(
+            "int32_t",
+            &name,
+            values.iter().map(|v| v.to_string()),
+        ));
+        name
+    }
+
+    /// `tmlc_transpose_s8` works on 5-D: the shape right-aligned with leading 1s, the
+    /// permutation extended by identity axes in front.
+    fn transpose(&self, writer: &mut CWriter, perm: &[usize]) -> DiagResult<()> {
+        let input = &self.op.operand_type(0).shape;
+        let missing = 5 - input.len();
+        let dims = right_aligned(input.iter().map(|&d| d as i64), 5, |_| 1);
+        let perm = right_aligned(perm.iter().map(|&a| (a + missing) as i64), 5, |d| d as i64);
+        let call = KernelCall::new("tmlc_transpose_s8")
+            .arg(self.input(0))
+            .arg(self.int_table(writer, "dims", &dims))
+            .arg(self.int_table(writer, "perm", &perm))
+            .arg(self.output());
+        writer.body_line(&call.statement());
+        Ok(())
+    }
+
+    /// The source row and column tables come from the reference's own index function (TFLM
+    /// computes them in float; the kernel is integer only).
+    fn resize_nearest_neighbor(
+        &self,
+        writer: &mut CWriter,
+        [out_h, out_w]: [usize; 2],
+        options: ResizeNearestOptions,
+    ) -> DiagResult<()> {
+        let input = &self.op.operand_type(0).shape;
+        let sources = |input_size: usize, output_size: usize| -> Vec<i64> {
+            (0..output_size)
+                .map(|i| nearest_source_index(i, input_size, output_size, options) as i64)
+                .collect()
+        };
+        let rows = self.int_table(writer, "rows", &sources(input[1], out_h));
+        let cols = self.int_table(writer, "cols", &sources(input[2], out_w));
+        let call = KernelCall::new("tmlc_resize_nearest_neighbor_s8")
+            .arg(self.input(0))
+            .args([input[0], input[1], input[2], input[3]])
+            .args([rows, cols])
+            .arg(self.output())
+            .args([out_h, out_w]);
+        writer.body_line(&call.statement());
+        Ok(())
+    }
+
+    /// The slice resolved per axis by `StridedSliceParams::axes`, right-aligned to 4-D.
+    fn strided_slice(&self, writer: &mut CWriter, params: &StridedSliceParams) -> DiagResult<()> {
+        let input = &self.op.operand_type(0).shape;
+        let axes = params.axes(input);
+        let dims = right_aligned(input.iter().map(|&d| d as i64), 4, |_| 1);
+        let start = right_aligned(axes.iter().map(|a| a.start as i64), 4, |_| 0);
+        let stride = right_aligned(axes.iter().map(|a| a.stride as i64), 4, |_| 1);
+        let count = right_aligned(axes.iter().map(|a| a.count as i64), 4, |_| 1);
+        let call = KernelCall::new("tmlc_strided_slice_s8")
+            .arg(self.input(0))
+            .arg(self.int_table(writer, "dims", &dims))
+            .arg(self.int_table(writer, "start", &start))
+            .arg(self.int_table(writer, "stride", &stride))
+            .arg(self.int_table(writer, "count", &count))
+            .arg(self.output());
+        writer.body_line(&call.statement());
         Ok(())
     }
 

@@ -77,6 +77,18 @@ const KERNELS: &[(&str, &str)] = &[
         "runtime/src/concat.c",
         include_str!("../../../runtime-c/src/concat.c"),
     ),
+    (
+        "runtime/src/transpose.c",
+        include_str!("../../../runtime-c/src/transpose.c"),
+    ),
+    (
+        "runtime/src/resize_nearest_neighbor.c",
+        include_str!("../../../runtime-c/src/resize_nearest_neighbor.c"),
+    ),
+    (
+        "runtime/src/strided_slice.c",
+        include_str!("../../../runtime-c/src/strided_slice.c"),
+    ),
 ];
 
 /// The Arm DSP kernels (`mem.kernel = arm_dsp`) with their headers, shipped together: they share

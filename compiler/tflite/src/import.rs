@@ -357,7 +357,8 @@ impl Importer<'_> {
         self.edge_types(operator) == (Some(TensorType::Int8), Some(TensorType::Float32))
     }
 
-    /// The integer contents of a constant int32 tensor (pad amounts, mean axes).
+    /// The integer contents of a constant int32 tensor (pad amounts, mean axes, a transpose's
+    /// permutation, a resize's size, a slice's begin, end and strides).
     fn constant_ints(&self, operator_input: i32, role: &str) -> DiagResult<Vec<i64>> {
         let (index, tensor) = self.tensor(operator_input, role)?;
         let data = tensor
@@ -485,6 +486,53 @@ impl Importer<'_> {
                     a.insert("act".into(), activation_keyword(*activation)?);
                     ("tinyml.concat", a, vec![("input", None); operator.inputs.len()])
                 }
+                (OpCode::Transpose, _) => {
+                    Self::expect_io(operator, 2..=2)?;
+                    let perm = self.constant_ints(operator.inputs[1], "perm")?;
+                    let mut a = Attributes::new();
+                    a.insert("perm".into(), Attribute::int_array(&perm));
+                    ("tinyml.transpose", a, vec![("input", None)])
+                }
+                (OpCode::ResizeNearestNeighbor, Options::ResizeNearestNeighbor { align_corners, half_pixel_centers }) => {
+                    Self::expect_io(operator, 2..=2)?;
+                    let size = self.constant_ints(operator.inputs[1], "size")?;
+                    let mut a = Attributes::new();
+                    a.insert("size".into(), Attribute::int_array(&size));
+                    a.insert("align_corners".into(), Attribute::Bool(*align_corners));
+                    a.insert("half_pixel_centers".into(), Attribute::Bool(*half_pixel_centers));
+                    ("tinyml.resize_nearest_neighbor", a, vec![("input", None)])
+                }
+                (OpCode::Squeeze, Options::Squeeze { squeeze_dims }) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    let (_, input) = self.tensor(operator.inputs[0], "input")?;
+                    let rank = input.shape.len() as i64;
+                    // TFLite: no dims means every axis of size 1; negative axes count from the end.
+                    let dims: Vec<i64> = if squeeze_dims.is_empty() {
+                        (0..rank).filter(|&d| input.shape[d as usize] == 1).collect()
+                    } else {
+                        squeeze_dims.iter().map(|&d| if d < 0 { d as i64 + rank } else { d as i64 }).collect()
+                    };
+                    let mut a = Attributes::new();
+                    a.insert("dims".into(), Attribute::int_array(&dims));
+                    ("tinyml.squeeze", a, vec![("input", None)])
+                }
+                (OpCode::StridedSlice, Options::StridedSlice { begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset }) => {
+                    Self::expect_io(operator, 4..=4)?;
+                    if *ellipsis_mask != 0 || *new_axis_mask != 0 || *offset {
+                        return Err(unsupported(format!(
+                            "ellipsis_mask {ellipsis_mask}, new_axis_mask {new_axis_mask}, offset {offset}: TFLite Micro ignores these, so tmlc accepts STRIDED_SLICE only without them"
+                        )));
+                    }
+                    let mut a = Attributes::new();
+                    for (name, position) in [("begin", 1), ("end", 2), ("strides", 3)] {
+                        let values = self.constant_ints(operator.inputs[position], name)?;
+                        a.insert(name.into(), Attribute::int_array(&values));
+                    }
+                    a.insert("begin_mask".into(), Attribute::Int(*begin_mask as i64));
+                    a.insert("end_mask".into(), Attribute::Int(*end_mask as i64));
+                    a.insert("shrink_axis_mask".into(), Attribute::Int(*shrink_axis_mask as i64));
+                    ("tinyml.strided_slice", a, vec![("input", None)])
+                }
                 (OpCode::Other { code: 19 | 21, .. }, _) => {
                     // RELU and RELU6: tmlc keeps them as clamps, which needs the output's
                     // quantization to equal the input's (the verifier says so otherwise).
@@ -511,7 +559,7 @@ impl Importer<'_> {
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SQUEEZE, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
                     ))
                 }
                 (_, options) => {

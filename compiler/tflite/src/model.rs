@@ -66,7 +66,11 @@ pub enum OpCode {
     Pad,
     Quantize,
     Reshape,
+    ResizeNearestNeighbor,
     Softmax,
+    Squeeze,
+    StridedSlice,
+    Transpose,
     /// Any other builtin (with its code and schema name when known) or a custom op.
     Other {
         code: i32,
@@ -125,6 +129,23 @@ pub enum Options {
     },
     Reducer {
         keep_dims: bool,
+    },
+    ResizeNearestNeighbor {
+        align_corners: bool,
+        half_pixel_centers: bool,
+    },
+    Squeeze {
+        /// The axes to remove; empty means every axis of size 1.
+        squeeze_dims: Vec<i32>,
+    },
+    StridedSlice {
+        begin_mask: i32,
+        end_mask: i32,
+        ellipsis_mask: i32,
+        new_axis_mask: i32,
+        shrink_axis_mask: i32,
+        /// `end` is an offset from `begin` (TFLM ignores it).
+        offset: bool,
     },
 }
 

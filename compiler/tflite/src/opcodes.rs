@@ -30,12 +30,9 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (36, "GATHER"),
     (37, "BATCH_TO_SPACE_ND"),
     (38, "SPACE_TO_BATCH_ND"),
-    (39, "TRANSPOSE"),
     (41, "SUB"),
     (42, "DIV"),
-    (43, "SQUEEZE"),
     (44, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
-    (45, "STRIDED_SLICE"),
     (47, "EXP"),
     (49, "SPLIT"),
     (50, "LOG_SOFTMAX"),
@@ -70,7 +67,6 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (89, "REDUCE_MIN"),
     (92, "SQUARE"),
     (94, "FILL"),
-    (97, "RESIZE_NEAREST_NEIGHBOR"),
     (98, "LEAKY_RELU"),
     (99, "SQUARED_DIFFERENCE"),
     (100, "MIRROR_PAD"),
@@ -105,7 +101,11 @@ pub fn builtin_opcode(code: i32) -> OpCode {
         22 => OpCode::Reshape,
         25 => OpCode::Softmax,
         34 => OpCode::Pad,
+        39 => OpCode::Transpose,
         40 => OpCode::Mean,
+        43 => OpCode::Squeeze,
+        45 => OpCode::StridedSlice,
+        97 => OpCode::ResizeNearestNeighbor,
         114 => OpCode::Quantize,
         _ => {
             let name = match OTHER_NAMES.iter().find(|(other, _)| *other == code) {
@@ -141,7 +141,11 @@ impl OpCode {
             OpCode::Reshape => 22,
             OpCode::Softmax => 25,
             OpCode::Pad => 34,
+            OpCode::Transpose => 39,
             OpCode::Mean => 40,
+            OpCode::Squeeze => 43,
+            OpCode::StridedSlice => 45,
+            OpCode::ResizeNearestNeighbor => 97,
             OpCode::Quantize => 114,
             OpCode::Other { code, .. } => *code,
         }
@@ -163,6 +167,10 @@ impl OpCode {
             OpCode::Softmax => "SOFTMAX",
             OpCode::Pad => "PAD",
             OpCode::Mean => "MEAN",
+            OpCode::Transpose => "TRANSPOSE",
+            OpCode::Squeeze => "SQUEEZE",
+            OpCode::StridedSlice => "STRIDED_SLICE",
+            OpCode::ResizeNearestNeighbor => "RESIZE_NEAREST_NEIGHBOR",
             OpCode::Quantize => "QUANTIZE",
             OpCode::Other { name, .. } => name,
         }
@@ -179,7 +187,7 @@ mod tests {
             .map(builtin_opcode)
             .filter(|opcode| !matches!(opcode, OpCode::Other { .. }))
             .collect();
-        assert_eq!(mapped.len(), 14);
+        assert_eq!(mapped.len(), 18);
         for opcode in mapped {
             assert_eq!(builtin_opcode(opcode.code()), opcode);
         }

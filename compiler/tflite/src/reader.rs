@@ -570,7 +570,35 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 keep_dims: options.keep_dims(),
             }
         }
-        OpCode::Dequantize | OpCode::Quantize | OpCode::Pad | OpCode::Other { .. } => Options::None,
+        OpCode::ResizeNearestNeighbor => {
+            let options: schema::ResizeNearestNeighborOptions = options_table(operator)?;
+            Options::ResizeNearestNeighbor {
+                align_corners: options.align_corners(),
+                half_pixel_centers: options.half_pixel_centers(),
+            }
+        }
+        OpCode::Squeeze => {
+            let options: schema::SqueezeOptions = options_table(operator)?;
+            Options::Squeeze {
+                squeeze_dims: options.squeeze_dims().iter().collect(),
+            }
+        }
+        OpCode::StridedSlice => {
+            let options: schema::StridedSliceOptions = options_table(operator)?;
+            Options::StridedSlice {
+                begin_mask: options.begin_mask(),
+                end_mask: options.end_mask(),
+                ellipsis_mask: options.ellipsis_mask(),
+                new_axis_mask: options.new_axis_mask(),
+                shrink_axis_mask: options.shrink_axis_mask(),
+                offset: options.offset(),
+            }
+        }
+        OpCode::Dequantize
+        | OpCode::Quantize
+        | OpCode::Pad
+        | OpCode::Transpose
+        | OpCode::Other { .. } => Options::None,
     })
 }
 

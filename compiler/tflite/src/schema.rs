@@ -386,6 +386,9 @@ fn verify_builtin_options<'v, 'o, 'b>(
             MulOptions::TAG => member::<MulOptions>(v, pos),
             ReshapeOptions::TAG => member::<ReshapeOptions>(v, pos),
             ReducerOptions::TAG => member::<ReducerOptions>(v, pos),
+            SqueezeOptions::TAG => member::<SqueezeOptions>(v, pos),
+            StridedSliceOptions::TAG => member::<StridedSliceOptions>(v, pos),
+            ResizeNearestNeighborOptions::TAG => member::<ResizeNearestNeighborOptions>(v, pos),
             _ => Ok(()),
         },
     )
@@ -426,6 +429,9 @@ pub(crate) fn builtin_options_name(tag: u8) -> String {
         MulOptions::TAG => MulOptions::NAME,
         ReshapeOptions::TAG => ReshapeOptions::NAME,
         ReducerOptions::TAG => ReducerOptions::NAME,
+        SqueezeOptions::TAG => SqueezeOptions::NAME,
+        StridedSliceOptions::TAG => StridedSliceOptions::NAME,
+        ResizeNearestNeighborOptions::TAG => ResizeNearestNeighborOptions::NAME,
         _ => return format!("BuiltinOptions member {tag}"),
     };
     name.to_string()
@@ -644,5 +650,72 @@ options_member!(ReducerOptions = 27);
 impl ReducerOptions<'_> {
     pub(crate) fn keep_dims(&self) -> bool {
         Self::KEEP_DIMS.read(self).unwrap_or(false)
+    }
+}
+
+table!(
+    /// `table SqueezeOptions`.
+    SqueezeOptions {
+        SQUEEZE_DIMS: ScalarVector<'a, i32> = 0 "squeeze_dims",
+    }
+);
+options_member!(SqueezeOptions = 30);
+
+impl<'a> SqueezeOptions<'a> {
+    /// Empty (the default) means every axis of size 1.
+    pub(crate) fn squeeze_dims(&self) -> Vector<'a, i32> {
+        Self::SQUEEZE_DIMS.read(self).unwrap_or_default()
+    }
+}
+
+table!(
+    /// `table StridedSliceOptions`.
+    StridedSliceOptions {
+        BEGIN_MASK: i32 = 0 "begin_mask",
+        END_MASK: i32 = 1 "end_mask",
+        ELLIPSIS_MASK: i32 = 2 "ellipsis_mask",
+        NEW_AXIS_MASK: i32 = 3 "new_axis_mask",
+        SHRINK_AXIS_MASK: i32 = 4 "shrink_axis_mask",
+        OFFSET: bool = 5 "offset",
+    }
+);
+options_member!(StridedSliceOptions = 32);
+
+impl StridedSliceOptions<'_> {
+    pub(crate) fn begin_mask(&self) -> i32 {
+        Self::BEGIN_MASK.read(self).unwrap_or(0)
+    }
+    pub(crate) fn end_mask(&self) -> i32 {
+        Self::END_MASK.read(self).unwrap_or(0)
+    }
+    pub(crate) fn ellipsis_mask(&self) -> i32 {
+        Self::ELLIPSIS_MASK.read(self).unwrap_or(0)
+    }
+    pub(crate) fn new_axis_mask(&self) -> i32 {
+        Self::NEW_AXIS_MASK.read(self).unwrap_or(0)
+    }
+    pub(crate) fn shrink_axis_mask(&self) -> i32 {
+        Self::SHRINK_AXIS_MASK.read(self).unwrap_or(0)
+    }
+    pub(crate) fn offset(&self) -> bool {
+        Self::OFFSET.read(self).unwrap_or(false)
+    }
+}
+
+table!(
+    /// `table ResizeNearestNeighborOptions`.
+    ResizeNearestNeighborOptions {
+        ALIGN_CORNERS: bool = 0 "align_corners",
+        HALF_PIXEL_CENTERS: bool = 1 "half_pixel_centers",
+    }
+);
+options_member!(ResizeNearestNeighborOptions = 74);
+
+impl ResizeNearestNeighborOptions<'_> {
+    pub(crate) fn align_corners(&self) -> bool {
+        Self::ALIGN_CORNERS.read(self).unwrap_or(false)
+    }
+    pub(crate) fn half_pixel_centers(&self) -> bool {
+        Self::HALF_PIXEL_CENTERS.read(self).unwrap_or(false)
     }
 }

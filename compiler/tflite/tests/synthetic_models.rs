@@ -397,6 +397,34 @@ fn schema_defaults() -> Vec<(i32, Option<u8>, Options)> {
         ),
         (22, Some(17), Options::Reshape { new_shape: vec![] }),
         (40, Some(27), Options::Reducer { keep_dims: false }),
+        (
+            97,
+            Some(74),
+            Options::ResizeNearestNeighbor {
+                align_corners: false,
+                half_pixel_centers: false,
+            },
+        ),
+        (
+            43,
+            Some(30),
+            Options::Squeeze {
+                squeeze_dims: vec![],
+            },
+        ),
+        (
+            45,
+            Some(32),
+            Options::StridedSlice {
+                begin_mask: 0,
+                end_mask: 0,
+                ellipsis_mask: 0,
+                new_axis_mask: 0,
+                shrink_axis_mask: 0,
+                offset: false,
+            },
+        ),
+        (39, None, Options::None),
         (6, None, Options::None),
         (114, None, Options::None),
         (34, None, Options::None),
@@ -539,6 +567,43 @@ fn options_fields_are_read() {
             27,
             vec![(0, Bool(true))],
             Options::Reducer { keep_dims: true },
+        ),
+        (
+            97,
+            74,
+            vec![(0, Bool(true)), (1, Bool(true))],
+            Options::ResizeNearestNeighbor {
+                align_corners: true,
+                half_pixel_centers: true,
+            },
+        ),
+        (
+            43,
+            30,
+            vec![(0, I32s(vec![1, -2]))],
+            Options::Squeeze {
+                squeeze_dims: vec![1, -2],
+            },
+        ),
+        (
+            45,
+            32,
+            vec![
+                (0, I32(1)),
+                (1, I32(2)),
+                (2, I32(4)),
+                (3, I32(8)),
+                (4, I32(5)),
+                (5, Bool(true)),
+            ],
+            Options::StridedSlice {
+                begin_mask: 1,
+                end_mask: 2,
+                ellipsis_mask: 4,
+                new_axis_mask: 8,
+                shrink_axis_mask: 5,
+                offset: true,
+            },
         ),
     ];
     for (code, tag, fields, expected) in cases {

@@ -106,7 +106,7 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
     use KernelVariant::*;
     use WeightLayout::*;
     Some(match (view, variant) {
-        (OpView::Const(_) | OpView::Reshape(_), _) => return None,
+        (OpView::Const(_) | OpView::Reshape(_) | OpView::Squeeze(_), _) => return None,
         (OpView::Conv2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/conv2d.c"]),
         (OpView::Conv2d(conv), ArmDsp) => {
             let window = conv.window;
@@ -190,6 +190,13 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
         },
         (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
         (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),
+        (OpView::Transpose(_), Portable) => kernel(Portable, 0, AsStored, &["src/transpose.c"]),
+        (OpView::ResizeNearestNeighbor(_), Portable) => {
+            kernel(Portable, 0, AsStored, &["src/resize_nearest_neighbor.c"])
+        }
+        (OpView::StridedSlice(_), Portable) => {
+            kernel(Portable, 0, AsStored, &["src/strided_slice.c"])
+        }
         (OpView::Elementwise(_), Portable) => Kernel {
             in_place: true,
             ..kernel(Portable, 0, AsStored, &["src/elementwise.c"])

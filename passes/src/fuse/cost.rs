@@ -9,8 +9,8 @@
 //! for average pooling's rounded division. Clamps (fused or standalone activations) cost one
 //! per element only when they are a kernel of their own.
 //!
-//! `reshape` is a view: `alloc` gives it its source's bytes and the C backend emits nothing, so
-//! it pays no call and no bytes, only [`VIEW`] = 1 so that among otherwise equal forms the one
+//! `reshape` and `squeeze` are views: `alloc` gives them their source's bytes and the C backend
+//! emits nothing, so they pay no call and no bytes, only [`VIEW`] = 1 so that among otherwise equal forms the one
 //! with fewer reshapes wins (fully_connected(x) over fully_connected(reshape(x)), and a 1x1
 //! conv2d over reshape(fully_connected) and the reverse). Parameters and constants cost nothing.
 
@@ -30,7 +30,7 @@ pub const VIEW: u64 = 1;
 pub fn node_cost(egraph: &FuseGraph, node: &Node) -> u64 {
     match node {
         Node::Param { .. } | Node::Const { .. } => 0,
-        Node::Op(op) if op.kind == Kind::Reshape => VIEW,
+        Node::Op(op) if matches!(op.kind, Kind::Reshape | Kind::Squeeze) => VIEW,
         Node::Op(op) => {
             let operand = |index: usize| -> &TensorType { &egraph[op.operands[index]].data.0 };
             let activations = match op.kind {
@@ -69,7 +69,15 @@ fn work<'t>(op: &OpNode, operand: impl Fn(usize) -> &'t TensorType) -> u64 {
         Kind::Requantize => outputs * REQUANTIZE,
         Kind::Softmax => outputs * 4 * REQUANTIZE,
         Kind::Relu | Kind::Relu6 => outputs,
-        Kind::Pad | Kind::Concat | Kind::Reshape | Kind::Const => 0,
+        // Data movement: the bytes moved, nothing per element.
+        Kind::Pad
+        | Kind::Concat
+        | Kind::Transpose
+        | Kind::ResizeNearestNeighbor
+        | Kind::StridedSlice
+        | Kind::Reshape
+        | Kind::Squeeze
+        | Kind::Const => 0,
         // Any other op (elementwise ones such as mul): one requantization per output.
         _ => outputs * REQUANTIZE,
     }

@@ -50,7 +50,9 @@ pub fn rules() -> Vec<Rule> {
         Rule::new("fold-reshape-chain", &[Reshape], fold_reshape_chain),
         Rule::new("remove-identity-reshape", &[Reshape], remove_identity_reshape),
         // fully_connected reads its input as [elements / depth, depth] whatever its shape, and a
-        // reshape keeps the element count and order, so the batch count stays the same.
+        // reshape keeps the element count and order, so the batch count stays the same. Only a
+        // reshape that keeps the quantization: one that changes it (TFLM copies the bytes)
+        // changes the input offset and multiplier the fully_connected computes with.
         Rule::new("fold-reshape-into-fully-connected", &[FullyConnected], fold_reshape_into_fully_connected),
         // Requantizations: elementwise maps of int8, so equality over all 256 inputs is exact.
         // requantize to the type the value already has: multiplier 1.0 = 2^30 * 2^1, no rounding.
@@ -248,6 +250,7 @@ fn remove_identity_reshape(m: &Match) -> Vec<Term> {
 fn fold_reshape_into_fully_connected(m: &Match) -> Vec<Term> {
     let fc = m.node;
     m.producers(fc.operands[0], Kind::Reshape)
+        .filter(|reshape| m.ty(reshape.operands[0]).0.quant == reshape.ty.0.quant)
         .map(|reshape| {
             let mut operands = Term::classes(&fc.operands);
             operands[0] = Term::Class(reshape.operands[0]);

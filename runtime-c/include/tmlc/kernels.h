@@ -316,8 +316,47 @@ void tmlc_requantize_s8(const int8_t *input, int8_t *output, int32_t size,
                         int32_t output_zero_point);
 
 /*
- * RESHAPE needs no kernel: the data is unchanged (row-major). Generated code aliases the
- * buffer or copies it with memcpy/memmove.
+ * TRANSPOSE (semantics::transpose, TFLite's reference Transpose): output axis d is input axis
+ * perm[d], so output dims d = in_dims[perm[d]], and the output is written in row-major order,
+ * element [i0..i4] read from the input element whose coordinate along perm[d] is i[d]. Ranks
+ * below 5: right-align the dims with leading 1s and prepend identity axes to perm (a rank-k
+ * perm p becomes 0, .., 4 - k, then p + 5 - k).
+ *
+ *  perm: a permutation of 0..4
+ */
+void tmlc_transpose_s8(const int8_t *input, const int32_t in_dims[5], const int32_t perm[5],
+                       int8_t *output);
+
+/*
+ * RESIZE_NEAREST_NEIGHBOR (semantics::resize_nearest_neighbor): output pixel [b][y][x] is input
+ * pixel [b][rows[y]][cols[x]] (all depth channels). TFLM computes the source indices in float;
+ * the compiler tabulates them with resize_nearest_neighbor::nearest_source_index, so no
+ * floating point is needed here.
+ *
+ *  input:  [batches][in_h][in_w][depth]
+ *  rows:   [out_h], each in [0, in_h);  cols: [out_w], each in [0, in_w)
+ *  output: [batches][out_h][out_w][depth]
+ */
+void tmlc_resize_nearest_neighbor_s8(const int8_t *input, int32_t batches, int32_t in_h,
+                                     int32_t in_w, int32_t depth, const int32_t *rows,
+                                     const int32_t *cols, int8_t *output, int32_t out_h,
+                                     int32_t out_w);
+
+/*
+ * STRIDED_SLICE over 4-D (semantics::strided_slice): along axis d the slice visits the input
+ * coordinates start[d] + k * stride[d] for k in [0, count[d]), and the output holds every
+ * visited element in row-major order (count[0] * .. * count[3] elements; shrunk axes are the
+ * output shape's business, not the data's). start/stride/count are
+ * StridedSliceParams::axes (the masks and negative indices already resolved); strides may be
+ * negative. Lower ranks: right-align in_dims with leading 1s and add axes with start 0,
+ * stride 1, count 1.
+ */
+void tmlc_strided_slice_s8(const int8_t *input, const int32_t in_dims[4], const int32_t start[4],
+                           const int32_t stride[4], const int32_t count[4], int8_t *output);
+
+/*
+ * RESHAPE and SQUEEZE need no kernel: the data is unchanged (row-major). Generated code aliases
+ * the buffer or copies it with memcpy/memmove.
  */
 
 /*

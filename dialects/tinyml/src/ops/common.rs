@@ -94,8 +94,10 @@ pub fn expect_result_shape(op: &OpContext, inferred: &[usize]) -> DiagResult<()>
     Ok(())
 }
 
-/// Requires result 0 to have the same quantization as operand 0 (ops that move values without
-/// rescaling them: reshape, pad, pools, ...).
+/// Requires result 0 to have the same quantization as operand 0 (ops whose TFLite Micro kernel
+/// requires it: pad, pools, relu, ...). The data-movement ops (reshape, squeeze, transpose,
+/// strided_slice, resize_nearest_neighbor) do not: TFLM copies their bytes whatever the
+/// quantizations.
 pub fn expect_same_quantization(op: &OpContext) -> DiagResult<()> {
     let input = op.operand_type(0);
     let output = op.result_type(0);

@@ -22,7 +22,11 @@ pub mod pad;
 pub mod pool;
 pub mod quantize;
 pub mod reshape;
+pub mod resize_nearest_neighbor;
 pub mod softmax;
+pub mod squeeze;
+pub mod strided_slice;
+pub mod transpose;
 
 use crate::interfaces::OpInterface;
 use activation::{Elementwise, ElementwiseOp};
@@ -47,6 +51,10 @@ pub enum OpKind {
     Mean,
     Mul,
     Concat,
+    Transpose,
+    ResizeNearestNeighbor,
+    Squeeze,
+    StridedSlice,
     Relu,
     Relu6,
     Requantize,
@@ -55,7 +63,7 @@ pub enum OpKind {
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 18] = [
+    pub const ALL: [OpKind; 22] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -69,6 +77,10 @@ impl OpKind {
         OpKind::Mean,
         OpKind::Mul,
         OpKind::Concat,
+        OpKind::Transpose,
+        OpKind::ResizeNearestNeighbor,
+        OpKind::Squeeze,
+        OpKind::StridedSlice,
         OpKind::Relu,
         OpKind::Relu6,
         OpKind::Requantize,
@@ -92,6 +104,10 @@ impl OpKind {
             OpKind::Mean => "tinyml.mean",
             OpKind::Mul => "tinyml.mul",
             OpKind::Concat => "tinyml.concat",
+            OpKind::Transpose => "tinyml.transpose",
+            OpKind::ResizeNearestNeighbor => "tinyml.resize_nearest_neighbor",
+            OpKind::Squeeze => "tinyml.squeeze",
+            OpKind::StridedSlice => "tinyml.strided_slice",
             OpKind::Relu => "tinyml.relu",
             OpKind::Relu6 => "tinyml.relu6",
             OpKind::Requantize => "tinyml.requantize",
@@ -126,6 +142,10 @@ pub enum OpView {
     Mean(mean::Mean),
     Mul(mul::Mul),
     Concat(concat::Concat),
+    Transpose(transpose::Transpose),
+    ResizeNearestNeighbor(resize_nearest_neighbor::ResizeNearestNeighbor),
+    Squeeze(squeeze::Squeeze),
+    StridedSlice(strided_slice::StridedSlice),
     Elementwise(Elementwise),
     Quantize(quantize::Quantize),
     Dequantize(dequantize::Dequantize),
@@ -154,6 +174,15 @@ impl OpView {
             OpKind::Mean => mean::Mean::decode(op).map(OpView::Mean),
             OpKind::Mul => mul::Mul::decode(op).map(OpView::Mul),
             OpKind::Concat => concat::Concat::decode(op).map(OpView::Concat),
+            OpKind::Transpose => transpose::Transpose::decode(op).map(OpView::Transpose),
+            OpKind::ResizeNearestNeighbor => {
+                resize_nearest_neighbor::ResizeNearestNeighbor::decode(op)
+                    .map(OpView::ResizeNearestNeighbor)
+            }
+            OpKind::Squeeze => Ok(OpView::Squeeze(squeeze::Squeeze)),
+            OpKind::StridedSlice => {
+                strided_slice::StridedSlice::decode(op).map(OpView::StridedSlice)
+            }
             OpKind::Relu => Ok(OpView::Elementwise(Elementwise::Relu)),
             OpKind::Relu6 => Ok(OpView::Elementwise(Elementwise::Relu6)),
             OpKind::Requantize => Ok(OpView::Elementwise(Elementwise::Requantize)),
@@ -187,6 +216,10 @@ impl OpView {
             OpView::Mean(op) => op,
             OpView::Mul(op) => op,
             OpView::Concat(op) => op,
+            OpView::Transpose(op) => op,
+            OpView::ResizeNearestNeighbor(op) => op,
+            OpView::Squeeze(op) => op,
+            OpView::StridedSlice(op) => op,
             OpView::Elementwise(op) => op,
             OpView::Quantize(op) => op,
             OpView::Dequantize(op) => op,
@@ -209,6 +242,10 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(mean::MeanOp));
     context.register_op(Box::new(mul::MulOp));
     context.register_op(Box::new(concat::ConcatOp));
+    context.register_op(Box::new(transpose::TransposeOp));
+    context.register_op(Box::new(resize_nearest_neighbor::ResizeNearestNeighborOp));
+    context.register_op(Box::new(squeeze::SqueezeOp));
+    context.register_op(Box::new(strided_slice::StridedSliceOp));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));

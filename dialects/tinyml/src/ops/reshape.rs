@@ -1,9 +1,11 @@
-//! `tinyml.reshape`: the same bytes seen with another shape (a view; no data moves).
+//! `tinyml.reshape`: the same bytes seen with another shape (a view; no data moves). The
+//! result may also carry another per-tensor quantization: TFLite Micro's RESHAPE checks only the
+//! element type and count and copies the bytes, so the values are reinterpreted, not rescaled.
 //!
 //! `%y = tinyml.reshape %x : tensor<1x1024xi8, !q<...>>`
 
 use crate::interfaces::OpInterface;
-use crate::ops::common::{expect_activation_operand, expect_same_quantization, shape_text};
+use crate::ops::common::{expect_activation_operand, expect_activation_result, shape_text};
 use crate::tensor::{Operands, TensorData};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{OpContext, OpDefinition};
@@ -39,9 +41,9 @@ impl OpDefinition for ReshapeOp {
         op.expect_results(1)?;
         op.expect_attributes(&[])?;
         expect_activation_operand(op, 0, "input", None)?;
-        expect_same_quantization(op)?;
+        expect_activation_result(op, 0)?;
         let (input, output) = (op.operand_type(0), op.result_type(0));
-        if input.element != output.element || input.num_elements() != output.num_elements() {
+        if input.num_elements() != output.num_elements() {
             return Err(op.result_error(
                 0,
                 format!(

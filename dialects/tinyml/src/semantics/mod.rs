@@ -39,8 +39,14 @@
 //! | [`pad`](mod@pad) | `pad(&QuantTensor, &[[usize; 2]], Option<i8>, &OutputSpec) -> Vec<i8>` (default pad value = output zero point) |
 //! | [`mean`](mod@mean) | `mean(&QuantTensor, axes: &[i32], keep_dims: bool, &OutputSpec) -> Vec<i8>` |
 //! | [`concat`](mod@concat) | `concat(&[QuantTensor], axis: usize, &OutputSpec) -> Vec<i8>` |
+//! | [`transpose`](mod@transpose) | `transpose(&QuantTensor, perm: &[usize]) -> Vec<i8>`, `transposed_shape` |
+//! | [`resize_nearest_neighbor`](mod@resize_nearest_neighbor) | `nearest_source_index(i, in, out, ResizeNearestOptions) -> usize`, `resize_nearest_neighbor(&QuantTensor, [out_h, out_w], ResizeNearestOptions) -> Vec<i8>` |
+//! | [`strided_slice`](mod@strided_slice) | `StridedSliceParams::axes(shape) -> Vec<SliceAxis>` / `output_shape`, `strided_slice(&QuantTensor, &StridedSliceParams) -> Vec<i8>` |
 //!
-//! `reshape` needs no kernel: the data is unchanged (row-major), only the shape changes.
+//! `reshape` and `squeeze` need no kernel: the data is unchanged (row-major), only the shape
+//! (and, for a reshape, possibly the quantization: TFLM copies the bytes) changes. Transpose,
+//! resize and strided slice move bytes without arithmetic, so their output quantization does
+//! not enter either.
 //!
 //! The `prepare`-style functions (multipliers, shifts, activation ranges) are public so that code
 //! generators emit exactly the constants the reference computes.
@@ -70,6 +76,14 @@
 //!   `reference_integer_ops::Mean`.
 //! - CONCATENATION: TFLM rejects int8 inputs whose quantization differs from the output; the
 //!   requantizing path here is TFLite's float `ConcatenationWithScaling`, unverifiable in TFLM.
+//! - RESIZE_NEAREST_NEIGHBOR: the source index is `(int)floor((i + offset) * scale)` (or
+//!   `round`, ties away from zero, with `align_corners`) in f32, where `scale = in / (float)out`
+//!   or, with `align_corners`, `(in - 1) / (float)(out - 1)`; capped at `in - 1`. Generated code
+//!   gets the indices as tables computed by this crate.
+//! - RESHAPE (and the other data-movement ops): TFLM checks only the element type and count and
+//!   copies the bytes, so an output quantization other than the input's reinterprets them.
+//! - STRIDED_SLICE: TFLM zeroes `ellipsis_mask` and `new_axis_mask`; a shrunk axis runs from
+//!   `start` to `start + 1` even with a negative stride (then nothing is written).
 //! - Bias quantization (including person_detect's bogus `quantized_dimension = 3` on 1-D
 //!   biases) is never read: the bias is added as raw int32.
 
@@ -88,7 +102,10 @@ pub mod pad;
 pub mod padding;
 pub mod pool;
 pub mod quant;
+pub mod resize_nearest_neighbor;
 pub mod softmax;
+pub mod strided_slice;
+pub mod transpose;
 
 pub use add::add;
 pub use concat::concat;
