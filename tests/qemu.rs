@@ -1,4 +1,5 @@
-//! Cortex-M for real, in QEMU: every model of ../shared/models is compiled by
+//! Cortex-M for real, in QEMU: every model of the first set of ../shared/models (and the second
+//! set's on the targets that hold them) is compiled by
 //! `tmlc compile --target cortex-m4|m7|m33|m55` (once per model and target), built with
 //! arm-none-eabi-gcc and run by `tmlc sim` on both reference inputs; the output bytes must equal
 //! TFLite Micro's golden outputs. Also: the instruction count of an inference is the same run
@@ -123,12 +124,18 @@ fn number(report: &Value, key: &str) -> u64 {
 
 /// Compiles every model for `target` once, then simulates both reference inputs.
 fn every_model_bit_exact(target: &str) {
+    models_bit_exact(target, MODELS);
+}
+
+/// Compiles `models` for `target` once each, then simulates both reference inputs (raw bytes:
+/// int8, or float32 for float edges; several outputs concatenated).
+fn models_bit_exact(target: &str, models: &[&str]) {
     let Some(shared) = shared_dir() else { return };
     if !have_tools() {
         return;
     }
     let mut summary = String::new();
-    for model in MODELS {
+    for model in models {
         let dir = scratch(&format!("{target}-{model}"));
         compile(
             &shared.join("models").join(format!("{model}.tflite")),
@@ -180,6 +187,15 @@ fn cortex_m33_every_model_bit_exact() {
 #[test]
 fn cortex_m55_every_model_bit_exact() {
     every_model_bit_exact("cortex-m55");
+}
+
+/// The second set on the targets whose SRAM holds them: MCUNet's vww1 (float edges, transpose,
+/// explicit pads) on the Cortex-M4 and its person detector (three float outputs, upsampling) on
+/// the Cortex-M7.
+#[test]
+fn second_set_bit_exact_on_cortex_m() {
+    models_bit_exact("cortex-m4", &["mcunet_vww1_80"]);
+    models_bit_exact("cortex-m7", &["mcunet_person_det_128x160"]);
 }
 
 #[test]
