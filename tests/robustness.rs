@@ -136,3 +136,45 @@ fn one_thousand_mutations_never_panic() {
     );
     eprintln!("mutations: {rejected} rejected with a diagnostic, {accepted} still valid");
 }
+
+/// A `.tir` that is not UTF-8 is reported at its line and column, not only its byte offset.
+#[test]
+fn invalid_utf8_is_reported_at_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("tmlc-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("bad.tir");
+    std::fs::write(&path, b"module @m {\n  func @main\xff() {\n").expect("write");
+    let mut stdin = || Ok(Vec::new());
+    let failure = tmlc::run_cli(["opt".into(), path.display().to_string()], &mut stdin)
+        .expect_err("not UTF-8");
+    assert_eq!(failure.exit_code, 1);
+    assert!(
+        failure
+            .rendered
+            .contains("bad.tir:2:13: the file is not valid UTF-8 (byte 24)"),
+        "{}",
+        failure.rendered
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Usage errors exit with status 2: an unknown target, an unknown pass, a malformed pipeline, an
+/// invalid pass option (a non-power-of-two alignment).
+#[test]
+fn usage_errors_exit_with_status_two() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tiny_cnn.tir");
+    let example = example.display().to_string();
+    for args in [
+        vec!["opt", "--target", "cortex-m99", &example],
+        vec!["opt", "--pass-pipeline=fuse,nope", &example],
+        vec!["opt", "--pass-pipeline=fuse{", &example],
+        vec!["opt", "--pass-pipeline=alloc{alignment=3}", &example],
+        vec!["opt", "--pass-pipeline=alloc{alignment=0}", &example],
+        vec!["mem", &example, "--target", "nope"],
+    ] {
+        let mut stdin = || Ok(Vec::new());
+        let failure = tmlc::run_cli(args.iter().map(|a| a.to_string()), &mut stdin)
+            .expect_err("a usage error");
+        assert_eq!(failure.exit_code, 2, "{args:?}: {}", failure.rendered);
+    }
+}

@@ -15,6 +15,10 @@ pub trait OpDefinition: Send + Sync {
     fn name(&self) -> &'static str;
     /// One line for `--help`-style listings.
     fn summary(&self) -> &'static str;
+    /// How many regions the op holds (the core rejects any other number before `verify`).
+    fn regions(&self) -> usize {
+        0
+    }
     /// Checks operands, attributes and result types; runs after the core's structural checks.
     fn verify(&self, op: &OpContext) -> DiagResult<()>;
 }

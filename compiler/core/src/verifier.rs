@@ -288,5 +288,12 @@ fn verify_op(module: &Module, function: &Function, context: &Context, op: Op) ->
             }
         }
     }
+    if data.regions.len() != definition.regions() {
+        return Err(view.error(format!(
+            "takes {} region(s), got {}",
+            definition.regions(),
+            data.regions.len()
+        )));
+    }
     definition.verify(&view)
 }

@@ -67,7 +67,7 @@ pub fn load_with_pipeline(
 ) -> Result<LoadedModel, Failure> {
     let passes = crate::pass_registry()
         .build_pipeline(pipeline, target)
-        .map_err(|d| Failure::message(d.render("<pass-pipeline>", pipeline)))?;
+        .map_err(|d| Failure::usage(d.render("<pass-pipeline>", pipeline)))?;
     let mut loaded = load_model(path, stdin)?;
     tmlc_core::pass::PassManager::new(passes)
         .run(&mut loaded.module, &context())
@@ -91,8 +91,16 @@ pub fn import_flatbuffer(path: &Path, file_name: &str, bytes: &[u8]) -> Result<I
 /// Parses `.tir` bytes and verifies the module.
 pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure> {
     let source = std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as the other diagnostics do.
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
         Failure::message(format!(
-            "error[E101]: {file_name} is not valid UTF-8 (byte {})",
+            "error[E101]: {file_name}:{line}:{column}: the file is not valid UTF-8 (byte {})\n",
             e.valid_up_to()
         ))
     })?;
@@ -110,7 +118,7 @@ pub fn target(name: &str, portable: bool) -> Result<Target, Failure> {
             .into_iter()
             .map(|t| t.name)
             .collect();
-        Failure::message(
+        Failure::usage(
             Diagnostic::new(
                 tmlc_core::diagnostic::ErrorCode::InvalidArgument,
                 format!("unknown target `{name}` (known: {})", known.join(", ")),

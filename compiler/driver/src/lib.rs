@@ -59,6 +59,15 @@ impl Failure {
         }
     }
 
+    /// Bad command-line usage (an unknown target, a malformed or unknown pass pipeline): exit
+    /// status 2, as clap's own usage errors.
+    pub fn usage(rendered: String) -> Failure {
+        Failure {
+            rendered,
+            exit_code: 2,
+        }
+    }
+
     pub fn io(message: String) -> Failure {
         Failure::message(format!("error[E501]: {message}\n"))
     }

@@ -1,5 +1,5 @@
 //! The `tmlc` binary: runs the command line through the driver and maps the outcome to output
-//! streams and an exit status.
+//! streams and an exit status; a failed write to standard output is an error (exit 1).
 
 use std::io::{Read, Write};
 
@@ -11,12 +11,27 @@ fn main() {
     let code = match tmlc::run_cli(std::env::args_os().skip(1), &mut read_stdin) {
         Ok(outcome) => {
             eprint!("{}", outcome.stderr);
-            let _ = std::io::stdout().write_all(&outcome.stdout);
-            0
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(&outcome.stdout)
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => 0,
+                Err(error) => {
+                    eprintln!("error[E501]: cannot write to standard output: {error}");
+                    1
+                }
+            }
         }
         Err(failure) if failure.exit_code == 0 => {
-            print!("{}", failure.rendered);
-            0
+            let mut stdout = std::io::stdout().lock();
+            match write!(stdout, "{}", failure.rendered).and_then(|()| stdout.flush()) {
+                Ok(()) => 0,
+                Err(error) => {
+                    eprintln!("error[E501]: cannot write to standard output: {error}");
+                    1
+                }
+            }
         }
         Err(failure) => {
             eprint!("{}", failure.rendered);

@@ -45,6 +45,10 @@ impl OpDefinition for Patches {
         "computes a chain of layers patch by patch over a grid of its output"
     }
 
+    fn regions(&self) -> usize {
+        1
+    }
+
     fn verify(&self, op: &OpContext) -> DiagResult<()> {
         op.expect_operands(1, 1)?;
         op.expect_results(1)?;

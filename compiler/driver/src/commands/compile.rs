@@ -45,7 +45,7 @@ fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
 /// The pipeline, with `alloc` appended when it does not plan memory itself.
 pub fn with_alloc(pipeline: &str) -> Result<String, Failure> {
     let elements = parse_pipeline(pipeline)
-        .map_err(|d| Failure::message(d.render("<pass-pipeline>", pipeline)))?;
+        .map_err(|d| Failure::usage(d.render("<pass-pipeline>", pipeline)))?;
     Ok(if elements.iter().any(|e| e.name == "alloc") {
         pipeline.to_string()
     } else if pipeline.trim().is_empty() {

@@ -25,7 +25,7 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let target = crate::input::target(&args.target, false)?;
     let passes = registry
         .build_pipeline(&args.pass_pipeline, &target)
-        .map_err(|d| Failure::message(d.render("<pass-pipeline>", &args.pass_pipeline)))?;
+        .map_err(|d| Failure::usage(d.render("<pass-pipeline>", &args.pass_pipeline)))?;
     let mut loaded = load_model(input, stdin)?;
     let mut manager = PassManager::new(passes);
     manager.verify_each = !args.no_verify_each;
