@@ -62,6 +62,14 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/softmax.c"),
     ),
     (
+        "runtime/src/log_softmax.c",
+        include_str!("../../../runtime-c/src/log_softmax.c"),
+    ),
+    (
+        "runtime/src/lut.c",
+        include_str!("../../../runtime-c/src/lut.c"),
+    ),
+    (
         "runtime/src/pad.c",
         include_str!("../../../runtime-c/src/pad.c"),
     ),

@@ -15,16 +15,23 @@ pub mod constant;
 pub mod conv2d;
 pub mod depthwise_conv2d;
 pub mod fully_connected;
+pub mod hard_swish;
+pub mod leaky_relu;
+pub mod log_softmax;
 pub mod mean;
 pub mod mul;
 pub mod pad;
 pub mod pool;
 pub mod reshape;
+pub mod sigmoid;
 pub mod softmax;
+pub mod sub;
 
 use crate::interfaces::OpInterface;
+use crate::semantics::sigmoid::SigmoidFunction;
 use activation::{Elementwise, ElementwiseOp};
 use pool::{Pool2dOp, PoolKind};
+use sigmoid::SigmoidOp;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{Context, OpContext};
 use tmlc_core::ir::{Function, Module, Op};
@@ -48,10 +55,16 @@ pub enum OpKind {
     Relu,
     Relu6,
     Requantize,
+    Sub,
+    HardSwish,
+    Logistic,
+    Tanh,
+    LeakyRelu,
+    LogSoftmax,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 16] = [
+    pub const ALL: [OpKind; 22] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -68,6 +81,12 @@ impl OpKind {
         OpKind::Relu,
         OpKind::Relu6,
         OpKind::Requantize,
+        OpKind::Sub,
+        OpKind::HardSwish,
+        OpKind::Logistic,
+        OpKind::Tanh,
+        OpKind::LeakyRelu,
+        OpKind::LogSoftmax,
     ];
 
     /// The op's name in the IR.
@@ -89,6 +108,12 @@ impl OpKind {
             OpKind::Relu => "tinyml.relu",
             OpKind::Relu6 => "tinyml.relu6",
             OpKind::Requantize => "tinyml.requantize",
+            OpKind::Sub => "tinyml.sub",
+            OpKind::HardSwish => "tinyml.hard_swish",
+            OpKind::Logistic => "tinyml.logistic",
+            OpKind::Tanh => "tinyml.tanh",
+            OpKind::LeakyRelu => "tinyml.leaky_relu",
+            OpKind::LogSoftmax => "tinyml.log_softmax",
         }
     }
 
@@ -119,6 +144,12 @@ pub enum OpView {
     Mul(mul::Mul),
     Concat(concat::Concat),
     Elementwise(Elementwise),
+    Sub(sub::Sub),
+    HardSwish(hard_swish::HardSwish),
+    /// `tinyml.logistic` and `tinyml.tanh`.
+    Sigmoid(sigmoid::Sigmoid),
+    LeakyRelu(leaky_relu::LeakyRelu),
+    LogSoftmax(log_softmax::LogSoftmax),
 }
 
 impl OpView {
@@ -147,6 +178,16 @@ impl OpView {
             OpKind::Relu => Ok(OpView::Elementwise(Elementwise::Relu)),
             OpKind::Relu6 => Ok(OpView::Elementwise(Elementwise::Relu6)),
             OpKind::Requantize => Ok(OpView::Elementwise(Elementwise::Requantize)),
+            OpKind::Sub => sub::Sub::decode(op).map(OpView::Sub),
+            OpKind::HardSwish => hard_swish::HardSwish::decode(op).map(OpView::HardSwish),
+            OpKind::Logistic => {
+                sigmoid::Sigmoid::decode(op, SigmoidFunction::Logistic).map(OpView::Sigmoid)
+            }
+            OpKind::Tanh => {
+                sigmoid::Sigmoid::decode(op, SigmoidFunction::Tanh).map(OpView::Sigmoid)
+            }
+            OpKind::LeakyRelu => leaky_relu::LeakyRelu::decode(op).map(OpView::LeakyRelu),
+            OpKind::LogSoftmax => Ok(OpView::LogSoftmax(log_softmax::LogSoftmax)),
         })
     }
 
@@ -176,6 +217,11 @@ impl OpView {
             OpView::Mul(op) => op,
             OpView::Concat(op) => op,
             OpView::Elementwise(op) => op,
+            OpView::Sub(op) => op,
+            OpView::HardSwish(op) => op,
+            OpView::Sigmoid(op) => op,
+            OpView::LeakyRelu(op) => op,
+            OpView::LogSoftmax(op) => op,
         }
     }
 }
@@ -198,4 +244,10 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Relu6)));
     context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));
+    context.register_op(Box::new(sub::SubOp));
+    context.register_op(Box::new(hard_swish::HardSwishOp));
+    context.register_op(Box::new(SigmoidOp(SigmoidFunction::Logistic)));
+    context.register_op(Box::new(SigmoidOp(SigmoidFunction::Tanh)));
+    context.register_op(Box::new(leaky_relu::LeakyReluOp));
+    context.register_op(Box::new(log_softmax::LogSoftmaxOp));
 }
