@@ -55,18 +55,24 @@ pub enum Activation {
 pub enum OpCode {
     Add,
     Mul,
+    Sub,
     AveragePool2d,
     Concatenation,
     Conv2d,
     DepthwiseConv2d,
     Dequantize,
     FullyConnected,
+    HardSwish,
+    LeakyRelu,
+    Logistic,
+    LogSoftmax,
     MaxPool2d,
     Mean,
     Pad,
     Quantize,
     Reshape,
     Softmax,
+    Tanh,
     /// Any other builtin (with its code and schema name when known) or a custom op.
     Other {
         code: i32,
@@ -112,6 +118,12 @@ pub enum Options {
     },
     Mul {
         activation: Activation,
+    },
+    Sub {
+        activation: Activation,
+    },
+    LeakyRelu {
+        alpha: f32,
     },
     Reshape {
         new_shape: Vec<i32>,

@@ -545,6 +545,18 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 activation: activation(options.fused_activation_function()),
             }
         }
+        OpCode::Sub => {
+            let options: schema::SubOptions = options_table(operator)?;
+            Options::Sub {
+                activation: activation(options.fused_activation_function()),
+            }
+        }
+        OpCode::LeakyRelu => {
+            let options: schema::LeakyReluOptions = options_table(operator)?;
+            Options::LeakyRelu {
+                alpha: options.alpha(),
+            }
+        }
         OpCode::Reshape => {
             let options: schema::ReshapeOptions = options_table(operator)?;
             Options::Reshape {
@@ -570,7 +582,14 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 keep_dims: options.keep_dims(),
             }
         }
-        OpCode::Dequantize | OpCode::Quantize | OpCode::Pad | OpCode::Other { .. } => Options::None,
+        OpCode::Dequantize
+        | OpCode::Quantize
+        | OpCode::Pad
+        | OpCode::HardSwish
+        | OpCode::Logistic
+        | OpCode::Tanh
+        | OpCode::LogSoftmax
+        | OpCode::Other { .. } => Options::None,
     })
 }
 
