@@ -35,13 +35,19 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn compile(model: &Path, out: &Path) {
+    compile_with(model, out, &[]);
+}
+
+/// `tmlc compile MODEL -o OUT` with `extra` arguments.
+fn compile_with(model: &Path, out: &Path, extra: &[&str]) {
     let mut stdin = || Ok(Vec::new());
-    let args = [
+    let mut args = vec![
         "compile".to_string(),
         model.display().to_string(),
         "-o".into(),
         out.display().to_string(),
     ];
+    args.extend(extra.iter().map(|a| a.to_string()));
     if let Err(failure) = tmlc::run_cli(args, &mut stdin) {
         panic!(
             "tmlc compile {} failed:\n{}",
@@ -136,10 +142,16 @@ fn harness_rejects_an_input_of_the_wrong_size() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The pipeline that computes the activation tour's convolution, hard swish and leaky relu
+/// patch by patch (their table lookups then run on patch buffers).
+const TILED: &str =
+    "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=2x2,split=3},inplace,alloc";
+
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
 /// rescaling, broadcast add, mul, relu, relu6, requantize; transpose, resize, strided slice,
-/// squeeze and requantizing reshapes) and float edges with several inputs and outputs: compiled
-/// C must give the reference interpreter's bytes on pseudo-random inputs.
+/// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax)
+/// and float edges with several inputs and outputs: compiled C must give the reference
+/// interpreter's bytes on pseudo-random inputs.
 #[test]
 fn examples_match_the_interpreter() {
     if !have("gcc") || !have("make") {
@@ -147,10 +159,18 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    for name in ["tiny_cnn", "op_tour", "float_edges", "data_movement"] {
+    let cases: [(&str, &[&str]); 6] = [
+        ("tiny_cnn", &[]),
+        ("op_tour", &[]),
+        ("float_edges", &[]),
+        ("data_movement", &[]),
+        ("activations_tour", &[]),
+        ("activations_tour", &[TILED]),
+    ];
+    for (index, (name, extra)) in cases.into_iter().enumerate() {
         let model = examples.join(format!("{name}.tir"));
-        let dir = scratch(&format!("example-{name}"));
-        compile(&model, &dir);
+        let dir = scratch(&format!("example{index}-{name}"));
+        compile_with(&model, &dir, extra);
         make(&dir, "gcc", SANITIZE, "-fsanitize=address,undefined");
         let source = std::fs::read_to_string(&model).expect("example");
         let module = tmlc_core::parser::parse_module(&source).expect("parses");
@@ -193,12 +213,12 @@ fn examples_match_the_interpreter() {
                 .expect("runs");
             assert!(
                 run.status.success() && run.stderr.is_empty(),
-                "{name}: {}",
+                "{name} {extra:?}: {}",
                 String::from_utf8_lossy(&run.stderr)
             );
             assert_eq!(
                 run.stdout, expected,
-                "{name} round {round}: C differs from the interpreter"
+                "{name} {extra:?} round {round}: C differs from the interpreter"
             );
         }
         let _ = std::fs::remove_dir_all(&dir);

@@ -81,8 +81,8 @@ fn corpus(models: &Path) -> Vec<(String, Vec<u8>)> {
             mutate::set_operator_builtin_code(&vww, 0, 28),
         ),
         ok(
-            "FULLY_CONNECTED swapped for LOGISTIC",
-            mutate::set_operator_builtin_code(&hello, 0, 14),
+            "FULLY_CONNECTED swapped for ELU",
+            mutate::set_operator_builtin_code(&hello, 0, 111),
         ),
         ok(
             "DEPTHWISE_CONV_2D swapped for MUL",

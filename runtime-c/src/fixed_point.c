@@ -3,7 +3,7 @@
  *
  * SRDHM, RoundingDivideByPOT, MultiplyByQuantizedMultiplier and SaturatingRoundingMultiplyByPOT
  * forward to the inline versions in internal.h; the gemmlowp exp and reciprocal used by the
- * int8 softmax live here. Everything mirrors dialects/tinyml/src/semantics/{quant,
+ * int8 softmax and TFLite's log used by the int8 log-softmax live here. Everything mirrors dialects/tinyml/src/semantics/{quant,
  * fixed_point}.rs line by line; a raw value with I integer bits represents raw / 2^(31 - I).
  */
 #include "tmlc/fixed_point.h"
@@ -141,4 +141,57 @@ int32_t tmlc_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *num_bi
     uint32_t shifted = headroom_plus_one < 32 ? (uint32_t)x << headroom_plus_one : 0u;
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     return tmlc_one_over_one_plus_x_for_x_in_0_1(tmlc_i_s32(shifted - 0x80000000u));
+}
+
+/* TFLite's SaturatingAddNonGemmlowp / SaturatingSub on int32: the exact result, clamped. */
+static int32_t saturate_s64(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+}
+
+int32_t tmlc_log_x_for_x_greater_than_or_equal_to_1(int32_t x, int32_t input_integer_bits,
+                                                    int32_t output_integer_bits)
+{
+    const int32_t log_2 = 1488522236;
+    const int32_t sqrt_sqrt_half = 1805811301;
+    const int32_t sqrt_half = 1518500250;
+    const int32_t one_quarter = 536870912;
+    const int32_t alpha_n = 117049297;
+    const int32_t alpha_d = 127690142;
+    const int32_t alpha_i = 1057819769;
+    const int32_t alpha_f = 638450708;
+    const int32_t accum_integer_bits = output_integer_bits + 1;
+    const int32_t shifted_quarter = tmlc_i_srmbpot(one_quarter, -accum_integer_bits);
+    /* x's raw read as a value with 0 integer bits; the shifts are worked out here. */
+    const int32_t z_a_headroom_plus_1 = clz32((uint32_t)x);
+    const int32_t r_a_tmp = tmlc_i_srmbpot(x, z_a_headroom_plus_1 - 1);
+    const int32_t r_a_raw = tmlc_i_srmbpot(tmlc_i_srdhm(r_a_tmp, sqrt_half), 1);
+    const int32_t z_a_pow_2_adj = saturate_s64(
+        (int64_t)tmlc_i_srmbpot(input_integer_bits - z_a_headroom_plus_1,
+                                31 - accum_integer_bits) +
+        shifted_quarter);
+    /* z_b is x premultiplied by sqrt(1/2). */
+    const int32_t z_b = tmlc_i_srdhm(x, sqrt_half);
+    const int32_t z_b_headroom = clz32((uint32_t)z_b) - 1;
+    const int32_t r_b_raw = tmlc_i_srmbpot(x, z_b_headroom);
+    const int32_t z_b_pow_2_adj = saturate_s64(
+        (int64_t)tmlc_i_srmbpot(input_integer_bits - z_b_headroom, 31 - accum_integer_bits) -
+        shifted_quarter);
+    const int32_t r = r_a_raw < r_b_raw ? r_a_raw : r_b_raw;
+    const int32_t z_pow_2_adj = z_a_pow_2_adj > z_b_pow_2_adj ? z_a_pow_2_adj : z_b_pow_2_adj;
+    const int32_t p = tmlc_rounding_half_sum(r, sqrt_sqrt_half);
+    const int32_t q_half = tmlc_i_sub_wrap(r, sqrt_sqrt_half);
+    const int32_t q = tmlc_i_add_wrap(q_half, q_half);
+    const int32_t common_sq = tmlc_i_srdhm(q, q);
+    const int32_t num = tmlc_i_add_wrap(tmlc_i_srdhm(q, r),
+                                        tmlc_i_srdhm(tmlc_i_srdhm(q, common_sq), alpha_n));
+    const int32_t denom_minus_one = tmlc_i_add_wrap(
+        tmlc_i_srdhm(p, tmlc_i_add_wrap(tmlc_i_add_wrap(alpha_i, q),
+                                        tmlc_i_srdhm(alpha_d, common_sq))),
+        tmlc_i_srdhm(alpha_f, q));
+    const int32_t recip_denom = tmlc_one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
+    const int32_t num_scaled = tmlc_i_srmbpot(num, -accum_integer_bits); /* Rescale 0 -> accum */
+    return tmlc_i_srmbpot(tmlc_i_add_wrap(tmlc_i_srdhm(z_pow_2_adj, log_2),
+                                          tmlc_i_srdhm(num_scaled, recip_denom)),
+                          accum_integer_bits - output_integer_bits);
 }

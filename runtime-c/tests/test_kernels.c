@@ -414,6 +414,15 @@ static void test_fixed_point_sweeps(void)
         h = sweep_mix(sweep_mix(h, v), bits);
     }
     check_hash("get_reciprocal sweep", h, sweep_hashes[6]);
+
+    /* The log of log-softmax on Q12.19 values of at least 1.0, to Q5.26; the hash is pinned
+     * by fixed_point.rs's log_runtime_c_sweep. */
+    g_sweep_state = 8; h = SWEEP_BASIS;
+    for (i = 0; i < SWEEP_N; ++i) {
+        const int32_t x = (int32_t)((sweep_next() & 0x7FFFFFFFu) | (1u << 19));
+        h = sweep_mix(h, tmlc_log_x_for_x_greater_than_or_equal_to_1(x, 12, 5));
+    }
+    check_hash("log_x sweep", h, 0xF63B7BEDFDD3AE07ull);
 }
 
 static void test_add_sweeps(void)
@@ -546,44 +555,59 @@ static void run_pool(const pool_case *c)
     }
 }
 
+/* ADD, or SUB (which takes the same parameters) when subtract. */
+typedef void (*add_kernel)(const int8_t *, const int8_t *, int8_t *, int32_t, int32_t, int32_t,
+                           int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                           int32_t, int32_t, int32_t);
+typedef void (*add_broadcast_kernel)(const int8_t *, const int32_t *, const int8_t *,
+                                     const int32_t *, int8_t *, int32_t, int32_t, int32_t,
+                                     int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                                     int32_t, int32_t, int32_t);
+
 static void call_add(const add_case *c, const int8_t *in1, const int8_t *in2, int8_t *out,
-                     int broadcast)
+                     int broadcast, int subtract)
 {
     if (broadcast) {
-        tmlc_add_broadcast4d_s8(in1, c->dims1, in2, c->dims2, out, c->input1_offset,
-                                c->input2_offset, c->output_offset, c->left_shift,
-                                c->input1_multiplier, c->input1_shift, c->input2_multiplier,
-                                c->input2_shift, c->output_multiplier, c->output_shift,
-                                c->act_min, c->act_max);
+        const add_broadcast_kernel kernel =
+            subtract ? tmlc_sub_broadcast4d_s8 : tmlc_add_broadcast4d_s8;
+        kernel(in1, c->dims1, in2, c->dims2, out, c->input1_offset, c->input2_offset,
+               c->output_offset, c->left_shift, c->input1_multiplier, c->input1_shift,
+               c->input2_multiplier, c->input2_shift, c->output_multiplier, c->output_shift,
+               c->act_min, c->act_max);
     } else {
-        tmlc_add_s8(in1, in2, out, c->size, c->input1_offset, c->input2_offset,
-                    c->output_offset, c->left_shift, c->input1_multiplier, c->input1_shift,
-                    c->input2_multiplier, c->input2_shift, c->output_multiplier,
-                    c->output_shift, c->act_min, c->act_max);
+        const add_kernel kernel = subtract ? tmlc_sub_s8 : tmlc_add_s8;
+        kernel(in1, in2, out, c->size, c->input1_offset, c->input2_offset, c->output_offset,
+               c->left_shift, c->input1_multiplier, c->input1_shift, c->input2_multiplier,
+               c->input2_shift, c->output_multiplier, c->output_shift, c->act_min, c->act_max);
+    }
+}
+
+static void run_add_or_sub(const add_case *c, int subtract)
+{
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(c->size, k_sentinels[s]);
+        call_add(c, c->input1, c->input2, out, c->broadcast, subtract);
+        check_s8(c->name, out, c->expected, c->size);
+        if (!c->broadcast) {
+            /* The broadcast kernel on equal shapes, and both in place. */
+            memset(out, k_sentinels[s], (size_t)c->size);
+            call_add(c, c->input1, c->input2, out, 1, subtract);
+            check_s8(c->name, out, c->expected, c->size);
+            memcpy(out, c->input1, (size_t)c->size);
+            call_add(c, out, c->input2, out, 0, subtract);
+            check_s8(c->name, out, c->expected, c->size);
+            memcpy(out, c->input2, (size_t)c->size);
+            call_add(c, c->input1, out, out, 1, subtract);
+            check_s8(c->name, out, c->expected, c->size);
+        }
+        free(out);
     }
 }
 
 static void run_add(const add_case *c)
 {
-    int s;
-    for (s = 0; s < 2; ++s) {
-        int8_t *out = alloc_output(c->size, k_sentinels[s]);
-        call_add(c, c->input1, c->input2, out, c->broadcast);
-        check_s8(c->name, out, c->expected, c->size);
-        if (!c->broadcast) {
-            /* The broadcast kernel on equal shapes, and both in place. */
-            memset(out, k_sentinels[s], (size_t)c->size);
-            call_add(c, c->input1, c->input2, out, 1);
-            check_s8(c->name, out, c->expected, c->size);
-            memcpy(out, c->input1, (size_t)c->size);
-            call_add(c, out, c->input2, out, 0);
-            check_s8(c->name, out, c->expected, c->size);
-            memcpy(out, c->input2, (size_t)c->size);
-            call_add(c, c->input1, out, out, 1);
-            check_s8(c->name, out, c->expected, c->size);
-        }
-        free(out);
-    }
+    run_add_or_sub(c, 0);
 }
 
 /* MUL cases (not in vectors.h): same_shape runs tmlc_mul_s8 on size elements, otherwise
@@ -1443,6 +1467,206 @@ static void test_strided_slice_hand(void)
     }
 }
 
+
+static void test_sub_hand(void)
+{
+    /* sub.rs's unit tests. Equal scales 0.5 (same_scales_are_exact): multipliers (2^30, 0),
+     * (2^30, 0), (2^30, -18), zero points 3, -2, 1: (x - 3) - (y + 2) + 1, clamped. */
+    static const int8_t x[4] = {10, -20, 100, -128};
+    static const int8_t y[4] = {5, 5, -100, 127};
+    static const int8_t want_exact[4] = {1, -29, 127, -128};
+    /* x scale 1, y scale 0.5, out 1 (rounding_of_the_difference): y multiplier (2^30, -1);
+     * 3 - 1.5 -> 2, -3 + 1.5 -> -2 (ties away from zero), 3 - 1 = 2, 0 - 2.5 -> -3. */
+    static const int8_t rx[4] = {3, -3, 3, 0};
+    static const int8_t ry[4] = {3, -3, 2, 5};
+    static const int8_t want_round[4] = {2, -2, 2, -3};
+    /* Scales 1 (broadcasts_both_ways): [2, 3] - [3] and [3] - [2, 3]. */
+    static const int8_t a[6] = {10, 20, 30, 40, 50, 60};
+    static const int8_t b[3] = {1, 2, 3};
+    static const int8_t want_row[6] = {9, 18, 27, 39, 48, 57};
+    static const int8_t want_reversed[6] = {-9, -18, -27, -39, -48, -57};
+    add_case c;
+    memset(&c, 0, sizeof c);
+    c.left_shift = 20;
+    c.input1_multiplier = 1 << 30; c.input1_shift = 0;
+    c.input2_multiplier = 1 << 30; c.input2_shift = 0;
+    c.output_multiplier = 1 << 30; c.output_shift = -18;
+    c.act_min = -128; c.act_max = 127;
+
+    c.name = "hand sub exact"; c.size = 4; c.input1 = x; c.input2 = y;
+    c.dims1[0] = 1; c.dims1[1] = 1; c.dims1[2] = 1; c.dims1[3] = 4;
+    c.dims2[0] = 1; c.dims2[1] = 1; c.dims2[2] = 1; c.dims2[3] = 4;
+    c.input1_offset = -3; c.input2_offset = 2; c.output_offset = 1;
+    c.expected = want_exact;
+    run_add_or_sub(&c, 1);
+
+    c.name = "hand sub rounding"; c.input1 = rx; c.input2 = ry;
+    c.input1_offset = 0; c.input2_offset = 0; c.output_offset = 0; c.input2_shift = -1;
+    c.expected = want_round;
+    run_add_or_sub(&c, 1);
+
+    c.name = "hand sub broadcast"; c.broadcast = 1; c.size = 6; c.input2_shift = 0;
+    c.input1 = a; c.dims1[2] = 2; c.dims1[3] = 3;
+    c.input2 = b; c.dims2[2] = 1; c.dims2[3] = 3;
+    c.expected = want_row;
+    run_add_or_sub(&c, 1);
+
+    c.name = "hand sub broadcast reversed";
+    c.input1 = b; c.dims1[2] = 1;
+    c.input2 = a; c.dims2[2] = 2;
+    c.expected = want_reversed;
+    run_add_or_sub(&c, 1);
+}
+
+static void test_sub_sweeps(void)
+{
+    /* sub.rs's runtime_c_vectors: SubParams::prepare's fields and the hash over all 65536
+     * (x, y) pairs, x major. */
+    static const add_sweep_case sweeps[] = {
+        {7, -12, -20, 20, 1073741824, 0, 2018634530, -2, 1147160117, -16, -128, 127,
+         0x1793FB337B9B3218ull},
+        {0, 0, 0, 20, 1431655730, -2, 1073741824, 0, 1840700374, -20, 0, 127,
+         0x54FA2FD6F9AE0236ull},
+        {-1, 2, -128, 20, 1073741824, 0, 1073741824, 0, 1677721638, -13, -128, 127,
+         0x2BA1B50060D09BADull},
+        {-100, 100, 3, 20, 1073741824, -1, 1073741824, 0, 1677721722, -11, -128, 127,
+         0xC3389F4FB6267870ull},
+    };
+    int8_t *x = alloc_output(65536, 0);
+    int8_t *y = alloc_output(65536, 0);
+    int8_t *out = alloc_output(65536, 0);
+    int32_t i, k;
+    for (i = 0; i < 65536; ++i) {
+        x[i] = bits_s8((uint32_t)i >> 8);
+        y[i] = bits_s8((uint32_t)i);
+    }
+    for (k = 0; k < COUNT(sweeps); ++k) {
+        const add_sweep_case *c = &sweeps[k];
+        uint64_t h = SWEEP_BASIS;
+        tmlc_sub_s8(x, y, out, 65536, c->input1_offset, c->input2_offset, c->output_offset,
+                    c->left_shift, c->input1_multiplier, c->input1_shift, c->input2_multiplier,
+                    c->input2_shift, c->output_multiplier, c->output_shift, c->act_min,
+                    c->act_max);
+        for (i = 0; i < 65536; ++i) {
+            h = sweep_mix(h, out[i]);
+        }
+        check_hash("sub exhaustive sweep", h, c->hash);
+    }
+    free(x);
+    free(y);
+    free(out);
+}
+
+/* LOG_SOFTMAX parameters: the fields of log_softmax::LogSoftmaxParams::prepare. */
+typedef struct {
+    int32_t input_multiplier, input_left_shift, reverse_scaling_divisor;
+    int32_t reverse_scaling_right_shift, diff_min;
+} log_softmax_params;
+
+static void run_log_softmax(const char *name, const log_softmax_params *p, const int8_t *input,
+                            int32_t rows, int32_t depth, const int8_t *expected)
+{
+    const int32_t n = rows * depth;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        int8_t *out = alloc_output(n, k_sentinels[s]);
+        tmlc_log_softmax_s8(input, rows, depth, p->input_multiplier, p->input_left_shift,
+                            p->reverse_scaling_divisor, p->reverse_scaling_right_shift,
+                            p->diff_min, out);
+        check_s8(name, out, expected, n);
+        /* In place. */
+        memcpy(out, input, (size_t)n);
+        tmlc_log_softmax_s8(out, rows, depth, p->input_multiplier, p->input_left_shift,
+                            p->reverse_scaling_divisor, p->reverse_scaling_right_shift,
+                            p->diff_min, out);
+        check_s8(name, out, expected, n);
+        free(out);
+    }
+}
+
+static void test_log_softmax_hand(void)
+{
+    /* log_softmax.rs's unit tests. Scale 1/16: (2^30, 23), reverse (2^30, -21), diff_min -248.
+     * log(1/n) * 16 + 127: n = 1 -> 127, n = 2 -> 116, n = 4 -> 105; [0, 16] is -1.31 and
+     * -0.31 real -> 106, 122; [100, -100]: -12.5 -> -73. Scale 1: (2^30, 27), reverse
+     * (2^30, -25), diff_min -15: a difference of -20 gives -128. Two rows in one call. */
+    static const log_softmax_params sixteenth = {1 << 30, 23, 1 << 30, 21, -248};
+    static const log_softmax_params one = {1 << 30, 27, 1 << 30, 25, -15};
+    static const int8_t single[1] = {-3};
+    static const int8_t want_single[1] = {127};
+    static const int8_t two_rows[4] = {7, 7, 0, 16};
+    static const int8_t want_two_rows[4] = {116, 116, 106, 122};
+    static const int8_t four[4] = {5, 5, 5, 5};
+    static const int8_t want_four[4] = {105, 105, 105, 105};
+    static const int8_t far[2] = {100, -100};
+    static const int8_t want_far[2] = {127, -73};
+    static const int8_t below[2] = {10, -10};
+    static const int8_t want_below[2] = {127, -128};
+    run_log_softmax("hand log_softmax single", &sixteenth, single, 1, 1, want_single);
+    run_log_softmax("hand log_softmax two rows", &sixteenth, two_rows, 2, 2, want_two_rows);
+    run_log_softmax("hand log_softmax 4 equal", &sixteenth, four, 1, 4, want_four);
+    run_log_softmax("hand log_softmax far", &sixteenth, far, 1, 2, want_far);
+    run_log_softmax("hand log_softmax below diff_min", &one, below, 1, 2, want_below);
+}
+
+static void test_log_softmax_sweeps(void)
+{
+    /* log_softmax.rs's runtime_c_vectors: per seed, 512 rows of 1 to 16 values. */
+    static const struct {
+        uint64_t seed;
+        log_softmax_params p;
+        uint64_t hash;
+    } sweeps[] = {
+        {11, {1073741824, 23, 1073741824, 21, -248}, 0x2ABC0D30ECC38A04ull},  /* 0.0625 */
+        {12, {1717986944, 23, 1342177260, 22, -248}, 0xE0CCADC0118F8444ull},  /* 0.1 */
+        {13, {1374389504, 21, 1677721638, 20, -992}, 0xD725A05A803071F3ull},  /* 0.02 */
+        {14, {1073741824, 26, 1073741824, 24, -31}, 0x57E60EB56D6E8CA0ull},   /* 0.5 */
+        {15, {1073741824, 27, 1073741824, 25, -15}, 0xBAFEA2E1D7CC8E9Eull},   /* 1 */
+        {16, {1649267456, 18, 1398101321, 17, -7936}, 0x839DE126D8F3E5A1ull}, /* 0.003 */
+    };
+    int32_t k, r, i;
+    for (k = 0; k < COUNT(sweeps); ++k) {
+        const log_softmax_params *p = &sweeps[k].p;
+        uint64_t h = SWEEP_BASIS;
+        g_sweep_state = sweeps[k].seed;
+        for (r = 0; r < 512; ++r) {
+            int8_t row[16];
+            int8_t out[16];
+            const int32_t depth = (int32_t)(sweep_next() % 16u) + 1;
+            for (i = 0; i < depth; ++i) {
+                row[i] = bits_s8(sweep_next());
+            }
+            tmlc_log_softmax_s8(row, 1, depth, p->input_multiplier, p->input_left_shift,
+                                p->reverse_scaling_divisor, p->reverse_scaling_right_shift,
+                                p->diff_min, out);
+            for (i = 0; i < depth; ++i) {
+                h = sweep_mix(h, out[i]);
+            }
+        }
+        check_hash("log_softmax sweep", h, sweeps[k].hash);
+    }
+}
+
+static void test_lut_hand(void)
+{
+    /* table[i] = 127 - i maps q to -1 - q; in place too. The tables of HARD_SWISH, LOGISTIC,
+     * TANH and LEAKY_RELU come from the Rust semantics (their lookup_table interface). */
+    static const int8_t input[6] = {-128, -1, 0, 1, 100, 127};
+    static const int8_t want[6] = {127, 0, -1, -2, -101, -128};
+    int8_t table[256];
+    int8_t out[6];
+    int32_t i;
+    for (i = 0; i < 256; ++i) {
+        table[i] = (int8_t)(127 - i);
+    }
+    memset(out, 0x55, sizeof out);
+    tmlc_lut_s8(input, table, out, 6);
+    check_s8("lut", out, want, 6);
+    memcpy(out, input, sizeof out);
+    tmlc_lut_s8(out, table, out, 6);
+    check_s8("lut in place", out, want, 6);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 int main(void)
@@ -1459,7 +1683,10 @@ int main(void)
     test_pool_hand();
     test_add_hand();
     test_mul_hand();
+    test_sub_hand();
     test_softmax_hand();
+    test_log_softmax_hand();
+    test_lut_hand();
     test_pad_hand();
     test_mean_hand();
     test_concat_hand();
@@ -1503,9 +1730,11 @@ int main(void)
     }
     test_add_sweeps();
     test_mul_sweeps();
+    test_sub_sweeps();
     test_softmax_sweeps();
     test_float_edges_hand();
     test_log_softmax_f32_hand();
+    test_log_softmax_sweeps();
 
     printf("%d checks, %d failures\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;

@@ -17,6 +17,7 @@ use tmlc_tinyml::ops::activation::Elementwise;
 use tmlc_tinyml::ops::common::shape_text;
 use tmlc_tinyml::ops::pool::PoolKind;
 use tmlc_tinyml::semantics::add::AddParams;
+use tmlc_tinyml::semantics::log_softmax::LogSoftmaxParams;
 use tmlc_tinyml::semantics::mul::MulParams;
 use tmlc_tinyml::semantics::quant::{
     activation_range, conv_multipliers, fully_connected_multipliers, quantize_multiplier,
@@ -25,8 +26,9 @@ use tmlc_tinyml::semantics::quant::{
 use tmlc_tinyml::semantics::resize_nearest_neighbor::{nearest_source_index, ResizeNearestOptions};
 use tmlc_tinyml::semantics::softmax::SoftmaxParams;
 use tmlc_tinyml::semantics::strided_slice::StridedSliceParams;
+use tmlc_tinyml::semantics::sub::SubParams;
 use tmlc_tinyml::semantics::{Activation, OutputSpec, QuantTensor};
-use tmlc_tinyml::{OpView, SlidingWindow};
+use tmlc_tinyml::{OpInterface, OpView, SlidingWindow};
 
 /// The kernel variant an op runs.
 fn variant(op: &OpContext) -> KernelVariant {
@@ -106,6 +108,12 @@ pub fn emit_layer(
         OpView::Concat(concat) => layer.concat(writer, concat.axis, concat.act),
         OpView::Elementwise(kind) => layer.elementwise(writer, *kind),
         OpView::Quantize(_) | OpView::Dequantize(_) => layer.float_edge(writer),
+        OpView::Sub(sub) => layer.sub(writer, sub.act),
+        OpView::LogSoftmax(log_softmax) if log_softmax.float => layer.log_softmax_f32(writer),
+        OpView::LogSoftmax(_) => layer.log_softmax(writer),
+        OpView::HardSwish(_) | OpView::Sigmoid(_) | OpView::LeakyRelu(_) => {
+            layer.lookup(writer, view.interface())
+        }
         OpView::Const(_) => Err(Diagnostic::new(
             ErrorCode::PassFailed,
             "the C backend emits constants as tables, not as layers",
@@ -409,6 +417,10 @@ impl Layer<'_> {
                     .args(["buffer_a", "buffer_b", &size])
                     .args([low, high])
             }
+            OpView::HardSwish(_) | OpView::Sigmoid(_) | OpView::LeakyRelu(_) => {
+                let table = self.lookup_table(writer, view.interface())?;
+                KernelCall::new("tmlc_lut_s8").args(["buffer_a", &table, "buffer_b", &size])
+            }
             _ => {
                 return Err(self
                     .op
@@ -709,31 +721,63 @@ impl Layer<'_> {
         Ok(())
     }
 
+    /// The `(scale, zero_point)` of operand 0, operand 1 and the result.
+    fn binary_quantizations(&self) -> [(f32, i32); 3] {
+        [
+            per_tensor(self.op.operand_type(0)),
+            per_tensor(self.op.operand_type(1)),
+            per_tensor(self.op.result_type(0)),
+        ]
+    }
+
     fn add(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
-        let (a, b) = (self.op.operand_type(0), self.op.operand_type(1));
-        let output = self.op.result_type(0);
-        let params = AddParams::prepare(per_tensor(a), per_tensor(b), per_tensor(output), act);
-        let quant = [
-            params.input1_offset,
-            params.input2_offset,
-            params.output_offset,
-            params.left_shift,
-            params.input1.multiplier,
-            params.input1.shift,
-            params.input2.multiplier,
-            params.input2.shift,
-            params.output.multiplier,
-            params.output.shift,
-            params.act_min,
-            params.act_max,
-        ];
+        let [a, b, output] = self.binary_quantizations();
+        let params = AddParams::prepare(a, b, output, act);
         let same_shape = if variant(self.op) == KernelVariant::ArmDsp {
             "tmlc_add_s8_dsp"
         } else {
             "tmlc_add_s8"
         };
         let call = self.binary_call(writer, same_shape, "tmlc_add_broadcast4d_s8");
-        writer.body_line(&call.args(quant).statement());
+        writer.body_line(&call.args(add_arguments(&params)).statement());
+        Ok(())
+    }
+
+    /// SUB calls the ADD kernels' siblings with the same arguments (its parameters have ADD's
+    /// layout, derived by `SubParams::prepare`).
+    fn sub(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
+        let [a, b, output] = self.binary_quantizations();
+        let SubParams(params) = SubParams::prepare(a, b, output, act);
+        let call = self.binary_call(writer, "tmlc_sub_s8", "tmlc_sub_broadcast4d_s8");
+        writer.body_line(&call.args(add_arguments(&params)).statement());
+        Ok(())
+    }
+
+    /// Emits the op's table of 256 results (its `lookup_table` interface); returns its name.
+    fn lookup_table(
+        &self,
+        writer: &mut CWriter,
+        interface: &dyn OpInterface,
+    ) -> DiagResult<String> {
+        let table = interface
+            .lookup_table()
+            .ok_or_else(|| self.op.error("has no lookup table for the C backend"))?;
+        let name = format!("{}_table", self.prefix);
+        writer.table(&c_array(
+            "int8_t",
+            &name,
+            table.iter().map(|v| v.to_string()),
+        ));
+        Ok(name)
+    }
+
+    /// A pure function of one int8 element, as one table lookup per element.
+    fn lookup(&self, writer: &mut CWriter, interface: &dyn OpInterface) -> DiagResult<()> {
+        let table = self.lookup_table(writer, interface)?;
+        let call = KernelCall::new("tmlc_lut_s8")
+            .args([self.input(0), table, self.output()])
+            .arg(self.op.result_type(0).num_elements());
+        writer.body_line(&call.statement());
         Ok(())
     }
 
@@ -846,6 +890,37 @@ impl Layer<'_> {
             .args([
                 params.input_multiplier,
                 params.input_left_shift,
+                params.diff_min,
+            ])
+            .arg(self.output());
+        writer.body_line(&call.statement());
+        Ok(())
+    }
+
+    /// Float32 log-softmax over the last axis (a model's float tail).
+    fn log_softmax_f32(&self, writer: &mut CWriter) -> DiagResult<()> {
+        let input = self.op.operand_type(0);
+        let depth = input.shape.last().copied().unwrap_or(1);
+        let call = KernelCall::new("tmlc_log_softmax_f32")
+            .arg(format!("(const float *)(const void *)({})", self.input(0)))
+            .args([input.num_elements() / depth, depth])
+            .arg(format!("(float *)(void *)({})", self.output()));
+        writer.body_line(&call.statement());
+        Ok(())
+    }
+
+    fn log_softmax(&self, writer: &mut CWriter) -> DiagResult<()> {
+        let input = self.op.operand_type(0);
+        let params = LogSoftmaxParams::prepare(per_tensor(input).0);
+        let depth = input.shape.last().copied().unwrap_or(1);
+        let call = KernelCall::new("tmlc_log_softmax_s8")
+            .arg(self.input(0))
+            .args([input.num_elements() / depth, depth])
+            .args([
+                params.input_multiplier,
+                params.input_left_shift,
+                params.reverse_scaling_divisor,
+                params.reverse_scaling_right_shift,
                 params.diff_min,
             ])
             .arg(self.output());
@@ -1075,4 +1150,22 @@ impl Layer<'_> {
         writer.body_line("}");
         Ok(())
     }
+}
+
+/// The quantization arguments of the ADD and SUB kernels: the fields of `AddParams` in order.
+fn add_arguments(params: &AddParams) -> [i32; 12] {
+    [
+        params.input1_offset,
+        params.input2_offset,
+        params.output_offset,
+        params.left_shift,
+        params.input1.multiplier,
+        params.input1.shift,
+        params.input2.multiplier,
+        params.input2.shift,
+        params.output.multiplier,
+        params.output.shift,
+        params.act_min,
+        params.act_max,
+    ]
 }

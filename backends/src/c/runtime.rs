@@ -62,12 +62,24 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/softmax.c"),
     ),
     (
+        "runtime/src/log_softmax.c",
+        include_str!("../../../runtime-c/src/log_softmax.c"),
+    ),
+    (
+        "runtime/src/lut.c",
+        include_str!("../../../runtime-c/src/lut.c"),
+    ),
+    (
         "runtime/src/pad.c",
         include_str!("../../../runtime-c/src/pad.c"),
     ),
     (
         "runtime/src/mean.c",
         include_str!("../../../runtime-c/src/mean.c"),
+    ),
+    (
+        "runtime/src/log_softmax_f32.c",
+        include_str!("../../../runtime-c/src/log_softmax_f32.c"),
     ),
     (
         "runtime/src/float_edges.c",

@@ -443,6 +443,28 @@ impl Importer<'_> {
                     a.insert("act".into(), activation_keyword(*activation)?);
                     ("tinyml.mul", a, vec![("lhs", None), ("rhs", None)])
                 }
+                (OpCode::Sub, Options::Sub { activation }) => {
+                    Self::expect_io(operator, 2..=2)?;
+                    let mut a = Attributes::new();
+                    a.insert("act".into(), activation_keyword(*activation)?);
+                    ("tinyml.sub", a, vec![("lhs", None), ("rhs", None)])
+                }
+                (OpCode::HardSwish | OpCode::Logistic | OpCode::Tanh | OpCode::LogSoftmax, _) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    let name = match operator.opcode {
+                        OpCode::HardSwish => "tinyml.hard_swish",
+                        OpCode::Logistic => "tinyml.logistic",
+                        OpCode::Tanh => "tinyml.tanh",
+                        _ => "tinyml.log_softmax",
+                    };
+                    (name, Attributes::new(), vec![("input", None)])
+                }
+                (OpCode::LeakyRelu, Options::LeakyRelu { alpha }) => {
+                    Self::expect_io(operator, 1..=1)?;
+                    let mut a = Attributes::new();
+                    a.insert("alpha".into(), Attribute::Float(*alpha));
+                    ("tinyml.leaky_relu", a, vec![("input", None)])
+                }
                 (OpCode::Reshape, _) => {
                     Self::expect_io(operator, 1..=2)?;
                     ("tinyml.reshape", Attributes::new(), vec![("input", None)])
@@ -559,7 +581,7 @@ impl Importer<'_> {
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, MUL, RESHAPE, SQUEEZE, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB, MUL, RESHAPE, SQUEEZE, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SOFTMAX, LOG_SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
                     ))
                 }
                 (_, options) => {

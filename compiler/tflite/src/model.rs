@@ -55,12 +55,17 @@ pub enum Activation {
 pub enum OpCode {
     Add,
     Mul,
+    Sub,
     AveragePool2d,
     Concatenation,
     Conv2d,
     DepthwiseConv2d,
     Dequantize,
     FullyConnected,
+    HardSwish,
+    LeakyRelu,
+    Logistic,
+    LogSoftmax,
     MaxPool2d,
     Mean,
     Pad,
@@ -71,6 +76,7 @@ pub enum OpCode {
     Squeeze,
     StridedSlice,
     Transpose,
+    Tanh,
     /// Any other builtin (with its code and schema name when known) or a custom op.
     Other {
         code: i32,
@@ -116,6 +122,12 @@ pub enum Options {
     },
     Mul {
         activation: Activation,
+    },
+    Sub {
+        activation: Activation,
+    },
+    LeakyRelu {
+        alpha: f32,
     },
     Reshape {
         new_shape: Vec<i32>,

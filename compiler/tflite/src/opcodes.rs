@@ -1,5 +1,5 @@
 //! TFLite's `BuiltinOperator` codes: which become an [`OpCode`] variant, and the schema names
-//! of common others, for messages (`OpCode::Other { code: 28, name: "TANH" }`).
+//! of common others, for messages (`OpCode::Other { code: 111, name: "ELU" }`).
 
 use crate::model::OpCode;
 
@@ -15,7 +15,6 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (11, "L2_NORMALIZATION"),
     (12, "L2_POOL_2D"),
     (13, "LOCAL_RESPONSE_NORMALIZATION"),
-    (14, "LOGISTIC"),
     (16, "LSTM"),
     (19, "RELU"),
     (20, "RELU_N1_TO_1"),
@@ -24,18 +23,17 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (24, "RNN"),
     (26, "SPACE_TO_DEPTH"),
     (27, "SVDF"),
-    (28, "TANH"),
     (31, "CALL"),
     (CUSTOM, "CUSTOM"),
     (36, "GATHER"),
     (37, "BATCH_TO_SPACE_ND"),
     (38, "SPACE_TO_BATCH_ND"),
     (41, "SUB"),
+    (39, "TRANSPOSE"),
     (42, "DIV"),
     (44, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
     (47, "EXP"),
     (49, "SPLIT"),
-    (50, "LOG_SOFTMAX"),
     (53, "CAST"),
     (54, "PRELU"),
     (55, "MAXIMUM"),
@@ -68,6 +66,7 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (92, "SQUARE"),
     (94, "FILL"),
     (98, "LEAKY_RELU"),
+    (97, "RESIZE_NEAREST_NEIGHBOR"),
     (99, "SQUARED_DIFFERENCE"),
     (100, "MIRROR_PAD"),
     (101, "ABS"),
@@ -76,7 +75,6 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (107, "GATHER_ND"),
     (111, "ELU"),
     (116, "ROUND"),
-    (117, "HARD_SWISH"),
     (118, "IF"),
     (119, "WHILE"),
     (123, "SELECT_V2"),
@@ -96,17 +94,23 @@ pub fn builtin_opcode(code: i32) -> OpCode {
         4 => OpCode::DepthwiseConv2d,
         6 => OpCode::Dequantize,
         9 => OpCode::FullyConnected,
+        14 => OpCode::Logistic,
         17 => OpCode::MaxPool2d,
         18 => OpCode::Mul,
         22 => OpCode::Reshape,
         25 => OpCode::Softmax,
+        28 => OpCode::Tanh,
         34 => OpCode::Pad,
         39 => OpCode::Transpose,
         40 => OpCode::Mean,
         43 => OpCode::Squeeze,
         45 => OpCode::StridedSlice,
         97 => OpCode::ResizeNearestNeighbor,
+        41 => OpCode::Sub,
+        50 => OpCode::LogSoftmax,
+        98 => OpCode::LeakyRelu,
         114 => OpCode::Quantize,
+        117 => OpCode::HardSwish,
         _ => {
             let name = match OTHER_NAMES.iter().find(|(other, _)| *other == code) {
                 Some((_, name)) => name.to_string(),
@@ -136,17 +140,23 @@ impl OpCode {
             OpCode::DepthwiseConv2d => 4,
             OpCode::Dequantize => 6,
             OpCode::FullyConnected => 9,
+            OpCode::Logistic => 14,
             OpCode::MaxPool2d => 17,
             OpCode::Mul => 18,
             OpCode::Reshape => 22,
             OpCode::Softmax => 25,
+            OpCode::Tanh => 28,
             OpCode::Pad => 34,
             OpCode::Transpose => 39,
             OpCode::Mean => 40,
             OpCode::Squeeze => 43,
             OpCode::StridedSlice => 45,
             OpCode::ResizeNearestNeighbor => 97,
+            OpCode::Sub => 41,
+            OpCode::LogSoftmax => 50,
+            OpCode::LeakyRelu => 98,
             OpCode::Quantize => 114,
+            OpCode::HardSwish => 117,
             OpCode::Other { code, .. } => *code,
         }
     }
@@ -161,17 +171,23 @@ impl OpCode {
             OpCode::DepthwiseConv2d => "DEPTHWISE_CONV_2D",
             OpCode::Dequantize => "DEQUANTIZE",
             OpCode::FullyConnected => "FULLY_CONNECTED",
+            OpCode::Logistic => "LOGISTIC",
             OpCode::MaxPool2d => "MAX_POOL_2D",
             OpCode::Mul => "MUL",
             OpCode::Reshape => "RESHAPE",
             OpCode::Softmax => "SOFTMAX",
+            OpCode::Tanh => "TANH",
             OpCode::Pad => "PAD",
             OpCode::Mean => "MEAN",
             OpCode::Transpose => "TRANSPOSE",
             OpCode::Squeeze => "SQUEEZE",
             OpCode::StridedSlice => "STRIDED_SLICE",
             OpCode::ResizeNearestNeighbor => "RESIZE_NEAREST_NEIGHBOR",
+            OpCode::Sub => "SUB",
+            OpCode::LogSoftmax => "LOG_SOFTMAX",
+            OpCode::LeakyRelu => "LEAKY_RELU",
             OpCode::Quantize => "QUANTIZE",
+            OpCode::HardSwish => "HARD_SWISH",
             OpCode::Other { name, .. } => name,
         }
     }
@@ -187,7 +203,7 @@ mod tests {
             .map(builtin_opcode)
             .filter(|opcode| !matches!(opcode, OpCode::Other { .. }))
             .collect();
-        assert_eq!(mapped.len(), 18);
+        assert_eq!(mapped.len(), 24);
         for opcode in mapped {
             assert_eq!(builtin_opcode(opcode.code()), opcode);
         }
@@ -197,15 +213,15 @@ mod tests {
 
     #[test]
     fn others_carry_their_schema_name_or_a_generated_one() {
-        let tanh = builtin_opcode(28);
+        let elu = builtin_opcode(111);
         assert_eq!(
-            tanh,
+            elu,
             OpCode::Other {
-                code: 28,
-                name: "TANH".into()
+                code: 111,
+                name: "ELU".into()
             }
         );
-        assert_eq!((tanh.code(), tanh.name()), (28, "TANH"));
+        assert_eq!((elu.code(), elu.name()), (111, "ELU"));
         assert_eq!(builtin_opcode(999).name(), "BUILTIN_999");
         assert_eq!(custom_opcode("TFLite_Detection_PostProcess").code(), CUSTOM);
     }

@@ -545,6 +545,18 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 activation: activation(options.fused_activation_function()),
             }
         }
+        OpCode::Sub => {
+            let options: schema::SubOptions = options_table(operator)?;
+            Options::Sub {
+                activation: activation(options.fused_activation_function()),
+            }
+        }
+        OpCode::LeakyRelu => {
+            let options: schema::LeakyReluOptions = options_table(operator)?;
+            Options::LeakyRelu {
+                alpha: options.alpha(),
+            }
+        }
         OpCode::Reshape => {
             let options: schema::ReshapeOptions = options_table(operator)?;
             Options::Reshape {
@@ -598,6 +610,10 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
         | OpCode::Quantize
         | OpCode::Pad
         | OpCode::Transpose
+        | OpCode::HardSwish
+        | OpCode::Logistic
+        | OpCode::Tanh
+        | OpCode::LogSoftmax
         | OpCode::Other { .. } => Options::None,
     })
 }

@@ -384,6 +384,8 @@ fn verify_builtin_options<'v, 'o, 'b>(
             ConcatenationOptions::TAG => member::<ConcatenationOptions>(v, pos),
             AddOptions::TAG => member::<AddOptions>(v, pos),
             MulOptions::TAG => member::<MulOptions>(v, pos),
+            SubOptions::TAG => member::<SubOptions>(v, pos),
+            LeakyReluOptions::TAG => member::<LeakyReluOptions>(v, pos),
             ReshapeOptions::TAG => member::<ReshapeOptions>(v, pos),
             ReducerOptions::TAG => member::<ReducerOptions>(v, pos),
             SqueezeOptions::TAG => member::<SqueezeOptions>(v, pos),
@@ -427,6 +429,8 @@ pub(crate) fn builtin_options_name(tag: u8) -> String {
         ConcatenationOptions::TAG => ConcatenationOptions::NAME,
         AddOptions::TAG => AddOptions::NAME,
         MulOptions::TAG => MulOptions::NAME,
+        SubOptions::TAG => SubOptions::NAME,
+        LeakyReluOptions::TAG => LeakyReluOptions::NAME,
         ReshapeOptions::TAG => ReshapeOptions::NAME,
         ReducerOptions::TAG => ReducerOptions::NAME,
         SqueezeOptions::TAG => SqueezeOptions::NAME,
@@ -622,6 +626,35 @@ options_member!(MulOptions = 21);
 impl MulOptions<'_> {
     pub(crate) fn fused_activation_function(&self) -> i8 {
         Self::FUSED_ACTIVATION_FUNCTION.read(self).unwrap_or(0)
+    }
+}
+
+table!(
+    /// `table SubOptions`. Not read: pot_scale_int16.
+    SubOptions {
+        FUSED_ACTIVATION_FUNCTION: i8 = 0 "fused_activation_function",
+    }
+);
+options_member!(SubOptions = 28);
+
+impl SubOptions<'_> {
+    pub(crate) fn fused_activation_function(&self) -> i8 {
+        Self::FUSED_ACTIVATION_FUNCTION.read(self).unwrap_or(0)
+    }
+}
+
+table!(
+    /// `table LeakyReluOptions`.
+    LeakyReluOptions {
+        ALPHA: f32 = 0 "alpha",
+    }
+);
+options_member!(LeakyReluOptions = 75);
+
+impl LeakyReluOptions<'_> {
+    /// The schema default is 0.0 (a plain RELU; converters write the model's alpha).
+    pub(crate) fn alpha(&self) -> f32 {
+        Self::ALPHA.read(self).unwrap_or(0.0)
     }
 }
 

@@ -228,14 +228,14 @@ fn unsupported_op_reads_as_other() {
     let Some(model) = model_bytes("person_detect") else {
         return;
     };
-    // Rewrites the OperatorCode of operator 30 (SOFTMAX, used by it alone) to TANH.
-    let read = accepted(&mutate::set_operator_builtin_code(&model, 30, 28).unwrap());
+    // Rewrites the OperatorCode of operator 30 (SOFTMAX, used by it alone) to ELU.
+    let read = accepted(&mutate::set_operator_builtin_code(&model, 30, 111).unwrap());
     let operator = &read.operators[30];
     assert_eq!(
         operator.opcode,
         OpCode::Other {
-            code: 28,
-            name: "TANH".into()
+            code: 111,
+            name: "ELU".into()
         }
     );
     assert_eq!(operator.options, Options::None);

@@ -425,10 +425,21 @@ fn schema_defaults() -> Vec<(i32, Option<u8>, Options)> {
             },
         ),
         (39, None, Options::None),
+        (
+            41,
+            Some(28),
+            Options::Sub {
+                activation: Activation::None,
+            },
+        ),
+        (98, Some(75), Options::LeakyRelu { alpha: 0.0 }),
         (6, None, Options::None),
         (114, None, Options::None),
         (34, None, Options::None),
         (28, None, Options::None),
+        (14, None, Options::None),
+        (50, None, Options::None),
+        (117, None, Options::None),
     ]
 }
 
@@ -604,6 +615,20 @@ fn options_fields_are_read() {
                 shrink_axis_mask: 5,
                 offset: true,
             },
+        ),
+        (
+            41,
+            28,
+            vec![(0, I8(3))],
+            Options::Sub {
+                activation: Activation::Relu6,
+            },
+        ),
+        (
+            98,
+            75,
+            vec![(0, F32(0.25))],
+            Options::LeakyRelu { alpha: 0.25 },
         ),
     ];
     for (code, tag, fields, expected) in cases {

@@ -77,6 +77,13 @@ pub trait OpInterface {
     fn macs_per_output(&self) -> u64 {
         0
     }
+    /// For an op whose result element is a pure function of the operand element at the same
+    /// index (one int8 operand, the quantizations fixed by the types): the results for the
+    /// inputs -128..=127, in that order. Backends may then compute the op with one table lookup
+    /// per element, which is exact by construction.
+    fn lookup_table(&self) -> Option<[i8; 256]> {
+        None
+    }
     /// Runs the op with its reference semantics.
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData>;
 }

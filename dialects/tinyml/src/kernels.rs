@@ -107,6 +107,11 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
     use WeightLayout::*;
     Some(match (view, variant) {
         (OpView::Const(_) | OpView::Reshape(_) | OpView::Squeeze(_), _) => return None,
+        // Pure functions of one int8 element: one lookup in their `lookup_table` per element.
+        (OpView::HardSwish(_) | OpView::Sigmoid(_) | OpView::LeakyRelu(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/lut.c"])
+        },
         (OpView::Conv2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/conv2d.c"]),
         (OpView::Conv2d(conv), ArmDsp) => {
             let window = conv.window;
@@ -182,11 +187,28 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
         (OpView::Quantize(_) | OpView::Dequantize(_), Portable) => {
             kernel(Portable, 0, AsStored, &["src/float_edges.c"])
         }
+        (OpView::Sub(_), Portable) => Kernel {
+            in_place: true,
+            ..kernel(Portable, 0, AsStored, &["src/add.c"])
+        },
         (OpView::Pool2d(_), Portable) => kernel(Portable, 0, AsStored, &["src/pool.c"]),
         (OpView::Pad(_), Portable) => kernel(Portable, 0, AsStored, &["src/pad.c"]),
         (OpView::Softmax(_), Portable) => Kernel {
             in_place: true,
             ..kernel(Portable, 0, AsStored, &["src/softmax.c"])
+        },
+        (OpView::LogSoftmax(log_softmax), Portable) => Kernel {
+            in_place: true,
+            ..kernel(
+                Portable,
+                0,
+                AsStored,
+                if log_softmax.float {
+                    &["src/log_softmax_f32.c"]
+                } else {
+                    &["src/log_softmax.c"]
+                },
+            )
         },
         (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
         (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),

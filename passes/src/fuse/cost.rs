@@ -65,10 +65,8 @@ fn work<'t>(op: &OpNode, operand: impl Fn(usize) -> &'t TensorType) -> u64 {
             outputs * (taps + divide)
         }
         Kind::Mean => MAC * operand(0).num_elements() as u64 + outputs * REQUANTIZE,
-        Kind::Add => outputs * 3 * REQUANTIZE,
+        Kind::Add | Kind::Sub => outputs * 3 * REQUANTIZE,
         Kind::Requantize => outputs * REQUANTIZE,
-        Kind::Softmax => outputs * 4 * REQUANTIZE,
-        Kind::Relu | Kind::Relu6 => outputs,
         // Data movement: the bytes moved, nothing per element.
         Kind::Pad
         | Kind::Concat
@@ -78,6 +76,14 @@ fn work<'t>(op: &OpNode, operand: impl Fn(usize) -> &'t TensorType) -> u64 {
         | Kind::Reshape
         | Kind::Squeeze
         | Kind::Const => 0,
+        Kind::Softmax | Kind::LogSoftmax => outputs * 4 * REQUANTIZE,
+        // Clamps, and the ops a table lookup computes.
+        Kind::Relu
+        | Kind::Relu6
+        | Kind::HardSwish
+        | Kind::Logistic
+        | Kind::Tanh
+        | Kind::LeakyRelu => outputs,
         // Any other op (elementwise ones such as mul): one requantization per output.
         _ => outputs * REQUANTIZE,
     }

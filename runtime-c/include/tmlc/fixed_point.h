@@ -2,7 +2,7 @@
  * tmlc runtime: fixed-point arithmetic (public API).
  *
  * Owns the integer requantization primitives that every int8 kernel uses and the gemmlowp
- * fixed-point helpers of the int8 softmax, exported so that generated code and tests can call
+ * fixed-point helpers of the int8 softmax and log-softmax, exported so that generated code and tests can call
  * them. Each function computes bit for bit what its namesake in
  * dialects/tinyml/src/semantics/{quant,fixed_point}.rs computes (TFLite Micro's reference
  * arithmetic). Where the Rust code uses wrapping arithmetic, these functions wrap modulo 2^32
@@ -75,6 +75,14 @@ int32_t tmlc_one_over_one_plus_x_for_x_in_0_1(int32_t a);
  * 1 / x = r / 2^31 / 2^num_bits_over_unit.
  */
 int32_t tmlc_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *num_bits_over_unit);
+
+/*
+ * TFLite's log_x_for_x_greater_than_or_equal_to_1<output_integer_bits>: ln(x) for a positive x
+ * with input_integer_bits integer bits, with output_integer_bits integer bits (log-softmax
+ * passes its Q12.19 sum of exps and wants Q5.26). output_integer_bits must be below 30.
+ */
+int32_t tmlc_log_x_for_x_greater_than_or_equal_to_1(int32_t x, int32_t input_integer_bits,
+                                                    int32_t output_integer_bits);
 
 #ifdef __cplusplus
 }

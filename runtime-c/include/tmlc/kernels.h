@@ -200,6 +200,35 @@ void tmlc_add_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const
                              int32_t act_max);
 
 /*
+ * SUB of two same-shape tensors of size elements (semantics::sub::SubParams::apply): ADD's
+ * arithmetic with the rescaled inputs subtracted,
+ *   out = clamp(MBQM(x' - y', output_multiplier, output_shift) + output_offset, act_min, act_max)
+ * with x' and y' as in tmlc_add_s8. The parameters are the fields of the AddParams inside
+ * sub::SubParams::prepare (derived from the scales in f32, unlike ADD's), in ADD's order.
+ *
+ * In place: output may be input1 and/or input2 (exactly the same pointer).
+ */
+void tmlc_sub_s8(const int8_t *input1, const int8_t *input2, int8_t *output, int32_t size,
+                 int32_t input1_offset, int32_t input2_offset, int32_t output_offset,
+                 int32_t left_shift, int32_t input1_multiplier, int32_t input1_shift,
+                 int32_t input2_multiplier, int32_t input2_shift, int32_t output_multiplier,
+                 int32_t output_shift, int32_t act_min, int32_t act_max);
+
+/*
+ * SUB with NumPy broadcasting over 4-D shapes (TFLM's BroadcastQuantSubSlow), with the shape
+ * scheme of tmlc_add_broadcast4d_s8. Parameters and arithmetic as tmlc_sub_s8.
+ *
+ * In place: output may be an input whose 4-D shape equals the output shape.
+ */
+void tmlc_sub_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const int8_t *input2,
+                             const int32_t dims2[4], int8_t *output, int32_t input1_offset,
+                             int32_t input2_offset, int32_t output_offset, int32_t left_shift,
+                             int32_t input1_multiplier, int32_t input1_shift,
+                             int32_t input2_multiplier, int32_t input2_shift,
+                             int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                             int32_t act_max);
+
+/*
  * MUL of two same-shape tensors of size elements (semantics::mul::MulParams::apply):
  *   out = clamp(MBQM((x + input1_offset) * (y + input2_offset), output_multiplier, output_shift)
  *               + output_offset, act_min, act_max)
@@ -243,6 +272,25 @@ void tmlc_mul_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const
  */
 void tmlc_softmax_s8(const int8_t *input, int32_t rows, int32_t depth, int32_t input_multiplier,
                      int32_t input_left_shift, int32_t diff_min, int8_t *output);
+
+/*
+ * LOG_SOFTMAX over the last axis (semantics::log_softmax), output scale 16/256 and zero point
+ * 127. The parameters are the fields of log_softmax::LogSoftmaxParams::prepare(input_scale) in
+ * order. Per row: the differences to the row maximum at or above diff_min are rescaled to Q5.26
+ * (MBQM with input_multiplier, input_left_shift), exponentiated and summed in Q12.19 (modulo
+ * 2^32); log_sum = tmlc_log_x_for_x_greater_than_or_equal_to_1(sum, 12, 5); an element whose
+ * difference exceeds max(diff_min - 1, MBQM(log_sum + INT32_MIN, reverse_scaling_divisor,
+ * -reverse_scaling_right_shift)) gives clamp(RDBPOT(rescaled - log_sum, 22) + 127), any other
+ * -128.
+ *
+ *  input, output: [rows][depth]
+ *
+ * In place: output may be input (exactly the same pointer).
+ */
+void tmlc_log_softmax_s8(const int8_t *input, int32_t rows, int32_t depth,
+                         int32_t input_multiplier, int32_t input_left_shift,
+                         int32_t reverse_scaling_divisor, int32_t reverse_scaling_right_shift,
+                         int32_t diff_min, int8_t *output);
 
 /*
  * PAD / PADV2 over 4-D (semantics::pad): output dims d = in_dims[d] + pad_before[d] +
@@ -323,6 +371,17 @@ void tmlc_requantize_s8(const int8_t *input, int8_t *output, int32_t size,
  * perm p becomes 0, .., 4 - k, then p + 5 - k).
  *
  *  perm: a permutation of 0..4
+ * A table lookup per element, output[i] = table[input[i] + 128]: the kernel of the ops whose
+ * result element is a pure function of one int8 input element (HARD_SWISH, LOGISTIC, TANH,
+ * LEAKY_RELU). The compiler fills the table from the reference semantics (each op's
+ * lookup_table interface: the results for the inputs -128..127, in order).
+ * In place: output may be input.
+ */
+void tmlc_lut_s8(const int8_t *input, const int8_t table[256], int8_t *output, int32_t size);
+
+/*
+ * RESHAPE needs no kernel: the data is unchanged (row-major). Generated code aliases the
+ * buffer or copies it with memcpy/memmove.
  */
 void tmlc_transpose_s8(const int8_t *input, const int32_t in_dims[5], const int32_t perm[5],
                        int8_t *output);

@@ -279,3 +279,38 @@ pub fn sliding_window(
         },
     })
 }
+
+/// The checks of an op with one i8 operand (`input`) and one i8 result of the same shape, both
+/// quantized per tensor, whose attributes are among `attributes`.
+pub fn verify_unary(op: &OpContext, attributes: &[&str]) -> DiagResult<()> {
+    op.expect_operands(1, 1)?;
+    op.expect_results(1)?;
+    op.expect_attributes(attributes)?;
+    expect_activation_operand(op, 0, "input", None)?;
+    expect_activation_result(op, 0)?;
+    expect_result_shape(op, &op.operand_type(0).shape)
+}
+
+/// Requires the result to be quantized exactly as `(scale, zero_point)`, which the op's TFLite
+/// kernel fixes (`what` names the op in the message).
+pub fn expect_result_quantization(
+    op: &OpContext,
+    what: &str,
+    (scale, zero_point): (f32, i32),
+) -> DiagResult<()> {
+    if op.result_type(0).per_tensor() != Some((scale, zero_point)) {
+        return Err(op.result_error(
+            0,
+            format!(
+                "int8 {what} output must be quantized with scale {scale} and zero point {zero_point}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The `(scale, zero_point)` of a tensor quantized per tensor (`(1.0, 0)` for any other, which
+/// the verifiers reject).
+pub fn quantization(ty: &TensorType) -> (f32, i32) {
+    ty.per_tensor().unwrap_or((1.0, 0))
+}

@@ -16,6 +16,9 @@ pub mod conv2d;
 pub mod depthwise_conv2d;
 pub mod dequantize;
 pub mod fully_connected;
+pub mod hard_swish;
+pub mod leaky_relu;
+pub mod log_softmax;
 pub mod mean;
 pub mod mul;
 pub mod pad;
@@ -23,14 +26,18 @@ pub mod pool;
 pub mod quantize;
 pub mod reshape;
 pub mod resize_nearest_neighbor;
+pub mod sigmoid;
 pub mod softmax;
 pub mod squeeze;
 pub mod strided_slice;
+pub mod sub;
 pub mod transpose;
 
 use crate::interfaces::OpInterface;
+use crate::semantics::sigmoid::SigmoidFunction;
 use activation::{Elementwise, ElementwiseOp};
 use pool::{Pool2dOp, PoolKind};
+use sigmoid::SigmoidOp;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::{Context, OpContext};
 use tmlc_core::ir::{Function, Module, Op};
@@ -60,10 +67,16 @@ pub enum OpKind {
     Requantize,
     Quantize,
     Dequantize,
+    Sub,
+    HardSwish,
+    Logistic,
+    Tanh,
+    LeakyRelu,
+    LogSoftmax,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 22] = [
+    pub const ALL: [OpKind; 28] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -86,6 +99,12 @@ impl OpKind {
         OpKind::Requantize,
         OpKind::Quantize,
         OpKind::Dequantize,
+        OpKind::Sub,
+        OpKind::HardSwish,
+        OpKind::Logistic,
+        OpKind::Tanh,
+        OpKind::LeakyRelu,
+        OpKind::LogSoftmax,
     ];
 
     /// The op's name in the IR.
@@ -113,6 +132,12 @@ impl OpKind {
             OpKind::Requantize => "tinyml.requantize",
             OpKind::Quantize => "tinyml.quantize",
             OpKind::Dequantize => "tinyml.dequantize",
+            OpKind::Sub => "tinyml.sub",
+            OpKind::HardSwish => "tinyml.hard_swish",
+            OpKind::Logistic => "tinyml.logistic",
+            OpKind::Tanh => "tinyml.tanh",
+            OpKind::LeakyRelu => "tinyml.leaky_relu",
+            OpKind::LogSoftmax => "tinyml.log_softmax",
         }
     }
 
@@ -149,6 +174,12 @@ pub enum OpView {
     Elementwise(Elementwise),
     Quantize(quantize::Quantize),
     Dequantize(dequantize::Dequantize),
+    Sub(sub::Sub),
+    HardSwish(hard_swish::HardSwish),
+    /// `tinyml.logistic` and `tinyml.tanh`.
+    Sigmoid(sigmoid::Sigmoid),
+    LeakyRelu(leaky_relu::LeakyRelu),
+    LogSoftmax(log_softmax::LogSoftmax),
 }
 
 impl OpView {
@@ -188,6 +219,16 @@ impl OpView {
             OpKind::Requantize => Ok(OpView::Elementwise(Elementwise::Requantize)),
             OpKind::Quantize => Ok(OpView::Quantize(quantize::Quantize)),
             OpKind::Dequantize => Ok(OpView::Dequantize(dequantize::Dequantize)),
+            OpKind::Sub => sub::Sub::decode(op).map(OpView::Sub),
+            OpKind::HardSwish => hard_swish::HardSwish::decode(op).map(OpView::HardSwish),
+            OpKind::Logistic => {
+                sigmoid::Sigmoid::decode(op, SigmoidFunction::Logistic).map(OpView::Sigmoid)
+            }
+            OpKind::Tanh => {
+                sigmoid::Sigmoid::decode(op, SigmoidFunction::Tanh).map(OpView::Sigmoid)
+            }
+            OpKind::LeakyRelu => leaky_relu::LeakyRelu::decode(op).map(OpView::LeakyRelu),
+            OpKind::LogSoftmax => log_softmax::LogSoftmax::decode(op).map(OpView::LogSoftmax),
         })
     }
 
@@ -223,6 +264,11 @@ impl OpView {
             OpView::Elementwise(op) => op,
             OpView::Quantize(op) => op,
             OpView::Dequantize(op) => op,
+            OpView::Sub(op) => op,
+            OpView::HardSwish(op) => op,
+            OpView::Sigmoid(op) => op,
+            OpView::LeakyRelu(op) => op,
+            OpView::LogSoftmax(op) => op,
         }
     }
 }
@@ -251,4 +297,10 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(ElementwiseOp(Elementwise::Requantize)));
     context.register_op(Box::new(quantize::QuantizeOp));
     context.register_op(Box::new(dequantize::DequantizeOp));
+    context.register_op(Box::new(sub::SubOp));
+    context.register_op(Box::new(hard_swish::HardSwishOp));
+    context.register_op(Box::new(SigmoidOp(SigmoidFunction::Logistic)));
+    context.register_op(Box::new(SigmoidOp(SigmoidFunction::Tanh)));
+    context.register_op(Box::new(leaky_relu::LeakyReluOp));
+    context.register_op(Box::new(log_softmax::LogSoftmaxOp));
 }

@@ -52,14 +52,23 @@ impl AddParams {
     /// rescaled to the output scale (each step a double-rounding multiply).
     #[inline]
     pub fn apply(&self, x: i8, y: i8) -> i8 {
+        let (sx, sy) = self.rescale_inputs(x, y);
+        self.rescale_output(sx.wrapping_add(sy))
+    }
+
+    /// Both offset inputs shifted left by `left_shift` and rescaled to the common scale (the
+    /// first half of ADD's and SUB's element function).
+    #[inline]
+    pub(crate) fn rescale_inputs(&self, x: i8, y: i8) -> (i32, i32) {
         let x = (x as i32 + self.input1_offset).wrapping_mul(1 << self.left_shift);
         let y = (y as i32 + self.input2_offset).wrapping_mul(1 << self.left_shift);
-        let sx = self.input1.apply(x);
-        let sy = self.input2.apply(y);
-        let raw = self
-            .output
-            .apply(sx.wrapping_add(sy))
-            .wrapping_add(self.output_offset);
+        (self.input1.apply(x), self.input2.apply(y))
+    }
+
+    /// The combined value rescaled to the output scale, offset and clamped (the second half).
+    #[inline]
+    pub(crate) fn rescale_output(&self, raw: i32) -> i8 {
+        let raw = self.output.apply(raw).wrapping_add(self.output_offset);
         clamp_i8(raw, self.act_min, self.act_max)
     }
 }

@@ -1,5 +1,6 @@
-//! gemmlowp's fixed-point arithmetic (`fixedpoint.h`) as used by TFLite's int8 softmax, on raw
-//! `i32` values. A value with `I` integer bits represents `raw / 2^(31 - I)`; the caller tracks
+//! gemmlowp's fixed-point arithmetic (`fixedpoint.h`) as used by TFLite's int8 softmax,
+//! log-softmax, logistic and tanh, on raw `i32` values, and TFLite's
+//! `log_x_for_x_greater_than_or_equal_to_1` (kernels/internal/common.h). A value with `I` integer bits represents `raw / 2^(31 - I)`; the caller tracks
 //! `I` (gemmlowp's `FixedPoint<int32_t, I>` template parameter). Multiplying an `I1` value by an
 //! `I2` value gives an `I1 + I2` value (`SaturatingRoundingDoublingHighMul` of the raws);
 //! addition and subtraction are plain (wrapping) raw operations, as in gemmlowp.
@@ -118,9 +119,10 @@ pub fn exp_on_negative_values(a: i32, integer_bits: i32) -> i32 {
     result
 }
 
-/// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: `1 / (1 + a)` for `a` in `[0, 1)`, 0 integer
-/// bits in and out, by three Newton-Raphson steps from 48/17 - 32/17 * d (d = (1 + a) / 2).
-pub fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
+/// `1 / d` for `d = (1 + a) / 2` (`a` in `[0, 1)`, 0 integer bits), with 2 integer bits: three
+/// Newton-Raphson steps from 48/17 - 32/17 * d, the division shared by gemmlowp's
+/// `one_over_one_plus_x_for_x_in_0_1` and `one_minus_x_over_one_plus_x_for_x_in_0_1`.
+fn newton_reciprocal_of_half_sum(a: i32) -> i32 {
     const C48_OVER_17: i32 = 1_515_870_810; // 2 integer bits
     const CNEG32_OVER_17: i32 = -1_010_580_540; // 2 integer bits
     let half_denominator = rounding_half_sum(a, one(0)); // 0 integer bits
@@ -130,8 +132,120 @@ pub fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
         let one_minus = one(2).wrapping_sub(half_denominator_times_x); // 2 bits
         x = x.wrapping_add(rescale(mul(x, one_minus), 4, 2));
     }
+    x
+}
+
+/// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: `1 / (1 + a)` for `a` in `[0, 1)`, 0 integer
+/// bits in and out, by three Newton-Raphson steps from 48/17 - 32/17 * d (d = (1 + a) / 2).
+pub fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
     // ExactMulByPot<-1> (2 -> 1 integer bits, raw unchanged), then Rescale<0>.
-    rescale(x, 1, 0)
+    rescale(newton_reciprocal_of_half_sum(a), 1, 0)
+}
+
+/// gemmlowp `one_minus_x_over_one_plus_x_for_x_in_0_1`: `(1 - a) / (1 + a)` for `a` in
+/// `(0, 1)`, 0 integer bits in and out: `1 / d - 1` with the same Newton-Raphson steps.
+pub fn one_minus_x_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
+    rescale(newton_reciprocal_of_half_sum(a).wrapping_sub(one(2)), 2, 0)
+}
+
+/// gemmlowp `logistic`: `1 / (1 + exp(-a))` for `a` with `integer_bits` integer bits, 0 integer
+/// bits out. Positive inputs go through `one_over_one_plus_x(exp(-a))`, negative ones are
+/// `One() - logistic(-a)` (so with `One() = i32::MAX`, not 2^31), and 0 gives exactly 1/2.
+pub fn logistic(a: i32, integer_bits: i32) -> i32 {
+    if a == 0 {
+        return 1 << 30;
+    }
+    let positive = a > 0;
+    let abs = if positive { a } else { a.wrapping_neg() };
+    let result_if_positive =
+        one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(abs.wrapping_neg(), integer_bits));
+    if positive {
+        result_if_positive
+    } else {
+        one(0).wrapping_sub(result_if_positive)
+    }
+}
+
+/// gemmlowp `tanh`: `(1 - exp(-2|a|)) / (1 + exp(-2|a|))` with the sign of `a`, for `a` with
+/// `integer_bits` integer bits, 0 integer bits out. `ExactMulByPot<1>` doubles `-|a|` by reading
+/// its raw with one more integer bit; 0 gives exactly 0.
+pub fn tanh(a: i32, integer_bits: i32) -> i32 {
+    if a == 0 {
+        return 0;
+    }
+    let negative = a < 0;
+    let n = if negative { a } else { a.wrapping_neg() };
+    let t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1));
+    if negative {
+        t.wrapping_neg()
+    } else {
+        t
+    }
+}
+
+/// TFLite's `log_x_for_x_greater_than_or_equal_to_1<output_integer_bits>` of `x` with
+/// `input_integer_bits` integer bits (`log_x_for_x_greater_than_or_equal_to_1_impl`): `ln x`
+/// from the position of `x`'s leading bit (`z_pow_2_adj * ln 2`, in a value with one more
+/// integer bit than the output) plus a rational approximation of the log of the normalized
+/// mantissa `r` around `2^(-1/4)`, rescaled (saturating) to `output_integer_bits`. `x` must be
+/// positive (log-softmax passes a sum of exps holding at least `exp(0)`).
+pub fn log_x_for_x_greater_than_or_equal_to_1(
+    x: i32,
+    input_integer_bits: i32,
+    output_integer_bits: i32,
+) -> i32 {
+    const LOG_2: i32 = 1_488_522_236;
+    const SQRT_SQRT_HALF: i32 = 1_805_811_301;
+    const SQRT_HALF: i32 = 1_518_500_250;
+    const ONE_QUARTER: i32 = 536_870_912;
+    const ALPHA_N: i32 = 117_049_297;
+    const ALPHA_D: i32 = 127_690_142;
+    const ALPHA_I: i32 = 1_057_819_769;
+    const ALPHA_F: i32 = 638_450_708;
+    let accum_integer_bits = output_integer_bits + 1;
+    let shifted_quarter = rescale(ONE_QUARTER, 0, accum_integer_bits);
+    // `x`'s raw read as a value with 0 integer bits; the shifts below are worked out here.
+    let z_a = x;
+    let z_a_headroom_plus_1 = (z_a as u32).leading_zeros() as i32;
+    let r_a_tmp = saturating_rounding_multiply_by_pot(z_a, z_a_headroom_plus_1 - 1);
+    let r_a_raw = saturating_rounding_multiply_by_pot(mul(r_a_tmp, SQRT_HALF), 1);
+    // `SaturatingAddNonGemmlowp` and `SaturatingSub`: the exact result clamped to `i32`.
+    let z_a_pow_2_adj = saturating_rounding_multiply_by_pot(
+        input_integer_bits - z_a_headroom_plus_1,
+        31 - accum_integer_bits,
+    )
+    .saturating_add(shifted_quarter);
+    // z_b is z_a premultiplied by sqrt(1/2).
+    let z_b = mul(z_a, SQRT_HALF);
+    let z_b_headroom = (z_b as u32).leading_zeros() as i32 - 1;
+    let r_b_raw = saturating_rounding_multiply_by_pot(z_a, z_b_headroom);
+    let z_b_pow_2_adj = saturating_rounding_multiply_by_pot(
+        input_integer_bits - z_b_headroom,
+        31 - accum_integer_bits,
+    )
+    .saturating_sub(shifted_quarter);
+    let r = r_a_raw.min(r_b_raw);
+    let z_pow_2_adj = z_a_pow_2_adj.max(z_b_pow_2_adj);
+
+    let p = rounding_half_sum(r, SQRT_SQRT_HALF);
+    let q = r.wrapping_sub(SQRT_SQRT_HALF);
+    let q = q.wrapping_add(q);
+    let common_sq = mul(q, q);
+    let num = mul(q, r).wrapping_add(mul(mul(q, common_sq), ALPHA_N));
+    let denom_minus_one = mul(
+        p,
+        ALPHA_I
+            .wrapping_add(q)
+            .wrapping_add(mul(ALPHA_D, common_sq)),
+    )
+    .wrapping_add(mul(ALPHA_F, q));
+    let recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
+    let num_scaled = rescale(num, 0, accum_integer_bits);
+    rescale(
+        mul(z_pow_2_adj, LOG_2).wrapping_add(mul(num_scaled, recip_denom)),
+        accum_integer_bits,
+        output_integer_bits,
+    )
 }
 
 /// TFLite's `GetReciprocal(x, x_integer_digits)`: `1 / x` for a positive `x` with
@@ -201,6 +315,70 @@ mod tests {
             let got = to_f(exp_on_negative_values(raw, 5), 0);
             assert!((got - v.exp()).abs() < 2e-7, "exp({v}) = {got}");
         }
+    }
+
+    #[test]
+    fn logistic_and_tanh_are_accurate() {
+        // Zero is exact: 1/2 and 0.
+        assert_eq!(logistic(0, 4), 1 << 30);
+        assert_eq!(tanh(0, 4), 0);
+        for &v in &[-7.9f64, -3.0, -1.0, -0.25, 0.001, 0.5, 1.0, 2.0, 5.5, 7.99] {
+            let raw = (v * 2f64.powi(27)).round() as i32;
+            let l = to_f(logistic(raw, 4), 0);
+            let t = to_f(tanh(raw, 4), 0);
+            assert!(
+                (l - 1.0 / (1.0 + (-v).exp())).abs() < 1e-6,
+                "logistic({v}) = {l}"
+            );
+            assert!((t - v.tanh()).abs() < 1e-6, "tanh({v}) = {t}");
+        }
+        // logistic(-a) is One() - logistic(a), One() being i32::MAX.
+        let a = 3 << 26;
+        assert_eq!(logistic(-a, 4), i32::MAX - logistic(a, 4));
+        assert_eq!(tanh(-a, 4), -tanh(a, 4));
+    }
+
+    #[test]
+    fn one_minus_x_over_one_plus_x_is_accurate() {
+        for &a in &[0.01f64, 0.25, 0.5, 0.9] {
+            let raw = (a * 2f64.powi(31)).round() as i32;
+            let got = to_f(one_minus_x_over_one_plus_x_for_x_in_0_1(raw), 0);
+            assert!((got - (1.0 - a) / (1.0 + a)).abs() < 1e-8, "{a}: {got}");
+        }
+    }
+
+    #[test]
+    fn log_is_accurate() {
+        // Inputs with 12 integer bits (Q12.19), outputs with 5 (Q5.26), as log-softmax uses it.
+        for &x in &[1.0f64, 1.0001, 1.5, 2.0, 3.7, 10.0, 100.0, 1000.0, 4095.0] {
+            let raw = (x * 2f64.powi(19)).round() as i32;
+            let got = to_f(log_x_for_x_greater_than_or_equal_to_1(raw, 12, 5), 5);
+            assert!((got - x.ln()).abs() < 1e-6, "ln({x}) = {got}");
+        }
+        // A different input format: 1.5 with 2 integer bits.
+        let got = to_f(log_x_for_x_greater_than_or_equal_to_1(3 << 28, 2, 5), 5);
+        assert!((got - 1.5f64.ln()).abs() < 1e-6, "{got}");
+    }
+
+    /// The sweep of runtime-c/tests/test_kernels.c (`test_fixed_point_sweeps`, seed 8): the
+    /// log of 65536 pseudo-random positive Q12.19 values at least 1.0, hashed as its sweep_mix.
+    #[test]
+    fn log_runtime_c_sweep() {
+        let mut state = 8u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 32) as u32
+        };
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for _ in 0..65536 {
+            let x = ((next() & 0x7FFF_FFFF) | (1 << 19)) as i32;
+            let v = log_x_for_x_greater_than_or_equal_to_1(x, 12, 5);
+            h = (h ^ v as u32 as u64).wrapping_mul(0x0100_0000_01B3);
+        }
+        assert_eq!(h, 0xF63B_7BED_FDD3_AE07);
     }
 
     #[test]

@@ -29,6 +29,7 @@
 //! | [`quant`] | `quantize_multiplier(f64) -> QuantizedMultiplier`, `saturating_rounding_doubling_high_mul`, `rounding_divide_by_pot`, `multiply_by_quantized_multiplier`, `activation_range`, per-channel / fully-connected multiplier derivation |
 //! | [`float_edges`] | `quantize` (float32 -> int8) and `dequantize` (int8 -> float32), TFLM's `AffineQuantize` / `Dequantize` |
 //! | [`fixed_point`] | gemmlowp fixed-point math on raw `i32`: `exp_on_negative_values`, `one_over_one_plus_x_for_x_in_0_1`, `get_reciprocal`, `saturating_rounding_multiply_by_pot` |
+//! | [`fixed_point`] | gemmlowp fixed-point math on raw `i32`: `exp_on_negative_values`, `one_over_one_plus_x_for_x_in_0_1`, `get_reciprocal`, `saturating_rounding_multiply_by_pot`, `logistic`, `tanh`, `log_x_for_x_greater_than_or_equal_to_1` |
 //! | [`padding`] | [`Padding`], `output_size`, `padding_amount` (TFLite's `ComputePaddingHeightWidth`) |
 //! | [`conv2d`](mod@conv2d) | `conv2d(&QuantTensor, &Weights, Option<&[i32]>, &Conv2dOptions, &OutputSpec) -> Vec<i8>` |
 //! | [`depthwise_conv2d`](mod@depthwise_conv2d) | `depthwise_conv2d(&QuantTensor, &Weights, Option<&[i32]>, &DepthwiseConv2dOptions, &OutputSpec) -> Vec<i8>` |
@@ -42,6 +43,14 @@
 //! | [`transpose`](mod@transpose) | `transpose(&QuantTensor, perm: &[usize]) -> Vec<i8>`, `transposed_shape` |
 //! | [`resize_nearest_neighbor`](mod@resize_nearest_neighbor) | `nearest_source_index(i, in, out, ResizeNearestOptions) -> usize`, `resize_nearest_neighbor(&QuantTensor, [out_h, out_w], ResizeNearestOptions) -> Vec<i8>` |
 //! | [`strided_slice`](mod@strided_slice) | `StridedSliceParams::axes(shape) -> Vec<SliceAxis>` / `output_shape`, `strided_slice(&QuantTensor, &StridedSliceParams) -> Vec<i8>` |
+//! | [`sub`](mod@sub) | `SubParams::prepare(..)`, `sub(&QuantTensor, &QuantTensor, Activation, &OutputSpec) -> Vec<i8>` (same shape or broadcast) |
+//! | [`hard_swish`](mod@hard_swish) | `HardSwishParams::prepare(input, output)`, `hard_swish(&QuantTensor, &OutputSpec) -> Vec<i8>` |
+//! | [`sigmoid`] | `SigmoidParams::prepare(SigmoidFunction, input)`, `logistic(&QuantTensor)` (output 1/256, -128), `tanh(&QuantTensor)` (output 1/128, 0) |
+//! | [`leaky_relu`](mod@leaky_relu) | `LeakyReluParams::prepare(input, output, alpha)`, `leaky_relu(&QuantTensor, alpha, &OutputSpec) -> Vec<i8>` |
+//! | [`log_softmax`](mod@log_softmax) | `LogSoftmaxParams::prepare(input_scale)`, `log_softmax(&QuantTensor) -> Vec<i8>` (output 16/256, 127) |
+//!
+//! The unary ones (HARD_SWISH, LOGISTIC, TANH, LEAKY_RELU) also have a `Params::apply(i8) -> i8`
+//! per element, from which the C backend tabulates all 256 results.
 //!
 //! `reshape` and `squeeze` need no kernel: the data is unchanged (row-major), only the shape
 //! (and, for a reshape, possibly the quantization: TFLM copies the bytes) changes. Transpose,
@@ -84,6 +93,17 @@
 //!   copies the bytes, so an output quantization other than the input's reinterprets them.
 //! - STRIDED_SLICE: TFLM zeroes `ellipsis_mask` and `new_axis_mask`; a shrunk axis runs from
 //!   `start` to `start + 1` even with a negative stride (then nothing is written).
+//! - SUB: ADD's arithmetic with the rescaled inputs subtracted, but multipliers derived in f32
+//!   (ADD's are f64); negating the second input instead would round ties the other way.
+//! - HARD_SWISH: 16-bit fixed point throughout, Q15 multipliers rounded from Q31, and one
+//!   *truncating* doubling multiply (`SaturatingDoublingHighMul`) where the others round.
+//! - LOGISTIC, TANH: the input multiplier comes from `frexp` directly (not `QuantizeMultiplier`);
+//!   inputs at or beyond the "input range radius" saturate without fixed-point math; gemmlowp's
+//!   `logistic` of a negative input is `i32::MAX - logistic(-x)`.
+//! - LEAKY_RELU: a zero input takes the identity multiplier; a negative alpha is applied as its
+//!   magnitude, the sign flipped after the rescale.
+//! - LOG_SOFTMAX: the output threshold is `>` an adjusted `diff_min` (the sum uses `>=`), and the
+//!   log is TFLite's own `log_x_for_x_greater_than_or_equal_to_1`, not gemmlowp's.
 //! - Bias quantization (including person_detect's bogus `quantized_dimension = 3` on 1-D
 //!   biases) is never read: the bias is added as raw int32.
 
@@ -95,6 +115,9 @@ pub mod depthwise_conv2d;
 pub mod fixed_point;
 pub mod float_edges;
 pub mod fully_connected;
+pub mod hard_swish;
+pub mod leaky_relu;
+pub mod log_softmax;
 pub mod log_softmax_f32;
 pub mod mean;
 pub mod mul;
@@ -103,8 +126,10 @@ pub mod padding;
 pub mod pool;
 pub mod quant;
 pub mod resize_nearest_neighbor;
+pub mod sigmoid;
 pub mod softmax;
 pub mod strided_slice;
+pub mod sub;
 pub mod transpose;
 
 pub use add::add;
@@ -112,13 +137,18 @@ pub use concat::concat;
 pub use conv2d::{conv2d, Conv2dOptions};
 pub use depthwise_conv2d::{depthwise_conv2d, DepthwiseConv2dOptions};
 pub use fully_connected::fully_connected;
+pub use hard_swish::hard_swish;
+pub use leaky_relu::leaky_relu;
+pub use log_softmax::log_softmax;
 pub use mean::mean;
 pub use mul::mul;
 pub use pad::pad;
 pub use padding::Padding;
 pub use pool::{average_pool2d, max_pool2d, Pool2dOptions};
 pub use quant::{Activation, QuantizedMultiplier};
+pub use sigmoid::{logistic, tanh};
 pub use softmax::softmax;
+pub use sub::sub;
 
 /// An int8 activation tensor with per-tensor asymmetric quantization: real = scale * (q - zp).
 #[derive(Debug, Clone, Copy)]
@@ -200,6 +230,11 @@ pub(crate) fn dims4(shape: &[usize]) -> [usize; 4] {
         d[1..].copy_from_slice(&shape[n - 3..]);
     }
     d
+}
+
+/// The 256 results of a function of one int8 input for the inputs -128..=127, in that order.
+pub fn lookup_table(element: impl Fn(i8) -> i8) -> [i8; 256] {
+    std::array::from_fn(|i| element((i as i32 - 128) as i8))
 }
 
 /// Clamps an int32 to `[lo, hi]` and narrows it to int8 (`lo`, `hi` within int8).
