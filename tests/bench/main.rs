@@ -131,6 +131,7 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
     let runs = MODELS.iter().map(|&m| (m, both)).chain([
         ("mcunet_vww1_80", both),
         ("mcunet_person_det_128x160", &["cortex-m7"][..]),
+        ("te_mnist_lenet_300_100", both),
     ]);
     for (model, targets) in runs {
         let path = shared.join("models").join(format!("{model}.tflite"));
