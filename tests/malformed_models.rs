@@ -140,15 +140,15 @@ fn every_malformed_model_is_rejected_with_a_specific_message() {
 
 /// `tmlc import --list-unsupported` names every operator that cannot be imported, not only the
 /// first: in person_detect, turning the operator code that operator 28 uses (the one of its 14
-/// 1x1 convolutions, operators 2, 4, ..., 28) into TANH and that of operator 30 (the softmax)
-/// into LOGISTIC makes 15 operators unsupported, and all 15 are listed; the real model lists
+/// 1x1 convolutions, operators 2, 4, ..., 28) into ELU and that of operator 30 (the softmax)
+/// into SPACE_TO_DEPTH makes 15 operators unsupported, and all 15 are listed; the real model lists
 /// none.
 #[test]
 fn list_unsupported_names_every_operator() {
     let Some(shared) = shared_dir() else { return };
     let person = std::fs::read(shared.join("models/person_detect.tflite")).expect("model");
-    let mutated = mutate::set_operator_builtin_code(&person, 28, 28)
-        .and_then(|bytes| mutate::set_operator_builtin_code(&bytes, 30, 14))
+    let mutated = mutate::set_operator_builtin_code(&person, 28, 111)
+        .and_then(|bytes| mutate::set_operator_builtin_code(&bytes, 30, 26))
         .expect("mutates");
     let dir = std::env::temp_dir().join(format!("tmlc-list-unsupported-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -170,11 +170,10 @@ fn list_unsupported_names_every_operator() {
         .collect();
     let expected: Vec<String> = (2..=28)
         .step_by(2)
-        .map(|i| {
-            format!("error[E402]: operator {i} (TANH): this operator is not supported by tmlc")
-        })
+        .map(|i| format!("error[E402]: operator {i} (ELU): this operator is not supported by tmlc"))
         .chain([
-            "error[E402]: operator 30 (LOGISTIC): this operator is not supported by tmlc".into(),
+            "error[E402]: operator 30 (SPACE_TO_DEPTH): this operator is not supported by tmlc"
+                .into(),
         ])
         .collect();
     assert_eq!(errors, expected);

@@ -6,6 +6,7 @@
 
 use tmlc_core::attributes::Attribute;
 use tmlc_core::ir::{Function, Module, Op};
+use tmlc_core::types::ElementType;
 use tmlc_tinyml::{OpView, SlidingWindow};
 
 /// What one layer of the chain does to rows and columns.
@@ -76,15 +77,23 @@ impl PatchPlan {
     }
 }
 
-/// The geometry of a chain op, or `None` when it cannot be computed per patch (batch above 1,
-/// or an op that is neither a sliding window nor elementwise on one operand).
+/// The geometry of a chain op, or `None` when it cannot be computed per patch (batch above 1, a
+/// tensor that is not int8, or an op that is neither a sliding window nor elementwise on one
+/// operand).
 pub fn layer_geometry(module: &Module, function: &Function, op: Op) -> Option<LayerGeometry> {
     let data = &function.ops[op];
     if data.results.len() != 1 || data.operands.is_empty() || !data.regions.is_empty() {
         return None;
     }
-    let input = &function.value_type(data.operands[0]).shape;
-    let output = &function.value_type(data.results[0]).shape;
+    let (input_type, output_type) = (
+        function.value_type(data.operands[0]),
+        function.value_type(data.results[0]),
+    );
+    // Patch buffers hold int8 activations (a float edge stays outside the loop).
+    if input_type.element != ElementType::I8 || output_type.element != ElementType::I8 {
+        return None;
+    }
+    let (input, output) = (&input_type.shape, &output_type.shape);
     if input.len() != 4 || output.len() != 4 || input[0] != 1 {
         return None;
     }
