@@ -204,7 +204,7 @@ void tmlc_add_broadcast4d_s8(const int8_t *input1, const int32_t dims1[4], const
  * arithmetic with the rescaled inputs subtracted,
  *   out = clamp(MBQM(x' - y', output_multiplier, output_shift) + output_offset, act_min, act_max)
  * with x' and y' as in tmlc_add_s8. The parameters are the fields of the AddParams inside
- * sub::SubParams::prepare (derived from the scales in f32, unlike ADD's), in ADD's order.
+ * sub::SubParams::prepare (ADD's prepare, see sub.rs), in ADD's order.
  *
  * In place: output may be input1 and/or input2 (exactly the same pointer).
  */

@@ -3,8 +3,8 @@
 //! broadcast TFLite-style (each dimension equal or 1, aligned from the right).
 //!
 //! `%y = tinyml.sub %a, %b {act = none} : T`
-//! Semantics: TFLite Micro's reference int8 `Sub` (see `semantics::sub`: ADD's arithmetic with
-//! multipliers derived in f32). TFLite Micro rejects an output scale of at most
+//! Semantics: TFLite Micro's reference int8 `Sub` (see `semantics::sub`: ADD's parameters, the
+//! rescaled inputs subtracted). TFLite Micro rejects an output scale of at most
 //! `2 * max(lhs scale, rhs scale) / 2^20`, and so does the verifier.
 
 use crate::interfaces::{InPlace, OpInterface};

@@ -1,10 +1,14 @@
 //! int8 HARD_SWISH, `x * relu6(x + 3) / 6`: TFLM's `HardSwishPrepare` (hard_swish_common.cc) and
 //! `reference_ops::HardSwish` (reference/hard_swish.h), whose arithmetic is 16-bit.
 //!
-//! Prepare, in f32 until the very end: `hires_input_scale = (1/128) * input_scale`, the output
-//! multiplier `QuantizeMultiplier((f64)(hires_input_scale / output_scale))` and the "reluish"
-//! multiplier `QuantizeMultiplier((f64)(hires_input_scale / (3/32768)))`, each Q31 multiplier
-//! rounded to Q15 by `DownScaleInt32ToInt16Multiplier`; TFLM rejects an output exponent above 0.
+//! Prepare: `hires_input_scale = (1/128) * input_scale` and `reluish_scale = 3/32768` in f32
+//! (both exact), the output multiplier `QuantizeMultiplier(hires_input_scale / output_scale)`
+//! and the "reluish" multiplier `QuantizeMultiplier(hires_input_scale / reluish_scale)` with the
+//! quotients in f64, each Q31 multiplier rounded to Q15 by `DownScaleInt32ToInt16Multiplier`;
+//! TFLM rejects an output exponent above 0. The quotients: TFLM's source up to the snapshot read
+//! here (90b983c2, Aug 2026) takes them in f32 and widens the result (a "fouble", tflite-micro
+//! issue #3271); the TFLM build on PyPI (tflite-micro 0.dev20261023) takes them in f64, which
+//! the two TFLM-checked cases below tell apart. We follow the build.
 //!
 //! Eval, per element, all values `int16_t`: the offset input shifted left by 7; once multiplied
 //! by the output multiplier (`SaturatingRoundingDoublingHighMul` on int16); once rescaled to
@@ -87,8 +91,8 @@ impl HardSwishParams {
         let hires_input_scale = (1.0f32 / 128.0f32) * input.0;
         let reluish_scale = 3.0f32 / 32768.0f32;
         let output_q: QuantizedMultiplier =
-            quantize_multiplier((hires_input_scale / output.0) as f64);
-        let reluish_q = quantize_multiplier((hires_input_scale / reluish_scale) as f64);
+            quantize_multiplier(hires_input_scale as f64 / output.0 as f64);
+        let reluish_q = quantize_multiplier(hires_input_scale as f64 / reluish_scale as f64);
         HardSwishParams {
             // `int16_t` fields assigned from the `int32_t` zero points.
             input_zero_point: input.1 as i16,
@@ -226,6 +230,23 @@ mod tests {
         assert!(HardSwishParams::prepare((0.5, 0), (0.5 / 64.0, 0)).is_supported());
         // = 1: QuantizeMultiplier(1.0) = (2^30, 1), which TFLM rejects.
         assert!(!HardSwishParams::prepare((0.5, 0), (0.5 / 128.0, 0)).is_supported());
+    }
+
+    /// Outputs of TFLite Micro (tflite-micro 0.dev20261023, reference kernels) for quantizations
+    /// where f32 and f64 quotients in prepare give different Q15 multipliers and outputs: with
+    /// f32 quotients these elements would be one more.
+    #[test]
+    fn quotients_in_f64_as_tflm_computes_them() {
+        let p = HardSwishParams::prepare(
+            (f32::from_bits(0x3FCE_C6CD), -31),
+            (f32::from_bits(0x4008_5B14), -128),
+        );
+        assert_eq!(p.apply(91), -36);
+        let p = HardSwishParams::prepare(
+            (f32::from_bits(0x403F_9681), 0),
+            (f32::from_bits(0x4029_6079), -111),
+        );
+        assert_eq!((p.apply(42), p.apply(103)), (-64, 5));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! int8 LEAKY_RELU, `x > 0 ? x : alpha * x`: TFLM's `CalculateOpDataLeakyRelu`
 //! (leaky_relu_common.cc) and `reference_ops::QuantizeLeakyRelu` (reference/leaky_relu.h).
 //!
-//! Prepare, in f32 before the widening: the alpha multiplier
-//! `QuantizeMultiplier((f64)(input_scale * alpha / output_scale))` and the identity multiplier
-//! `QuantizeMultiplier((f64)(input_scale / output_scale))`. Eval: `x - input_zp`; at or above 0
+//! Prepare, in f64: the alpha multiplier `QuantizeMultiplier(input_scale * alpha / output_scale)`
+//! and the identity multiplier `QuantizeMultiplier(input_scale / output_scale)`. TFLM's source up
+//! to the snapshot read here (90b983c2) computes both in f32 and widens the result (a "fouble",
+//! tflite-micro issue #3271); the TFLM build on PyPI (tflite-micro 0.dev20261023) computes them
+//! in f64, which a TFLM-checked case below tells apart. We follow the build. Eval: `x - input_zp`; at or above 0
 //! (zero included) it is rescaled by the identity multiplier, below 0 by the alpha one (a
 //! negative alpha is applied as its magnitude and the sign flipped afterwards, as TFLM does since
 //! `MultiplyByQuantizedMultiplier` wants a non-negative multiplier), each a double-rounding
@@ -27,8 +29,8 @@ impl LeakyReluParams {
         LeakyReluParams {
             input_zero_point: input.1,
             output_zero_point: output.1,
-            alpha: quantize_multiplier((input.0 * alpha / output.0) as f64),
-            identity: quantize_multiplier((input.0 / output.0) as f64),
+            alpha: quantize_multiplier(input.0 as f64 * alpha as f64 / output.0 as f64),
+            identity: quantize_multiplier(input.0 as f64 / output.0 as f64),
         }
     }
 
@@ -87,15 +89,15 @@ mod tests {
                 identity: qm(1 << 30, 1),
             }
         );
-        // The alpha multiplier is (f64) of the f32 expression s_in * alpha / s_out.
+        // The alpha multiplier is s_in * alpha / s_out in f64, not the f32 expression widened.
         let p = LeakyReluParams::prepare((0.1, 0), (0.7, 0), 0.3);
         assert_eq!(
             p.alpha,
-            quantize_multiplier((0.1f32 * 0.3f32 / 0.7f32) as f64)
+            quantize_multiplier(0.1f32 as f64 * 0.3f32 as f64 / 0.7f32 as f64)
         );
         assert_ne!(
             p.alpha,
-            quantize_multiplier(0.1f32 as f64 * 0.3f32 as f64 / 0.7f32 as f64)
+            quantize_multiplier((0.1f32 * 0.3f32 / 0.7f32) as f64)
         );
     }
 
@@ -114,6 +116,18 @@ mod tests {
         // -118: -59, -29.5 -> -30 -> -27; 137 + 3 saturates.
         assert_eq!(p.apply(-128), -27);
         assert_eq!(p.apply(127), 127);
+    }
+
+    /// An output of TFLite Micro (tflite-micro 0.dev20261023, reference kernels) where f32 and
+    /// f64 multipliers differ: with the f32 alpha multiplier it would be -65.
+    #[test]
+    fn multipliers_in_f64_as_tflm_computes_them() {
+        let p = LeakyReluParams::prepare(
+            (f32::from_bits(0x3E33_7641), -3),
+            (f32::from_bits(0x3BB6_4131), 62),
+            f32::from_bits(0x3F01_7BEF),
+        );
+        assert_eq!(p.apply(-11), -66);
     }
 
     #[test]

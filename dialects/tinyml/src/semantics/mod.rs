@@ -93,8 +93,13 @@
 //!   copies the bytes, so an output quantization other than the input's reinterprets them.
 //! - STRIDED_SLICE: TFLM zeroes `ellipsis_mask` and `new_axis_mask`; a shrunk axis runs from
 //!   `start` to `start + 1` even with a negative stride (then nothing is written).
-//! - SUB: ADD's arithmetic with the rescaled inputs subtracted, but multipliers derived in f32
-//!   (ADD's are f64); negating the second input instead would round ties the other way.
+//! - SUB: ADD's parameters and arithmetic with the rescaled inputs subtracted; negating the
+//!   second input instead would round ties the other way.
+//! - f32 or f64 quotients: TFLM's source (snapshot 90b983c2) computes the multipliers of SUB,
+//!   LEAKY_RELU and HARD_SWISH from f32 quotients widened to f64 ("foubles", tflite-micro issue
+//!   #3271); the TFLM build on PyPI (tflite-micro 0.dev20261023) computes them in f64, checked on
+//!   cases where the two differ (each module's `..._as_tflm_computes_them` test). We follow the
+//!   build.
 //! - HARD_SWISH: 16-bit fixed point throughout, Q15 multipliers rounded from Q31, and one
 //!   *truncating* doubling multiply (`SaturatingDoublingHighMul`) where the others round.
 //! - LOGISTIC, TANH: the input multiplier comes from `frexp` directly (not `QuantizeMultiplier`);

@@ -1,21 +1,25 @@
 //! int8 SUB: TFLM's `CalculateOpDataSub` (sub_common.cc) and `reference_ops::SubElementwise` /
-//! `BroadcastQuantSubSlow` (reference/sub.h). The parameters have ADD's layout (`OpDataSub` is
-//! `OpDataAdd`'s: input offsets `-zp`, `left_shift = 20`, three Q31 multipliers) and the element
-//! function is ADD's with the two rescaled inputs subtracted instead of summed, but:
+//! `BroadcastQuantSubSlow` (reference/sub.h). The parameters are ADD's (`OpDataSub` has
+//! `OpDataAdd`'s fields: input offsets `-zp` for both inputs, `left_shift = 20`, the input
+//! multipliers `s_i / (2 max(s_1, s_2))`, the output one `2 max / (2^20 s_out)`, each through
+//! `QuantizeMultiplierSmallerThanOneExp`, which aborts unless the factor is in `(0, 1)` with a
+//! shift of at most 0: [`SubParams::is_supported`]); the element function is ADD's with the two
+//! rescaled inputs subtracted instead of summed:
 //!
-//! - the multipliers are derived in **f32**, not f64 as ADD's are: `twice_max_input_scale =
-//!   2 * max(s_1, s_2)`, `real_i = (f64)(s_i / twice_max)`, `real_out = (f64)(twice_max /
-//!   (2^20 * s_out))`, each quotient rounded to f32 before `QuantizeMultiplierSmallerThanOneExp`
-//!   (which aborts unless `0 < real < 1` and the shift is at most 0: [`SubParams::is_supported`]);
-//! - SUB is not ADD with the second input negated: negating `x - zp_2` before the rescale would
-//!   round ties the other way (`SaturatingRoundingDoublingHighMul` rounds them towards +inf),
-//!   so the subtraction happens on the rescaled values, as TFLM does it.
+//! - the quotients: TFLM's source up to the snapshot read here (90b983c2, Aug 2026) takes them in
+//!   f32 and widens the result (a "fouble", tflite-micro issue #3271), where ADD's are f64; the
+//!   TFLM build on PyPI (tflite-micro 0.dev20261023) computes them in f64 like ADD's, which the
+//!   TFLM-checked cases below tell apart (about one element in 65536 differs). We follow the
+//!   build: [`SubParams::prepare`] is `AddParams::prepare`;
+//! - SUB is not ADD with the second input negated (its offset or its multiplier): negating
+//!   before the rescale would round ties the other way (`SaturatingRoundingDoublingHighMul`
+//!   rounds them towards +inf), so the subtraction happens on the rescaled values, as in TFLM.
 //!
 //! Shapes: equal (TFLM's `Sub`, elementwise) or NumPy-style broadcast (`BroadcastQuantSubSlow`),
 //! as `add::broadcast_binary`.
 
 use super::add::{broadcast_binary, AddParams};
-use super::quant::{activation_range, quantize_multiplier, Activation};
+use super::quant::Activation;
 use super::{OutputSpec, QuantTensor};
 
 /// The precomputed parameters of an int8 SUB (TFLM's `OpDataSub`): ADD's fields.
@@ -23,30 +27,15 @@ use super::{OutputSpec, QuantTensor};
 pub struct SubParams(pub AddParams);
 
 impl SubParams {
-    /// TFLM's `CalculateOpDataSub` for int8 tensors; each argument is `(scale, zero_point)`.
+    /// TFLM's `CalculateOpDataSub` for int8 tensors (ADD's `CalculateOpDataAdd`, see the
+    /// module notes); each argument is `(scale, zero_point)`.
     pub fn prepare(
         input1: (f32, i32),
         input2: (f32, i32),
         output: (f32, i32),
         activation: Activation,
     ) -> Self {
-        let left_shift = 20;
-        let twice_max_input_scale = 2.0 * input1.0.max(input2.0);
-        let real_input1 = (input1.0 / twice_max_input_scale) as f64;
-        let real_input2 = (input2.0 / twice_max_input_scale) as f64;
-        let real_output = (twice_max_input_scale / ((1 << left_shift) as f32 * output.0)) as f64;
-        let (act_min, act_max) = activation_range(activation, output.0, output.1);
-        SubParams(AddParams {
-            input1_offset: input1.1.wrapping_neg(),
-            input2_offset: input2.1.wrapping_neg(),
-            output_offset: output.1,
-            left_shift,
-            input1: quantize_multiplier(real_input1),
-            input2: quantize_multiplier(real_input2),
-            output: quantize_multiplier(real_output),
-            act_min,
-            act_max,
-        })
+        SubParams(AddParams::prepare(input1, input2, output, activation))
     }
 
     /// Whether TFLM's `QuantizeMultiplierSmallerThanOneExp` accepts the three multipliers: a
@@ -127,19 +116,24 @@ mod tests {
         assert_eq!((p.act_min, p.act_max), (1, 127));
     }
 
+    /// Outputs of TFLite Micro (tflite-micro 0.dev20261023, reference kernels, broadcast SUB of
+    /// every pair) where f32 quotients in prepare would give one more: TFLM takes them in f64,
+    /// as ADD's prepare does.
     #[test]
-    fn prepare_in_f32_unlike_add() {
-        // 0.1, 0.3 -> 0.7: ADD's f64 quotients and SUB's f32 ones give different multipliers.
-        let (a, b, o) = ((0.1f32, 0), (0.3f32, 0), (0.7f32, 0));
-        let SubParams(sub) = SubParams::prepare(a, b, o, Activation::None);
-        let add = AddParams::prepare(a, b, o, Activation::None);
-        let twice = 2.0 * 0.3f32;
-        assert_eq!(sub.input1, quantize_multiplier((0.1f32 / twice) as f64));
-        assert_eq!(
-            sub.output,
-            quantize_multiplier((twice / (1048576.0 * 0.7f32)) as f64)
-        );
-        assert_ne!((sub.input1, sub.output), (add.input1, add.output));
+    fn multipliers_in_f64_as_tflm_computes_them() {
+        let run = |q1: (u32, i32), q2: (u32, i32), qo: (u32, i32), act, x, y| {
+            SubParams::prepare(
+                (f32::from_bits(q1.0), q1.1),
+                (f32::from_bits(q2.0), q2.1),
+                (f32::from_bits(qo.0), qo.1),
+                act,
+            )
+            .apply(x, y)
+        };
+        let (s1, s2, so) = ((0x3D80_BCC2, -10), (0x3D10_0928, -122), (0x3BCD_12CB, -68));
+        assert_eq!(run(s1, s2, so, Activation::None, 28, -49), -96);
+        let (s1, s2, so) = ((0x3D89_4938, 41), (0x3E93_F961, -50), (0x3F44_FB75, 73));
+        assert_eq!(run(s1, s2, so, Activation::Relu, 101, -88), 92);
     }
 
     #[test]
@@ -222,9 +216,9 @@ mod tests {
                     20,
                     1 << 30,
                     0,
-                    2_018_634_496,
+                    2_018_634_530,
                     -2,
-                    1_147_160_064,
+                    1_147_160_117,
                     -16,
                     -128,
                     127,
@@ -238,11 +232,11 @@ mod tests {
                     0,
                     0,
                     20,
-                    1_431_655_680,
+                    1_431_655_730,
                     -2,
                     1 << 30,
                     0,
-                    1_840_700_416,
+                    1_840_700_374,
                     -20,
                     0,
                     127,
@@ -260,7 +254,7 @@ mod tests {
                     0,
                     1 << 30,
                     0,
-                    1_677_721_600,
+                    1_677_721_638,
                     -13,
                     -128,
                     127,
@@ -278,7 +272,7 @@ mod tests {
                     -1,
                     1 << 30,
                     0,
-                    1_677_721_728,
+                    1_677_721_722,
                     -11,
                     -128,
                     127,
