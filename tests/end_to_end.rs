@@ -224,3 +224,44 @@ fn examples_match_the_interpreter() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A float-edged model's int8 edges skip the float conversion: writing TFLite Micro's int8 input
+/// (`input.<pattern>.int8.bin`) at `tmlc_<model>_input_int8()` and calling `run_int8()` gives
+/// the int8 tensor TFLite Micro fed to its DEQUANTIZE (`output.<pattern>.int8.bin`).
+#[test]
+fn int8_edges_skip_the_float_conversion() {
+    let Some(shared) = shared_dir() else { return };
+    if !have("gcc") || !have("make") {
+        return;
+    }
+    let model = "mcunet_vww1_80";
+    let dir = scratch("int8-edges");
+    compile(&shared.join("models").join(format!("{model}.tflite")), &dir);
+    let main = format!(
+        "#include <stdio.h>\n#include \"{model}.h\"\n\
+         int main(int argc, char **argv) {{\n\
+         \x20   FILE *in = fopen(argv[1], \"rb\");\n\
+         \x20   size_t got;\n\
+         \x20   (void)argc;\n\
+         \x20   if (in == NULL) return 1;\n\
+         \x20   got = fread(tmlc_{model}_input_int8(), 1, 80 * 80 * 3, in);\n\
+         \x20   fclose(in);\n\
+         \x20   if (got != 80 * 80 * 3) return 1;\n\
+         \x20   tmlc_{model}_run_int8();\n\
+         \x20   return fwrite(tmlc_{model}_output_int8(), 1, 2, stdout) == 2 ? 0 : 1;\n}}\n"
+    );
+    std::fs::write(dir.join("main.c"), main).expect("write main.c");
+    make(&dir, "gcc", STRICT, "");
+    for input in ["ramp", "rng42"] {
+        let reference = shared.join("reference").join(model);
+        let run = Command::new(dir.join("model_run"))
+            .arg(reference.join(format!("input.{input}.int8.bin")))
+            .output()
+            .expect("runs");
+        assert!(run.status.success(), "{input}");
+        let expected =
+            std::fs::read(reference.join(format!("output.{input}.int8.bin"))).expect("golden");
+        assert_eq!(run.stdout, expected, "{model} {input}: int8 output differs");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

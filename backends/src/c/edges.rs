@@ -5,7 +5,10 @@
 //! for the first, `tmlc_<model>_output1()` ... for the others) and size macros. Raw files hold
 //! the edges' bytes concatenated in graph order.
 
+use std::collections::HashSet;
+use tmlc_core::ir::{Function, Module, Op, Value};
 use tmlc_core::types::{ElementType, TensorType};
+use tmlc_tinyml::OpView;
 
 /// Which side of the model an edge is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,4 +199,144 @@ pub fn description(name: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
         list(inputs),
         list(outputs)
     )
+}
+
+/// The QUANTIZE ops right after float32 inputs and the DEQUANTIZE ops right before float32
+/// outputs, which `run_int8` skips; empty when there is no int8 view of every edge (a float op
+/// behind the DEQUANTIZE, as LeNet's log-softmax) or when skipping them would be wrong (an op
+/// after a skipped DEQUANTIZE writes over the int8 tensor it reads).
+pub fn float_edge_ops(module: &Module, function: &Function) -> HashSet<Op> {
+    let uses = function.use_counts();
+    let mut ops = HashSet::new();
+    for &op in &function.body.ops {
+        let data = &function.ops[op];
+        let view = OpView::of(module, function, op);
+        let feeds_from_input = matches!(view, Some(OpView::Quantize(_)))
+            && function.params.contains(&data.operands[0]);
+        let feeds_output = matches!(view, Some(OpView::Dequantize(_)))
+            && uses[data.results[0]] == 1
+            && function.returned_values().contains(&data.results[0]);
+        if feeds_from_input || feeds_output {
+            ops.insert(op);
+        }
+    }
+    let is_float = |v: &Value| function.value_type(*v).element == ElementType::F32;
+    let inputs_covered = function.params.iter().filter(|v| is_float(v)).all(|&p| {
+        ops.iter()
+            .any(|&op| function.ops[op].operands.first() == Some(&p))
+    });
+    let outputs_covered = function
+        .returned_values()
+        .iter()
+        .filter(|v| is_float(v))
+        .all(|&v| function.defining_op(v).is_some_and(|op| ops.contains(&op)));
+    if !inputs_covered || !outputs_covered {
+        return HashSet::new();
+    }
+    let written = |op: Op| -> Vec<(usize, usize)> {
+        let data = &function.ops[op];
+        let mut regions = Vec::new();
+        if let Some(offset) = tmlc_mem::read(&data.attributes, tmlc_mem::OFFSET) {
+            let bytes = data
+                .results
+                .first()
+                .map_or(0, |&r| function.value_type(r).byte_size());
+            regions.push((offset, offset + bytes));
+        }
+        if let (Some(offset), Some(bytes)) = (
+            tmlc_mem::read(&data.attributes, tmlc_mem::SCRATCH_OFFSET),
+            tmlc_mem::read(&data.attributes, tmlc_mem::SCRATCH_SIZE),
+        ) {
+            regions.push((offset, offset + bytes));
+        }
+        regions
+    };
+    for (position, &op) in function.body.ops.iter().enumerate() {
+        if !ops.contains(&op)
+            || !matches!(
+                OpView::of(module, function, op),
+                Some(OpView::Dequantize(_))
+            )
+        {
+            continue;
+        }
+        let int8 = function.ops[op].operands[0];
+        let Some(start) = tmlc_mem::value_offset(function, int8) else {
+            return HashSet::new();
+        };
+        let end = start + function.value_type(int8).byte_size();
+        let clobbered = function.body.ops[position + 1..]
+            .iter()
+            .filter(|later| !ops.contains(later))
+            .flat_map(|&later| written(later))
+            .any(|(a, b)| a < end && start < b);
+        if clobbered {
+            return HashSet::new();
+        }
+    }
+    ops
+}
+
+/// The int8 tensor of a float edge: the QUANTIZE result of an input, the DEQUANTIZE operand of
+/// an output (`None` for an int8 edge or when `run_int8` is not offered).
+pub fn int8_view(
+    module: &Module,
+    function: &Function,
+    value: Value,
+    edge_ops: &HashSet<Op>,
+) -> Option<Value> {
+    if let Some(op) = function.defining_op(value) {
+        return edge_ops.contains(&op).then(|| function.ops[op].operands[0]);
+    }
+    function.body.ops.iter().find_map(|&op| {
+        let data = &function.ops[op];
+        (edge_ops.contains(&op)
+            && data.operands.first() == Some(&value)
+            && matches!(OpView::of(module, function, op), Some(OpView::Quantize(_))))
+        .then(|| data.results[0])
+    })
+}
+
+fn int8_accessor(edge: &Edge, model: &str) -> String {
+    format!("{}_int8", edge.accessor(model))
+}
+
+/// The declarations of the int8 edges' accessors.
+pub fn int8_accessor_declarations(model: &str, edges: &[Edge]) -> String {
+    edges
+        .iter()
+        .map(|e| format!("int8_t *{}(void);\n", int8_accessor(e, model)))
+        .collect()
+}
+
+/// The definitions of the int8 edges' accessors.
+pub fn int8_accessor_definitions(model: &str, edges: &[Edge]) -> String {
+    edges
+        .iter()
+        .map(|e| {
+            format!(
+                "int8_t *{}(void) {{\n    return {};\n}}\n\n",
+                int8_accessor(e, model),
+                e.pointer
+            )
+        })
+        .collect()
+}
+
+/// `_SHAPE`, and for quantized edges `_SCALE` and `_ZERO_POINT`, of every edge.
+pub fn quantization_macros(prefix: &str, edges: &[Edge]) -> String {
+    let mut out = String::new();
+    for edge in edges {
+        let name = edge.size_macro(prefix);
+        let name = name.trim_end_matches("_SIZE");
+        let dims: Vec<String> = edge.ty.shape.iter().map(|d| d.to_string()).collect();
+        out.push_str(&format!("#define {name}_SHAPE {{{}}}\n", dims.join(", ")));
+        if let Some((scale, zero_point)) = edge.ty.per_tensor() {
+            out.push_str(&format!(
+                "#define {name}_SCALE {}\n#define {name}_ZERO_POINT {zero_point}\n",
+                super::layers::float_literal(scale)
+            ));
+        }
+    }
+    out
 }

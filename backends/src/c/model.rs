@@ -2,8 +2,9 @@
 //! `const` arrays, per-layer constant tables, the arena, one kernel call per layer).
 
 use super::edges::{
-    accessor_declarations, accessor_definitions, description, header_api, invoke_body,
-    invoke_signature, Edge, Side,
+    accessor_declarations, accessor_definitions, description, float_edge_ops, header_api,
+    int8_accessor_declarations, int8_accessor_definitions, int8_view, invoke_body,
+    invoke_signature, quantization_macros, Edge, Side,
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
 use super::writer::{c_array, CWriter};
@@ -113,6 +114,8 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             raw_constants.insert(function.ops[op].operands[index]);
         }
     }
+    let edge_ops = float_edge_ops(module, function);
+    let mut int8_body = String::new();
     for &op in &function.body.ops {
         let data = &function.ops[op];
         if data.name == RETURN_OP {
@@ -160,6 +163,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             continue;
         }
         names.pointers[result] = arena_pointer(function, result)?;
+        let start = writer.body.len();
         emit_layer(
             &OpContext {
                 module,
@@ -170,6 +174,9 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             &names,
             &mut writer,
         )?;
+        if !edge_ops.contains(&op) {
+            int8_body.push_str(&writer.body[start..]);
+        }
         layer += 1;
     }
     weight_bytes += writer.constant_bytes;
@@ -203,6 +210,55 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             "the model returns a constant; nothing to compute",
         ));
     }
+    let int8_edge = |edge: &Edge, value: Value| -> Edge {
+        match int8_view(module, function, value, &edge_ops) {
+            Some(int8) => Edge {
+                ty: function.value_type(int8).clone(),
+                pointer: names.pointers[int8].clone(),
+                ..edge.clone()
+            },
+            None => edge.clone(),
+        }
+    };
+    let int8_inputs: Vec<Edge> = inputs
+        .iter()
+        .zip(&function.params)
+        .map(|(e, &v)| int8_edge(e, v))
+        .collect();
+    let int8_outputs: Vec<Edge> = outputs
+        .iter()
+        .zip(function.returned_values())
+        .map(|(e, &v)| int8_edge(e, v))
+        .collect();
+    let int8_api = if edge_ops.is_empty() {
+        String::new()
+    } else {
+        let declarations = format!(
+            "{}{}",
+            int8_accessor_declarations(model, &int8_inputs),
+            int8_accessor_declarations(model, &int8_outputs)
+        );
+        format!(
+            "/* The int8 edges, to skip the float conversion: write the int8 input at\n \
+             * tmlc_{model}_input_int8(), call tmlc_{model}_run_int8(), read the int8 output at\n \
+             * tmlc_{model}_output_int8() (quantized as the _SCALE and _ZERO_POINT macros say). */\n\
+             {declarations}int tmlc_{model}_run_int8(void);\n\n"
+        )
+    };
+    let int8_definitions = if edge_ops.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{}{}int tmlc_{model}_run_int8(void) {{\n{int8_body}    return 0;\n}}\n\n",
+            int8_accessor_definitions(model, &int8_inputs),
+            int8_accessor_definitions(model, &int8_outputs),
+        )
+    };
+    let edge_quantization = format!(
+        "{}{}",
+        quantization_macros(&macro_prefix, &int8_inputs),
+        quantization_macros(&macro_prefix, &int8_outputs)
+    );
     let input_size: usize = inputs.iter().map(Edge::bytes).sum();
     let output_size: usize = outputs.iter().map(Edge::bytes).sum();
     let edge_sizes = header_api(&macro_prefix, &inputs, &outputs);
@@ -222,13 +278,16 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
          #define {macro_prefix}_OUTPUT_SIZE {output_size}\n\
          {edge_sizes}\
          /* Bytes of constant weights and biases (flash). */\n\
-         #define {macro_prefix}_WEIGHT_SIZE {weight_bytes}\n\n\
+         #define {macro_prefix}_WEIGHT_SIZE {weight_bytes}\n\
+         /* Each edge's shape, and its int8 quantization (for a float32 edge, that of the int8\n \
+         * tensor it is quantized to or dequantized from): real = scale * (q - zero point). */\n\
+         {edge_quantization}\n\
          /* Copies the input in, runs one inference, copies the output out. Returns 0. */\n\
          {invoke};\n\n\
          /* Zero-copy use: write the input at tmlc_{model}_input(), call tmlc_{model}_run(), read\n \
          * the output at tmlc_{model}_output(). Both point into the arena, which run() reuses. */\n\
          {accessors}\
-         int tmlc_{model}_run(void);\n\n#endif /* {macro_prefix}_H */\n",
+         int tmlc_{model}_run(void);\n\n{int8_api}#endif /* {macro_prefix}_H */\n",
         name = module.name,
         description = description(&module.name, &inputs, &outputs),
     );
@@ -240,6 +299,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
          static union {{\n    int8_t bytes[{macro_prefix}_ARENA_SIZE];\n    int32_t align;\n}} arena;\n\n\
          {input_accessors}{output_accessors}\
          int tmlc_{model}_run(void) {{\n{body}    return 0;\n}}\n\n\
+         {int8_definitions}\
          {invoke} {{\n{invoke_body}    return 0;\n}}\n",
         name = module.name,
         tables = writer.tables,
