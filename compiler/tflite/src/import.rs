@@ -28,14 +28,7 @@ pub fn import_tflite(bytes: &[u8], name: &str, context: &Context) -> DiagResult<
 
 /// Imports a model that the reader accepted.
 pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<Imported> {
-    let mut module = Module::new(sanitize(name));
-    module.functions.push(Function::new("main"));
-    let mut importer = Importer {
-        model,
-        module,
-        context,
-        values: HashMap::new(),
-    };
+    let mut importer = Importer::new(model, name, context);
     importer.import_graph(None)?;
     let mut returned = Vec::new();
     for &output in &model.outputs {
@@ -63,14 +56,7 @@ pub fn import_model(model: &Model, name: &str, context: &Context) -> DiagResult<
 /// Every reason the model cannot be imported, one per graph input or operator, in order: the
 /// whole gap at once rather than the first error. Empty when the model imports.
 pub fn unsupported_operators(model: &Model, context: &Context) -> Vec<Diagnostic> {
-    let mut module = Module::new("model");
-    module.functions.push(Function::new("main"));
-    let mut importer = Importer {
-        model,
-        module,
-        context,
-        values: HashMap::new(),
-    };
+    let mut importer = Importer::new(model, "model", context);
     let mut problems = Vec::new();
     if let Err(diagnostic) = importer.import_graph(Some(&mut problems)) {
         problems.push(diagnostic);
@@ -124,7 +110,19 @@ struct Importer<'m> {
     values: HashMap<usize, Value>,
 }
 
-impl Importer<'_> {
+impl<'m> Importer<'m> {
+    /// An importer building module `name` with an empty `@main`.
+    fn new(model: &'m Model, name: &str, context: &'m Context) -> Importer<'m> {
+        let mut module = Module::new(sanitize(name));
+        module.functions.push(Function::new("main"));
+        Importer {
+            model,
+            module,
+            context,
+            values: HashMap::new(),
+        }
+    }
+
     /// Imports the graph inputs and every operator. With `problems`, an input or operator that
     /// cannot be imported is recorded there and its outputs get placeholder values, so that the
     /// rest of the graph is still examined; without, the first problem is the error.
