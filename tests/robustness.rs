@@ -178,3 +178,25 @@ fn usage_errors_exit_with_status_two() {
         assert_eq!(failure.exit_code, 2, "{args:?}: {}", failure.rendered);
     }
 }
+
+/// `fuse{stats=true}` reports through the pass run (printed by `tmlc opt`), not by printing from
+/// inside the pass.
+#[test]
+fn fuse_statistics_travel_in_the_pass_run() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tiny_cnn.tir");
+    let mut stdin = || Ok(Vec::new());
+    let outcome = tmlc::run_cli(
+        [
+            "opt".to_string(),
+            "--pass-pipeline=fuse{stats=true}".into(),
+            example.display().to_string(),
+        ],
+        &mut stdin,
+    )
+    .expect("runs");
+    assert!(
+        outcome.stderr.contains("fuse @main:") && outcome.stderr.contains("iteration(s)"),
+        "{}",
+        outcome.stderr
+    );
+}

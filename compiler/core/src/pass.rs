@@ -16,6 +16,12 @@ use std::time::{Duration, Instant};
 pub trait Pass {
     /// Runs the pass; returns whether the IR changed.
     fn run(&mut self, module: &mut Module, context: &Context) -> DiagResult<bool>;
+
+    /// What the last run reports about itself (one line each; `fuse{stats=true}`: the stop
+    /// reason, e-graph sizes and rules applied), carried in its [`PassRun`].
+    fn statistics(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// One option a pass accepts.
@@ -272,6 +278,8 @@ pub struct PassRun {
     pub duration: Duration,
     /// The printed IR after the pass, when requested.
     pub ir_after: Option<String>,
+    /// The pass's own report of the run ([`Pass::statistics`]).
+    pub statistics: Vec<String>,
 }
 
 /// Runs passes in order, verifying after each.
@@ -308,6 +316,7 @@ impl PassManager {
                 changed,
                 duration,
                 ir_after: self.print_ir_after_all.then(|| print_module(module)),
+                statistics: pass.statistics(),
             });
         }
         Ok(runs)

@@ -14,8 +14,9 @@
 //! `time-limit-ms`); extraction (`extract.rs`) picks one e-node per e-class by the Cortex-M cost
 //! model of `cost.rs`; the body is rebuilt from the chosen e-nodes. See docs/passes/fuse.md. egg's `deterministic` feature and id-ordered iteration make
 //! the output the same run after run (unless the time limit, the one clock-driven bound, stops
-//! a run). `stats=true` prints the stop reason, the e-graph sizes, the rules applied and the cost
-//! before and after to standard error.
+//! a run). `stats=true` reports the stop reason, the e-graph sizes, the rules applied and the cost
+//! before and after in the pass run (`Pass::statistics`), which `tmlc opt` prints to standard
+//! error.
 
 mod analysis;
 mod cost;
@@ -56,6 +57,8 @@ impl Default for Limits {
 pub struct Fuse {
     limits: Limits,
     stats: bool,
+    /// The reports of the last run, one per function.
+    reports: Vec<Report>,
 }
 
 pub fn info() -> PassInfo {
@@ -90,6 +93,7 @@ pub fn info() -> PassInfo {
                     time: Duration::from_millis(time as u64),
                 },
                 stats: options.bool("stats", false)?,
+                reports: Vec::new(),
             }))
         },
     }
@@ -170,13 +174,21 @@ impl fmt::Display for Report {
 
 impl Pass for Fuse {
     fn run(&mut self, module: &mut Module, context: &Context) -> DiagResult<bool> {
-        let reports = fuse_module(module, context, self.limits);
-        if self.stats {
-            reports.iter().for_each(|report| eprintln!("{report}"));
-        }
-        Ok(reports
+        self.reports = fuse_module(module, context, self.limits);
+        Ok(self
+            .reports
             .iter()
             .any(|r| matches!(&r.outcome, Outcome::Saturated(stats) if stats.changed)))
+    }
+
+    fn statistics(&self) -> Vec<String> {
+        if !self.stats {
+            return Vec::new();
+        }
+        self.reports
+            .iter()
+            .map(|report| report.to_string())
+            .collect()
     }
 }
 

@@ -35,6 +35,9 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         .map_err(|d| loaded.failure(d))?;
     let mut outcome = Outcome::default();
     for run in &runs {
+        for line in &run.statistics {
+            let _ = writeln!(outcome.stderr, "{line}");
+        }
         if let Some(ir) = &run.ir_after {
             let _ = write!(
                 outcome.stderr,
