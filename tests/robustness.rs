@@ -200,3 +200,34 @@ fn fuse_statistics_travel_in_the_pass_run() {
         outcome.stderr
     );
 }
+
+/// Deep nesting is a clear error, not a stack overflow: 10,000 nested regions and attribute
+/// arrays 100,000 deep.
+#[test]
+fn deep_nesting_is_refused_cleanly() {
+    let ty = "tensor<1x4xi8, !q<0.5, 0>>";
+    let depth = 10_000;
+    let mut regions = String::new();
+    for level in 0..depth {
+        regions.push_str(&format!("%r{level} = tinyml.relu %x : {ty} {{\n"));
+    }
+    regions.push_str(&"}\n".repeat(depth));
+    let nested_regions = format!(
+        "module @m {{\n  func @main(%x: {ty}) -> {ty} {{\n{regions}    return %x\n  }}\n}}\n"
+    );
+    let arrays = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    let nested_arrays = format!(
+        "module @m {{\n  func @main(%x: {ty}) -> {ty} {{\n    %0 = tinyml.relu %x {{a = {arrays}}} : {ty}\n    return %0\n  }}\n}}\n"
+    );
+    for text in [nested_regions, nested_arrays] {
+        let bytes = text.into_bytes();
+        let mut stdin = || Ok(bytes.clone());
+        let failure = tmlc::run_cli(["opt", "-"], &mut stdin).expect_err("too deep");
+        assert_eq!(failure.exit_code, 1);
+        assert!(
+            failure.rendered.contains("nest deeper than 64 levels"),
+            "{}",
+            failure.rendered
+        );
+    }
+}

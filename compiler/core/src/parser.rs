@@ -17,14 +17,21 @@ pub fn parse_module(source: &str) -> DiagResult<Module> {
         source,
         tokens,
         position: 0,
+        depth: 0,
     };
     parser.module()
 }
+
+/// How deeply regions and attribute arrays may nest: far beyond any real model, and shallow
+/// enough that the recursive parser, verifier and printer never exhaust the stack.
+pub const MAX_NESTING: usize = 64;
 
 struct Parser<'s> {
     source: &'s str,
     tokens: Vec<Lexeme>,
     position: usize,
+    /// Regions and attribute arrays open at the current token.
+    depth: usize,
 }
 
 /// Values visible while parsing one function: a name table and a stack of scopes (regions).
@@ -35,6 +42,21 @@ struct Scope {
 
 impl<'s> Parser<'s> {
     // ---- token plumbing: peek / eat / expect, "expected X, found Y" written once ----
+
+    /// Opens one more level of nesting (a region or an attribute array), refusing to go past
+    /// [`MAX_NESTING`].
+    fn enter(&mut self) -> DiagResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(Diagnostic::new(
+                ErrorCode::InvalidStructure,
+                format!("regions and attribute arrays nest deeper than {MAX_NESTING} levels"),
+            )
+            .at(self.span())
+            .with_label("too deep"));
+        }
+        Ok(())
+    }
 
     fn peek(&self) -> Token {
         self.peek_at(0)
@@ -343,7 +365,9 @@ impl<'s> Parser<'s> {
             spans,
         });
         while self.peek() == Token::LBrace {
+            self.enter()?;
             let region = self.region(function, scope, op)?;
+            self.depth -= 1;
             function.ops[op].regions.push(region);
             end = self.tokens[self.position - 1].span;
         }
@@ -442,6 +466,7 @@ impl<'s> Parser<'s> {
                 }
             }
             Token::LBracket => {
+                self.enter()?;
                 self.bump();
                 let mut items = Vec::new();
                 while self.peek() != Token::RBracket {
@@ -451,6 +476,7 @@ impl<'s> Parser<'s> {
                     }
                 }
                 self.bump();
+                self.depth -= 1;
                 Attribute::Array(items)
             }
             _ => return Err(self.unexpected("an attribute value")),
