@@ -265,3 +265,59 @@ fn int8_edges_skip_the_float_conversion() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Models whose names clash with the project's own files or include guards (`main`, `kernels`,
+/// `tmlc_board`) build and run, and the generated header is usable from C++ (`extern "C"`: the
+/// API's symbols are not mangled).
+#[test]
+fn awkward_model_names_build_and_the_header_serves_cplusplus() {
+    let Some(shared) = shared_dir() else { return };
+    if !have("gcc") || !have("make") || !have("clang") || !have("nm") {
+        return;
+    }
+    let model = shared.join("models/hello_world_int8.tflite");
+    let dir = scratch("awkward-names");
+    for name in ["main", "kernels", "tmlc_board"] {
+        std::fs::create_dir_all(&dir).expect("dir");
+        let renamed = dir.join(format!("{name}.tflite"));
+        std::fs::copy(&model, &renamed).expect("copy model");
+        let out = dir.join(format!("out-{name}"));
+        compile(&renamed, &out);
+        make(&out, "gcc", STRICT, "");
+        let input = shared.join("reference/hello_world_int8/input.ramp.bin");
+        let run = Command::new(out.join("model_run"))
+            .arg(&input)
+            .output()
+            .expect("runs");
+        let expected = std::fs::read(shared.join("reference/hello_world_int8/output.ramp.bin"))
+            .expect("golden");
+        assert_eq!(run.stdout, expected, "{name}");
+    }
+    let out = dir.join("out-kernels");
+    std::fs::write(
+        out.join("use.cpp"),
+        "#include \"kernels.h\"\nint use(const int8_t *in, int8_t *out) { return tmlc_kernels_invoke(in, out); }\n",
+    )
+    .expect("write use.cpp");
+    let object = out.join("use.o");
+    let compiled = Command::new("clang")
+        .args(["-x", "c++", "-std=c++11", "-Wall", "-Werror", "-c", "-I"])
+        .arg(&out)
+        .arg(out.join("use.cpp"))
+        .arg("-o")
+        .arg(&object)
+        .output()
+        .expect("clang runs");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let symbols = Command::new("nm").arg(&object).output().expect("nm runs");
+    assert!(
+        String::from_utf8_lossy(&symbols.stdout).contains(" U tmlc_kernels_invoke"),
+        "the API is mangled: {}",
+        String::from_utf8_lossy(&symbols.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
