@@ -1,15 +1,17 @@
 //! `canonicalize`: local clean-ups that never change what the model computes.
 //!
-//! Matches: ops whose results are unused (every tinyml op is pure), `reshape` of a `reshape`
-//! (folded into one reshape of the original value), and `reshape` to the type it already has
-//! (removed). Needs: verified IR. Preserves: results, op order of the remaining ops. Drops
+//! Matches: ops whose results are unused (every tinyml op is pure), a pure view (reshape,
+//! squeeze: the `is_view` interface) of a pure view (folded into one reshape of the original
+//! value), and views to the type their operand already has (removed). Needs: verified IR. Preserves: results, op order of the remaining ops. Drops
 //! resources no longer referenced. Options: none.
 
 use crate::liveness::is_view;
 use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::dialect::is_dialect_attribute;
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Function, Module, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOptions};
+use tmlc_tinyml::OpKind;
 
 pub struct Canonicalize;
 
@@ -36,7 +38,7 @@ impl Pass for Canonicalize {
     }
 }
 
-/// Rewrites `view(view(x))` to `view(x)` (a pure view sees bytes, whatever view made them)
+/// Rewrites `view(view(x))` to `reshape(x)` (a pure view sees bytes, whatever view made them)
 /// and drops views that change nothing.
 fn fold_views(module: &mut Module, index: usize) -> bool {
     let mut changed = false;
@@ -51,7 +53,13 @@ fn fold_views(module: &mut Module, index: usize) -> bool {
             .filter(|&producer| is_view(module, function, producer));
         let function = &mut module.functions[index];
         if let Some(producer) = producer {
-            function.ops[op].operands[0] = function.ops[producer].operands[0];
+            // The outer view now reads the original bytes, so it becomes the plain view: a
+            // reshape (a squeeze's `dims` would name axes of the inner view's shape).
+            let original = function.ops[producer].operands[0];
+            let data = &mut function.ops[op];
+            data.operands[0] = original;
+            data.name = OpKind::Reshape.name().to_string();
+            data.attributes.retain(|key, _| is_dialect_attribute(key));
             changed = true;
         }
         let source = function.ops[op].operands[0];
