@@ -4,8 +4,9 @@
 //! Matches: ops whose `in_place` interface allows it and whose portable kernel can run in place
 //! (the kernel library): channel by channel (`InPlace::ChannelPlanes`, the depthwise convolution
 //! with multiplier 1: one channel plane of scratch, TinyEngine's scheme; marks `mem.inplace = 0`
-//! and `mem.scratch_size`), and element by element (`InPlace::Elementwise`: add, softmax, relu,
-//! relu6, requantize; over any operand of the result's shape; marks `mem.inplace = K`). An input
+//! and `mem.scratch_size`), and element by element (`InPlace::Elementwise`: add, sub, mul,
+//! softmax, log_softmax, relu, relu6, requantize, the table-lookup activations; over any operand
+//! of the result's shape; marks `mem.inplace = K`). An input
 //! qualifies when no op after this one reads its buffer and the function does not return it.
 //! Needs: the final op order (run after `schedule`, before `alloc`). Preserves: what is computed;
 //! only adds mem attributes. Options: none.

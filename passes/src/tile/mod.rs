@@ -3,8 +3,9 @@
 //! patch by output patch on a `patches = NxM` grid, each patch from the input region it needs,
 //! halo included; only patch-sized intermediate tensors are ever live.
 //!
-//! Matches: the chain that starts at the function's input (conv2d, depthwise_conv2d, pools,
-//! relu, relu6, requantize; batch 1; each result used only by the next layer). Needs: the final
+//! Matches: the chain of int8 ops that starts at the function's input, each a sliding window or
+//! elementwise on one operand (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch
+//! 1; each result used only by the next layer. Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
 //! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (two patch buffers).
