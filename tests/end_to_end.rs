@@ -7,26 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tmlc_core::types::ElementType;
 use tmlc_tests::shared::{shared_dir, MODELS, SECOND_SET};
+use tmlc_tests::tools::have;
 use tmlc_tinyml::tensor::TensorData;
 
 const STRICT: &str = "-O2 -std=c99 -Wall -Wextra -Werror -pedantic";
 const SANITIZE: &str = "-O1 -g -std=c99 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer";
-
-fn have(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let message = format!("SKIPPED: `{program}` is not installed");
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{message}; CI must have it"
-        );
-        eprintln!("\n{}\n{message}\n{}\n", "=".repeat(80), "=".repeat(80));
-    }
-    found
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tmlc-e2e-{}-{name}", std::process::id()));

@@ -24,6 +24,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use tmlc_tests::tools::have;
 
 /// The model, relative to `tests/`, and as the snapshots name it.
 const MODEL: &str = "generated-c/mini_net.tir";
@@ -152,23 +153,6 @@ fn compile_and_snapshot(build: &str, extra: &[&str]) -> PathBuf {
         differing.join(", ")
     );
     out
-}
-
-/// True when `program --version` runs; otherwise a loud skip (a failure under CI=true).
-fn have(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let message = format!("SKIPPED: `{program}` is not installed");
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{message}; CI must have it"
-        );
-        eprintln!("\n{}\n{message}\n{}\n", "=".repeat(80), "=".repeat(80));
-    }
-    found
 }
 
 /// Builds a host project with its own Makefile (default `CC` and strict `CFLAGS`) and checks

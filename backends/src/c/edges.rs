@@ -90,8 +90,8 @@ impl Edge {
     }
 }
 
-/// The size macros, invoke declaration and accessor declarations of the header.
-pub fn header_api(prefix: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
+/// The size macro of every edge, when its side has several (one edge: the side's total).
+pub fn size_macros(prefix: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
     let mut out = String::new();
     for edges in [inputs, outputs] {
         if edges.len() > 1 {

@@ -2,9 +2,9 @@
 //! `const` arrays, per-layer constant tables, the arena, one kernel call per layer).
 
 use super::edges::{
-    accessor_declarations, accessor_definitions, description, float_edge_ops, header_api,
+    accessor_declarations, accessor_definitions, description, float_edge_ops,
     int8_accessor_declarations, int8_accessor_definitions, int8_view, invoke_body,
-    invoke_signature, quantization_macros, Edge, Side,
+    invoke_signature, quantization_macros, size_macros, Edge, Side,
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
 use super::writer::{c_array, CWriter};
@@ -271,7 +271,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
     );
     let input_size: usize = inputs.iter().map(Edge::bytes).sum();
     let output_size: usize = outputs.iter().map(Edge::bytes).sum();
-    let edge_sizes = header_api(&macro_prefix, &inputs, &outputs);
+    let edge_sizes = size_macros(&macro_prefix, &inputs, &outputs);
     let invoke = invoke_signature(model, &inputs, &outputs);
     let accessors = format!(
         "{}{}",
