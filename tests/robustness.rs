@@ -231,3 +231,44 @@ fn deep_nesting_is_refused_cleanly() {
         );
     }
 }
+
+/// `tmlc run` takes one `--input` per model input or one file of them all concatenated (the
+/// same output either way), and says what it expected otherwise.
+#[test]
+fn run_takes_inputs_one_per_file_or_concatenated() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/float_edges.tir");
+    let dir = std::env::temp_dir().join(format!("tmlc-run-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // float_edges: a 1x4x4x2 float32 input (128 bytes), then a 1x4x4x2 int8 input (32 bytes).
+    let floats: Vec<u8> = (0..32)
+        .flat_map(|i| (i as f32 * 0.37 - 4.0).to_le_bytes())
+        .collect();
+    let int8: Vec<u8> = (0..32).map(|i| (i * 37 % 256) as u8).collect();
+    let (first, second, both) = (dir.join("x.bin"), dir.join("y.bin"), dir.join("xy.bin"));
+    std::fs::write(&first, &floats).expect("write");
+    std::fs::write(&second, &int8).expect("write");
+    std::fs::write(&both, [floats.clone(), int8.clone()].concat()).expect("write");
+    let run = |inputs: &[&std::path::Path]| {
+        let mut args = vec!["run".to_string(), example.display().to_string()];
+        for input in inputs {
+            args.push("--input".into());
+            args.push(input.display().to_string());
+        }
+        let mut stdin = || Ok(Vec::new());
+        tmlc::run_cli(args, &mut stdin)
+    };
+    let separate = run(&[&first, &second]).expect("two files");
+    let concatenated = run(&[&both]).expect("one file");
+    assert_eq!(separate.stdout, concatenated.stdout);
+    assert!(String::from_utf8_lossy(&separate.stdout).contains("output 1: ["));
+    let failure = run(&[&first]).expect_err("one input is missing");
+    assert!(
+        failure
+            .rendered
+            .contains("must hold the 2 input(s) concatenated (160 bytes), got 128"),
+        "{}",
+        failure.rendered
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
