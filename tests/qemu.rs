@@ -330,3 +330,32 @@ fn examples_match_the_interpreter_in_qemu() {
         }
     }
 }
+
+/// The default cortex-m4 plan runs the Arm DSP kernels inside the patch loop: person_detect stays
+/// bit-exact, fits 24,000 bytes of RAM (arena, data, bss and stack) and costs at most 15.5 M
+/// instructions (untiled DSP: 41,868 B and 14.61 M; tiled portable: 20,140 B and 90.0 M).
+#[test]
+fn person_detect_on_cortex_m4_is_small_and_fast_at_once() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = shared.join("models/person_detect.tflite");
+    let reference = shared.join("reference/person_detect");
+    let report = sim(
+        &model,
+        &reference.join("input.ramp.bin"),
+        &["--target", "cortex-m4"],
+    );
+    let golden = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
+    assert_eq!(output_bytes(&report), golden, "person_detect on cortex-m4");
+    let (ram, instructions) = (
+        number(&report, "ram_bytes"),
+        number(&report, "instructions"),
+    );
+    assert!(ram <= 24_000, "RAM {ram} > 24,000");
+    assert!(
+        instructions <= 15_500_000,
+        "instructions {instructions} > 15.5 M"
+    );
+}
