@@ -324,7 +324,7 @@ fn default_search_respects_the_cost_budget_and_runs_dsp_kernels_in_patches() {
     let scratch = tmlc_mem::read(attributes, tmlc_mem::SCRATCH_SIZE).expect("scratch");
     let plan = tmlc_loop::patches::loop_plan(&module, function, patch_loop).expect("plan");
     assert!(
-        scratch > 2 * plan.buffer_bytes,
+        scratch > plan.buffers_bytes(),
         "scratch {scratch} holds no kernel scratch beyond the patch buffers"
     );
     assert!(tmlc_mem::arena_size(function).expect("planned") <= 24_000);

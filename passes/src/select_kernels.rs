@@ -98,7 +98,7 @@ impl Pass for SelectKernels {
                     kernel_scratch = kernel_scratch.max(bytes.div_ceil(4) * 4);
                     layer_choices.push((layer.op, kernel.variant));
                 }
-                loop_scratch.push((op, 2 * plan.buffer_bytes + kernel_scratch));
+                loop_scratch.push((op, plan.buffers_bytes() + kernel_scratch));
             }
             let function = &mut module.functions[index];
             for (op, variant) in layer_choices {

@@ -282,11 +282,6 @@ impl Layer<'_> {
         let (input_width, output_width, output_channels) =
             (layers[0].input[1], last.output[1], last.output[2]);
         writer.body_line("{");
-        writer.body_line(&format!("    int8_t *buffer_a = {scratch};"));
-        writer.body_line(&format!(
-            "    int8_t *buffer_b = {scratch} + {};",
-            plan.buffer_bytes
-        ));
         let kernels_use_scratch = layers.iter().any(|layer| {
             tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
         });
@@ -294,12 +289,18 @@ impl Layer<'_> {
             // The layers' kernels share the scratch after the two patch buffers.
             writer.body_line(&format!(
                 "    void *kernel_scratch = {scratch} + {};",
-                2 * plan.buffer_bytes
+                plan.buffers_bytes()
             ));
         }
         writer.body_line("    int32_t p, y;");
         writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
         writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+        // Every patch starts from buffer A: the two buffers have their own sizes.
+        writer.body_line(&format!("        int8_t *buffer_a = {scratch};"));
+        writer.body_line(&format!(
+            "        int8_t *buffer_b = {scratch} + {};",
+            plan.buffer_bytes[0]
+        ));
         writer.body_line("        int8_t *swap;");
         writer.body_line(&format!(
             "        for (y = t[0]; y < t[1]; ++y) memcpy(buffer_a + (y - t[0]) * (t[3] - t[2]) * {input_channels}, {} + ((int32_t)y * {input_width} + t[2]) * {input_channels}, (size_t)((t[3] - t[2]) * {input_channels}));",

@@ -61,14 +61,22 @@ pub struct PatchPlan {
     pub layers: Vec<LayerGeometry>,
     /// `patches[p][k]`: layer `k` of patch `p` (row-major over the grid).
     pub patches: Vec<Vec<PatchLayer>>,
-    /// Bytes of one of the two patch buffers (input and output of a layer alternate between them).
-    pub buffer_bytes: usize,
+    /// Bytes of the two patch buffers, A then B (4-byte multiples): layer `k` reads buffer
+    /// `k % 2` and writes the other, so A holds the inputs of even layers (the first layer's input
+    /// region is copied there) and B those of odd ones; each is as large as the largest region it
+    /// ever holds.
+    pub buffer_bytes: [usize; 2],
     /// MACs of the chain computed patch by patch, and computed once.
     pub patch_macs: u64,
     pub full_macs: u64,
 }
 
 impl PatchPlan {
+    /// Bytes of both patch buffers: where the layers' kernel scratch starts in the loop's scratch.
+    pub fn buffers_bytes(&self) -> usize {
+        self.buffer_bytes[0] + self.buffer_bytes[1]
+    }
+
     /// Predicted instructions of the chain computed patch by patch, and computed whole, with
     /// `cost` the kernel cost of each layer (`tmlc_tinyml::cost`). Layers without MACs count
     /// their output bytes.
@@ -174,7 +182,7 @@ fn bands(size: usize, parts: usize) -> Vec<(usize, usize)> {
 pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
     let last = layers.last().expect("a chain has layers");
     let mut patches = Vec::new();
-    let mut buffer_bytes = 0;
+    let mut buffer_bytes = [0usize; 2];
     let mut patch_macs = 0u64;
     for &(row0, row1) in &bands(last.output[0], grid[0]) {
         for &(col0, col1) in &bands(last.output[1], grid[1]) {
@@ -185,7 +193,7 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                 col1,
             };
             let mut patch = Vec::with_capacity(layers.len());
-            for layer in layers.iter().rev() {
+            for (k, layer) in layers.iter().enumerate().rev() {
                 let (in_row0, in_row1) = needed(output.row0, output.row1, 0, layer);
                 let (in_col0, in_col1) = needed(output.col0, output.col1, 1, layer);
                 let input = Rect {
@@ -205,9 +213,11 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                 patch_macs +=
                     (output.height() * output.width() * layer.output[2] * layer.macs_per_output)
                         as u64;
-                buffer_bytes = buffer_bytes
-                    .max(input.height() * input.width() * layer.input[2])
-                    .max(output.height() * output.width() * layer.output[2]);
+                let (reads, writes) = (k % 2, 1 - k % 2);
+                buffer_bytes[reads] =
+                    buffer_bytes[reads].max(input.height() * input.width() * layer.input[2]);
+                buffer_bytes[writes] =
+                    buffer_bytes[writes].max(output.height() * output.width() * layer.output[2]);
                 output = input;
             }
             patch.reverse();
@@ -221,7 +231,7 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
     PatchPlan {
         layers: layers.to_vec(),
         patches,
-        buffer_bytes: buffer_bytes.div_ceil(4) * 4,
+        buffer_bytes: buffer_bytes.map(|b| b.div_ceil(4) * 4),
         patch_macs,
         full_macs,
     }

@@ -8,7 +8,7 @@
 //! 1; each result used only by the next layer. Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
-//! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (two patch buffers).
+//! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the two patch buffers).
 //!
 //! Options: `patches=NxM` and `split=K` fix the plan. Without them (or with `max-sram=BYTES`)
 //! the pass searches split and square grid for the smallest arena (as
@@ -229,7 +229,7 @@ fn apply(
     }
     attributes.insert(
         tmlc_mem::SCRATCH_SIZE.into(),
-        Attribute::Int(2 * plan.buffer_bytes as i64),
+        Attribute::Int(plan.buffers_bytes() as i64),
     );
     let result_type = function.value_type(last).clone();
     let loop_op = function.create_op(
