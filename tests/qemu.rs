@@ -1,6 +1,7 @@
 //! Cortex-M for real, in QEMU: every model of the first set of ../shared/models (and the second
 //! set's on the targets that hold them) is compiled by
-//! `tmlc compile --target cortex-m4|m7|m33|m55` (once per model and target), built with
+//! `tmlc compile --target cortex-m3|m4|m7|m33|m55|stm32f405` (once per model and target; the
+//! Cortex-M0+ takes the two models its 16 KB hold), built with
 //! arm-none-eabi-gcc and run by `tmlc sim` on both reference inputs; the output bytes must equal
 //! TFLite Micro's golden outputs. Also: the instruction count of an inference is the same run
 //! after run, and `tmlc sim` takes a model file as well as a project.
@@ -187,6 +188,29 @@ fn cortex_m33_every_model_bit_exact() {
 #[test]
 fn cortex_m55_every_model_bit_exact() {
     every_model_bit_exact("cortex-m55");
+}
+
+/// No DSP extension: the portable kernels and the tiled default pipeline, on QEMU's mps2-an385.
+#[test]
+fn cortex_m3_every_model_bit_exact() {
+    every_model_bit_exact("cortex-m3");
+}
+
+/// A board target: linked from the STM32F405's own memory map (flash at 0x08000000, 128 KB of
+/// SRAM), run on QEMU's netduinoplus2.
+#[test]
+fn stm32f405_every_model_bit_exact() {
+    every_model_bit_exact("stm32f405");
+}
+
+/// Armv6-M (no DSP, no divide instruction, Thumb-1 mostly) in 16 KB of SRAM, on QEMU's microbit:
+/// the models that fit it.
+#[test]
+fn cortex_m0plus_small_models_bit_exact() {
+    models_bit_exact(
+        "cortex-m0plus",
+        &["hello_world_int8", "micro_speech_quantized"],
+    );
 }
 
 /// The second set on the targets whose SRAM holds them: MCUNet's vww1 (float edges, transpose,

@@ -21,17 +21,20 @@ pub trait Backend {
 }
 
 /// The backend the target names: the portable C backend, or the Cortex-M backend (a bare-metal
-/// project for the target's QEMU machine, which it then requires).
+/// project linked for the board's memory map or the target's QEMU machine, one of which it then
+/// requires).
 pub fn backend_for(target: &Target) -> DiagResult<Box<dyn Backend>> {
     match target.backend {
         BackendKind::PortableC => Ok(Box::new(c::CBackend)),
-        BackendKind::CortexM if target.qemu_machine.is_some() => {
+        BackendKind::CortexM
+            if target.qemu_machine.is_some() || !target.memory.regions.is_empty() =>
+        {
             Ok(Box::new(cortex_m::CortexMBackend))
         }
         BackendKind::CortexM => Err(Diagnostic::new(
             ErrorCode::InvalidArgument,
             format!(
-                "target `{}` uses the Cortex-M backend but names no `qemu_machine`: the backend builds for a QEMU machine's memory map",
+                "target `{}` uses the Cortex-M backend but has neither `memory.regions` nor a `qemu_machine`: the backend links for a memory map",
                 target.name
             ),
         )),

@@ -607,18 +607,19 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
             input.len()
         )));
     }
+    let machine = manifest.qemu_machine.clone().ok_or_else(|| {
+        error(format!(
+            "{} was compiled for {}, which no QEMU machine emulates: flash {} to the board instead",
+            dir.display(),
+            manifest.target,
+            manifest.elf
+        ))
+    })?;
     let elf = build(dir, &manifest, &options.tools)?;
     let sections = sections(&elf, &options.tools)?;
     let markers = marker_addresses(&elf, &manifest, &options.tools)?;
     let plugin = plugin(&options.tools)?;
-    let run = run(
-        &elf,
-        &manifest.qemu_machine,
-        input,
-        markers,
-        &plugin,
-        options,
-    )?;
+    let run = run(&elf, &machine, input, markers, &plugin, options)?;
     if run.output.len() != manifest.output_bytes {
         return Err(error(format!(
             "the program wrote {} output bytes, expected {}",
@@ -629,7 +630,7 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
     Ok(SimReport {
         model: manifest.model,
         target: manifest.target,
-        qemu_machine: manifest.qemu_machine,
+        qemu_machine: machine,
         output: run.output.iter().map(|&b| b as i8).collect(),
         instructions: run.instructions,
         ram_bytes: sections.data + sections.bss + run.stack_peak_bytes,
