@@ -21,7 +21,7 @@ pub mod qemu;
 use crate::c::{model_project, ModelProject};
 use crate::project::Project;
 use crate::target::Target;
-use crate::Backend;
+use crate::{Backend, GenerateOptions};
 use serde::{Deserialize, Serialize};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::ir::Module;
@@ -93,8 +93,21 @@ impl Backend for CortexMBackend {
         "cortex-m"
     }
 
-    fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project> {
+    fn generate(
+        &self,
+        module: &Module,
+        target: &Target,
+        options: &GenerateOptions,
+    ) -> DiagResult<Project> {
         let layout = layout::target_layout(target)?;
+        let model_project = model_project(module, target, options)?;
+        let mut project = model_project.project.clone();
+        crate::c::library::add_library_files(
+            &mut project,
+            &model_project,
+            target,
+            crate::c::library::Kind::Firmware,
+        );
         let ModelProject {
             model,
             input_size,
@@ -103,11 +116,11 @@ impl Backend for CortexMBackend {
             weight_bytes,
             inputs,
             outputs,
-            mut project,
             runtime_sources,
-        } = model_project(module, target)?;
+            ..
+        } = model_project;
         for (path, contents) in BOARD {
-            project.add(*path, *contents);
+            project.add_copy(*path, *contents);
         }
         let script = format!("board/{}.ld", layout.name);
         project.add(script.as_str(), layout::linker_script(&layout, target));

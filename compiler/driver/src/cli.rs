@@ -120,6 +120,19 @@ pub struct CompileArgs {
     /// the DSP extension), `portable` only the portable ones (and then tiles the first layers).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
+
+    /// How the files are laid out: `project` (the library with its CMakeLists.txt and README.md,
+    /// the target's harness and Makefile), or `arduino` (an Arduino library: library.properties,
+    /// the model and runtime under src/, an example sketch; no harness).
+    #[arg(long, value_enum, default_value_t = Layout::Project)]
+    pub layout: Layout,
+}
+
+/// The layout of `tmlc compile`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    Project,
+    Arduino,
 }
 
 /// Which kernel variants the default pipeline selects.

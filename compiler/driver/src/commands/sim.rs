@@ -107,6 +107,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
                 sram_bytes: None,
                 flash_bytes: None,
                 kernels: args.kernels,
+                layout: crate::cli::Layout::Project,
             },
             stdin,
         )?;
