@@ -354,3 +354,35 @@ fn examples_match_the_interpreter_in_qemu() {
         }
     }
 }
+
+/// When the plugin cache cannot be used (here: below a regular file), the plugin is built in a
+/// scratch directory that goes away with the handle: nothing `tmlc-plugin-*` of this process is
+/// left in the temporary directory.
+#[test]
+fn an_unusable_plugin_cache_leaves_nothing_behind() {
+    if !tmlc_tests::tools::have("cc") {
+        return;
+    }
+    let blocker = scratch("plugin-cache-blocker");
+    std::fs::write(&blocker, "a file, not a directory").expect("write");
+    let leftovers = || -> Vec<String> {
+        let prefix = format!("tmlc-plugin-{}-", std::process::id());
+        std::fs::read_dir(std::env::temp_dir())
+            .expect("temporary directory")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            // Other tests' scratch directories come and go; a leaked plugin is a file.
+            .filter(|name| name.starts_with(&prefix) && name.ends_with(".so"))
+            .collect()
+    };
+    let tools = tmlc_backends::cortex_m::qemu::Tools::default();
+    let plugin = tmlc_backends::cortex_m::qemu::plugin_cached_in(&tools, blocker.join("cache"))
+        .expect("the plugin builds");
+    assert!(plugin.path().is_file(), "{}", plugin.path().display());
+    let path = plugin.path().to_path_buf();
+    drop(plugin);
+    assert!(!path.exists(), "{} outlived the run", path.display());
+    assert!(path.parent().is_some_and(|dir| !dir.exists()));
+    assert_eq!(leftovers(), Vec::<String>::new());
+    let _ = std::fs::remove_file(&blocker);
+}
