@@ -163,6 +163,27 @@ fn hex(value: u64) -> String {
 /// The least stack the linker script leaves room for.
 pub const MIN_STACK: u64 = 4096;
 
+/// Fails, before anything is built, when the arena and the least stack cannot both fit the RAM
+/// the program links into (the linker would stop with its stack assertion).
+pub fn check_ram(layout: &Layout, arena_bytes: u64, target: &Target) -> DiagResult<()> {
+    if arena_bytes + MIN_STACK <= layout.ram.length {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        ErrorCode::PassFailed,
+        format!(
+            "the arena needs {arena_bytes} bytes and the stack at least {MIN_STACK}, but {} links its program into {} bytes of RAM ({} at {})",
+            target.name,
+            layout.ram.length,
+            layout.ram.what,
+            hex(layout.ram.origin)
+        ),
+    )
+    .with_note(
+        "a smaller arena (`tmlc mem` shows where its bytes go; `tile` with `max-sram` shrinks the first layers of image models) or a part with more SRAM",
+    ))
+}
+
 /// The linker script for `target` laid out as `layout`.
 pub fn linker_script(layout: &Layout, target: &Target) -> String {
     let mut regions = String::new();
