@@ -132,7 +132,11 @@ fn every_board_builds_person_detect_within_its_memory_map() {
         );
         let elf = dir.join("model.elf");
         let allocated = sections(&tool("arm-none-eabi-objdump", &["-h", "-w"], &elf));
-        assert!(allocated.iter().any(|s| s.name == ".text"), "{}", target.name);
+        assert!(
+            allocated.iter().any(|s| s.name == ".text"),
+            "{}",
+            target.name
+        );
         for section in allocated.iter().filter(|s| s.size > 0) {
             let Some((region, kind)) = region_of(target, section.vma, section.size) else {
                 panic!(
@@ -191,7 +195,11 @@ fn a_model_too_large_for_a_board_fails_at_compile_time() {
         "{message}"
     );
     // The arena fits, but not with the least stack beside it.
-    let message = failing("hello_world_int8", "cortex-m0plus", &["--sram-bytes", "4100"]);
+    let message = failing(
+        "hello_world_int8",
+        "cortex-m0plus",
+        &["--sram-bytes", "4100"],
+    );
     assert!(
         message.contains("the arena needs 32 bytes and the stack at least 4096")
             && message.contains("into 4100 bytes of RAM"),
@@ -199,5 +207,8 @@ fn a_model_too_large_for_a_board_fails_at_compile_time() {
     );
     // The weights do not fit the flash.
     let message = failing("person_detect", "rp2040", &["--flash-bytes", "65536"]);
-    assert!(message.contains("bytes of flash, but rp2040 has 65536"), "{message}");
+    assert!(
+        message.contains("bytes of flash, but rp2040 has 65536"),
+        "{message}"
+    );
 }

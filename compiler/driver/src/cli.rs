@@ -31,6 +31,9 @@ pub enum Command {
     Compile(CompileArgs),
     /// List the targets `compile` knows.
     Targets,
+    /// A model at a glance: edges, ops with counts, MACs, weights, and the arena and flash the
+    /// default plan needs on a target, and whether it fits.
+    Info(InfoArgs),
     /// Plan memory and show where every byte of the arena goes (table, --json, --svg).
     Mem(MemArgs),
     /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
@@ -85,6 +88,26 @@ pub struct MemArgs {
     /// Also draw the arena as an SVG picture: time across, address up, the peak op marked.
     #[arg(long, value_name = "OUT.svg")]
     pub svg: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The model: .tir, .tflite, or `-` for .tir on standard input.
+    pub model: PathBuf,
+
+    /// The target whose default pipeline plans the memory and whose sizes it must fit (see
+    /// `tmlc targets`).
+    #[arg(long, default_value = "host")]
+    pub target: String,
+
+    /// Passes that plan the memory (default: the target's `compile` pipeline); `alloc` is
+    /// appended when missing.
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+
+    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
 }
 
 #[derive(Debug, Args)]
