@@ -380,3 +380,59 @@ fn the_arduino_layout_builds_from_src_alone() {
         .arg(dir.join("sketch.o")));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every name the model's files give the linker, and every macro its header defines, carries
+/// the model's prefix (`tmlc_mini_net_`, `TMLC_MINI_NET_`), so two models, the runtime and the
+/// user's code cannot clash.
+#[test]
+fn every_exported_name_and_macro_is_prefixed_by_the_model() {
+    if !(have("cc") && have("nm")) {
+        return;
+    }
+    let dir = scratch("prefix");
+    let library = dir.join("mini_net");
+    let model = tests_dir().join(MODEL);
+    tmlc(&[
+        "compile",
+        &model.display().to_string(),
+        "-o",
+        &library.display().to_string(),
+    ]);
+    let object = dir.join("mini_net.o");
+    run(Command::new("cc")
+        .args(["-std=c99", "-c", "-I"])
+        .arg(&library)
+        .arg("-I")
+        .arg(library.join("runtime/include"))
+        .arg(library.join("mini_net.c"))
+        .arg("-o")
+        .arg(&object));
+    let symbols = run(Command::new("nm").arg("--defined-only").arg(&object));
+    let exported: Vec<String> = String::from_utf8_lossy(&symbols.stdout)
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [_, kind, name] = fields.as_slice() else {
+                return None;
+            };
+            kind.chars()
+                .all(|c| c.is_ascii_uppercase())
+                .then(|| name.to_string())
+        })
+        .collect();
+    assert!(exported.len() > 4, "{exported:?}");
+    for name in &exported {
+        assert!(name.starts_with("tmlc_mini_net_"), "{name} is not prefixed");
+    }
+    let header = std::fs::read_to_string(library.join("mini_net.h")).expect("header");
+    let macros: Vec<&str> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .map(|l| l.split(|c: char| c == ' ' || c == '(').next().unwrap_or(l))
+        .collect();
+    assert!(macros.len() > 10, "{macros:?}");
+    for name in macros {
+        assert!(name.starts_with("TMLC_MINI_NET_"), "{name} is not prefixed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
