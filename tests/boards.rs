@@ -102,9 +102,13 @@ fn berkeley(size_output: &str) -> (u64, u64, u64) {
 #[test]
 fn every_board_builds_person_detect_within_its_memory_map() {
     let Some(shared) = shared_dir() else { return };
-    if !(have("make") && have("arm-none-eabi-gcc") && have("arm-none-eabi-objdump"))
-        || !have("arm-none-eabi-size")
-    {
+    let tools = [
+        "make",
+        "arm-none-eabi-gcc",
+        "arm-none-eabi-objdump",
+        "arm-none-eabi-size",
+    ];
+    if !tools.iter().all(|t| have(t)) {
         return;
     }
     let model = shared.join("models/person_detect.tflite");

@@ -428,7 +428,7 @@ fn every_exported_name_and_macro_is_prefixed_by_the_model() {
     let macros: Vec<&str> = header
         .lines()
         .filter_map(|l| l.strip_prefix("#define "))
-        .map(|l| l.split(|c: char| c == ' ' || c == '(').next().unwrap_or(l))
+        .map(|l| l.split([' ', '(']).next().unwrap_or(l))
         .collect();
     assert!(macros.len() > 10, "{macros:?}");
     for name in macros {
