@@ -300,6 +300,12 @@ fn sim_rejects_bad_requests() {
     );
     let message = failing(&["--input", &input, "--target", "host"]);
     assert!(message.contains("no QEMU machine"), "{message}");
+    // A board QEMU does not emulate: compiled, it is firmware to flash, not to simulate.
+    let message = failing(&["--input", &input, "--target", "nrf52840"]);
+    assert!(
+        message.contains("nrf52840 has no QEMU machine"),
+        "{message}"
+    );
     let _ = std::fs::remove_file(&wrong_size);
 }
 
