@@ -306,6 +306,24 @@ fn sim_rejects_bad_requests() {
         message.contains("nrf52840 has no QEMU machine"),
         "{message}"
     );
+    let project = scratch("board-project");
+    compile(&model, "nrf52840", &project);
+    let right_size = shared.join("reference/hello_world_int8/input.ramp.bin");
+    let args = [
+        "sim".to_string(),
+        project.display().to_string(),
+        "--input".into(),
+        right_size.display().to_string(),
+    ];
+    let message = match tmlc(&args) {
+        Ok(_) => panic!("tmlc sim on an nrf52840 project succeeded"),
+        Err(failure) => failure.rendered,
+    };
+    assert!(
+        message.contains("which no QEMU machine emulates"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&project);
     let _ = std::fs::remove_file(&wrong_size);
 }
 
