@@ -23,8 +23,7 @@ use tmlc_core::verifier::verify_module;
 use tmlc_passes::fuse::{fuse_module, Limits, Outcome, Report};
 use tmlc_tests::shared::{shared_dir, MODELS};
 use tmlc_tinyml::interpreter::{run, TensorData};
-use tmlc_tinyml::ops::common::window_output_size;
-use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
+use tmlc_tinyml::semantics::padding::{compute_padding, output_size, AxisPadding};
 use tmlc_tinyml::semantics::quant::{conv_multipliers, fully_connected_multipliers};
 
 const GRAPHS: u64 = 600;
@@ -227,7 +226,7 @@ impl Graph {
             let mut pads = [0usize; 4];
             for axis in 0..2 {
                 let (_, amount) = compute_padding(
-                    Padding::Same,
+                    AxisPadding::Same,
                     size[axis],
                     filter[axis],
                     stride[axis],
@@ -256,11 +255,24 @@ impl Graph {
         if size[0] < effective[0] || size[1] < effective[1] {
             same = true;
         }
+        // Convolutions sometimes carry explicit padding of their own (what a folded pad leaves).
+        let explicit = (!same && kind != "avg" && kind != "max" && self.rng.chance(25))
+            .then(|| [0; 4].map(|_| self.rng.below(2)));
         let out = [0, 1].map(|a| {
-            window_output_size(size[a], filter[a], stride[a], dilation[a], same)
-                .expect("the window fits")
+            let padding = match explicit {
+                Some(p) => AxisPadding::Explicit(tmlc_tinyml::semantics::padding::PadAmount {
+                    before: p[2 * a],
+                    after: p[2 * a + 1],
+                }),
+                None if same => AxisPadding::Same,
+                None => AxisPadding::Valid,
+            };
+            output_size(padding, size[a], filter[a], stride[a], dilation[a])
         });
-        let padding = keyword(if same { "same" } else { "valid" });
+        let padding = match explicit {
+            Some(p) => ints(&p),
+            None => keyword(if same { "same" } else { "valid" }),
+        };
         let act = self.act();
         let value = match kind {
             "conv" => {

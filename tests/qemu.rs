@@ -415,3 +415,70 @@ fn an_unusable_plugin_cache_leaves_nothing_behind() {
     assert_eq!(leftovers(), Vec::<String>::new());
     let _ = std::fs::remove_file(&blocker);
 }
+
+/// The default cortex-m4 plan runs the Arm DSP kernels inside the patch loop: person_detect stays
+/// bit-exact, fits 24,000 bytes of RAM (arena, data, bss and stack) and costs at most 15.5 M
+/// instructions (untiled DSP: 41,868 B and 14.61 M; tiled portable: 20,140 B and 90.0 M).
+#[test]
+fn person_detect_on_cortex_m4_is_small_and_fast_at_once() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = shared.join("models/person_detect.tflite");
+    let reference = shared.join("reference/person_detect");
+    let report = sim(
+        &model,
+        &reference.join("input.ramp.bin"),
+        &["--target", "cortex-m4"],
+    );
+    let golden = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
+    assert_eq!(output_bytes(&report), golden, "person_detect on cortex-m4");
+    let (ram, instructions) = (
+        number(&report, "ram_bytes"),
+        number(&report, "instructions"),
+    );
+    assert!(ram <= 24_000, "RAM {ram} > 24,000");
+    assert!(
+        instructions <= 15_500_000,
+        "instructions {instructions} > 15.5 M"
+    );
+}
+
+/// MCUNet's own mcunet-vww1 with int8 edges (as TinyEngine runs it) and the default cortex-m4
+/// plan: its explicit PADs folded, the first layers patch by patch with the DSP kernels. It stays
+/// bit-exact with TFLite Micro's int8 output, in at most 56,000 bytes of RAM (0.6x TinyEngine's
+/// 93,992) and at most 34.75 M instructions (TinyEngine's float-requantization mode).
+#[test]
+fn mcunet_vww1_on_cortex_m4_beats_tinyengine_in_memory_and_speed() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let target = tmlc_backends::target::lookup("cortex-m4").expect("cortex-m4");
+    let pipeline = format!(
+        "--pass-pipeline=int8-edges,{}",
+        tmlc_passes::pipeline::default_pipeline_text(&target)
+    );
+    let model = shared.join("models/mcunet_vww1_80.tflite");
+    let reference = shared.join("reference/mcunet_vww1_80");
+    for input in ["ramp", "rng42"] {
+        let report = sim(
+            &model,
+            &reference.join(format!("input.{input}.int8.bin")),
+            &["--target", "cortex-m4", &pipeline],
+        );
+        let golden = std::fs::read(reference.join(format!("output.{input}.int8.bin")))
+            .expect("golden int8 output");
+        assert_eq!(output_bytes(&report), golden, "mcunet_vww1_80 {input}");
+        let (ram, instructions) = (
+            number(&report, "ram_bytes"),
+            number(&report, "instructions"),
+        );
+        assert!(ram <= 56_000, "RAM {ram} > 56,000");
+        assert!(
+            instructions <= 34_750_000,
+            "instructions {instructions} > 34.75 M"
+        );
+    }
+}

@@ -5,6 +5,7 @@ pub mod arena;
 pub mod canonicalize;
 pub mod fuse;
 pub mod inplace;
+pub mod int8_edges;
 pub mod liveness;
 pub mod memory_report;
 pub mod pipeline;
@@ -16,6 +17,7 @@ use tmlc_core::pass::PassRegistry;
 
 /// Registers every pass, in the order `--list-passes` shows them.
 pub fn register(registry: &mut PassRegistry) {
+    registry.register(int8_edges::info());
     registry.register(canonicalize::info());
     registry.register(fuse::info());
     registry.register(schedule::info());

@@ -1,9 +1,9 @@
 //! The default pipeline of a target, derived from what the target can do rather than written as
 //! a pipeline string: `canonicalize, fuse, schedule`, then `tile` (patch-based first layers, the
-//! smallest arena) when every kernel variant the target runs works inside patch loops, `inplace`,
-//! `select-kernels` when the target has variants beyond the portable kernels (speed: on DSP cores
-//! the Arm DSP kernels, which do not run in patch loops yet, so such targets trade `tile` for
-//! them), and `alloc` with the target's alignment. `tmlc compile` and `tmlc mem` run it when no
+//! smallest arena within the cost model's instruction budget) when every kernel variant the
+//! target runs works inside patch loops (today all do), `inplace`, `select-kernels` when the
+//! target has variants beyond the portable kernels (the Arm DSP kernels on DSP cores, inside
+//! patch loops too), and `alloc` with the target's alignment. `tmlc compile` and `tmlc mem` run it when no
 //! `--pass-pipeline` is given.
 
 use crate::{alloc, canonicalize, fuse, inplace, schedule, select_kernels, tile};

@@ -5,9 +5,12 @@
 //!
 //! Marks an op that runs a variant other than the portable kernel `mem.kernel = <variant>` (on
 //! Armv7E-M targets with DSP: `arm_dsp` for convolutions, depthwise convolutions, fully-connected
-//! layers and same-shape adds) and sets `mem.scratch_size` to the variant's scratch (for
-//! depthwise, enough for the ordinary and the in-place kernel, since `alloc` decides whether it
-//! runs in place). Needs: the final op order, after `inplace`. Preserves: what is computed (every
+//! layers and same-shape adds) and sets `mem.scratch_size` to the variant's scratch: that of
+//! the ordinary kernel, or, when `inplace` allowed the op to run in place (`mem.inplace`, which
+//! `alloc` may or may not take), enough for the ordinary and the in-place kernel. The layers of a patch loop
+//! (`loop.patches`) get their variants too; the loop's scratch then holds, after its two patch
+//! buffers, the largest scratch any of them needs on its patches
+//! (`tmlc_tinyml::kernels::patch_scratch`). Needs: the final op order, after `inplace`. Preserves: what is computed (every
 //! variant gives the portable kernel's bytes). On a target with only the portable kernels it
 //! changes nothing. Options: none.
 
@@ -17,6 +20,7 @@ use tmlc_core::dialect::Context;
 use tmlc_core::ir::Module;
 use tmlc_core::pass::{Pass, PassInfo, PassOptions};
 use tmlc_core::target::{KernelVariant, Target};
+use tmlc_loop::patches::loop_plan;
 use tmlc_tinyml::{kernels, OpView};
 
 pub struct SelectKernels {
@@ -29,6 +33,16 @@ impl SelectKernels {
         SelectKernels {
             variants: target.kernel_variants(),
         }
+    }
+}
+
+impl SelectKernels {
+    /// The variant the pass chooses for an op: the target's fastest that the library has.
+    pub fn variant_of(&self, view: &OpView) -> KernelVariant {
+        self.variants
+            .iter()
+            .find_map(|&variant| kernels::lookup(view, variant))
+            .map_or(KernelVariant::Portable, |kernel| kernel.variant)
     }
 }
 
@@ -45,32 +59,71 @@ impl Pass for SelectKernels {
     fn run(&mut self, module: &mut Module, _context: &Context) -> DiagResult<bool> {
         let mut changed = false;
         for index in 0..module.functions.len() {
-            let choices: Vec<_> = {
-                let function = &module.functions[index];
-                function
-                    .body
-                    .ops
+            let function = &module.functions[index];
+            let choose = |op| {
+                let view = OpView::of(module, function, op)?;
+                let kernel = self
+                    .variants
                     .iter()
-                    .filter_map(|&op| {
-                        let view = OpView::of(module, function, op)?;
-                        let kernel = self
-                            .variants
-                            .iter()
-                            .find_map(|&variant| kernels::lookup(&view, variant))?;
-                        Some((op, kernel))
-                    })
-                    .filter(|(_, kernel)| kernel.variant != KernelVariant::Portable)
-                    .collect()
+                    .find_map(|&variant| kernels::lookup(&view, variant))?;
+                Some((op, kernel))
             };
+            let choices: Vec<_> = function
+                .body
+                .ops
+                .iter()
+                .filter_map(|&op| choose(op))
+                .filter(|(_, kernel)| kernel.variant != KernelVariant::Portable)
+                .collect();
+            // Patch loops: the variant of each layer, and the loop's scratch for them.
+            let mut layer_choices = Vec::new();
+            let mut loop_scratch = Vec::new();
+            for &op in &function.body.ops {
+                let Some(plan) = loop_plan(module, function, op) else {
+                    continue;
+                };
+                let mut kernel_scratch = 0;
+                for (k, layer) in plan.layers.iter().enumerate() {
+                    let Some((_, kernel)) = choose(layer.op) else {
+                        continue;
+                    };
+                    if kernel.variant == KernelVariant::Portable {
+                        continue;
+                    }
+                    let Some(view) = OpView::of(module, function, layer.op) else {
+                        continue;
+                    };
+                    let out_w = plan.patches.iter().map(|p| p[k].output.width()).max();
+                    let bytes = kernels::patch_scratch(&view, kernel.variant, out_w.unwrap_or(1));
+                    kernel_scratch = kernel_scratch.max(bytes.div_ceil(4) * 4);
+                    layer_choices.push((layer.op, kernel.variant));
+                }
+                loop_scratch.push((op, 2 * plan.buffer_bytes + kernel_scratch));
+            }
             let function = &mut module.functions[index];
+            for (op, variant) in layer_choices {
+                tmlc_mem::set_kernel_variant(&mut function.ops[op].attributes, variant);
+                changed = true;
+            }
+            for (op, bytes) in loop_scratch {
+                let attributes = &mut function.ops[op].attributes;
+                let value = Attribute::Int(bytes as i64);
+                if attributes.get(tmlc_mem::SCRATCH_SIZE) != Some(&value) {
+                    attributes.insert(tmlc_mem::SCRATCH_SIZE.into(), value);
+                    changed = true;
+                }
+            }
             for (op, kernel) in choices {
                 let attributes = &mut function.ops[op].attributes;
                 tmlc_mem::set_kernel_variant(attributes, kernel.variant);
-                if kernel.scratch_bytes > 0 {
+                let scratch = kernel.scratch(attributes.contains_key(tmlc_mem::INPLACE));
+                if scratch > 0 {
                     attributes.insert(
                         tmlc_mem::SCRATCH_SIZE.into(),
-                        Attribute::Int(kernel.scratch_bytes as i64),
+                        Attribute::Int(scratch as i64),
                     );
+                } else {
+                    attributes.remove(tmlc_mem::SCRATCH_SIZE);
                 }
                 changed = true;
             }

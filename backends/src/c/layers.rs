@@ -287,6 +287,16 @@ impl Layer<'_> {
             "    int8_t *buffer_b = {scratch} + {};",
             plan.buffer_bytes
         ));
+        let kernels_use_scratch = layers.iter().any(|layer| {
+            tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
+        });
+        if kernels_use_scratch {
+            // The layers' kernels share the scratch after the two patch buffers.
+            writer.body_line(&format!(
+                "    void *kernel_scratch = {scratch} + {};",
+                2 * plan.buffer_bytes
+            ));
+        }
         writer.body_line("    int32_t p, y;");
         writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
         writer.body_line(&format!("        const int16_t *t = {table}[p];"));
@@ -365,6 +375,9 @@ impl Layer<'_> {
                 .args(["buffer_b", &d.out_h, &d.out_w])
                 .args([output_zero_point, act_min, act_max])
         };
+        if variant(self.op) == KernelVariant::ArmDsp {
+            return self.patch_call_dsp(writer, &view, layer, d);
+        }
         Ok(match view {
             OpView::Conv2d(conv) => window_call(
                 "tmlc_conv2d_s8",
@@ -425,6 +438,83 @@ impl Layer<'_> {
                 return Err(self
                     .op
                     .error("has no kernel the C backend can call per patch"))
+            }
+        })
+    }
+
+    /// The Arm DSP kernel call of one body layer on the patch buffers, its scratch at
+    /// `kernel_scratch` (after the two patch buffers; `select-kernels` sized the loop's scratch).
+    fn patch_call_dsp(
+        &self,
+        writer: &mut CWriter,
+        view: &OpView,
+        layer: &LayerGeometry,
+        d: &PatchDims,
+    ) -> DiagResult<KernelCall> {
+        let (_, input_zero_point) = per_tensor(self.op.operand_type(0));
+        let (_, output_zero_point) = per_tensor(self.op.result_type(0));
+        let in_c = layer.input[2];
+        let geometry = |call: KernelCall| {
+            call.args([
+                layer.stride[0],
+                layer.stride[1],
+                layer.dilation[0],
+                layer.dilation[1],
+            ])
+            .args([&d.pad_top, &d.pad_left])
+        };
+        let tail = |call: KernelCall, act| {
+            let (act_min, act_max) = self.activation_range(act);
+            call.args([output_zero_point, act_min, act_max])
+                .arg("kernel_scratch")
+        };
+        Ok(match view {
+            OpView::Conv2d(conv) if layer.kernel == [1, 1] && layer.stride == [1, 1] => {
+                let (multipliers, shifts) = self.conv_tables(writer, conv.out_channels);
+                let pixels = format!("{} * {}", d.in_h, d.in_w);
+                let call = KernelCall::new("tmlc_conv2d_1x1_s8_dsp")
+                    .args(["buffer_a", &pixels])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(conv.out_channels)
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts])
+                    .arg("buffer_b");
+                tail(call, conv.act)
+            }
+            OpView::Conv2d(conv) => {
+                let (multipliers, shifts) = self.conv_tables(writer, conv.out_channels);
+                let call = KernelCall::new("tmlc_conv2d_s8_dsp")
+                    .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(conv.out_channels)
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts]);
+                let call = geometry(call).args(["buffer_b", &d.out_h, &d.out_w]);
+                tail(call, conv.act)
+            }
+            OpView::DepthwiseConv2d(depthwise) => {
+                let (multipliers, shifts) = self.conv_tables(writer, depthwise.output[3]);
+                let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
+                let call = KernelCall::new("tmlc_depthwise_conv2d_s8_dsp")
+                    .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(packed)
+                    .arg(depthwise.multiplier)
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .args([multipliers, shifts]);
+                let call = geometry(call).args(["buffer_b", &d.out_h, &d.out_w]);
+                tail(call, depthwise.act)
+            }
+            _ => {
+                return Err(self
+                    .op
+                    .error("has no Arm DSP kernel the C backend can call per patch"))
             }
         })
     }
@@ -560,11 +650,16 @@ impl Layer<'_> {
             pad_left,
         ];
         let tail = [output_zero_point, act_min, act_max];
+        // Over its input where `inplace` allowed it and `alloc` took the offer (the scratch of
+        // an op marked `mem.inplace` covers both kernels; an unmarked op's only the ordinary
+        // one, which also runs when `alloc` overlapped the two by the row margin).
+        let in_place = self.op.data().attributes.contains_key(tmlc_mem::INPLACE)
+            && self.input(0) == self.output();
         let call = if variant(self.op) == KernelVariant::ArmDsp {
             let scratch = self.scratch()?;
             if depthwise {
                 let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
-                let call = if self.input(0) == self.output() {
+                let call = if in_place {
                     KernelCall::new("tmlc_depthwise_conv2d_inplace_s8_dsp")
                         .arg(self.output())
                         .args([input[1], input[2], input[3]])
@@ -574,7 +669,7 @@ impl Layer<'_> {
                         .args([input[0], input[1], input[2], input[3]])
                 };
                 let call = call.arg(-input_zero_point).arg(packed);
-                let call = if self.input(0) == self.output() {
+                let call = if in_place {
                     call
                 } else {
                     call.arg(multiplier.unwrap_or(1))
@@ -583,7 +678,7 @@ impl Layer<'_> {
                     .args([k_h, k_w])
                     .args([&multiplier_table, &shift_table])
                     .args(geometry);
-                if self.input(0) == self.output() {
+                if in_place {
                     call.args([output[1], output[2]])
                 } else {
                     call.arg(self.output()).args([output[1], output[2]])
@@ -614,7 +709,7 @@ impl Layer<'_> {
             }
             .args(tail)
             .arg(scratch)
-        } else if depthwise && self.input(0) == self.output() {
+        } else if depthwise && in_place {
             // Planned in place (`mem.inplace`, same offset): one channel plane of scratch.
             KernelCall::new("tmlc_depthwise_conv2d_inplace_s8")
                 .arg(self.output())

@@ -76,8 +76,8 @@ pub struct MemArgs {
     #[arg(long, default_value = "host")]
     pub target: String,
 
-    /// Kernels: `auto` uses the target's fastest variants (Arm DSP on DSP cores, whose default
-    /// pipeline then skips `tile`), `portable` only the portable ones.
+    /// Kernels: `auto` uses the target's fastest variants (Arm DSP on DSP cores, also inside
+    /// patch loops), `portable` only the portable ones.
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 

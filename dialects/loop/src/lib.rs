@@ -52,7 +52,7 @@ impl OpDefinition for Patches {
     fn verify(&self, op: &OpContext) -> DiagResult<()> {
         op.expect_operands(1, 1)?;
         op.expect_results(1)?;
-        op.expect_attributes(&["grid", "mac_overhead_percent"])?;
+        op.expect_attributes(&["grid", "mac_overhead_percent", "predicted_overhead_percent"])?;
         let grid = op.int_array_attribute("grid", Some(2), None)?;
         if grid.iter().any(|&g| !(1..=1024).contains(&g)) {
             return Err(op.attribute_error("grid", "the grid must be two numbers in [1, 1024]"));

@@ -7,6 +7,7 @@
 use tmlc_core::attributes::Attribute;
 use tmlc_core::ir::{Function, Module, Op};
 use tmlc_core::types::ElementType;
+use tmlc_tinyml::cost::CallCost;
 use tmlc_tinyml::{OpView, SlidingWindow};
 
 /// What one layer of the chain does to rows and columns.
@@ -68,6 +69,37 @@ pub struct PatchPlan {
 }
 
 impl PatchPlan {
+    /// Predicted instructions of the chain computed patch by patch, and computed whole, with
+    /// `cost` the kernel cost of each layer (`tmlc_tinyml::cost`). Layers without MACs count
+    /// their output bytes.
+    pub fn instructions(&self, cost: &dyn Fn(&LayerGeometry) -> CallCost) -> (f64, f64) {
+        let work = |layer: &LayerGeometry, rows: usize, cols: usize| {
+            (rows * cols * layer.output[2] * layer.macs_per_output.max(1)) as u64
+        };
+        let costs: Vec<CallCost> = self.layers.iter().map(cost).collect();
+        let whole = self
+            .layers
+            .iter()
+            .zip(&costs)
+            .map(|(layer, c)| {
+                c.instructions(
+                    layer.output[0],
+                    work(layer, layer.output[0], layer.output[1]),
+                )
+            })
+            .sum();
+        let patched = self
+            .patches
+            .iter()
+            .flat_map(|patch| patch.iter().zip(self.layers.iter().zip(&costs)))
+            .map(|(p, (layer, c))| {
+                let (rows, cols) = (p.output.height(), p.output.width());
+                c.instructions(rows, work(layer, rows, cols))
+            })
+            .sum();
+        (patched, whole)
+    }
+
     /// Extra MACs from recomputed halos, in percent of `total_macs` (the whole network's).
     pub fn overhead_percent(&self, total_macs: u64) -> f64 {
         if total_macs == 0 {

@@ -32,7 +32,7 @@ impl SlidingWindow {
     /// `ComputePaddingHeightWidth`).
     pub fn pad(&self, axis: usize, input_size: usize) -> PadAmount {
         compute_padding(
-            self.padding,
+            self.padding.axis(axis),
             input_size,
             self.kernel[axis],
             self.stride[axis],

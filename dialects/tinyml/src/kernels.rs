@@ -33,11 +33,12 @@ pub enum WeightLayout {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kernel {
     pub variant: KernelVariant,
-    /// Scratch bytes the kernel needs while it runs (0: none). For a kernel that may run in
-    /// place, enough for either way (`alloc` decides where the output goes).
+    /// Scratch bytes the kernel needs while it runs into a separate output (0: none).
     pub scratch_bytes: usize,
     /// Whether the kernel can run over its input when the op's `in_place` allows it.
     pub in_place: bool,
+    /// Scratch bytes when it runs in place (0 for kernels that never do).
+    pub in_place_scratch_bytes: usize,
     pub row_order: RowOrder,
     pub weights: WeightLayout,
     /// runtime-c source files it needs, relative to `runtime-c/`.
@@ -84,6 +85,19 @@ pub fn depthwise_inplace_dsp_scratch(
     (out_h * out_w).div_ceil(4) * 4 + plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
 }
 
+impl Kernel {
+    /// The scratch to plan: the ordinary kernel's, or, when the op may run in place
+    /// (`mem.inplace`: `alloc` then decides where the output goes, and the backend runs the
+    /// in-place kernel only when it shares the input's offset), enough for either kernel.
+    pub fn scratch(&self, may_run_in_place: bool) -> usize {
+        if may_run_in_place {
+            self.scratch_bytes.max(self.in_place_scratch_bytes)
+        } else {
+            self.scratch_bytes
+        }
+    }
+}
+
 fn kernel(
     variant: KernelVariant,
     scratch_bytes: usize,
@@ -94,6 +108,7 @@ fn kernel(
         variant,
         scratch_bytes,
         in_place: false,
+        in_place_scratch_bytes: 0,
         row_order: RowOrder::Increasing,
         weights,
         sources,
@@ -128,8 +143,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 &["src/conv2d.c", "src/arm/conv2d_dsp.c"],
             )
         }
-        (OpView::DepthwiseConv2d(_), Portable) => Kernel {
+        (OpView::DepthwiseConv2d(depthwise), Portable) => Kernel {
             in_place: true,
+            // One output channel plane (`InPlace::ChannelPlanes`).
+            in_place_scratch_bytes: depthwise.output[1] * depthwise.output[2],
             ..kernel(
                 Portable,
                 0,
@@ -151,9 +168,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 depthwise_inplace_dsp_scratch(out, window.kernel, window.stride, window.dilation);
             Kernel {
                 in_place: true,
+                in_place_scratch_bytes: in_place,
                 ..kernel(
                     ArmDsp,
-                    ring.max(in_place),
+                    ring,
                     DepthwiseDspPacked,
                     &[
                         "src/depthwise_conv2d.c",
@@ -228,8 +246,24 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
 }
 
 /// Whether the backends can run a variant's kernels inside a patch loop (`loop.patches`) on
-/// patch buffers. The Arm DSP kernels cannot yet: their scratch and packed weights are not
-/// planned per patch.
+/// patch buffers: every variant can (the loop's scratch holds the kernels' scratch after the two
+/// patch buffers, see [`patch_scratch`]).
 pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
-    variant == KernelVariant::Portable
+    matches!(variant, KernelVariant::Portable | KernelVariant::ArmDsp)
+}
+
+/// The scratch of the variant's kernel for the op computed patch by patch, on output patches at
+/// most `out_w` wide. A layer in a patch loop never runs in place (it reads one patch buffer and
+/// writes the other); only the depthwise kernel's row ring depends on the width.
+pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usize {
+    match (view, variant) {
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => depthwise_dsp_scratch(
+            depthwise.input[3],
+            depthwise.window.kernel,
+            depthwise.window.stride[1],
+            depthwise.window.dilation,
+            out_w.max(1),
+        ),
+        _ => lookup(view, variant).map_or(0, |kernel| kernel.scratch_bytes),
+    }
 }

@@ -5,6 +5,7 @@
 //! Dependencies inside the crate point one way: semantics <- tensor <- interfaces <- ops <-
 //! interpreter, macs, kernels (the runtime kernel library's description).
 
+pub mod cost;
 pub mod interfaces;
 pub mod interpreter;
 pub mod kernels;

@@ -372,8 +372,8 @@ fn conv_case(rng: &mut Rng, out: &mut Out, s: &ConvSpec) -> String {
     let bias_values = rng.i32s(s.out_c, s.bias_range.0, s.bias_range.1);
     let bias = s.bias.then_some(bias_values);
 
-    let (out_h, pad_h) = compute_padding(s.padding, in_h, k_h, s.stride[0], s.dilation[0]);
-    let (out_w, pad_w) = compute_padding(s.padding, in_w, k_w, s.stride[1], s.dilation[1]);
+    let (out_h, pad_h) = compute_padding(s.padding.axis(0), in_h, k_h, s.stride[0], s.dilation[0]);
+    let (out_w, pad_w) = compute_padding(s.padding.axis(1), in_w, k_w, s.stride[1], s.dilation[1]);
     let input_shape = [s.batches, in_h, in_w, in_c];
     let filter_shape = [s.out_c, k_h, k_w, s.filter_in_c];
     let output_shape = [s.batches, out_h, out_w, s.out_c];
@@ -567,8 +567,8 @@ fn depthwise_case(rng: &mut Rng, out: &mut Out, s: &DepthwiseSpec) -> String {
     let bias_values = rng.i32s(channels, BIASES.0, BIASES.1);
     let bias = s.bias.then_some(bias_values);
 
-    let (out_h, pad_h) = compute_padding(s.padding, in_h, k_h, s.stride[0], s.dilation[0]);
-    let (out_w, pad_w) = compute_padding(s.padding, in_w, k_w, s.stride[1], s.dilation[1]);
+    let (out_h, pad_h) = compute_padding(s.padding.axis(0), in_h, k_h, s.stride[0], s.dilation[0]);
+    let (out_w, pad_w) = compute_padding(s.padding.axis(1), in_w, k_w, s.stride[1], s.dilation[1]);
     let input_shape = [s.batches, in_h, in_w, in_c];
     let filter_shape = [1, k_h, k_w, channels];
     let output_shape = [s.batches, out_h, out_w, channels];
@@ -805,8 +805,8 @@ fn pool_case(rng: &mut Rng, out: &mut Out, s: &PoolSpec) -> String {
     let zp = rng.range_i32(ZERO_POINTS.0, ZERO_POINTS.1);
     let [batches, in_h, in_w, channels] = s.shape;
     let input = rng.i8s(batches * in_h * in_w * channels, INT8.0, INT8.1);
-    let (out_h, pad_h) = compute_padding(s.padding, in_h, s.filter[0], s.stride[0], 1);
-    let (out_w, pad_w) = compute_padding(s.padding, in_w, s.filter[1], s.stride[1], 1);
+    let (out_h, pad_h) = compute_padding(s.padding.axis(0), in_h, s.filter[0], s.stride[0], 1);
+    let (out_w, pad_w) = compute_padding(s.padding.axis(1), in_w, s.filter[1], s.stride[1], 1);
     let output_shape = [batches, out_h, out_w, channels];
     let options = Pool2dOptions {
         filter_h: s.filter[0],

@@ -10,7 +10,7 @@ use super::rewrite::{Match, Rule, Term};
 use tmlc_core::attributes::Attribute;
 use tmlc_core::types::TensorType;
 use tmlc_tinyml::semantics::activation::requantize;
-use tmlc_tinyml::semantics::padding::{compute_padding, Padding};
+use tmlc_tinyml::semantics::padding::{compute_padding, AxisPadding};
 use tmlc_tinyml::semantics::quant::{
     conv_multipliers, fully_connected_multipliers, multiply_by_quantized_multiplier,
     quantize_multiplier,
@@ -38,10 +38,12 @@ pub fn rules() -> Vec<Rule> {
         Rule::new("fold-activation-into-max-pool2d", &activations, fold_activation_into(MaxPool2d)),
         // Two standalone clamps with one quantization: the narrower range is the result.
         Rule::new("fold-activation-chain", &activations, fold_activation_chain),
-        // Padding. A pad of exactly TFLite's SAME amounts (padding::compute_padding: before =
-        // total / 2, after = the rest) in front of a VALID window, on H and W only: the padded
-        // taps hold the zero point and contribute filter * (zp - zp) = 0, which is exactly what
-        // the SAME kernel's skipped taps contribute; the output size and every tap position agree.
+        // Padding. A pad on H and W only in front of a VALID (or explicitly padded) window: the
+        // padded taps hold the zero point and contribute filter * (zp - zp) = 0, which is exactly
+        // what the kernels' skipped taps contribute. The window becomes SAME when the amounts are
+        // exactly TFLite's SAME (padding::compute_padding: before = total / 2, after = the rest),
+        // explicit `[top, bottom, left, right]` otherwise (PyTorch's pad (1, 1) before a stride-2
+        // VALID conv); either way the output size and every tap position agree.
         Rule::new("fold-pad-into-conv2d", &[Conv2d], fold_pad_into),
         Rule::new("fold-pad-into-depthwise-conv2d", &[DepthwiseConv2d], fold_pad_into),
         // A pad of zero amounts copies its input.
@@ -172,26 +174,33 @@ fn fold_activation_chain(m: &Match) -> Vec<Term> {
         .collect()
 }
 
-/// `conv(pad(x)) {padding = valid}` -> `conv(x) {padding = same}` when the pad is SAME's.
+/// `conv(pad(x)) {padding = valid}` -> `conv(x) {padding = same}` when the pad is SAME's,
+/// `conv(x) {padding = [top, bottom, left, right]}` otherwise; a conv that already has explicit
+/// padding adds the pad's amounts to its own.
 fn fold_pad_into(m: &Match) -> Vec<Term> {
     let conv = m.node;
-    if conv.attributes.keyword("padding", "") != "valid" {
-        return Vec::new();
-    }
+    let own = match conv.attributes.keyword("padding", "") {
+        "valid" => [0; 4],
+        "" => match conv.attributes.ints("padding")[..] {
+            [t, b, l, r] => [t, b, l, r],
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
     let filter = &m.operand_type(1).shape;
     let stride = conv.attributes.pair("stride", [1, 1]);
     let dilation = conv.attributes.pair("dilation", [1, 1]);
-    let same = conv
-        .attributes
-        .clone()
-        .with("padding", &Attribute::Keyword("same".to_string()));
     m.producers(conv.operands[0], Kind::Pad)
-        .filter(|pad| {
+        .filter_map(|pad| {
             let input = &m.ty(pad.operands[0]).0.shape;
             let pads = pad.attributes.ints("pads");
+            if input.len() != 4 || pads.len() != 8 || pads[..2] != [0, 0] || pads[6..] != [0, 0] {
+                return None;
+            }
+            let amounts: Vec<i64> = pads[2..6].iter().zip(own).map(|(p, o)| p + o).collect();
             let same_amounts = |axis: usize| {
                 let (_, amount) = compute_padding(
-                    Padding::Same,
+                    AxisPadding::Same,
                     input[1 + axis],
                     filter[1 + axis],
                     stride[axis],
@@ -199,17 +208,15 @@ fn fold_pad_into(m: &Match) -> Vec<Term> {
                 );
                 [amount.before as i64, amount.after as i64]
             };
-            input.len() == 4
-                && pads.len() == 8
-                && pads[..2] == [0, 0]
-                && pads[6..] == [0, 0]
-                && pads[2..4] == same_amounts(0)
-                && pads[4..6] == same_amounts(1)
-        })
-        .map(|pad| {
+            let padding = if amounts[..2] == same_amounts(0) && amounts[2..] == same_amounts(1) {
+                Attribute::Keyword("same".to_string())
+            } else {
+                Attribute::Array(amounts.into_iter().map(Attribute::Int).collect())
+            };
             let mut operands = Term::classes(&conv.operands);
             operands[0] = Term::Class(pad.operands[0]);
-            Term::op(conv.kind, same.clone(), conv.ty.0.clone(), operands)
+            let attributes = conv.attributes.clone().with("padding", &padding);
+            Some(Term::op(conv.kind, attributes, conv.ty.0.clone(), operands))
         })
         .collect()
 }
@@ -493,7 +500,7 @@ mod tests {
                         filter_w: n,
                         stride_h: 1,
                         stride_w: 1,
-                        padding: Padding::Valid,
+                        padding: tmlc_tinyml::semantics::Padding::Valid,
                         activation: Activation::None,
                     };
                     let by_kernel = average_pool2d(&input, &options, &spec)[0] as i32;

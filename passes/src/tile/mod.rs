@@ -11,14 +11,20 @@
 //! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (two patch buffers).
 //!
 //! Options: `patches=NxM` and `split=K` fix the plan. Without them (or with `max-sram=BYTES`)
-//! the pass searches split and square grid for the smallest arena (as `inplace,alloc` would
-//! plan it) whose extra MACs (recomputed halos, in percent of the whole network's MACs) stay
-//! within `mac-budget` percent (default 15); with `max-sram` it
-//! takes, among plans whose arena fits, the one with the least extra MACs. When no plan beats
-//! the untiled arena the IR is left unchanged.
+//! the pass searches split and square grid for the smallest arena (as
+//! `inplace,select-kernels,alloc` would plan it for the target) whose extra MACs (recomputed
+//! halos, in percent of the whole network's MACs) stay within `mac-budget` percent (default 15)
+//! and whose extra instructions, predicted by the kernel library's cost model
+//! (`tmlc_tinyml::cost`: per MAC, per output row and per call of the kernel variant the target
+//! runs, so that many small patches cost what they cost the DSP kernels), stay within
+//! `cost-budget` percent of the network's predicted instructions (default 5); with `max-sram` it
+//! takes, among plans whose arena fits, the one with the fewest predicted extra instructions.
+//! When no plan beats the untiled arena the IR is left unchanged. The chosen plan's predicted
+//! overhead is recorded as `predicted_overhead_percent`.
 
 use crate::alloc::plan_function;
 use crate::liveness::{analyze, is_constant};
+use crate::select_kernels::SelectKernels;
 use std::time::Duration;
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
@@ -27,6 +33,8 @@ use tmlc_core::ir::{Module, Region, ValueDef};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
 use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
+use tmlc_tinyml::cost::{call_cost, CallCost};
+use tmlc_tinyml::OpView;
 
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
@@ -36,8 +44,12 @@ pub struct Tile {
     split: Option<usize>,
     max_sram: Option<usize>,
     mac_budget: usize,
+    cost_budget: usize,
     /// The target's arena alignment, with which candidate plans are sized.
     alignment: usize,
+    /// Chooses the target's kernels (and their scratch) in candidate plans, as the pipeline
+    /// will after `tile`.
+    kernels: SelectKernels,
 }
 
 fn option_error(options: &PassOptions, key: &str, message: String) -> Diagnostic {
@@ -68,6 +80,10 @@ pub fn info() -> PassInfo {
             PassOption {
                 name: "mac-budget",
                 help: "search: extra MACs allowed, in percent (default 15)",
+            },
+            PassOption {
+                name: "cost-budget",
+                help: "search: extra predicted instructions allowed, in percent (default 5)",
             },
         ],
         create: |options: &PassOptions, target: &Target| {
@@ -102,7 +118,9 @@ pub fn info() -> PassInfo {
                     .map(|_| options.usize("max-sram", 0))
                     .transpose()?,
                 mac_budget: options.usize("mac-budget", 15)?,
+                cost_budget: options.usize("cost-budget", 5)?,
                 alignment: target.memory.alignment as usize,
+                kernels: SelectKernels::new(target),
             }))
         },
     }
@@ -141,6 +159,7 @@ fn apply(
     chain: &[LayerGeometry],
     split: usize,
     grid: [usize; 2],
+    predicted_overhead: Option<f64>,
 ) {
     let layers = &chain[..split];
     let plan = plan(layers, grid);
@@ -157,6 +176,12 @@ fn apply(
         "mac_overhead_percent".into(),
         Attribute::Int(plan.overhead_percent(total_macs).round() as i64),
     );
+    if let Some(percent) = predicted_overhead {
+        attributes.insert(
+            "predicted_overhead_percent".into(),
+            Attribute::Int(percent.round() as i64),
+        );
+    }
     attributes.insert(
         tmlc_mem::SCRATCH_SIZE.into(),
         Attribute::Int(2 * plan.buffer_bytes as i64),
@@ -200,15 +225,75 @@ fn apply(
     });
 }
 
-/// The arena `inplace,alloc` would plan for function `index` (no exact search: fast).
-fn planned_arena(module: &Module, index: usize, alignment: usize) -> Option<usize> {
+/// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
+/// fast).
+fn planned_arena(
+    module: &Module,
+    index: usize,
+    alignment: usize,
+    kernels: &mut SelectKernels,
+) -> Option<usize> {
     let mut module = module.clone();
     let context = Context::new();
     crate::inplace::InPlace.run(&mut module, &context).ok()?;
+    kernels.run(&mut module, &context).ok()?;
     let function = &module.functions[index];
     let liveness = analyze(&module, function).ok()?;
     let offsets = plan_function(function, &liveness, alignment, Duration::ZERO, true).ok()?;
     Some(crate::alloc::overlap::peak(&liveness, &offsets))
+}
+
+impl Tile {
+    /// The predicted extra instructions of computing `layers` patch by patch on `grid`, in
+    /// percent of the function's predicted instructions (each op costed with the kernel variant
+    /// the target will run).
+    fn predicted_overhead(
+        &self,
+        module: &Module,
+        index: usize,
+        layers: &[LayerGeometry],
+        grid: [usize; 2],
+    ) -> f64 {
+        let function = &module.functions[index];
+        let cost_of = |op| {
+            OpView::of(module, function, op)
+                .map(|view| call_cost(&view, self.kernels.variant_of(&view)))
+        };
+        let total: f64 = function
+            .body
+            .ops
+            .iter()
+            .filter_map(|&op| {
+                let cost = cost_of(op)?;
+                let result = *function.ops[op].results.first()?;
+                let shape = &function.value_type(result).shape;
+                let rows = if shape.len() == 4 { shape[1] } else { 1 };
+                let macs = tmlc_tinyml::macs::op_macs(module, function, op);
+                let work = if macs > 0 {
+                    macs
+                } else {
+                    function.value_type(result).num_elements() as u64
+                };
+                Some(cost.instructions(rows, work))
+            })
+            .sum();
+        let fallback = call_cost_default();
+        let (patched, whole) = plan(layers, grid)
+            .instructions(&|layer: &LayerGeometry| cost_of(layer.op).unwrap_or(fallback));
+        if total <= 0.0 {
+            return 0.0;
+        }
+        (patched - whole) / total * 100.0
+    }
+}
+
+/// The cost of an op the model does not know (never for tinyml layers).
+fn call_cost_default() -> CallCost {
+    CallCost {
+        per_mac: 2.0,
+        per_row: 20.0,
+        per_call: 100.0,
+    }
 }
 
 impl Pass for Tile {
@@ -230,45 +315,53 @@ impl Pass for Tile {
                         ),
                     ));
                 }
-                apply(module, index, &chain, split, grid);
+                let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
+                apply(module, index, &chain, split, grid, Some(overhead));
                 changed = true;
                 continue;
             }
-            let untiled = planned_arena(module, index, self.alignment).unwrap_or(usize::MAX);
+            let untiled = planned_arena(module, index, self.alignment, &mut self.kernels)
+                .unwrap_or(usize::MAX);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
             // MACs (fitting) or the smallest arena (not fitting); otherwise the smallest arena,
             // then the fewest extra MACs.
             let key = |arena: usize, overhead: f64| -> Preference {
-                let overhead = (overhead * 1000.0) as u64;
+                let overhead = (overhead * 1000.0).max(0.0) as u64;
                 match self.max_sram {
                     Some(limit) if arena <= limit => (0, overhead, arena as u64),
                     Some(_) => (1, arena as u64, overhead),
                     None => (0, arena as u64, overhead),
                 }
             };
-            let mut best: Option<(Preference, usize, usize, [usize; 2])> = None;
+            let mut best: Option<(Preference, usize, usize, [usize; 2], f64)> = None;
             for split in 1..=chain.len() {
                 for n in 1..=16 {
                     let grid = [n, n];
-                    let overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
-                    if overhead > self.mac_budget as f64 {
+                    let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
+                    if mac_overhead > self.mac_budget as f64 {
+                        continue;
+                    }
+                    let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
+                    if overhead > self.cost_budget as f64 {
                         continue;
                     }
                     let mut candidate = module.clone();
-                    apply(&mut candidate, index, &chain, split, grid);
-                    let Some(arena) = planned_arena(&candidate, index, self.alignment) else {
+                    apply(&mut candidate, index, &chain, split, grid, None);
+                    let Some(arena) =
+                        planned_arena(&candidate, index, self.alignment, &mut self.kernels)
+                    else {
                         continue;
                     };
                     let score = key(arena, overhead);
                     if best.is_none_or(|(b, ..)| score < b) {
-                        best = Some((score, arena, split, grid));
+                        best = Some((score, arena, split, grid, overhead));
                     }
                 }
             }
-            if let Some((_, arena, split, grid)) = best {
+            if let Some((_, arena, split, grid, overhead)) = best {
                 if arena < untiled {
-                    apply(module, index, &chain, split, grid);
+                    apply(module, index, &chain, split, grid, Some(overhead));
                     changed = true;
                 }
             }

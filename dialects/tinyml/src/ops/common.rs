@@ -2,7 +2,9 @@
 //! padding keywords, window (conv/pool) output sizes, result-shape comparison.
 
 use crate::interfaces::SlidingWindow;
+use crate::semantics::padding::{effective_filter_size, output_size, AxisPadding};
 use crate::semantics::{Activation, Padding};
+use tmlc_core::attributes::Attribute;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::OpContext;
 use tmlc_core::types::{ElementType, Quantization, TensorType};
@@ -28,7 +30,8 @@ impl Activation {
     }
 }
 
-/// Padding schemes of convolutions and pools.
+/// Padding keywords of convolutions and pools (the third form is explicit amounts,
+/// `padding = [top, bottom, left, right]`).
 pub const PADDINGS: &[&str] = &["same", "valid"];
 
 /// Formats a shape as in types: `1x8x8x3`.
@@ -174,7 +177,7 @@ pub fn expect_weights(op: &OpContext, index: usize, rank: usize, axis: usize) ->
 pub struct Window {
     pub stride: [usize; 2],
     pub dilation: [usize; 2],
-    pub same_padding: bool,
+    pub padding: Padding,
 }
 
 /// Reads `stride`, `dilation` (if `with_dilation`) and `padding`.
@@ -185,12 +188,46 @@ pub fn window_attributes(op: &OpContext, with_dilation: bool) -> DiagResult<Wind
     } else {
         [1, 1]
     };
-    let padding = op.keyword_attribute("padding", PADDINGS, None)?;
     Ok(Window {
         stride,
         dilation,
-        same_padding: padding == "same",
+        padding: padding(op)?,
     })
+}
+
+/// The `padding` attribute: `same`, `valid` or `[top, bottom, left, right]`.
+pub fn padding(op: &OpContext) -> DiagResult<Padding> {
+    if let Some(Attribute::Array(_)) = op.attribute("padding") {
+        let amounts = op.int_array_attribute("padding", Some(4), None)?;
+        if amounts.iter().any(|&v| !(0..=u16::MAX as i64).contains(&v)) {
+            return Err(op.attribute_error(
+                "padding",
+                "explicit `padding` must hold 4 amounts from 0 to 65535: [top, bottom, left, right]",
+            ));
+        }
+        let a = |i: usize| amounts[i] as usize;
+        return Ok(Padding::explicit([a(0), a(1), a(2), a(3)]));
+    }
+    let keyword = op.keyword_attribute("padding", PADDINGS, None)?;
+    Ok(if keyword == "same" {
+        Padding::Same
+    } else {
+        Padding::Valid
+    })
+}
+
+/// The `padding` attribute value of `padding`.
+pub fn padding_attribute(padding: Padding) -> Attribute {
+    match padding {
+        Padding::Same => Attribute::Keyword("same".to_string()),
+        Padding::Valid => Attribute::Keyword("valid".to_string()),
+        Padding::Explicit { rows, cols } => Attribute::Array(
+            [rows.before, rows.after, cols.before, cols.after]
+                .iter()
+                .map(|&v| Attribute::Int(v as i64))
+                .collect(),
+        ),
+    }
 }
 
 /// A `[h, w]` attribute of positive integers.
@@ -209,25 +246,6 @@ pub fn positive_pair(
     Ok([values[0] as usize, values[1] as usize])
 }
 
-/// Output size along one spatial axis (TFLite's ComputeOutSize); `None` when the window does not
-/// fit the input with VALID padding.
-pub fn window_output_size(
-    input: usize,
-    kernel: usize,
-    stride: usize,
-    dilation: usize,
-    same: bool,
-) -> Option<usize> {
-    let effective = (kernel - 1) * dilation + 1;
-    if same {
-        Some(input.div_ceil(stride))
-    } else if effective > input {
-        None
-    } else {
-        Some((input - effective) / stride + 1)
-    }
-}
-
 /// Output `[height, width]` of a window op, or an error when the window does not fit.
 pub fn window_output(
     op: &OpContext,
@@ -237,19 +255,30 @@ pub fn window_output(
 ) -> DiagResult<[usize; 2]> {
     let mut out = [0; 2];
     for axis in 0..2 {
-        out[axis] = window_output_size(
+        let padding = window.padding.axis(axis);
+        let padded = match padding {
+            AxisPadding::Same => usize::MAX,
+            AxisPadding::Valid => input[1 + axis],
+            AxisPadding::Explicit(a) => input[1 + axis] + a.before + a.after,
+        };
+        let dilation = window.dilation[axis];
+        out[axis] = output_size(
+            padding,
             input[1 + axis],
             kernel[axis],
             window.stride[axis],
-            window.dilation[axis],
-            window.same_padding,
-        )
-        .ok_or_else(|| {
-            op.error(format!(
-                "window of {}x{} does not fit the {}x{} input with valid padding",
+            dilation,
+        );
+        if effective_filter_size(kernel[axis], dilation) > padded {
+            let scheme = match padding {
+                AxisPadding::Explicit(_) => "its explicit padding",
+                _ => "valid padding",
+            };
+            return Err(op.error(format!(
+                "window of {}x{} does not fit the {}x{} input with {scheme}",
                 kernel[0], kernel[1], input[1], input[2]
-            ))
-        })?;
+            )));
+        }
     }
     Ok(out)
 }
@@ -272,11 +301,7 @@ pub fn sliding_window(
         kernel,
         stride: window.stride,
         dilation: window.dilation,
-        padding: if window.same_padding {
-            Padding::Same
-        } else {
-            Padding::Valid
-        },
+        padding: window.padding,
     })
 }
 

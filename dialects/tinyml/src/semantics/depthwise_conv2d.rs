@@ -3,7 +3,7 @@
 //! `[1, KH, KW, C * depth_multiplier]`; output channel `c * depth_multiplier + m` reads input
 //! channel `c`.
 
-use super::padding::{output_size, padding_amount, Padding};
+use super::padding::{compute_padding, output_size, Padding};
 use super::quant::{activation_range, conv_multipliers, Activation};
 use super::{clamp_i8, dims4, OutputSpec, QuantTensor, Weights};
 
@@ -56,7 +56,7 @@ pub fn depthwise_conv2d(
     debug_assert_eq!(
         out_h,
         output_size(
-            options.padding,
+            options.padding.axis(0),
             in_h,
             k_h,
             options.stride_h,
@@ -66,7 +66,7 @@ pub fn depthwise_conv2d(
     debug_assert_eq!(
         out_w,
         output_size(
-            options.padding,
+            options.padding.axis(1),
             in_w,
             k_w,
             options.stride_w,
@@ -74,8 +74,24 @@ pub fn depthwise_conv2d(
         )
     );
     let mut out = vec![0i8; output.len()];
-    let pad_h = padding_amount(in_h, k_h, options.stride_h, options.dilation_h, out_h).before;
-    let pad_w = padding_amount(in_w, k_w, options.stride_w, options.dilation_w, out_w).before;
+    let pad_h = compute_padding(
+        options.padding.axis(0),
+        in_h,
+        k_h,
+        options.stride_h,
+        options.dilation_h,
+    )
+    .1
+    .before;
+    let pad_w = compute_padding(
+        options.padding.axis(1),
+        in_w,
+        k_w,
+        options.stride_w,
+        options.dilation_w,
+    )
+    .1
+    .before;
     let multipliers = conv_multipliers(input.scale, filter.scales, output.scale, out_c);
     let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let input_offset = -input.zero_point;

@@ -5,7 +5,7 @@
 //! taps are not counted) and rounds half away from zero:
 //! `acc > 0 ? (acc + n/2) / n : (acc - n/2) / n` with C++ truncating division.
 
-use super::padding::{output_size, padding_amount, Padding};
+use super::padding::{compute_padding, output_size, Padding};
 use super::quant::{activation_range, Activation};
 use super::{clamp_i8, dims4, OutputSpec, QuantTensor};
 
@@ -32,14 +32,42 @@ fn for_each_window(
     debug_assert_eq!(depth, out_c, "pool: channel mismatch");
     debug_assert_eq!(
         out_h,
-        output_size(options.padding, in_h, options.filter_h, options.stride_h, 1)
+        output_size(
+            options.padding.axis(0),
+            in_h,
+            options.filter_h,
+            options.stride_h,
+            1
+        )
     );
     debug_assert_eq!(
         out_w,
-        output_size(options.padding, in_w, options.filter_w, options.stride_w, 1)
+        output_size(
+            options.padding.axis(1),
+            in_w,
+            options.filter_w,
+            options.stride_w,
+            1
+        )
     );
-    let pad_h = padding_amount(in_h, options.filter_h, options.stride_h, 1, out_h).before;
-    let pad_w = padding_amount(in_w, options.filter_w, options.stride_w, 1, out_w).before;
+    let pad_h = compute_padding(
+        options.padding.axis(0),
+        in_h,
+        options.filter_h,
+        options.stride_h,
+        1,
+    )
+    .1
+    .before;
+    let pad_w = compute_padding(
+        options.padding.axis(1),
+        in_w,
+        options.filter_w,
+        options.stride_w,
+        1,
+    )
+    .1
+    .before;
     let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let mut out = vec![0i8; output.len()];
     for b in 0..batches {

@@ -1,0 +1,58 @@
+//! The instruction cost model of the kernel library: how many instructions a kernel call of a
+//! layer is predicted to execute on a Cortex-M core, per MAC, per output row and per call. The
+//! `tile` pass weighs patch plans with it (patches recompute halos and call every kernel once per
+//! patch, on fewer rows). The constants were fitted to QEMU instruction counts of the shared
+//! models (cortex-m4, `tmlc sim`); they predict differences between plans, not cycles.
+
+use crate::ops::OpView;
+use tmlc_core::target::KernelVariant;
+
+/// What one kernel call costs, in instructions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallCost {
+    /// Per multiply-accumulate (for ops without MACs: per output byte).
+    pub per_mac: f64,
+    /// Per output row (row setup, the depthwise kernels' ring refill, the im2col restart).
+    pub per_row: f64,
+    /// Per call (argument set-up, prologue, the requantization tables' loads).
+    pub per_call: f64,
+}
+
+/// The cost of the op's kernel of `variant`.
+pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
+    let dsp = variant == KernelVariant::ArmDsp;
+    let (per_mac, per_row, per_call) = match view {
+        OpView::Conv2d(conv) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            match (dsp, pointwise, conv.in_channels < 4) {
+                (true, true, _) => (1.6, 0.0, 1500.0),
+                (true, false, true) => (2.9, 300.0, 1500.0),
+                (true, false, false) => (1.2, 300.0, 1500.0),
+                (false, _, _) => (4.5, 40.0, 200.0),
+            }
+        }
+        OpView::DepthwiseConv2d(_) => {
+            if dsp {
+                (5.8, 400.0, 1500.0)
+            } else {
+                (7.5, 40.0, 200.0)
+            }
+        }
+        OpView::FullyConnected(_) => (if dsp { 1.6 } else { 4.5 }, 0.0, 200.0),
+        _ => (2.0, 20.0, 100.0),
+    };
+    CallCost {
+        per_mac,
+        per_row,
+        per_call,
+    }
+}
+
+impl CallCost {
+    /// Instructions of one call producing `rows` output rows with `macs` MACs in all (for ops
+    /// without MACs, pass the output bytes).
+    pub fn instructions(&self, rows: usize, macs: u64) -> f64 {
+        self.per_call + self.per_row * rows as f64 + self.per_mac * macs as f64
+    }
+}
