@@ -125,7 +125,7 @@ pub struct CompileArgs {
 
     /// Passes to run before code generation (default, derived from the target:
     /// canonicalize,fuse,schedule,tile,inplace,alloc; on targets with kernel variants beyond the
-    /// portable ones, select-kernels instead of tile). Pass options default to the target's
+    /// portable ones, select-kernels before alloc too). Pass options default to the target's
     /// values (alloc's alignment). `alloc` is appended when the pipeline does not contain it:
     /// the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
