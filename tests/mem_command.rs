@@ -76,3 +76,62 @@ fn svg_draws_every_buffer_and_marks_the_peak() {
     );
     assert!(svg.contains(">peak</text>"));
 }
+
+/// `tmlc mem --target T` reports the plan `tmlc compile --target T` builds: the same arena to the
+/// byte (the `_ARENA_SIZE` macro of the generated header), on every shared model and on a DSP
+/// target (tile, the DSP kernels' scratch) as well as on host.
+#[test]
+fn mem_and_compile_agree_on_the_arena_for_every_shared_model() {
+    use tmlc_tests::shared::{shared_dir, MODELS, SECOND_SET};
+    let Some(shared) = shared_dir() else { return };
+    let out = std::env::temp_dir().join(format!("tmlc-mem-agree-{}", std::process::id()));
+    for target in ["cortex-m4", "host"] {
+        for model in MODELS.iter().chain(SECOND_SET) {
+            let path = shared.join(format!("models/{model}.tflite"));
+            let path = path.display().to_string();
+            let json: serde_json::Value =
+                serde_json::from_str(&run(&["mem", &path, "--target", target, "--json"]))
+                    .expect("JSON");
+            let reported = json["arena_bytes"].as_u64().expect("arena_bytes");
+            let _ = std::fs::remove_dir_all(&out);
+            let dir = out.display().to_string();
+            let mut stdin = || Ok(Vec::new());
+            let args = ["compile", &path, "--target", target, "-o", &dir];
+            if let Err(failure) = tmlc::run_cli(args.iter().map(|s| s.to_string()), &mut stdin) {
+                // A model the target cannot hold: mem must say the same arena does not fit.
+                assert!(
+                    failure.rendered.contains("bytes of SRAM"),
+                    "{}",
+                    failure.rendered
+                );
+                let sram = tmlc_backends::target::lookup(target)
+                    .expect("target")
+                    .memory
+                    .sram_bytes;
+                assert!(reported > sram, "{model} on {target}: {}", failure.rendered);
+                continue;
+            }
+            let header = std::fs::read_dir(&out)
+                .expect("output")
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "h"))
+                .expect("a header");
+            let text = std::fs::read_to_string(&header).expect("header");
+            let built: u64 = text
+                .lines()
+                .find_map(|line| {
+                    let rest = line.strip_prefix("#define ")?;
+                    let (name, value) = rest.split_once(' ')?;
+                    name.ends_with("_ARENA_SIZE")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or_else(|| panic!("{model}: no _ARENA_SIZE in {}", header.display()));
+            assert_eq!(
+                reported, built,
+                "{model} on {target}: mem and compile disagree"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -41,6 +41,26 @@ pub struct OpRow {
     pub buffers: Vec<usize>,
 }
 
+/// One patch stage of the plan (a `loop.patches` op).
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchStage {
+    pub grid: [usize; 2],
+    /// The layers it computes patch by patch.
+    pub layers: usize,
+    pub mac_overhead_percent: i64,
+    /// The cost model's predicted extra instructions, when `tile` recorded them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_overhead_percent: Option<i64>,
+}
+
+/// The plan chosen: patch stages and how many ops run each kernel variant.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PlanSummary {
+    pub patch_stages: Vec<PatchStage>,
+    /// `(variant, ops)`, e.g. `("arm_dsp", 27)`, in order of first appearance.
+    pub kernels: Vec<(String, usize)>,
+}
+
 /// The whole report for one function.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryReport {
@@ -56,6 +76,7 @@ pub struct MemoryReport {
     pub arena_without_tile_bytes: Option<usize>,
     /// Index into `ops` of the op where the high-water mark is highest.
     pub peak_op: Option<usize>,
+    pub plan: PlanSummary,
     pub ops: Vec<OpRow>,
     pub buffers: Vec<BufferRow>,
 }
@@ -147,7 +168,40 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
         tflm_greedy_bytes: heuristics::tflm_greedy(&problem).peak as usize,
         arena_without_tile_bytes: None,
         peak_op,
+        plan: plan_summary(module, function),
         ops,
         buffers,
     })
+}
+
+/// The patch stages and kernel variants of a planned function.
+fn plan_summary(module: &Module, function: &Function) -> PlanSummary {
+    let int = |op: tmlc_core::ir::Op, key: &str| match function.ops[op].attributes.get(key) {
+        Some(tmlc_core::attributes::Attribute::Int(v)) => Some(*v),
+        _ => None,
+    };
+    let mut summary = PlanSummary::default();
+    for op in function.walk() {
+        if let Some(plan) = tmlc_loop::patches::loop_plan(module, function, op) {
+            summary.patch_stages.push(PatchStage {
+                grid: tmlc_loop::patches::loop_grid(function, op).unwrap_or([1, 1]),
+                layers: plan.layers.len(),
+                mac_overhead_percent: int(op, "mac_overhead_percent").unwrap_or(0),
+                predicted_overhead_percent: int(op, "predicted_overhead_percent"),
+            });
+            continue;
+        }
+        if tmlc_tinyml::OpView::of(module, function, op).is_none_or(|view| {
+            tmlc_tinyml::kernels::lookup(&view, tmlc_core::target::KernelVariant::Portable)
+                .is_none()
+        }) {
+            continue;
+        }
+        let variant = tmlc_mem::kernel_variant(&function.ops[op].attributes).name();
+        match summary.kernels.iter_mut().find(|(v, _)| v == variant) {
+            Some((_, count)) => *count += 1,
+            None => summary.kernels.push((variant.to_string(), 1)),
+        }
+    }
+    summary
 }

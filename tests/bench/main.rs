@@ -106,8 +106,8 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
         report,
         "## Cortex-M in QEMU (instructions of one inference, ramp input)\n\n`tmlc sim --json` with the default pipeline: \
-         *DSP* uses the Arm DSP kernel variants (`--kernels auto`, the default: fastest), *portable* the portable C \
-         kernels (`--kernels portable`, whose default pipeline also tiles the first layers: smallest RAM). Instructions are QEMU's count between the markers around one inference \
+         *DSP* uses the Arm DSP kernel variants (`--kernels auto`, the default), *portable* the portable C \
+         kernels (`--kernels portable`); both default pipelines tile the first layers within the cost model's 5% budget. Instructions are QEMU's count between the markers around one inference \
          (deterministic; not cycles). RAM = arena + .data + .bss rest + peak stack; flash = text + rodata + data; \
          code = text (generated code and runtime, without weights). Compile = `tmlc compile` to the project \
          (build and run not included). TFLite Micro + CMSIS-NN on the same QEMU machine (Cortex-M4) is \
@@ -198,6 +198,75 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
                 ms(time)
             );
         }
+    }
+    report.push('\n');
+}
+
+/// Per model on cortex-m4: RAM and instructions of the default plan, the smallest plan (tile
+/// without the instruction budget) and the fastest (no tile), all with the DSP kernels.
+fn plans_section(shared: &std::path::Path, report: &mut String) {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    if !have("arm-none-eabi-gcc") || !have("qemu-system-arm") {
+        report.push_str("## Plans on cortex-m4\n\nNot measured: arm-none-eabi-gcc or qemu-system-arm is missing.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        report,
+        "## Plans on cortex-m4: default, smallest, fastest (QEMU, ramp input, bit-exact)\n\n`tmlc sim --json`, DSP kernels. \
+         *default*: the default pipeline (`tile` within a predicted +5% of instructions); *smallest*: `tile{{cost-budget=1000}}` \
+         (the smallest arena within 15% extra MACs); *fastest*: no `tile`. RAM = arena + .data + .bss rest + peak stack. \
+         `+int8-edges`: the model's float edges replaced by their int8 view (the `int8-edges` pass first; TinyEngine's interface).\n\n\
+         | model | default instr | default RAM | smallest instr | smallest RAM | fastest instr | fastest RAM |\n\
+         |---|---|---|---|---|---|---|"
+    );
+    let runs = MODELS.iter().map(|&m| (m, false)).chain([
+        ("mcunet_vww1_80", false),
+        ("mcunet_vww1_80", true),
+        ("te_mnist_lenet_300_100", false),
+    ]);
+    let base = "canonicalize,fuse,schedule";
+    let tail = "inplace,select-kernels,alloc";
+    for (model, int8_edges) in runs {
+        let path = shared.join("models").join(format!("{model}.tflite"));
+        let reference = shared.join("reference").join(model);
+        let input = reference.join(if int8_edges {
+            "input.ramp.int8.bin"
+        } else {
+            "input.ramp.bin"
+        });
+        let prefix = if int8_edges { "int8-edges," } else { "" };
+        let sim = |tile: &str| -> serde_json::Value {
+            let mut stdin = || Ok(Vec::new());
+            let args = [
+                "sim".to_string(),
+                path.display().to_string(),
+                "--target".into(),
+                "cortex-m4".into(),
+                "--input".into(),
+                input.display().to_string(),
+                "--json".into(),
+                format!("--pass-pipeline={prefix}{base},{tile}{tail}"),
+            ];
+            let out = tmlc::run_cli(args, &mut stdin)
+                .unwrap_or_else(|f| panic!("sim {model}: {}", f.rendered));
+            serde_json::from_slice(&out.stdout).expect("JSON")
+        };
+        let plans = [sim("tile,"), sim("tile{cost-budget=1000},"), sim("")];
+        let name = if int8_edges {
+            format!("{model} +int8-edges")
+        } else {
+            model.to_string()
+        };
+        let cells: Vec<String> = plans
+            .iter()
+            .map(|p| format!("{} | {}", p["instructions"], p["ram_bytes"]))
+            .collect();
+        let _ = writeln!(report, "| {name} | {} |", cells.join(" | "));
     }
     report.push('\n');
 }
@@ -592,6 +661,7 @@ fn main() {
         tile_section(&shared, &mut report);
         arena_section(&shared, &mut report);
         compile_section(&shared, &mut report);
+        plans_section(&shared, &mut report);
         cortex_m_section(&shared, &mut report);
     } else {
         report.push_str("## Import and reference interpretation per model\n\nNot measured: ../shared was not found.\n\n");

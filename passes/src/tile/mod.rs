@@ -152,6 +152,51 @@ fn leading_chain(module: &Module, index: usize) -> Vec<LayerGeometry> {
     chain
 }
 
+/// Why the chain of function `index` ends after `chain`: the op that stops it and the reason.
+fn chain_stop(module: &Module, index: usize, chain: &[LayerGeometry]) -> String {
+    let function = &module.functions[index];
+    let names = tmlc_core::printer::value_names(function);
+    let Some(&input) = function.params.first() else {
+        return "the function has no input".into();
+    };
+    let current = chain
+        .last()
+        .map_or(input, |layer| function.ops[layer.op].results[0]);
+    let uses = function.use_counts();
+    let next = function.body.ops.iter().copied().find(|&op| {
+        !is_constant(module, function, op) && function.ops[op].operands.first() == Some(&current)
+    });
+    let Some(op) = next else {
+        return format!("nothing after %{} continues it", names[current]);
+    };
+    let data = &function.ops[op];
+    if data.name == tmlc_core::ir::RETURN_OP {
+        return format!("the function returns %{} after it", names[current]);
+    }
+    let what = format!(
+        "{} = {}",
+        data.results
+            .first()
+            .map_or("(no result)".to_string(), |&r| format!("%{}", names[r])),
+        data.name
+    );
+    if current != input && uses[current] != 1 {
+        return format!(
+            "%{} is read by {} ops (a skip branch), so the chain stops before {what}",
+            names[current], uses[current]
+        );
+    }
+    let int8 = |v| function.value_type(v).element == tmlc_core::types::ElementType::I8;
+    if !data.operands.iter().take(1).all(|&v| int8(v)) || !data.results.iter().all(|&v| int8(v)) {
+        return format!(
+            "{what} reads or makes a tensor that is not int8 (patch buffers hold int8)"
+        );
+    }
+    format!(
+        "{what} is neither a sliding window nor elementwise on one operand, or its batch is not 1"
+    )
+}
+
 /// Moves the first `split` layers of the chain into a `loop.patches` op on `grid`.
 fn apply(
     module: &mut Module,
@@ -301,23 +346,24 @@ impl Pass for Tile {
         let mut changed = false;
         for index in 0..module.functions.len() {
             let chain = leading_chain(module, index);
-            if chain.is_empty() {
-                continue;
-            }
             if let (Some(grid), Some(split)) = (self.grid, self.split) {
                 if split == 0 || split > chain.len() {
                     return Err(Diagnostic::new(
                         ErrorCode::PassFailed,
                         format!(
-                            "tile: split={split}, but the leading chain of @{} has {} layer(s)",
+                            "tile: split={split}, but the leading chain of @{} has {} layer(s): {}",
                             module.functions[index].name,
-                            chain.len()
+                            chain.len(),
+                            chain_stop(module, index, &chain)
                         ),
                     ));
                 }
                 let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
                 apply(module, index, &chain, split, grid, Some(overhead));
                 changed = true;
+                continue;
+            }
+            if chain.is_empty() {
                 continue;
             }
             let untiled = planned_arena(module, index, self.alignment, &mut self.kernels)

@@ -75,6 +75,27 @@ fn table(report: &MemoryReport) -> String {
     if let Some(before) = report.arena_without_tile_bytes {
         let _ = writeln!(out, "  arena without tile            {before:>9}");
     }
+    let _ = writeln!(out, "\nplan");
+    for stage in &report.plan.patch_stages {
+        let predicted = stage
+            .predicted_overhead_percent
+            .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
+        let _ = writeln!(
+            out,
+            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
+            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
+        );
+    }
+    if report.plan.patch_stages.is_empty() {
+        let _ = writeln!(out, "  no patch stage");
+    }
+    let kernels: Vec<String> = report
+        .plan
+        .kernels
+        .iter()
+        .map(|(variant, count)| format!("{variant} {count}"))
+        .collect();
+    let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
     out
 }
 
