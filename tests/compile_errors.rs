@@ -1,5 +1,6 @@
 //! `tmlc compile` on bad requests: an op the backend cannot emit, a model larger than the
-//! target's SRAM or flash, an unknown target, an unwritable output
+//! target's SRAM or flash (or, on a Cortex-M target, than its RAM with the least stack), an
+//! unknown target, an unwritable output
 //! directory. Each exits with a clear message (snapshotted together; status 1, or 2 for a usage
 //! error such as an unknown target or pipeline), and leaves nothing in the output directory.
 
@@ -69,6 +70,13 @@ fn bad_compilations_fail_cleanly() {
     case(
         "weights larger than a Cortex-M target's flash",
         args(&["--target", "cortex-m4", "--flash-bytes", "50"], &model),
+    );
+    case(
+        "arena and the least stack larger than a Cortex-M target's RAM",
+        args(
+            &["--target", "cortex-m0plus", "--sram-bytes", "4100"],
+            &model,
+        ),
     );
     case(
         "bad pipeline",

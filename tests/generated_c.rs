@@ -9,8 +9,8 @@
 //! - `host-tiled`: the portable C backend with a fixed `tile` plan, so the patch loop is covered.
 //!
 //! Every file generated per model gets its own snapshot, named `<build>__<path>`: the model's
-//! `.c` and `.h`, `main.c`, the `Makefile`, and for Cortex-M the linker script and
-//! `tmlc-project.json`. Files the backends copy verbatim (`runtime/` from `runtime-c/`, the
+//! `.c` and `.h`, `main.c`, the `Makefile`, the library's `CMakeLists.txt` and `README.md`, the
+//! `.tmlc-files` list, and for Cortex-M the linker script and `tmlc-project.json`. Files the backends copy verbatim (`runtime/` from `runtime-c/`, the
 //! static `board/` sources from `backends/src/cortex_m/board/`) are not snapshotted: each is
 //! checked byte for byte against its checked-in source, and `<build>__files` lists every file of
 //! the project and what it is, so a file added, dropped or no longer a plain copy shows too.

@@ -6,32 +6,79 @@
 pub mod c;
 pub mod cortex_m;
 pub mod project;
+pub mod provenance;
 pub mod target;
 
 use project::Project;
+use provenance::Provenance;
 use target::{BackendKind, Target};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::ir::Module;
+
+/// How the generated files are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LibraryLayout {
+    /// The backend's project: the library (`CMakeLists.txt`), a harness and its `Makefile`.
+    #[default]
+    Project,
+    /// An Arduino library: `library.properties`, the model and runtime under `src/`, an example
+    /// sketch; no harness, no board files.
+    Arduino,
+}
+
+/// What a compilation asks of the backend beyond the module and target.
+#[derive(Debug, Clone, Default)]
+pub struct GenerateOptions {
+    pub provenance: Provenance,
+    pub layout: LibraryLayout,
+}
 
 /// Turns a planned module into a project for a target.
 pub trait Backend {
     fn name(&self) -> &'static str;
     /// Generates every file of the project.
-    fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project>;
+    fn generate(
+        &self,
+        module: &Module,
+        target: &Target,
+        options: &GenerateOptions,
+    ) -> DiagResult<Project>;
+}
+
+/// The files of a compilation: the target's backend's project, or the Arduino library, with the
+/// provenance stamped on every generated file.
+pub fn generate(
+    module: &Module,
+    target: &Target,
+    options: &GenerateOptions,
+) -> DiagResult<Project> {
+    let backend = backend_for(target)?;
+    let mut project = match options.layout {
+        LibraryLayout::Project => backend.generate(module, target, options)?,
+        LibraryLayout::Arduino => {
+            c::library::arduino(&c::model_project(module, target, options)?, target, options)
+        }
+    };
+    let model = c::model::c_identifier(&module.name);
+    options.provenance.stamp(&model, &mut project);
+    Ok(project)
 }
 
 /// The backend the target names: the portable C backend, or the Cortex-M backend (a bare-metal
-/// project for the target's QEMU machine, which it then requires).
+/// project linked for the board's memory map or the target's QEMU machine, one of which it then
+/// requires).
 pub fn backend_for(target: &Target) -> DiagResult<Box<dyn Backend>> {
     match target.backend {
         BackendKind::PortableC => Ok(Box::new(c::CBackend)),
-        BackendKind::CortexM if target.qemu_machine.is_some() => {
+        BackendKind::CortexM
+            if target.qemu_machine.is_some() || !target.memory.regions.is_empty() =>
+        {
             Ok(Box::new(cortex_m::CortexMBackend))
         }
         BackendKind::CortexM => Err(Diagnostic::new(
             ErrorCode::InvalidArgument,
             format!(
-                "target `{}` uses the Cortex-M backend but names no `qemu_machine`: the backend builds for a QEMU machine's memory map",
+                "target `{}` uses the Cortex-M backend but has neither `memory.regions` nor a `qemu_machine`: the backend links for a memory map",
                 target.name
             ),
         )),

@@ -35,7 +35,7 @@ pub struct Edge {
     /// How many edges its side has.
     pub count: usize,
     pub ty: TensorType,
-    /// The arena address, as an `int8_t *` C expression.
+    /// The arena address, as an `int8_t *` C expression over the arena's base `arena`.
     pub pointer: String,
 }
 
@@ -129,13 +129,28 @@ pub fn accessor_declarations(model: &str, edges: &[Edge]) -> String {
         .collect()
 }
 
-/// The accessor definitions.
+/// The declarations of the accessors into a caller-supplied arena (`..._input_with_arena`).
+pub fn arena_accessor_declarations(model: &str, edges: &[Edge]) -> String {
+    edges
+        .iter()
+        .map(|e| {
+            format!(
+                "{} *{}_with_arena(void *arena);\n",
+                e.c_type(),
+                e.accessor(model)
+            )
+        })
+        .collect()
+}
+
+/// The accessor definitions: each edge's place in a caller-supplied arena
+/// (`..._with_arena(void *arena)`, where `arena` is the `int8_t *` the edge pointers use).
 pub fn accessor_definitions(model: &str, edges: &[Edge]) -> String {
     edges
         .iter()
         .map(|e| {
             format!(
-                "{} *{}(void) {{\n    return {};\n}}\n\n",
+                "{} *{}_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n    return {};\n}}\n\n",
                 e.c_type(),
                 e.accessor(model),
                 e.typed_pointer()
@@ -144,27 +159,52 @@ pub fn accessor_definitions(model: &str, edges: &[Edge]) -> String {
         .collect()
 }
 
-/// The body of `invoke`: copy every input in, run, copy every output out.
+/// The accessors into the static arena `static_arena`, which call the `_with_arena` ones.
+pub fn static_accessor_definitions(model: &str, edges: &[Edge], static_arena: &str) -> String {
+    edges
+        .iter()
+        .map(|e| {
+            format!(
+                "{} *{name}(void) {{\n    return {name}_with_arena({static_arena});\n}}\n\n",
+                e.c_type(),
+                name = e.accessor(model),
+            )
+        })
+        .collect()
+}
+
+/// The body of `invoke_with_arena` (the arena is `memory`): copy every input in, run, copy
+/// every output out.
 pub fn invoke_body(model: &str, prefix: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
     let mut out = String::new();
     for edge in inputs {
         out.push_str(&format!(
-            "    memmove({}(), {}, {});\n",
+            "    memmove({}_with_arena(memory), {}, {});\n",
             edge.accessor(model),
             edge.parameter(),
             edge.size_macro(prefix)
         ));
     }
-    out.push_str(&format!("    tmlc_{model}_run();\n"));
+    out.push_str(&format!("    tmlc_{model}_run_with_arena(memory);\n"));
     for edge in outputs {
         out.push_str(&format!(
-            "    memmove({}, {}(), {});\n",
+            "    memmove({}, {}_with_arena(memory), {});\n",
             edge.parameter(),
             edge.accessor(model),
             edge.size_macro(prefix)
         ));
     }
     out
+}
+
+/// The parameter names of `invoke`, in order (`input, output`).
+pub fn invoke_arguments(inputs: &[Edge], outputs: &[Edge]) -> String {
+    inputs
+        .iter()
+        .chain(outputs)
+        .map(Edge::parameter)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `int8` or `float32`, for the header's one-line description.
@@ -301,26 +341,60 @@ fn int8_accessor(edge: &Edge, model: &str) -> String {
     format!("{}_int8", edge.accessor(model))
 }
 
-/// The declarations of the int8 edges' accessors.
+/// The declarations of the int8 edges' accessors, static and caller-supplied arena.
 pub fn int8_accessor_declarations(model: &str, edges: &[Edge]) -> String {
     edges
         .iter()
         .map(|e| format!("int8_t *{}(void);\n", int8_accessor(e, model)))
+        .chain(edges.iter().map(|e| {
+            format!(
+                "int8_t *{}_with_arena(void *arena);\n",
+                int8_accessor(e, model)
+            )
+        }))
         .collect()
 }
 
-/// The definitions of the int8 edges' accessors.
+/// The definitions of the int8 edges' accessors into a caller-supplied arena.
 pub fn int8_accessor_definitions(model: &str, edges: &[Edge]) -> String {
     edges
         .iter()
         .map(|e| {
             format!(
-                "int8_t *{}(void) {{\n    return {};\n}}\n\n",
+                "int8_t *{}_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n    return {};\n}}\n\n",
                 int8_accessor(e, model),
                 e.pointer
             )
         })
         .collect()
+}
+
+/// The int8 edges' accessors into the static arena.
+pub fn int8_static_accessor_definitions(model: &str, edges: &[Edge], static_arena: &str) -> String {
+    edges
+        .iter()
+        .map(|e| {
+            format!(
+                "int8_t *{name}(void) {{\n    return {name}_with_arena({static_arena});\n}}\n\n",
+                name = int8_accessor(e, model),
+            )
+        })
+        .collect()
+}
+
+/// `_ELEMENTS` and `_TYPE` (the C element type the API's pointer has) of every edge.
+pub fn element_macros(prefix: &str, edges: &[Edge]) -> String {
+    let mut out = String::new();
+    for edge in edges {
+        let name = edge.size_macro(prefix);
+        let name = name.trim_end_matches("_SIZE");
+        out.push_str(&format!(
+            "#define {name}_ELEMENTS {}\n#define {name}_TYPE {}\n",
+            edge.ty.num_elements(),
+            edge.c_type()
+        ));
+    }
+    out
 }
 
 /// `_SHAPE`, and for quantized edges `_SCALE` and `_ZERO_POINT`, of every edge.

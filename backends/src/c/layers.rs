@@ -608,7 +608,7 @@ impl Layer<'_> {
     /// The op's scratch in the arena (`mem.scratch_offset`), for in-place kernels.
     fn scratch(&self) -> DiagResult<String> {
         tmlc_mem::read(&self.op.data().attributes, tmlc_mem::SCRATCH_OFFSET)
-            .map(|offset| format!("arena.bytes + {offset}"))
+            .map(|offset| format!("arena + {offset}"))
             .ok_or_else(|| {
                 self.op
                     .error("runs in place but has no `mem.scratch_offset`: run `alloc`")

@@ -1,19 +1,21 @@
 //! The portable C backend: C99 that compiles anywhere, calling the portable runtime-c kernels.
 //! It writes `<model>.h`, `<model>.c`, the runtime sources the model needs, a host harness
-//! (`main.c`) and a `Makefile`, after checking the weights fit the target's flash (the driver
+//! (`main.c`), a `Makefile`, and the library's `CMakeLists.txt` and `README.md` (`library.rs`), after checking the weights fit the target's flash (the driver
 //! checks SRAM against the memory plan, where it can name the op at the peak).
 
+pub mod api;
 pub mod call;
 pub mod edges;
 pub mod harness;
 pub mod layers;
+pub mod library;
 pub mod model;
 pub mod runtime;
 pub mod writer;
 
 use crate::project::Project;
 use crate::target::Target;
-use crate::Backend;
+use crate::{Backend, GenerateOptions};
 use edges::Edge;
 use model::{c_identifier, generate_model, GeneratedModel};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
@@ -26,6 +28,7 @@ pub struct CBackend;
 /// What every C-based backend's project shares: `<model>.h`, `<model>.c` and the runtime files
 /// the model's ops need, after checking that the weights fit the target's flash. A backend adds
 /// its harness and build files.
+#[derive(Clone)]
 pub struct ModelProject {
     /// The C identifier of the model (`tmlc_<model>_invoke`).
     pub model: String,
@@ -43,8 +46,16 @@ pub struct ModelProject {
 }
 
 /// Generates the model and runtime files of a project for `target`.
-pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProject> {
+pub fn model_project(
+    module: &Module,
+    target: &Target,
+    options: &GenerateOptions,
+) -> DiagResult<ModelProject> {
     let model = c_identifier(&module.name);
+    let api = api::ApiOptions {
+        provenance: &options.provenance,
+        arena_alignment: api::arena_alignment(target.memory.alignment),
+    };
     let GeneratedModel {
         header,
         source,
@@ -54,7 +65,7 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         output_size,
         arena_size,
         weight_bytes,
-    } = generate_model(module, &model)?;
+    } = generate_model(module, &model, &api)?;
     if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
             ErrorCode::PassFailed,
@@ -90,7 +101,7 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         if path.ends_with(".c") {
             runtime_sources.push(path.to_string());
         }
-        project.add(path, contents);
+        project.add_copy(path, contents);
     }
     Ok(ModelProject {
         model,
@@ -110,17 +121,25 @@ impl Backend for CBackend {
         "c"
     }
 
-    fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project> {
+    fn generate(
+        &self,
+        module: &Module,
+        target: &Target,
+        options: &GenerateOptions,
+    ) -> DiagResult<Project> {
+        let model_project = model_project(module, target, options)?;
         let ModelProject {
             model,
-            mut project,
+            project,
             runtime_sources,
             inputs,
             outputs,
             ..
-        } = model_project(module, target)?;
-        project.add("main.c", harness::main_c(&model, &inputs, &outputs));
-        project.add("Makefile", harness::makefile(&model, &runtime_sources));
+        } = &model_project;
+        let mut project = project.clone();
+        project.add("main.c", harness::main_c(model, inputs, outputs));
+        project.add("Makefile", harness::makefile(model, runtime_sources));
+        library::add_library_files(&mut project, &model_project, target, library::Kind::Host);
         Ok(project)
     }
 }

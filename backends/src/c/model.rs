@@ -1,10 +1,12 @@
 //! The generated model: `<model>.h` (the API and sizes as macros) and `<model>.c` (weights as
 //! `const` arrays, per-layer constant tables, the arena, one kernel call per layer).
 
+use super::api::{self, ApiOptions};
 use super::edges::{
-    accessor_declarations, accessor_definitions, description, float_edge_ops,
-    int8_accessor_declarations, int8_accessor_definitions, int8_view, invoke_body,
-    invoke_signature, quantization_macros, size_macros, Edge, Side,
+    accessor_declarations, accessor_definitions, arena_accessor_declarations, description,
+    element_macros, float_edge_ops, int8_accessor_declarations, int8_accessor_definitions,
+    int8_static_accessor_definitions, int8_view, invoke_arguments, invoke_body, invoke_signature,
+    quantization_macros, size_macros, static_accessor_definitions, Edge, Side,
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
 use super::writer::{c_array, CWriter};
@@ -72,7 +74,11 @@ fn plan_missing(what: String) -> Diagnostic {
 }
 
 /// Generates `<model>.h` and `<model>.c` for the module's `@main`.
-pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel> {
+pub fn generate_model(
+    module: &Module,
+    model: &str,
+    options: &ApiOptions,
+) -> DiagResult<GeneratedModel> {
     let function = module
         .function("main")
         .or(module.functions.first())
@@ -105,7 +111,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
                 "value {value} at offset {offset} does not fit the {arena_size}-byte arena"
             )));
         }
-        Ok(format!("arena.bytes + {offset}"))
+        Ok(format!("arena + {offset}"))
     };
     for &param in &function.params {
         names.pointers[param] = arena_pointer(function, param)?;
@@ -174,6 +180,13 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         }
         names.pointers[result] = arena_pointer(function, result)?;
         let start = writer.body.len();
+        let hook_name = data
+            .name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&data.name)
+            .to_string();
+        writer.body_line(&api::layer_hook(&macro_prefix, "BEGIN", layer, &hook_name));
         emit_layer(
             &OpContext {
                 module,
@@ -184,6 +197,7 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
             &names,
             &mut writer,
         )?;
+        writer.body_line(&api::layer_hook(&macro_prefix, "END", layer, &hook_name));
         if !edge_ops.contains(&op) {
             int8_body.push_str(&writer.body[start..]);
         }
@@ -251,21 +265,35 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         format!(
             "/* The int8 edges, to skip the float conversion: write the int8 input at\n \
              * tmlc_{model}_input_int8(), call tmlc_{model}_run_int8(), read the int8 output at\n \
-             * tmlc_{model}_output_int8() (quantized as the _SCALE and _ZERO_POINT macros say). */\n\
-             {declarations}int tmlc_{model}_run_int8(void);\n\n"
+             * tmlc_{model}_output_int8() (quantized as the _SCALE and _ZERO_POINT macros say);\n \
+             * the _with_arena forms do the same in a caller-supplied arena. */\n\
+             {declarations}int tmlc_{model}_run_int8(void);\n\
+             int tmlc_{model}_run_int8_with_arena(void *arena);\n\n"
         )
     };
     let int8_definitions = if edge_ops.is_empty() {
         String::new()
     } else {
         format!(
-            "{}{}int tmlc_{model}_run_int8(void) {{\n{int8_body}    return 0;\n}}\n\n",
+            "{}{}int tmlc_{model}_run_int8_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{int8_body}    return 0;\n}}\n\n",
             int8_accessor_definitions(model, &int8_inputs),
             int8_accessor_definitions(model, &int8_outputs),
         )
     };
+    let static_arena = format!("tmlc_{model}_arena.bytes");
+    let int8_static_definitions = if edge_ops.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{}{}int tmlc_{model}_run_int8(void) {{\n    return tmlc_{model}_run_int8_with_arena({static_arena});\n}}\n\n",
+            int8_static_accessor_definitions(model, &int8_inputs, &static_arena),
+            int8_static_accessor_definitions(model, &int8_outputs, &static_arena),
+        )
+    };
     let edge_quantization = format!(
-        "{}{}",
+        "{}{}{}{}",
+        element_macros(&macro_prefix, &inputs),
+        element_macros(&macro_prefix, &outputs),
         quantization_macros(&macro_prefix, &int8_inputs),
         quantization_macros(&macro_prefix, &int8_outputs)
     );
@@ -278,47 +306,85 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         accessor_declarations(model, &inputs),
         accessor_declarations(model, &outputs)
     );
+    let arena_accessors = format!(
+        "{}{}",
+        arena_accessor_declarations(model, &inputs),
+        arena_accessor_declarations(model, &outputs)
+    );
+    let invoke_with_arena = api::with_arena_signature(&invoke, "arena");
+    let provenance = options.provenance.macros(&macro_prefix, model);
+    let alignment = options.arena_alignment;
     let header = format!(
-        "/* Generated by tmlc from module @{name}. Do not edit.\n * \
-         {description} */\n\
+        "/* The API of module @{name}.\n * {description} */\n\
          #ifndef {macro_prefix}_MODEL_H\n#define {macro_prefix}_MODEL_H\n\n#include <stdint.h>\n\n\
          #ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n\
-         /* Bytes of the static arena holding every activation (scratch included). */\n\
+         {provenance}\
+         /* Bytes of the arena holding every activation (scratch included), and the alignment\n \
+         * its start needs: the static one, or one the caller supplies to the _with_arena API. */\n\
          #define {macro_prefix}_ARENA_SIZE {arena_size}\n\
+         #define {macro_prefix}_ARENA_ALIGNMENT {alignment}\n\
          #define {macro_prefix}_INPUT_SIZE {input_size}\n\
          #define {macro_prefix}_OUTPUT_SIZE {output_size}\n\
          {edge_sizes}\
          /* Bytes of constant weights and biases (flash). */\n\
          #define {macro_prefix}_WEIGHT_SIZE {weight_bytes}\n\
-         /* Each edge's shape, and its int8 quantization (for a float32 edge, that of the int8\n \
-         * tensor it is quantized to or dequantized from): real = scale * (q - zero point). */\n\
+         /* Each edge's element count, C type and shape, and its int8 quantization (for a float32\n \
+         * edge, that of the int8 tensor it is quantized to or dequantized from):\n \
+         * real = scale * (q - zero point). */\n\
          {edge_quantization}\n\
          /* Copies the input in, runs one inference, copies the output out. Returns 0. */\n\
          {invoke};\n\n\
          /* Zero-copy use: write the input at tmlc_{model}_input(), call tmlc_{model}_run(), read\n \
          * the output at tmlc_{model}_output(). Both point into the arena, which run() reuses. */\n\
          {accessors}\
-         int tmlc_{model}_run(void);\n\n{int8_api}\
+         int tmlc_{model}_run(void);\n\n\
+         /* The same in an arena the caller supplies ({macro_prefix}_ARENA_SIZE bytes whose start is\n \
+         * aligned to {macro_prefix}_ARENA_ALIGNMENT, in any RAM: a DTCM, a linker section, the\n \
+         * heap). Build the library with -D{macro_prefix}_NO_STATIC_ARENA to leave the static\n \
+         * arena and the functions above out. */\n\
+         {invoke_with_arena};\n\
+         {arena_accessors}\
+         int tmlc_{model}_run_with_arena(void *arena);\n\n\
+         {hooks_doc}\
+         {int8_api}\
          #ifdef __cplusplus\n}}\n#endif\n\n#endif /* {macro_prefix}_MODEL_H */\n",
         name = module.name,
         description = description(&module.name, &inputs, &outputs),
+        hooks_doc = api::hooks_documentation(&macro_prefix),
     );
     let source = format!(
-        "/* Generated by tmlc from module @{name}. Do not edit. */\n\
+        "/* The layers of module @{name}, one kernel call each. */\n\
          #include \"{model}.h\"\n\n#include <stddef.h>\n#include <string.h>\n\n#include \"tmlc/kernels.h\"\n{arm_include}\n\
+         {hooks}\n\
          /* ---- constants (flash) ---- */\n\n{tables}\n\
-         /* ---- the arena (SRAM): every activation lives here at the offset the planner chose ---- */\n\n\
-         static union {{\n    int8_t bytes[{macro_prefix}_ARENA_SIZE];\n    int32_t align;\n}} arena;\n\n\
+         /* ---- the arena (SRAM): every activation lives at the offset the planner chose from\n \
+         * `arena`, the caller's or the static one ---- */\n\n\
          {input_accessors}{output_accessors}\
-         int tmlc_{model}_run(void) {{\n{body}    return 0;\n}}\n\n\
+         int tmlc_{model}_run_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{body}    return 0;\n}}\n\n\
          {int8_definitions}\
-         {invoke} {{\n{invoke_body}    return 0;\n}}\n",
+         {invoke_definition} {{\n{invoke_body}    return 0;\n}}\n\n\
+         #ifndef {macro_prefix}_NO_STATIC_ARENA\n\
+         #ifndef {macro_prefix}_ARENA_ATTRIBUTES\n\
+         /* Define it to place the static arena: __attribute__((section(\".ccm\"))), say. */\n\
+         #define {macro_prefix}_ARENA_ATTRIBUTES\n\
+         #endif\n\n\
+         static union {{\n    int8_t bytes[{macro_prefix}_ARENA_SIZE];\n    int32_t align;\n}} tmlc_{model}_arena {macro_prefix}_ARENA_ATTRIBUTES;\n\n\
+         {static_input_accessors}{static_output_accessors}\
+         int tmlc_{model}_run(void) {{\n    return tmlc_{model}_run_with_arena({static_arena});\n}}\n\n\
+         {int8_static_definitions}\
+         {invoke} {{\n    return tmlc_{model}_invoke_with_arena({static_arena}, {arguments});\n}}\n\
+         #endif /* {macro_prefix}_NO_STATIC_ARENA */\n",
         name = module.name,
+        hooks = api::hooks_defaults(&macro_prefix),
         tables = writer.tables,
         input_accessors = accessor_definitions(model, &inputs),
         output_accessors = accessor_definitions(model, &outputs),
+        static_input_accessors = static_accessor_definitions(model, &inputs, &static_arena),
+        static_output_accessors = static_accessor_definitions(model, &outputs, &static_arena),
         body = writer.body,
         invoke_body = invoke_body(model, &macro_prefix, &inputs, &outputs),
+        arguments = invoke_arguments(&inputs, &outputs),
+        invoke_definition = api::with_arena_signature(&invoke, "memory"),
     );
     Ok(GeneratedModel {
         header,

@@ -1,6 +1,6 @@
-//! The QEMU machines that emulate the Cortex-M targets: where each one has memory, and the
-//! linker script that places code and weights in "flash" and `.data`, `.bss` (the arena) and
-//! the stack in SRAM.
+//! The QEMU machines that emulate the generic Cortex-M targets: where each one has memory (the
+//! linker script made from it is `layout.rs`'s). Board targets bring their own memory map
+//! (`memory.regions` in their target file) and do not need an entry here.
 //!
 //! The addresses are QEMU's (`info mtree` in its monitor shows them; the MPS2/MPS3 application
 //! notes document the boards). In QEMU every one of these memories is RAM; which one plays
@@ -8,6 +8,8 @@
 //!
 //! | machine | core | vector table, code | weights, `.data` image | SRAM |
 //! |---|---|---|---|---|
+//! | `mps2-an385` | Cortex-M3 | ZBT SSRAM1 `0x00000000` (4 MiB) | same | ZBT SSRAM2&3 `0x20000000` (4 MiB) |
+//! | `microbit` | Cortex-M0 (nRF51822) | flash `0x00000000` (256 KiB) | same | RAM `0x20000000` (16 KiB) |
 //! | `mps2-an386` | Cortex-M4 | ZBT SSRAM1 `0x00000000` (4 MiB) | same | ZBT SSRAM2&3 `0x20000000` (4 MiB) |
 //! | `mps2-an500` | Cortex-M7 | ZBT SSRAM1 `0x00000000` (4 MiB) | same | ZBT SSRAM2&3 `0x20000000` (4 MiB) |
 //! | `mps2-an505` | Cortex-M33 | ZBT SSRAM1, Secure alias `0x10000000` (4 MiB) | same | ZBT SSRAM2&3, Secure alias `0x38000000` (4 MiB) |
@@ -15,7 +17,8 @@
 //!
 //! The TrustZone machines (AN505, AN547) reset in Secure state with the vector table at
 //! `VTOR_S` (`0x10000000` on the AN505, `0x00000000` on the AN547); with the SAU off every
-//! address is Secure, so the program runs there without any security setup. The regions in the
+//! address is Secure, so the program runs there without any security setup. The microbit machine
+//! emulates a Cortex-M0, which runs the Armv6-M code built for a Cortex-M0+. The regions in the
 //! linker script are the target's flash and SRAM sizes, capped at the machine's memory: a
 //! program too large for the target fails to link.
 
@@ -46,6 +49,20 @@ const MIB: u64 = 1024 * 1024;
 const KIB: u64 = 1024;
 
 const MAPS: &[MemoryMap] = &[
+    MemoryMap {
+        machine: "mps2-an385",
+        vectors: None,
+        flash: Region {
+            origin: 0x0000_0000,
+            size: 4 * MIB,
+            what: "ZBT SSRAM1",
+        },
+        ram: Region {
+            origin: 0x2000_0000,
+            size: 4 * MIB,
+            what: "ZBT SSRAM2&3",
+        },
+    },
     MemoryMap {
         machine: "mps2-an386",
         vectors: None,
@@ -106,6 +123,20 @@ const MAPS: &[MemoryMap] = &[
             what: "DTCM",
         },
     },
+    MemoryMap {
+        machine: "microbit",
+        vectors: None,
+        flash: Region {
+            origin: 0x0000_0000,
+            size: 256 * KIB,
+            what: "nRF51822 code flash",
+        },
+        ram: Region {
+            origin: 0x2000_0000,
+            size: 16 * KIB,
+            what: "nRF51822 RAM",
+        },
+    },
 ];
 
 /// The memory map of QEMU machine `machine`, if tmlc knows it.
@@ -139,131 +170,15 @@ pub fn target_memory_map(target: &Target) -> DiagResult<&'static MemoryMap> {
     })
 }
 
-fn hex(value: u64) -> String {
-    format!("0x{value:08X}")
-}
-
-/// The linker script for `target` on `map`.
-pub fn linker_script(map: &MemoryMap, target: &Target) -> String {
-    let flash = target.memory.flash_bytes.min(map.flash.size);
-    let ram = target.memory.sram_bytes.min(map.ram.size);
-    let capped = |wanted: u64, have: u64, what: &str| {
-        if wanted > have {
-            format!(" (the target's {wanted} bytes of {what}, capped at the machine's {have})")
-        } else {
-            String::new()
-        }
-    };
-    let mut regions = String::new();
-    let mut layout = String::new();
-    if let Some(vectors) = map.vectors {
-        regions.push_str(&format!(
-            "    VECTORS (rx) : ORIGIN = {}, LENGTH = {}\n",
-            hex(vectors.origin),
-            vectors.size
-        ));
-        layout.push_str(&format!(
-            " * VECTORS: {} at {}: the vector table.\n",
-            vectors.what,
-            hex(vectors.origin)
-        ));
-    }
-    regions.push_str(&format!(
-        "    FLASH (rx) : ORIGIN = {}, LENGTH = {flash}\n    RAM (rwx) : ORIGIN = {}, LENGTH = {ram}\n",
-        hex(map.flash.origin),
-        hex(map.ram.origin)
-    ));
-    layout.push_str(&format!(
-        " * FLASH:   {} at {}: {}code, weights and the initial values of .data{}.\n \
-         * RAM:     {} at {}: .data, .bss (with the arena), then the stack up to the top{}.\n",
-        map.flash.what,
-        hex(map.flash.origin),
-        if map.vectors.is_none() {
-            "the vector table, "
-        } else {
-            ""
-        },
-        capped(target.memory.flash_bytes, map.flash.size, "flash"),
-        map.ram.what,
-        hex(map.ram.origin),
-        capped(target.memory.sram_bytes, map.ram.size, "SRAM"),
-    ));
-    let alias = if map.vectors.is_none() {
-        "REGION_ALIAS(\"VECTORS\", FLASH);\n"
-    } else {
-        ""
-    };
-    format!(
-        "/* Generated by tmlc: the memory layout of target {target} (core {core}) on QEMU's {machine}.\n{layout} */\n\
-         MEMORY\n{{\n{regions}}}\n{alias}\n\
-         ENTRY(Reset_Handler)\n\n\
-         /* The stack takes all of RAM above .bss; linking fails when less than this is left. */\n\
-         __tmlc_min_stack__ = {MIN_STACK};\n\n\
-         SECTIONS\n{{\n\
-         \x20   .vectors : {{ KEEP(*(.vectors)) }} > VECTORS\n\
-         \x20   .text : ALIGN(4)\n    {{\n\
-         \x20       *(.text .text.* .gnu.linkonce.t.*)\n\
-         \x20       *(.glue_7) *(.glue_7t) *(.vfp11_veneer) *(.v4_bx)\n\
-         \x20       KEEP(*(.init)) KEEP(*(.fini))\n\
-         \x20   }} > FLASH\n\
-         \x20   .ARM.extab : {{ *(.ARM.extab* .gnu.linkonce.armextab.*) }} > FLASH\n\
-         \x20   .ARM.exidx : {{ *(.ARM.exidx* .gnu.linkonce.armexidx.*) }} > FLASH\n\
-         \x20   .rodata : ALIGN(4) {{ *(.rodata .rodata.* .gnu.linkonce.r.*) }} > FLASH\n\
-         \x20   /* Nothing calls constructors; this only keeps such sections out of RAM. */\n\
-         \x20   .init_array : ALIGN(4) {{ KEEP(*(.preinit_array*)) KEEP(*(.init_array*)) KEEP(*(.fini_array*)) }} > FLASH\n\
-         \x20   .data : ALIGN(4)\n    {{\n\
-         \x20       __data_start__ = .;\n\
-         \x20       *(.data .data.* .gnu.linkonce.d.*)\n\
-         \x20       . = ALIGN(4);\n\
-         \x20       __data_end__ = .;\n\
-         \x20   }} > RAM AT > FLASH\n\
-         \x20   __data_load__ = LOADADDR(.data);\n\
-         \x20   .bss (NOLOAD) : ALIGN(4)\n    {{\n\
-         \x20       __bss_start__ = .;\n\
-         \x20       *(.bss .bss.* .gnu.linkonce.b.*)\n\
-         \x20       *(COMMON)\n\
-         \x20       . = ALIGN(8);\n\
-         \x20       __bss_end__ = .;\n\
-         \x20   }} > RAM\n\
-         \x20   end = __bss_end__;\n\
-         \x20   __end__ = __bss_end__;\n\
-         \x20   __stack_limit__ = __bss_end__;\n\
-         \x20   __stack_top__ = ORIGIN(RAM) + LENGTH(RAM);\n\
-         \x20   ASSERT(__stack_top__ - __stack_limit__ >= __tmlc_min_stack__,\n\
-         \x20          \"tmlc: less than {MIN_STACK} bytes of RAM are left for the stack\")\n\
-         }}\n",
-        target = target.name,
-        core = target.core,
-        machine = map.machine,
-    )
-}
-
-/// The least stack the linker script leaves room for.
-pub const MIN_STACK: u64 = 4096;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::targets;
 
     #[test]
-    fn every_qemu_target_has_a_memory_map() {
-        for target in targets() {
-            if target.qemu_machine.is_some() {
-                let map = target_memory_map(&target).expect("memory map");
-                assert!(target.memory.sram_bytes <= map.ram.size, "{}", target.name);
-                let script = linker_script(map, &target);
-                assert!(script.contains("> VECTORS"), "{script}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_script_caps_regions_at_the_machine() {
-        let mut target = crate::target::lookup("cortex-m4").expect("cortex-m4");
-        target.memory.sram_bytes = 64 * MIB;
-        let script = linker_script(memory_map("mps2-an386").expect("map"), &target);
-        assert!(script.contains("RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 4194304"));
-        assert!(script.contains("capped at the machine's 4194304"));
+    fn machines_are_known_by_name() {
+        assert!(memory_map("mps2-an385").is_some());
+        assert_eq!(memory_map("microbit").map(|m| m.ram.size), Some(16 * KIB));
+        assert!(memory_map("nonesuch").is_none());
+        assert!(known_machines().contains(&"mps3-an547"));
     }
 }

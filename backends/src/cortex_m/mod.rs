@@ -8,11 +8,12 @@
 //! |---|---|
 //! | `main.c` | the harness: reads the input file named on the semihosting command line into the arena, runs one inference between the instruction-count markers, writes the output file, prints the peak stack use |
 //! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model) |
-//! | `board/<machine>.ld` | the linker script of the target's QEMU machine (`machine.rs`) |
+//! | `board/<machine or board>.ld` | the linker script of the target's memory map, or of its QEMU machine's (`layout.rs`, `machine.rs`) |
 //! | `Makefile` | `CC` defaults to `arm-none-eabi-gcc`, `CFLAGS` is the user's, the core's flags live in `TMLC_ARCH` |
 //! | `tmlc-project.json` | what `tmlc sim` needs to know about the project ([`Manifest`]) |
 
 pub mod harness;
+pub mod layout;
 pub mod machine;
 pub mod packing;
 pub mod qemu;
@@ -20,7 +21,7 @@ pub mod qemu;
 use crate::c::{model_project, ModelProject};
 use crate::project::Project;
 use crate::target::Target;
-use crate::Backend;
+use crate::{Backend, GenerateOptions};
 use serde::{Deserialize, Serialize};
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::ir::Module;
@@ -51,7 +52,8 @@ pub struct Manifest {
     pub model: String,
     pub target: String,
     pub core: String,
-    pub qemu_machine: String,
+    /// The machine `tmlc sim` runs the program on; `None` for a board QEMU does not emulate.
+    pub qemu_machine: Option<String>,
     pub elf: String,
     pub input_bytes: usize,
     pub output_bytes: usize,
@@ -72,7 +74,8 @@ pub fn arch_flags(target: &Target) -> String {
     // -mcpu=cortex-m55 implies its FPU and MVE; the others name their FPU.
     let fpu = match target.core.as_str() {
         "cortex-m4" => Some("fpv4-sp-d16"),
-        "cortex-m7" => Some("fpv5-d16"),
+        "cortex-m7" if target.features.fpu_double => Some("fpv5-d16"),
+        "cortex-m7" => Some("fpv5-sp-d16"),
         "cortex-m33" | "cortex-m35p" => Some("fpv5-sp-d16"),
         _ => None,
     };
@@ -90,8 +93,22 @@ impl Backend for CortexMBackend {
         "cortex-m"
     }
 
-    fn generate(&self, module: &Module, target: &Target) -> DiagResult<Project> {
-        let map = machine::target_memory_map(target)?;
+    fn generate(
+        &self,
+        module: &Module,
+        target: &Target,
+        options: &GenerateOptions,
+    ) -> DiagResult<Project> {
+        let layout = layout::target_layout(target)?;
+        let model_project = model_project(module, target, options)?;
+        layout::check_ram(&layout, model_project.arena_size as u64, target)?;
+        let mut project = model_project.project.clone();
+        crate::c::library::add_library_files(
+            &mut project,
+            &model_project,
+            target,
+            crate::c::library::Kind::Firmware,
+        );
         let ModelProject {
             model,
             input_size,
@@ -100,24 +117,30 @@ impl Backend for CortexMBackend {
             weight_bytes,
             inputs,
             outputs,
-            mut project,
             runtime_sources,
-        } = model_project(module, target)?;
+            ..
+        } = model_project;
         for (path, contents) in BOARD {
-            project.add(*path, *contents);
+            project.add_copy(*path, *contents);
         }
-        let script = format!("board/{}.ld", map.machine);
-        project.add(script.as_str(), machine::linker_script(map, target));
+        let script = format!("board/{}.ld", layout.name);
+        project.add(script.as_str(), layout::linker_script(&layout, target));
         project.add("main.c", harness::main_c(&model, &inputs, &outputs));
         project.add(
             "Makefile",
-            harness::makefile(&model, target, map.machine, &script, &runtime_sources),
+            harness::makefile(
+                &model,
+                target,
+                target.qemu_machine.as_deref(),
+                &script,
+                &runtime_sources,
+            ),
         );
         let manifest = Manifest {
             model,
             target: target.name.clone(),
             core: target.core.clone(),
-            qemu_machine: map.machine.to_string(),
+            qemu_machine: target.qemu_machine.clone(),
             elf: ELF.to_string(),
             input_bytes: input_size,
             output_bytes: output_size,
@@ -141,6 +164,14 @@ mod tests {
     #[test]
     fn arch_flags_per_core() {
         let flags = |name: &str| arch_flags(&lookup(name).expect("target"));
+        assert_eq!(
+            flags("stm32f746g-disco"),
+            "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16"
+        );
+        assert_eq!(
+            flags("cortex-m3"),
+            "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft"
+        );
         assert_eq!(
             flags("cortex-m4"),
             "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"

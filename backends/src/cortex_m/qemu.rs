@@ -435,11 +435,32 @@ fn source_hash() -> u64 {
     hasher.finish()
 }
 
-/// Builds tmlc's QEMU plugin with the host C compiler, or finds it already built. Returns the
-/// path of the shared library.
-pub fn plugin(tools: &Tools) -> DiagResult<PathBuf> {
+/// The built QEMU plugin. When the cache could not hold it, it lives in a scratch directory
+/// that goes away with this value (so no `tmlc-plugin-*` file outlives the run).
+#[derive(Debug)]
+pub struct Plugin {
+    path: PathBuf,
+    _scratch: Option<ScratchDir>,
+}
+
+impl Plugin {
+    /// The shared library to pass to `qemu-system-arm -plugin`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Builds tmlc's QEMU plugin with the host C compiler, or finds it already built in the cache
+/// (`$TMLC_CACHE_DIR`, else beside the binary, else under the temporary directory).
+pub fn plugin(tools: &Tools) -> DiagResult<Plugin> {
+    plugin_cached_in(tools, cache_dir())
+}
+
+/// [`plugin`] with the cache in `dir`. A cache that cannot be created or belongs to someone else
+/// is not used: the plugin is built into a scratch directory the returned value removes.
+pub fn plugin_cached_in(tools: &Tools, cache: PathBuf) -> DiagResult<Plugin> {
     let scratch = ScratchDir::new("plugin")?;
-    let mut dir = cache_dir();
+    let mut dir = cache;
     let usable = std::fs::create_dir_all(&dir).is_ok() && owned_by_us(&dir, scratch.path());
     if !usable {
         dir = scratch.path().to_path_buf();
@@ -447,7 +468,10 @@ pub fn plugin(tools: &Tools) -> DiagResult<PathBuf> {
     let name = format!("libtmlc_icount-{:016x}.so", source_hash());
     let library = dir.join(&name);
     if usable && library.is_file() {
-        return Ok(library);
+        return Ok(Plugin {
+            path: library,
+            _scratch: None,
+        });
     }
     let source = scratch.path().join("tmlc_icount.c");
     std::fs::write(&source, PLUGIN_SOURCE)
@@ -476,17 +500,19 @@ pub fn plugin(tools: &Tools) -> DiagResult<PathBuf> {
         )));
     }
     if !usable {
-        // Kept for this process only: leak the scratch directory's path, not its removal.
-        let keep = std::env::temp_dir().join(format!("tmlc-plugin-{}-{name}", std::process::id()));
-        std::fs::rename(&built, &keep)
-            .map_err(|e| io_error(format!("cannot write {}: {e}", keep.display())))?;
-        return Ok(keep);
+        return Ok(Plugin {
+            path: built,
+            _scratch: Some(scratch),
+        });
     }
     // Rename is atomic: concurrent builders each move a complete file into place.
     std::fs::rename(&built, &library)
         .or_else(|_| std::fs::copy(&built, &library).map(|_| ()))
         .map_err(|e| io_error(format!("cannot write {}: {e}", library.display())))?;
-    Ok(library)
+    Ok(Plugin {
+        path: library,
+        _scratch: None,
+    })
 }
 
 /// QEMU option values separate with commas; a comma in a value is written twice.
@@ -607,18 +633,19 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
             input.len()
         )));
     }
+    let machine = manifest.qemu_machine.clone().ok_or_else(|| {
+        error(format!(
+            "{} was compiled for {}, which no QEMU machine emulates: flash {} to the board instead",
+            dir.display(),
+            manifest.target,
+            manifest.elf
+        ))
+    })?;
     let elf = build(dir, &manifest, &options.tools)?;
     let sections = sections(&elf, &options.tools)?;
     let markers = marker_addresses(&elf, &manifest, &options.tools)?;
     let plugin = plugin(&options.tools)?;
-    let run = run(
-        &elf,
-        &manifest.qemu_machine,
-        input,
-        markers,
-        &plugin,
-        options,
-    )?;
+    let run = run(&elf, &machine, input, markers, plugin.path(), options)?;
     if run.output.len() != manifest.output_bytes {
         return Err(error(format!(
             "the program wrote {} output bytes, expected {}",
@@ -629,7 +656,7 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
     Ok(SimReport {
         model: manifest.model,
         target: manifest.target,
-        qemu_machine: manifest.qemu_machine,
+        qemu_machine: machine,
         output: run.output.iter().map(|&b| b as i8).collect(),
         instructions: run.instructions,
         ram_bytes: sections.data + sections.bss + run.stack_peak_bytes,

@@ -19,16 +19,70 @@ pub struct Features {
     /// A single-precision FPU.
     #[serde(default)]
     pub fpu: bool,
+    /// The FPU does double precision too (Cortex-M7 parts such as the STM32H7; the STM32F7's
+    /// FPU is single precision). Selects the float ABI's library variant.
+    #[serde(default)]
+    pub fpu_double: bool,
 }
 
-/// Memory sizes of the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Memory sizes of the target, and for a real part where its memories are.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryMap {
+    /// SRAM the program's RAM (`.data`, `.bss` with the arena, the stack) may take: the first
+    /// SRAM region's size when the target lists regions.
     pub sram_bytes: u64,
     pub flash_bytes: u64,
     /// Byte alignment of every arena offset (a power of two).
     pub alignment: u64,
+    /// The part's memories (a board's memory map). The first flash region holds code and
+    /// weights, the first SRAM region the program's RAM; further SRAM regions are offered to
+    /// the user as sections (a DTCM, a CCM). Empty for a generic core, whose QEMU machine's map
+    /// the Cortex-M backend uses.
+    #[serde(default)]
+    pub regions: Vec<MemoryRegion>,
+}
+
+/// What a memory region is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegionKind {
+    Flash,
+    Sram,
+}
+
+/// One memory of a part: `{"name": "CCM", "kind": "sram", "origin": "0x10000000", "bytes": 65536}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryRegion {
+    /// The linker script's name for it (`FLASH`, `RAM`, `DTCM`); an extra SRAM region's section
+    /// is its name in lower case (`.dtcm`).
+    pub name: String,
+    pub kind: RegionKind,
+    /// The start address, as a hexadecimal string (`"0x20000000"`).
+    #[serde(deserialize_with = "hex_address")]
+    pub origin: u64,
+    pub bytes: u64,
+    /// Bytes at the start the program leaves free (the RP2040's second-stage bootloader).
+    #[serde(default)]
+    pub reserved_bytes: u64,
+    /// What the memory is, for the linker script's comment.
+    #[serde(default)]
+    pub description: String,
+}
+
+fn hex_address<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.strip_prefix("0x")
+        .and_then(|digits| u64::from_str_radix(&digits.replace('_', ""), 16).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a 0x-prefixed address")))
+}
+
+impl MemoryMap {
+    /// The first region of `kind`, if the target lists regions.
+    pub fn first(&self, kind: RegionKind) -> Option<&MemoryRegion> {
+        self.regions.iter().find(|r| r.kind == kind)
+    }
 }
 
 /// The backend that generates code for a target.

@@ -31,6 +31,9 @@ pub enum Command {
     Compile(CompileArgs),
     /// List the targets `compile` knows.
     Targets,
+    /// A model at a glance: edges, ops with counts, MACs, weights, and the arena and flash the
+    /// default plan needs on a target, and whether it fits.
+    Info(InfoArgs),
     /// Plan memory and show where every byte of the arena goes (table, --json, --svg).
     Mem(MemArgs),
     /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
@@ -88,6 +91,26 @@ pub struct MemArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The model: .tir, .tflite, or `-` for .tir on standard input.
+    pub model: PathBuf,
+
+    /// The target whose default pipeline plans the memory and whose sizes it must fit (see
+    /// `tmlc targets`).
+    #[arg(long, default_value = "host")]
+    pub target: String,
+
+    /// Passes that plan the memory (default: the target's `compile` pipeline); `alloc` is
+    /// appended when missing.
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+
+    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
+}
+
+#[derive(Debug, Args)]
 pub struct CompileArgs {
     /// The model: .tir, .tflite, or `-` for .tir on standard input.
     pub model: PathBuf,
@@ -102,7 +125,7 @@ pub struct CompileArgs {
 
     /// Passes to run before code generation (default, derived from the target:
     /// canonicalize,fuse,schedule,tile,inplace,alloc; on targets with kernel variants beyond the
-    /// portable ones, select-kernels instead of tile). Pass options default to the target's
+    /// portable ones, select-kernels before alloc too). Pass options default to the target's
     /// values (alloc's alignment). `alloc` is appended when the pipeline does not contain it:
     /// the backend needs a memory plan.
     #[arg(long, value_name = "PIPELINE")]
@@ -120,6 +143,19 @@ pub struct CompileArgs {
     /// the DSP extension), `portable` only the portable ones (and then tiles the first layers).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
+
+    /// How the files are laid out: `project` (the library with its CMakeLists.txt and README.md,
+    /// the target's harness and Makefile), or `arduino` (an Arduino library: library.properties,
+    /// the model and runtime under src/, an example sketch; no harness).
+    #[arg(long, value_enum, default_value_t = Layout::Project)]
+    pub layout: Layout,
+}
+
+/// The layout of `tmlc compile`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    Project,
+    Arduino,
 }
 
 /// Which kernel variants the default pipeline selects.

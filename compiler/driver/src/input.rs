@@ -3,6 +3,7 @@
 
 use crate::{context, Failure};
 use std::path::Path;
+use tmlc_backends::provenance::Provenance;
 use tmlc_core::diagnostic::Diagnostic;
 use tmlc_core::ir::Module;
 use tmlc_core::parser::parse_module;
@@ -13,11 +14,13 @@ use tmlc_tflite::import::{import_tflite, Imported};
 /// Reads standard input on demand (only when the input is `-`).
 pub type StdinReader<'a> = &'a mut dyn FnMut() -> std::io::Result<Vec<u8>>;
 
-/// A verified module, the name it came from and its text (empty for `.tflite`).
+/// A verified module, the name it came from, its text (empty for `.tflite`) and its provenance
+/// (the file's name and SHA-256, for the generated files).
 pub struct LoadedModel {
     pub module: Module,
     pub file_name: String,
     pub source: String,
+    pub provenance: Provenance,
 }
 
 impl LoadedModel {
@@ -40,12 +43,14 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
     } else {
         file_name
     };
+    let provenance = Provenance::of(&file_name, &bytes);
     if is_tflite(path, &bytes) {
         let module = import_flatbuffer(path, &file_name, &bytes)?.module;
         return Ok(LoadedModel {
             module,
             file_name,
             source: String::new(),
+            provenance,
         });
     }
     let module = parse_and_verify(&file_name, &bytes)?;
@@ -54,6 +59,7 @@ pub fn load_model(path: &Path, stdin: StdinReader) -> Result<LoadedModel, Failur
         module,
         file_name,
         source,
+        provenance,
     })
 }
 

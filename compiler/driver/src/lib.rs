@@ -107,6 +107,7 @@ where
         cli::Command::Run(args) => commands::run::run(args, stdin),
         cli::Command::Compile(args) => commands::compile::run(args, stdin),
         cli::Command::Targets => Ok(commands::targets::run()),
+        cli::Command::Info(args) => commands::info::run(args, stdin),
         cli::Command::Mem(args) => commands::mem::run(args, stdin),
         cli::Command::Sim(args) => commands::sim::run(args, stdin),
         cli::Command::Arena(args) => commands::arena::run(args),

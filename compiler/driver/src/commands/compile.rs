@@ -1,11 +1,11 @@
 //! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
 //! target and write it to the output directory.
 
-use crate::cli::{CompileArgs, Kernels};
+use crate::cli::{CompileArgs, Kernels, Layout};
 use crate::input::{load_with_pipeline, target, LoadedModel, StdinReader};
 use crate::{Failure, Outcome};
-use tmlc_backends::backend_for;
 use tmlc_backends::target::Target;
+use tmlc_backends::{generate, GenerateOptions, LibraryLayout};
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::report;
@@ -66,9 +66,14 @@ pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     };
     let loaded = load_with_pipeline(&args.model, &pipeline, &target, stdin)?;
     fit_check(&loaded, &target)?;
-    let project = backend_for(&target)
-        .and_then(|backend| backend.generate(&loaded.module, &target))
-        .map_err(|d| loaded.failure(d))?;
+    let options = GenerateOptions {
+        provenance: loaded.provenance.clone(),
+        layout: match args.layout {
+            Layout::Project => LibraryLayout::Project,
+            Layout::Arduino => LibraryLayout::Arduino,
+        },
+    };
+    let project = generate(&loaded.module, &target, &options).map_err(|d| loaded.failure(d))?;
     project
         .write_to(&args.output)
         .map_err(|d| loaded.failure(d))?;

@@ -3,6 +3,7 @@
 pub mod arena;
 pub mod compile;
 pub mod import;
+pub mod info;
 pub mod mem;
 pub mod opt;
 pub mod run;

@@ -88,7 +88,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         let target = args.target.as_deref().unwrap_or(DEFAULT_TARGET);
         if lookup(target).is_some_and(|t| t.qemu_machine.is_none()) {
             return Err(invalid(format!(
-                "target {target} has no QEMU machine to simulate it; choose a Cortex-M target (see `tmlc targets`)"
+                "target {target} has no QEMU machine to simulate it; choose a target that names one (see `tmlc targets`)"
             )));
         }
         let dir = match &args.build_dir {
@@ -107,6 +107,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
                 sram_bytes: None,
                 flash_bytes: None,
                 kernels: args.kernels,
+                layout: crate::cli::Layout::Project,
             },
             stdin,
         )?;

@@ -10,6 +10,7 @@ fn features(features: &Features) -> String {
         ("dsp", features.dsp),
         ("mve", features.mve),
         ("fpu", features.fpu),
+        ("fpu-double", features.fpu_double),
     ]
     .iter()
     .filter(|(_, present)| *present)
@@ -20,12 +21,15 @@ fn features(features: &Features) -> String {
 
 pub fn run() -> Outcome {
     let mut out = String::from("Targets (use as --target NAME):\n");
-    for target in targets() {
+    let targets = targets();
+    let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for target in targets {
         let _ = writeln!(
             out,
-            "  {:<11} {}\n              features: [{}], SRAM {} B, flash {} B, QEMU machine: {}",
+            "  {:<width$} {}\n  {:<width$} features: [{}], SRAM {} B, flash {} B, QEMU machine: {}",
             target.name,
             target.description,
+            "",
             features(&target.features),
             target.memory.sram_bytes,
             target.memory.flash_bytes,
