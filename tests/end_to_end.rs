@@ -132,6 +132,11 @@ fn harness_rejects_an_input_of_the_wrong_size() {
 const TILED: &str =
     "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=2x2,split=3},inplace,alloc";
 
+/// The smallest-arena search: puts the inverted-residual example's stage after its stem, where
+/// the expansion peaks.
+const SEARCHED: &str =
+    "--pass-pipeline=canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,alloc";
+
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
 /// rescaling, broadcast add, mul, relu, relu6, requantize; transpose, resize, strided slice,
 /// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax)
@@ -144,13 +149,15 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 8] = [
         ("tiny_cnn", &[]),
         ("op_tour", &[]),
         ("float_edges", &[]),
         ("data_movement", &[]),
         ("activations_tour", &[]),
         ("activations_tour", &[TILED]),
+        ("inverted_residual", &[]),
+        ("inverted_residual", &[SEARCHED]),
     ];
     for (index, (name, extra)) in cases.into_iter().enumerate() {
         let model = examples.join(format!("{name}.tir"));

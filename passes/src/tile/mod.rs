@@ -3,9 +3,11 @@
 //! patch by output patch on a `patches = NxM` grid, each patch from the input region it needs,
 //! halo included; only patch-sized intermediate tensors are ever live.
 //!
-//! Matches: the chain of int8 ops that starts at the function's input, each a sliding window or
-//! elementwise on one operand (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch
-//! 1; each result used only by the next layer. Needs: the final
+//! Matches: a chain of int8 ops, each a sliding window or elementwise on one operand
+//! (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch 1; each result used only by
+//! the next layer. Fixed plans take the chain at the function's input; the search also tries the
+//! chain holding the op where the most bytes are live (after a skip branch, for instance), and
+//! near-square patches on non-square outputs. Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
 //! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the two patch buffers).
@@ -29,7 +31,7 @@ use std::time::Duration;
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
-use tmlc_core::ir::{Module, Region, ValueDef};
+use tmlc_core::ir::{Module, Region, Value, ValueDef};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
 use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
@@ -128,19 +130,32 @@ pub fn info() -> PassInfo {
 
 /// The chain of layers that starts at the function's first input.
 fn leading_chain(module: &Module, index: usize) -> Vec<LayerGeometry> {
+    match module.functions[index].params.first() {
+        Some(&input) => chain_from(module, index, input),
+        None => Vec::new(),
+    }
+}
+
+/// The chain of layers that starts at value `start`: from the first op reading it, each
+/// following op a layer (`layer_geometry`) reading the previous layer's result as its operand 0,
+/// that result used by nothing else. `start` itself may have other readers (a skip branch).
+fn chain_from(module: &Module, index: usize, start: Value) -> Vec<LayerGeometry> {
     let function = &module.functions[index];
-    let Some(&input) = function.params.first() else {
-        return Vec::new();
-    };
     let uses = function.use_counts();
     let mut chain = Vec::new();
-    let mut current = input;
-    for &op in &function.body.ops {
+    let mut current = start;
+    let ops = function
+        .body
+        .ops
+        .iter()
+        .copied()
+        .skip_while(|&op| function.ops[op].operands.first() != Some(&start));
+    for op in ops {
         let data = &function.ops[op];
         if is_constant(module, function, op) {
             continue;
         }
-        if data.operands.first() != Some(&current) || uses[current] != 1 && current != input {
+        if data.operands.first() != Some(&current) || uses[current] != 1 && current != start {
             break;
         }
         let Some(geometry) = layer_geometry(module, function, op) else {
@@ -150,6 +165,59 @@ fn leading_chain(module: &Module, index: usize) -> Vec<LayerGeometry> {
         current = data.results[0];
     }
     chain
+}
+
+/// The chains a stage may cover: the one at the function's input, and the maximal chain that
+/// holds the op where the most bytes are live (where the arena peaks, deeper in the network
+/// than the input for many models), when that is another.
+fn candidate_chains(module: &Module, index: usize) -> Vec<Vec<LayerGeometry>> {
+    let mut chains = vec![leading_chain(module, index)];
+    let function = &module.functions[index];
+    let Ok(liveness) = analyze(module, function) else {
+        return chains;
+    };
+    let end = liveness.buffers.iter().map(|b| b.upper).max().unwrap_or(0);
+    let live = |t: usize| -> usize {
+        liveness
+            .buffers
+            .iter()
+            .filter(|b| b.lower <= t && t < b.upper)
+            .map(|b| b.size)
+            .sum()
+    };
+    let Some(peak_time) = (1..end).max_by_key(|&t| (live(t), std::cmp::Reverse(t))) else {
+        return chains;
+    };
+    let Some(&peak_op) = function.body.ops.get(peak_time - 1) else {
+        return chains;
+    };
+    if chains[0].iter().any(|layer| layer.op == peak_op) {
+        return chains;
+    }
+    // Walk back from the peak op to the start of its maximal chain.
+    let uses = function.use_counts();
+    let mut first = peak_op;
+    if layer_geometry(module, function, first).is_none() {
+        return chains;
+    }
+    while let Some(&operand) = function.ops[first].operands.first() {
+        match function.defining_op(operand) {
+            Some(producer)
+                if uses[operand] == 1
+                    && !is_constant(module, function, producer)
+                    && layer_geometry(module, function, producer).is_some() =>
+            {
+                first = producer
+            }
+            _ => break,
+        }
+    }
+    let start = function.ops[first].operands[0];
+    let chain = chain_from(module, index, start);
+    if chain.iter().any(|layer| layer.op == peak_op) {
+        chains.push(chain);
+    }
+    chains
 }
 
 /// Why the chain of function `index` ends after `chain`: the op that stops it and the reason.
@@ -341,6 +409,25 @@ fn call_cost_default() -> CallCost {
     }
 }
 
+/// The grids tried for a stage ending in `last`: square ones of 1..16 patches a side and, for a
+/// non-square output, ones whose patches are near-square (columns scaled by width / height).
+fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
+    let [height, width] = [last.output[0].max(1), last.output[1].max(1)];
+    let mut grids = Vec::new();
+    for n in 1..=16usize {
+        grids.push([n, n]);
+        let scaled = ((n * width) as f64 / height as f64)
+            .round()
+            .clamp(1.0, 16.0) as usize;
+        if scaled != n {
+            grids.push([n, scaled]);
+        }
+    }
+    grids.retain(|g| g[0] <= height && g[1] <= width);
+    grids.dedup();
+    grids
+}
+
 impl Pass for Tile {
     fn run(&mut self, module: &mut Module, _context: &Context) -> DiagResult<bool> {
         let mut changed = false;
@@ -363,15 +450,19 @@ impl Pass for Tile {
                 changed = true;
                 continue;
             }
-            if chain.is_empty() {
+            let chains: Vec<_> = candidate_chains(module, index)
+                .into_iter()
+                .filter(|chain| !chain.is_empty())
+                .collect();
+            if chains.is_empty() {
                 continue;
             }
             let untiled = planned_arena(module, index, self.alignment, &mut self.kernels)
                 .unwrap_or(usize::MAX);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
-            // MACs (fitting) or the smallest arena (not fitting); otherwise the smallest arena,
-            // then the fewest extra MACs.
+            // instructions (fitting) or the smallest arena (not fitting); otherwise the smallest
+            // arena, then the fewest extra instructions.
             let key = |arena: usize, overhead: f64| -> Preference {
                 let overhead = (overhead * 1000.0).max(0.0) as u64;
                 match self.max_sram {
@@ -380,34 +471,36 @@ impl Pass for Tile {
                     None => (0, arena as u64, overhead),
                 }
             };
-            let mut best: Option<(Preference, usize, usize, [usize; 2], f64)> = None;
-            for split in 1..=chain.len() {
-                for n in 1..=16 {
-                    let grid = [n, n];
-                    let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
-                    if mac_overhead > self.mac_budget as f64 {
-                        continue;
-                    }
-                    let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
-                    if overhead > self.cost_budget as f64 {
-                        continue;
-                    }
-                    let mut candidate = module.clone();
-                    apply(&mut candidate, index, &chain, split, grid, None);
-                    let Some(arena) =
-                        planned_arena(&candidate, index, self.alignment, &mut self.kernels)
-                    else {
-                        continue;
-                    };
-                    let score = key(arena, overhead);
-                    if best.is_none_or(|(b, ..)| score < b) {
-                        best = Some((score, arena, split, grid, overhead));
+            let mut best: Option<(Preference, usize, usize, usize, [usize; 2], f64)> = None;
+            for (c, chain) in chains.iter().enumerate() {
+                for split in 1..=chain.len() {
+                    for grid in grids(&chain[split - 1]) {
+                        let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
+                        if mac_overhead > self.mac_budget as f64 {
+                            continue;
+                        }
+                        let overhead =
+                            self.predicted_overhead(module, index, &chain[..split], grid);
+                        if overhead > self.cost_budget as f64 {
+                            continue;
+                        }
+                        let mut candidate = module.clone();
+                        apply(&mut candidate, index, chain, split, grid, None);
+                        let Some(arena) =
+                            planned_arena(&candidate, index, self.alignment, &mut self.kernels)
+                        else {
+                            continue;
+                        };
+                        let score = key(arena, overhead);
+                        if best.is_none_or(|(b, ..)| score < b) {
+                            best = Some((score, arena, c, split, grid, overhead));
+                        }
                     }
                 }
             }
-            if let Some((_, arena, split, grid, overhead)) = best {
+            if let Some((_, arena, c, split, grid, overhead)) = best {
                 if arena < untiled {
-                    apply(module, index, &chain, split, grid, Some(overhead));
+                    apply(module, index, &chains[c], split, grid, Some(overhead));
                     changed = true;
                 }
             }
