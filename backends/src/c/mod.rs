@@ -9,6 +9,7 @@ pub mod harness;
 pub mod layers;
 pub mod model;
 pub mod runtime;
+pub mod state;
 pub mod writer;
 
 use crate::project::Project;

@@ -58,6 +58,10 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/mul.c"),
     ),
     (
+        "runtime/src/lstm.c",
+        include_str!("../../../runtime-c/src/lstm.c"),
+    ),
+    (
         "runtime/src/softmax.c",
         include_str!("../../../runtime-c/src/softmax.c"),
     ),

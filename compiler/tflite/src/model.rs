@@ -46,7 +46,9 @@ pub enum Activation {
     Relu,
     ReluN1To1,
     Relu6,
-    /// Any other code (TANH, SIGN_BIT, ...): the importer rejects it.
+    /// TANH (4): only an LSTM's cell gate takes it.
+    Tanh,
+    /// Any other code (SIGN_BIT, ...): the importer rejects it.
     Other(i8),
 }
 
@@ -77,6 +79,7 @@ pub enum OpCode {
     StridedSlice,
     Transpose,
     Tanh,
+    UnidirectionalSequenceLstm,
     /// Any other builtin (with its code and schema name when known) or a custom op.
     Other {
         code: i32,
@@ -149,6 +152,12 @@ pub enum Options {
     Squeeze {
         /// The axes to remove; empty means every axis of size 1.
         squeeze_dims: Vec<i32>,
+    },
+    UnidirectionalSequenceLstm {
+        /// The cell gate's nonlinearity (`fused_activation_function`; TANH in practice).
+        activation: Activation,
+        cell_clip: f32,
+        time_major: bool,
     },
     StridedSlice {
         begin_mask: i32,

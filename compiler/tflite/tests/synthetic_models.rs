@@ -562,7 +562,7 @@ fn options_fields_are_read() {
             11,
             vec![(0, I8(4))],
             Options::Add {
-                activation: Activation::Other(4),
+                activation: Activation::Other(5),
             },
         ),
         (

@@ -34,7 +34,8 @@ pub enum WeightLayout {
 pub struct Kernel {
     pub variant: KernelVariant,
     /// Scratch bytes the kernel needs while it runs (0: none). For a kernel that may run in
-    /// place, enough for either way (`alloc` decides where the output goes).
+    /// place, enough for either way (`alloc` decides where the output goes). A stateful op's
+    /// kernel (`OpInterface::state`) gets its scratch beside its state, outside the arena.
     pub scratch_bytes: usize,
     /// Whether the kernel can run over its input when the op's `in_place` allows it.
     pub in_place: bool,
@@ -82,6 +83,11 @@ pub fn depthwise_inplace_dsp_scratch(
 ) -> usize {
     let plane_rows = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
     (out_h * out_w).div_ceil(4) * 4 + plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
+}
+
+/// `TMLC_LSTM_S8_WORK(state_depth)`: four int16 vectors of the state depth.
+pub fn lstm_work_bytes(state_depth: usize) -> usize {
+    8 * state_depth
 }
 
 fn kernel(
@@ -210,6 +216,12 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 },
             )
         },
+        (OpView::Lstm(lstm), Portable) => kernel(
+            Portable,
+            lstm_work_bytes(lstm.shape.state_depth),
+            AsStored,
+            &["src/lstm.c"],
+        ),
         (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
         (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),
         (OpView::Transpose(_), Portable) => kernel(Portable, 0, AsStored, &["src/transpose.c"]),
