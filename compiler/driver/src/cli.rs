@@ -144,9 +144,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT.bin")]
     pub output: Option<PathBuf>,
 
-    /// Write every op's output to `DIR/<op index>_<op name>.bin` (constants are not counted).
+    /// Write every op's output to `DIR/<op index>_<op name>.bin` (constants are not counted;
+    /// with --frames, frame k > 0 writes `<op index>_<op name>.<k>.bin`).
     #[arg(long, value_name = "DIR")]
     pub dump_dir: Option<PathBuf>,
+
+    /// Run a sequence of N invocations without reset between them (recurrent models keep their
+    /// state, as TFLite Micro's interpreter does): the input holds N frames (each input file N
+    /// times its bytes; one concatenated file frame after frame), the output every frame's
+    /// outputs in order. The first frame starts from the reset state.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
 }
 
 #[derive(Debug, Args)]
