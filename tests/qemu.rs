@@ -266,7 +266,7 @@ fn sim_rejects_bad_requests() {
     let input = wrong_size.display().to_string();
     let message = failing(&["--input", &input]);
     assert!(
-        message.contains("takes exactly 1 input bytes, got 3"),
+        message.contains("takes 1 input bytes per frame (1 frame(s)), got 3"),
         "{message}"
     );
     let message = failing(&["--input", &input, "--target", "host"]);

@@ -35,6 +35,8 @@ pub struct ModelProject {
     pub output_size: usize,
     pub arena_size: usize,
     pub weight_bytes: usize,
+    /// Bytes of the state buffer of stateful ops (outside the arena; 0 for most models).
+    pub state_size: usize,
     /// The model's inputs and outputs, in graph order.
     pub inputs: Vec<Edge>,
     pub outputs: Vec<Edge>,
@@ -55,6 +57,7 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         output_size,
         arena_size,
         weight_bytes,
+        state_size,
     } = generate_model(module, &model)?;
     if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
@@ -99,6 +102,7 @@ pub fn model_project(module: &Module, target: &Target) -> DiagResult<ModelProjec
         output_size,
         arena_size,
         weight_bytes,
+        state_size,
         inputs,
         outputs,
         project,

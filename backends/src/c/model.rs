@@ -55,6 +55,8 @@ pub struct GeneratedModel {
     pub output_size: usize,
     pub arena_size: usize,
     pub weight_bytes: usize,
+    /// Bytes of the state buffer (0 for a model without stateful ops).
+    pub state_size: usize,
 }
 
 struct Names {
@@ -260,9 +262,10 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         String::new()
     } else {
         format!(
-            "{}{}int tmlc_{model}_run_int8(void) {{\n{int8_body}    return 0;\n}}\n\n",
+            "{}{}int tmlc_{model}_run_int8(void) {{\n{}{int8_body}    return 0;\n}}\n\n",
             int8_accessor_definitions(model, &int8_inputs),
             int8_accessor_definitions(model, &int8_outputs),
+            StatePlan::of(module, function).run_prologue(model),
         )
     };
     let edge_quantization = format!(
@@ -334,5 +337,6 @@ pub fn generate_model(module: &Module, model: &str) -> DiagResult<GeneratedModel
         output_size,
         arena_size,
         weight_bytes,
+        state_size: state.size,
     })
 }

@@ -217,9 +217,15 @@ pub struct SimArgs {
     #[arg(long)]
     pub target: Option<String>,
 
-    /// Raw int8 input bytes, exactly as many as the input tensor has elements.
+    /// Raw int8 input bytes, exactly as many as the input tensor has elements (N times as many
+    /// with --frames N).
     #[arg(long, value_name = "IN.bin")]
     pub input: PathBuf,
+
+    /// Run N frames of the input in sequence without reset between them (a recurrent model
+    /// carries its state); the output holds every frame's, the instruction count is the first's.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
 
     /// Also write the raw int8 output bytes here.
     #[arg(long, value_name = "OUT.bin")]
