@@ -1,4 +1,4 @@
-//! End to end on the host: every model of ../shared/models (but the LSTM) is compiled by `tmlc compile`, built
+//! End to end on the host: every model of ../shared/models is compiled by `tmlc compile`, built
 //! with `make` (gcc; clang; gcc with AddressSanitizer and UBSan) and run on both reference inputs;
 //! the output bytes must equal TFLite Micro's golden outputs. Needs `make` and a C compiler; a
 //! missing compiler is a loud skip (a failure under CI=true).

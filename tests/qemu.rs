@@ -192,10 +192,14 @@ fn cortex_m55_every_model_bit_exact() {
 /// The second set on the targets whose SRAM holds them: MCUNet's vww1 (float edges, transpose,
 /// explicit pads) and the LeNet (float log-softmax after the DEQUANTIZE, newlib's expf and logf)
 /// on the Cortex-M4, and MCUNet's person detector (three float outputs, upsampling) on the
-/// Cortex-M7. (The SSD, 320x320, is host only.)
+/// Cortex-M7; the MNIST LSTM (int16 cell state) on the Cortex-M4. (The SSD, 320x320, is host
+/// only.)
 #[test]
 fn second_set_bit_exact_on_cortex_m() {
-    models_bit_exact("cortex-m4", &["mcunet_vww1_80", "te_mnist_lenet_300_100"]);
+    models_bit_exact(
+        "cortex-m4",
+        &["mcunet_vww1_80", "te_mnist_lenet_300_100", "tflm_mnist_lstm_int8"],
+    );
     models_bit_exact("cortex-m7", &["mcunet_person_det_128x160"]);
 }
 
