@@ -41,6 +41,17 @@ pub struct OpRow {
     pub buffers: Vec<usize>,
 }
 
+/// One stateful op's part of the state section (outside the arena, kept across invocations).
+#[derive(Debug, Clone, Serialize)]
+pub struct StateRow {
+    pub op: String,
+    pub result: String,
+    pub offset: usize,
+    /// The state itself (an LSTM's hidden and cell state) and its kernel's work buffer.
+    pub state_bytes: usize,
+    pub work_bytes: usize,
+}
+
 /// The whole report for one function.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryReport {
@@ -58,6 +69,9 @@ pub struct MemoryReport {
     pub peak_op: Option<usize>,
     pub ops: Vec<OpRow>,
     pub buffers: Vec<BufferRow>,
+    /// The state section (`tmlc_tinyml::state`): its size and one row per stateful op.
+    pub state_section_bytes: usize,
+    pub state: Vec<StateRow>,
 }
 
 fn buffer_name(
@@ -134,6 +148,22 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
     }
     let peak_op = (0..ops.len()).max_by_key(|&i| (ops[i].high_water, std::cmp::Reverse(i)));
     let problem = plain_problem(&liveness, 1);
+    let layout = tmlc_tinyml::state::StateLayout::of(module, function);
+    let state = layout
+        .slots
+        .iter()
+        .map(|slot| StateRow {
+            op: function.ops[slot.op].name.clone(),
+            result: function.ops[slot.op]
+                .results
+                .first()
+                .map(|&r| format!("%{}", names[r]))
+                .unwrap_or_default(),
+            offset: slot.offset,
+            state_bytes: slot.reset.len(),
+            work_bytes: slot.work_bytes,
+        })
+        .collect();
     Ok(MemoryReport {
         function: function.name.clone(),
         arena_bytes: tmlc_mem::arena_size(function).unwrap_or(0),
@@ -147,6 +177,8 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
         tflm_greedy_bytes: heuristics::tflm_greedy(&problem).peak as usize,
         arena_without_tile_bytes: None,
         peak_op,
+        state_section_bytes: layout.size,
+        state,
         ops,
         buffers,
     })

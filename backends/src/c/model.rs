@@ -7,7 +7,7 @@ use super::edges::{
     invoke_signature, quantization_macros, size_macros, Edge, Side,
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
-use super::state::StatePlan;
+use super::state::{StatePlan, StateSource};
 use super::writer::{c_array, CWriter};
 use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};

@@ -5,68 +5,18 @@
 //! (`OpInterface::state`), and the first run resets first, so a program starts from the state
 //! TFLite Micro starts from.
 
-use tmlc_core::ir::{Function, Module, Op};
-use tmlc_core::target::KernelVariant;
-use tmlc_tinyml::{kernels, OpView};
+pub use tmlc_tinyml::state::{StateLayout as StatePlan, StateSlot};
 
-/// Where one stateful op's bytes are in the state buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateSlot {
-    pub op: Op,
-    /// Offset of the op's state.
-    pub offset: usize,
-    pub reset: Vec<u8>,
-    /// Offset (4-aligned, after the state) and size of its kernel's work buffer.
-    pub work_offset: usize,
-    pub work_bytes: usize,
+/// The C text of the state section.
+pub trait StateSource {
+    fn header(&self, model: &str, macro_prefix: &str) -> String;
+    fn definitions(&self, model: &str, macro_prefix: &str) -> String;
+    fn run_prologue(&self, model: &str) -> String;
 }
 
-/// Every stateful op's slot and the size of the buffer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StatePlan {
-    pub slots: Vec<StateSlot>,
-    pub size: usize,
-}
-
-impl StatePlan {
-    /// The slots of `function`'s stateful ops, in program order, each aligned as its state
-    /// asks (at least 4 bytes: the buffer is a union with an `int32_t`).
-    pub fn of(module: &Module, function: &Function) -> StatePlan {
-        let mut plan = StatePlan::default();
-        for op in function.walk() {
-            let Some(view) = OpView::of(module, function, op) else {
-                continue;
-            };
-            let Some(state) = view.interface().state() else {
-                continue;
-            };
-            let work_bytes = kernels::lookup(&view, KernelVariant::Portable)
-                .map_or(0, |kernel| kernel.scratch_bytes);
-            let alignment = state.alignment.max(4);
-            let offset = plan.size.div_ceil(alignment) * alignment;
-            let work_offset = (offset + state.reset.len()).div_ceil(4) * 4;
-            plan.size = (work_offset + work_bytes).div_ceil(4) * 4;
-            plan.slots.push(StateSlot {
-                op,
-                offset,
-                reset: state.reset,
-                work_offset,
-                work_bytes,
-            });
-        }
-        plan
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
-    pub fn slot(&self, op: Op) -> Option<&StateSlot> {
-        self.slots.iter().find(|slot| slot.op == op)
-    }
-
+impl StateSource for StatePlan {
     /// The header's part: the size macro and the reset call (nothing for a stateless model).
-    pub fn header(&self, model: &str, macro_prefix: &str) -> String {
+    fn header(&self, model: &str, macro_prefix: &str) -> String {
         if self.is_empty() {
             return String::new();
         }
@@ -83,7 +33,7 @@ impl StatePlan {
 
     /// The source's part: the buffer, the reset function and the flag that makes the first run
     /// reset. Runs of equal reset bytes become one `memset` each.
-    pub fn definitions(&self, model: &str, macro_prefix: &str) -> String {
+    fn definitions(&self, model: &str, macro_prefix: &str) -> String {
         if self.is_empty() {
             return String::new();
         }
@@ -114,7 +64,7 @@ impl StatePlan {
     }
 
     /// The first statement of `run()`: reset before the first invocation.
-    pub fn run_prologue(&self, model: &str) -> String {
+    fn run_prologue(&self, model: &str) -> String {
         if self.is_empty() {
             return String::new();
         }
