@@ -108,7 +108,7 @@ fn sanitized_build_is_bit_exact_and_clean() {
 }
 
 #[test]
-fn harness_rejects_an_input_of_the_wrong_size() {
+fn harness_rejects_an_input_of_no_frame_and_runs_several_frames() {
     let Some(shared) = shared_dir() else { return };
     if !have("gcc") || !have("make") {
         return;
@@ -116,14 +116,33 @@ fn harness_rejects_an_input_of_the_wrong_size() {
     let dir = scratch("wrong-size");
     compile(&shared.join("models/hello_world_int8.tflite"), &dir);
     make(&dir, "gcc", STRICT, "");
+    // hello_world takes 1 byte: an empty file is no frame at all.
+    let input = dir.join("empty.bin");
+    std::fs::write(&input, []).expect("write input");
+    let run = Command::new(dir.join("model_run"))
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("expected a multiple of 1 input bytes"));
+    // Two bytes are two frames: two inferences, two outputs, in order.
     let input = dir.join("two_bytes.bin");
     std::fs::write(&input, [1u8, 2]).expect("write input");
     let run = Command::new(dir.join("model_run"))
         .arg(&input)
         .output()
         .expect("runs");
-    assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("expected exactly 1 input bytes"));
+    assert!(run.status.success());
+    let single = |byte: u8| {
+        let one = dir.join("one_byte.bin");
+        std::fs::write(&one, [byte]).expect("write input");
+        Command::new(dir.join("model_run"))
+            .arg(&one)
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    assert_eq!(run.stdout, [single(1), single(2)].concat());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -22,8 +22,7 @@ fn tmlc(args: &[String]) -> tmlc::Outcome {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("tmlc-lstm-seq-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("tmlc-lstm-seq-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
@@ -38,7 +37,11 @@ fn setup(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
     frames.extend(std::fs::read(reference.join("input.rng42.bin")).expect("rng42"));
     let input = dir.join("ramp_rng42.bin");
     std::fs::write(&input, frames).expect("write frames");
-    Some((shared.join("models").join(format!("{MODEL}.tflite")), input, dir))
+    Some((
+        shared.join("models").join(format!("{MODEL}.tflite")),
+        input,
+        dir,
+    ))
 }
 
 fn path(p: &Path) -> String {
@@ -58,7 +61,9 @@ fn the_golden_sequence_starts_from_the_one_invocation_golden() {
 
 #[test]
 fn interpreter_runs_the_sequence_bit_exact() {
-    let Some((model, input, dir)) = setup("run") else { return };
+    let Some((model, input, dir)) = setup("run") else {
+        return;
+    };
     let output = dir.join("out.bin");
     let dump = dir.join("dump");
     tmlc(&[
@@ -92,7 +97,11 @@ fn interpreter_runs_the_sequence_bit_exact() {
         path(&fresh),
     ]);
     let from_reset = std::fs::read(fresh.join("0_lstm.bin")).expect("fresh");
-    assert_ne!(&LSTM[560..], &from_reset[..], "the second invocation sees the state");
+    assert_ne!(
+        &LSTM[560..],
+        &from_reset[..],
+        "the second invocation sees the state"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -124,7 +133,9 @@ fn host_c_runs_the_sequence_and_resets() {
     if !have("make") || !have("cc") {
         return;
     }
-    let Some((model, input, dir)) = setup("host") else { return };
+    let Some((model, input, dir)) = setup("host") else {
+        return;
+    };
     let project = dir.join("project");
     tmlc(&[
         "compile".into(),
@@ -140,12 +151,20 @@ fn host_c_runs_the_sequence_and_resets() {
         .arg(&project)
         .output()
         .expect("make");
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let run = Command::new(project.join("model_run"))
         .arg(&input)
         .output()
         .expect("model_run");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(run.stdout, OUTPUT, "model_run on two frames");
 
     std::fs::write(project.join("main.c"), RESET_MAIN).expect("reset harness");
@@ -156,14 +175,22 @@ fn host_c_runs_the_sequence_and_resets() {
         .arg(&project)
         .output()
         .expect("make");
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let run = Command::new(project.join("model_run"))
         .arg(&input)
         .output()
         .expect("reset program");
     assert!(run.status.success());
     assert_eq!(&run.stdout[..20], OUTPUT, "invoke twice without reset");
-    assert_eq!(&run.stdout[20..], &OUTPUT[..10], "reset restores the first invocation");
+    assert_eq!(
+        &run.stdout[20..],
+        &OUTPUT[..10],
+        "reset restores the first invocation"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -175,7 +202,9 @@ fn cortex_m4_runs_the_sequence_in_qemu() {
     {
         return;
     }
-    let Some((model, input, dir)) = setup("qemu") else { return };
+    let Some((model, input, dir)) = setup("qemu") else {
+        return;
+    };
     let outcome = tmlc(&[
         "sim".into(),
         path(&model),

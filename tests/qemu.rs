@@ -198,7 +198,11 @@ fn cortex_m55_every_model_bit_exact() {
 fn second_set_bit_exact_on_cortex_m() {
     models_bit_exact(
         "cortex-m4",
-        &["mcunet_vww1_80", "te_mnist_lenet_300_100", "tflm_mnist_lstm_int8"],
+        &[
+            "mcunet_vww1_80",
+            "te_mnist_lenet_300_100",
+            "tflm_mnist_lstm_int8",
+        ],
     );
     models_bit_exact("cortex-m7", &["mcunet_person_det_128x160"]);
 }

@@ -690,19 +690,33 @@ impl Importer<'_> {
             )));
         }
         let scale_of = |tensor: &Tensor, index: usize| {
-            let quant = tensor.quantization.as_ref().filter(|q| !q.scales.is_empty());
+            let quant = tensor
+                .quantization
+                .as_ref()
+                .filter(|q| !q.scales.is_empty());
             quant
                 .map(|q| (q.scales[0], q.zero_points.first().copied().unwrap_or(0)))
-                .ok_or_else(|| unsupported(format!("state tensor {index} '{}' is not quantized", tensor.name)))
+                .ok_or_else(|| {
+                    unsupported(format!(
+                        "state tensor {index} '{}' is not quantized",
+                        tensor.name
+                    ))
+                })
         };
         let (hidden_scale, hidden_zero_point) = scale_of(hidden, hidden_index)?;
         let (cell_scale, _) = scale_of(cell, cell_index)?;
         let mut attributes = Attributes::new();
         attributes.insert("time_major".into(), Attribute::Bool(time_major));
         attributes.insert("cell_clip".into(), Attribute::Float(cell_clip));
-        attributes.insert("cell_activation".into(), Attribute::Keyword(cell_activation.into()));
+        attributes.insert(
+            "cell_activation".into(),
+            Attribute::Keyword(cell_activation.into()),
+        );
         attributes.insert("hidden_scale".into(), Attribute::Float(hidden_scale));
-        attributes.insert("hidden_zero_point".into(), Attribute::Int(hidden_zero_point));
+        attributes.insert(
+            "hidden_zero_point".into(),
+            Attribute::Int(hidden_zero_point),
+        );
         attributes.insert("cell_scale".into(), Attribute::Float(cell_scale));
         Ok(attributes)
     }

@@ -25,7 +25,8 @@ impl ModelState {
         let mut states = std::collections::BTreeMap::new();
         if let Some(function) = main_function(module) {
             for op in function.walk() {
-                if let Some(state) = OpView::of(module, function, op).and_then(|v| v.interface().state())
+                if let Some(state) =
+                    OpView::of(module, function, op).and_then(|v| v.interface().state())
                 {
                     states.insert(op, state.reset);
                 }

@@ -52,7 +52,10 @@ impl Layer<'_> {
         let call = KernelCall::new("tmlc_lstm_s8")
             .arg(self.input(0))
             .arg(format!("&{name}"))
-            .arg(format!("(int16_t *)(void *)(state.bytes + {})", slot.offset))
+            .arg(format!(
+                "(int16_t *)(void *)(state.bytes + {})",
+                slot.offset
+            ))
             .arg(format!("state.bytes + {}", slot.offset + 2 * n))
             .arg(format!(
                 "(int16_t *)(void *)(state.bytes + {})",

@@ -70,14 +70,11 @@ impl Lstm {
             state_depth,
             time_major,
         };
-        let cell_activation = match op.keyword_attribute(
-            "cell_activation",
-            &["tanh", "logistic"],
-            Some("tanh"),
-        )? {
-            "logistic" => CellActivation::Logistic,
-            _ => CellActivation::Tanh,
-        };
+        let cell_activation =
+            match op.keyword_attribute("cell_activation", &["tanh", "logistic"], Some("tanh"))? {
+                "logistic" => CellActivation::Logistic,
+                _ => CellActivation::Tanh,
+            };
         let hidden_zero_point = op.int_attribute("hidden_zero_point", Some(0))?;
         if !(i8::MIN as i64..=i8::MAX as i64).contains(&hidden_zero_point) {
             return Err(op.attribute_error(
@@ -167,8 +164,7 @@ impl OpDefinition for LstmOp {
         }
         for index in 9..13 {
             let ty = op.operand_type(index);
-            if ty.element != ElementType::I32 || ty.quant.is_some() || ty.shape != [state_depth]
-            {
+            if ty.element != ElementType::I32 || ty.quant.is_some() || ty.shape != [state_depth] {
                 return Err(op.operand_error(
                     index,
                     format!(
@@ -184,7 +180,10 @@ impl OpDefinition for LstmOp {
         if !q.cell_clip.is_finite() || q.cell_clip < 0.0 {
             return Err(op.attribute_error(
                 "cell_clip",
-                format!("`cell_clip` must be 0 (none) or positive, got {}", q.cell_clip),
+                format!(
+                    "`cell_clip` must be 0 (none) or positive, got {}",
+                    q.cell_clip
+                ),
             ));
         }
         let inferred = [input[0], input[1], state_depth];
