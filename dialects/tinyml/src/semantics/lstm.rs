@@ -31,9 +31,9 @@
 use super::quant::{multiply_by_quantized_multiplier, quantize_multiplier, QuantizedMultiplier};
 
 /// The fixed scale of every gate's fully-connected output (Q3.12).
-pub const GATE_INPUT_SCALE: f32 = 0.000244140625;
+pub const GATE_INPUT_SCALE: f32 = 1.0 / 4096.0;
 /// The fixed scale of every gate's nonlinearity output (Q0.15).
-pub const GATE_OUTPUT_SCALE: f32 = 0.000030517578125;
+pub const GATE_OUTPUT_SCALE: f32 = 1.0 / 32768.0;
 
 /// TFLite's `sigmoid_table_uint16` (internal/common.h): sigmoid(i / 24) in 0.16 fixed point,
 /// shared by the int16 logistic and tanh (`tanh(x) = 2 sigmoid(2x) - 1`).
