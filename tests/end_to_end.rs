@@ -153,7 +153,8 @@ const TILED: &str =
 
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
 /// rescaling, broadcast add, mul, relu, relu6, requantize; transpose, resize, strided slice,
-/// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax)
+/// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax;
+/// stacked LSTMs, time major and batch major)
 /// and float edges with several inputs and outputs: compiled C must give the reference
 /// interpreter's bytes on pseudo-random inputs.
 #[test]
@@ -163,13 +164,14 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 7] = [
         ("tiny_cnn", &[]),
         ("op_tour", &[]),
         ("float_edges", &[]),
         ("data_movement", &[]),
         ("activations_tour", &[]),
         ("activations_tour", &[TILED]),
+        ("recurrent", &[]),
     ];
     for (index, (name, extra)) in cases.into_iter().enumerate() {
         let model = examples.join(format!("{name}.tir"));

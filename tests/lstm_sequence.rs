@@ -4,7 +4,9 @@
 //! expected bytes are TFLM's, made by `tests/lstm/make_sequence_golden.py`: both softmax outputs
 //! and both LSTM outputs (tensor 23). Checked through `tmlc run --frames 2` (every LSTM output
 //! too), the host C program (`model_run` on a two-frame file), a host program that calls
-//! `tmlc_<model>_reset()` between sequences, and the Cortex-M4 program in QEMU.
+//! `tmlc_<model>_reset()` between sequences, and the Cortex-M4 program in QEMU. The hand-made
+//! `examples/recurrent.tir` (two stacked LSTMs, time major and batch major) runs a three-frame
+//! sequence in C as in the interpreter.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -226,5 +228,73 @@ fn cortex_m4_runs_the_sequence_in_qemu() {
     assert_eq!(output, OUTPUT);
     // Hidden (20 bytes) and cell (40) state plus the LSTM's work buffer (160), outside the arena.
     assert_eq!(report["state_bytes"].as_u64(), Some(220));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stacked_lstms_carry_state_in_c_as_in_the_interpreter() {
+    if !have("make") || !have("cc") {
+        return;
+    }
+    let dir = scratch("recurrent");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/recurrent.tir");
+    // Three frames of 18 bytes, a different pattern each.
+    let frames: Vec<u8> = (0..54u32).map(|i| (i * 37 + 11) as u8).collect();
+    let input = dir.join("frames.bin");
+    std::fs::write(&input, &frames).expect("frames");
+    let expected = dir.join("expected.bin");
+    tmlc(&[
+        "run".into(),
+        path(&model),
+        "--frames".into(),
+        "3".into(),
+        "--input".into(),
+        path(&input),
+        "--output".into(),
+        path(&expected),
+    ]);
+    let expected = std::fs::read(&expected).expect("expected");
+    let project = dir.join("project");
+    tmlc(&[
+        "compile".into(),
+        path(&model),
+        "--target".into(),
+        "host".into(),
+        "-o".into(),
+        path(&project),
+    ]);
+    let build = Command::new("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(&project)
+        .output()
+        .expect("make");
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let run = Command::new(project.join("model_run"))
+        .arg(&input)
+        .output()
+        .expect("model_run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.stdout, expected);
+    // The frames differ from the same frames each from reset: the state is carried.
+    let first_alone = dir.join("third.bin");
+    std::fs::write(&first_alone, &frames[36..]).expect("third frame");
+    let alone = Command::new(project.join("model_run"))
+        .arg(&first_alone)
+        .output()
+        .expect("model_run");
+    assert_ne!(
+        alone.stdout,
+        expected[36..],
+        "the third frame sees the state"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

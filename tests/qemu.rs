@@ -292,7 +292,7 @@ fn examples_match_the_interpreter_in_qemu() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     for target in ["cortex-m4", "cortex-m7"] {
-        for name in ["op_tour", "float_edges"] {
+        for name in ["op_tour", "float_edges", "recurrent"] {
             let model = examples.join(format!("{name}.tir"));
             let dir = scratch(&format!("example-{target}-{name}"));
             compile(&model, target, &dir);
