@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lstm_internal.h"
 
 /* TFLite's sigmoid_table_uint16: sigmoid(i / 24) in 0.16 fixed point (semantics::lstm's
  * SIGMOID_TABLE; tests/kernel_library.rs checks the two agree). */
@@ -95,10 +96,11 @@ int16_t tmlc_tanh_s16(int16_t x, int32_t input_multiplier, int32_t input_left_sh
 /* One gate's fully-connected layer to int16 (weights zero point 0, output zero point 0). */
 static void tmlc_i_gate_fc(const int8_t *x, int32_t depth, int32_t x_offset,
                            const int8_t *weights, const int32_t *bias, int32_t rows,
-                           int32_t multiplier, int32_t shift, int16_t *out)
+                           int32_t multiplier, int32_t shift, int16_t *out, uint32_t *scratch)
 {
     int32_t s;
     int32_t i;
+    (void)scratch;
     for (s = 0; s < rows; ++s) {
         const int8_t *row = weights + s * depth;
         uint32_t acc = 0;
@@ -113,15 +115,16 @@ static void tmlc_i_gate_fc(const int8_t *x, int32_t depth, int32_t x_offset,
 }
 
 /* gate = act(sat16(FC_x + FC_h)) for gate g (0 input, 1 forget, 2 cell, 3 output). */
-static void tmlc_i_gate(const tmlc_lstm_params *p, int32_t g, const int8_t *x,
-                        const int8_t *hidden, int16_t *out, int16_t *recurrent)
+static void tmlc_i_gate(const tmlc_lstm_params *p, tmlc_i_lstm_fc fc, int32_t g,
+                        const int8_t *x, const int8_t *hidden, int16_t *out, int16_t *recurrent,
+                        uint32_t *scratch)
 {
     int32_t s;
     int32_t depth = p->state_depth;
-    tmlc_i_gate_fc(x, p->input_depth, p->input_offset, p->weights[g], p->biases[g], depth,
-                   p->fc_multipliers[g], p->fc_shifts[g], out);
-    tmlc_i_gate_fc(hidden, depth, -p->hidden_zero_point, p->weights[4 + g], NULL, depth,
-                   p->fc_multipliers[4 + g], p->fc_shifts[4 + g], recurrent);
+    fc(x, p->input_depth, p->input_offset, p->weights[g], p->biases[g], depth,
+       p->fc_multipliers[g], p->fc_shifts[g], out, scratch);
+    fc(hidden, depth, -p->hidden_zero_point, p->weights[4 + g], NULL, depth,
+       p->fc_multipliers[4 + g], p->fc_shifts[4 + g], recurrent, scratch);
     for (s = 0; s < depth; ++s) {
         int16_t v = tmlc_i_sat16((int32_t)out[s] + (int32_t)recurrent[s]);
         out[s] = (g == 2 && !p->cell_gate_logistic) ? tmlc_tanh_s16(v, 0, 0)
@@ -134,14 +137,16 @@ static int32_t tmlc_i_mul16(int16_t a, int16_t b, int32_t multiplier, int32_t sh
     return tmlc_i_mbqm((int32_t)a * (int32_t)b, multiplier, shift);
 }
 
-void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_state,
-                  int8_t *hidden_state, int16_t *work, int8_t *output)
+void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_state,
+                       int8_t *hidden_state, int16_t *work, int8_t *output, tmlc_i_lstm_fc fc)
 {
     int32_t depth = p->state_depth;
     int16_t *input_gate = work;
     int16_t *forget_gate = work + depth;
     int16_t *cell_gate = work + 2 * depth;
     int16_t *recurrent = work + 3 * depth;
+    /* 4-byte aligned: work is, and 4 * depth halfwords are 8 * depth bytes. */
+    uint32_t *scratch = (uint32_t *)(void *)(work + 4 * depth);
     int32_t b;
     int32_t t;
     int32_t s;
@@ -151,9 +156,9 @@ void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_
         for (t = 0; t < p->time_steps; ++t) {
             int32_t row = p->time_major ? t * p->batches + b : b * p->time_steps + t;
             const int8_t *x = input + row * p->input_depth;
-            tmlc_i_gate(p, 1, x, hidden, forget_gate, recurrent);
-            tmlc_i_gate(p, 0, x, hidden, input_gate, recurrent);
-            tmlc_i_gate(p, 2, x, hidden, cell_gate, recurrent);
+            tmlc_i_gate(p, fc, 1, x, hidden, forget_gate, recurrent, scratch);
+            tmlc_i_gate(p, fc, 0, x, hidden, input_gate, recurrent, scratch);
+            tmlc_i_gate(p, fc, 2, x, hidden, cell_gate, recurrent, scratch);
             for (s = 0; s < depth; ++s) {
                 int32_t kept = tmlc_i_sat16(tmlc_i_mul16(forget_gate[s], cell[s],
                                                          p->forget_cell_multiplier,
@@ -173,7 +178,7 @@ void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_
                 cell[s] = c;
             }
             /* The output gate reuses the input gate's buffer (read the old hidden state). */
-            tmlc_i_gate(p, 3, x, hidden, input_gate, recurrent);
+            tmlc_i_gate(p, fc, 3, x, hidden, input_gate, recurrent, scratch);
             for (s = 0; s < depth; ++s) {
                 int16_t tanh = tmlc_tanh_s16(cell[s], p->cell_tanh_multiplier, p->cell_tanh_shift);
                 int32_t h = p->hidden_zero_point + tmlc_i_mul16(tanh, input_gate[s],
@@ -184,4 +189,10 @@ void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_
             memcpy(output + row * depth, hidden, (size_t)depth);
         }
     }
+}
+
+void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,
+                  int8_t *hidden_state, int16_t *work, int8_t *output)
+{
+    tmlc_i_lstm_steps(input, params, cell_state, hidden_state, work, output, tmlc_i_gate_fc);
 }

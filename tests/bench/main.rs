@@ -207,7 +207,8 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
 /// The MNIST LSTM's `tinyml.lstm` alone (the model cut after it), as `.tir` text, and its MACs.
 fn lstm_alone(shared: &std::path::Path) -> (String, u64) {
     let model = "tflm_mnist_lstm_int8";
-    let bytes = std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
+    let bytes =
+        std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
     let mut module = import_tflite(&bytes, model, &tmlc::context())
         .expect("imports")
         .module;
@@ -257,7 +258,8 @@ fn lstm_per_mac(shared: &std::path::Path, report: &mut String) {
             input.display().to_string(),
             "--json".into(),
         ];
-        let out = tmlc::run_cli(args, &mut stdin).unwrap_or_else(|f| panic!("sim lstm: {}", f.rendered));
+        let out =
+            tmlc::run_cli(args, &mut stdin).unwrap_or_else(|f| panic!("sim lstm: {}", f.rendered));
         let sim: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         let instructions = sim["instructions"].as_u64().unwrap_or(0);
         let _ = writeln!(

@@ -63,6 +63,9 @@ pub struct OpState {
     pub alignment: usize,
     /// The state's bytes after a reset (also before the first invocation).
     pub reset: Vec<u8>,
+    /// Bytes of work buffer the op's kernels use while they run, kept beside the state
+    /// (outside the arena; its contents need not survive).
+    pub work_bytes: usize,
 }
 
 /// The queries every tinyml op answers.

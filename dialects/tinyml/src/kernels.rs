@@ -35,7 +35,8 @@ pub struct Kernel {
     pub variant: KernelVariant,
     /// Scratch bytes the kernel needs while it runs (0: none). For a kernel that may run in
     /// place, enough for either way (`alloc` decides where the output goes). A stateful op's
-    /// kernel (`OpInterface::state`) gets its scratch beside its state, outside the arena.
+    /// kernels have none: their work buffer is part of the op's state (`OpState::work_bytes`),
+    /// outside the arena.
     pub scratch_bytes: usize,
     /// Whether the kernel can run over its input when the op's `in_place` allows it.
     pub in_place: bool,
@@ -85,9 +86,10 @@ pub fn depthwise_inplace_dsp_scratch(
     (out_h * out_w).div_ceil(4) * 4 + plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
 }
 
-/// `TMLC_LSTM_S8_WORK(state_depth)`: four int16 vectors of the state depth.
-pub fn lstm_work_bytes(state_depth: usize) -> usize {
-    8 * state_depth
+/// `TMLC_LSTM_S8_WORK(input_depth, state_depth)`: four int16 vectors of the state depth, and
+/// the DSP kernel's widened vector (whole groups of four of the longer of the two depths).
+pub fn lstm_work_bytes(input_depth: usize, state_depth: usize) -> usize {
+    8 * state_depth + 2 * (input_depth.max(state_depth) / 4 * 4)
 }
 
 fn kernel(
@@ -216,11 +218,17 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 },
             )
         },
-        (OpView::Lstm(lstm), Portable) => kernel(
+        (OpView::Lstm(_), Portable) => kernel(
             Portable,
-            lstm_work_bytes(lstm.shape.state_depth),
+            0,
             AsStored,
-            &["src/lstm.c"],
+            &["src/lstm.c", "src/lstm_internal.h"],
+        ),
+        (OpView::Lstm(_), ArmDsp) => kernel(
+            ArmDsp,
+            0,
+            AsStored,
+            &["src/lstm.c", "src/lstm_internal.h", "src/arm/lstm_dsp.c"],
         ),
         (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
         (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),

@@ -3,10 +3,8 @@
 //! the arena. The arena planner never sees it, so nothing can overlap it; the C backend emits it
 //! and the memory report shows it, both from this one layout.
 
-use crate::kernels;
 use crate::ops::OpView;
 use tmlc_core::ir::{Function, Module, Op};
-use tmlc_core::target::KernelVariant;
 
 /// Where one stateful op's bytes are in the state buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +28,7 @@ pub struct StateLayout {
 
 impl StateLayout {
     /// The slots of `function`'s stateful ops, each aligned as its state asks (at least 4
-    /// bytes); the work buffer is the scratch of the op's portable kernel.
+    /// bytes), each followed by its work buffer.
     pub fn of(module: &Module, function: &Function) -> StateLayout {
         let mut layout = StateLayout::default();
         for op in function.walk() {
@@ -40,8 +38,7 @@ impl StateLayout {
             let Some(state) = view.interface().state() else {
                 continue;
             };
-            let work_bytes = kernels::lookup(&view, KernelVariant::Portable)
-                .map_or(0, |kernel| kernel.scratch_bytes);
+            let work_bytes = state.work_bytes;
             let alignment = state.alignment.max(4);
             let offset = layout.size.div_ceil(alignment) * alignment;
             let work_offset = (offset + state.reset.len()).div_ceil(4) * 4;

@@ -463,13 +463,15 @@ typedef struct {
     int32_t cell_gate_logistic;                        /* the cell gate's act: 0 tanh */
 } tmlc_lstm_params;
 
-/* Bytes of tmlc_lstm_s8's work buffer for state depth s: four int16 vectors. */
-#define TMLC_LSTM_S8_WORK(s) (8 * (s))
+/* Bytes of the work buffer of tmlc_lstm_s8 and tmlc_lstm_s8_dsp for input depth i and state
+ * depth s: four int16 vectors of s, and the DSP kernel's widened vector (two bytes per element
+ * of the longer of input and state, in whole groups of four). */
+#define TMLC_LSTM_S8_WORK(i, s) (8 * (s) + 2 * ((((i) > (s) ? (i) : (s)) / 4) * 4))
 
 /*
  *  cell_state:   [batches][state_depth] int16, hidden_state: [batches][state_depth] int8: read
  *                and updated (they persist between calls; the caller resets them)
- *  work:         TMLC_LSTM_S8_WORK(state_depth) bytes, int16-aligned
+ *  work:         TMLC_LSTM_S8_WORK(input_depth, state_depth) bytes, 4-byte aligned
  *  output:       [batches * time_steps][state_depth], the hidden state of every step
  */
 void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,

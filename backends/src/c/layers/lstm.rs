@@ -1,11 +1,12 @@
 //! The C call of `tinyml.lstm`: a `tmlc_lstm_params` table with the constants of
-//! `LstmParams::prepare`, and `tmlc_lstm_s8` on the op's slot of the state buffer
+//! `LstmParams::prepare`, and `tmlc_lstm_s8` (`tmlc_lstm_s8_dsp` for the Arm DSP variant) on the op's slot of the state buffer
 //! (`super::super::state`).
 
 use super::super::state::StatePlan;
 use super::{KernelCall, Layer};
 use crate::c::writer::CWriter;
 use tmlc_core::diagnostic::DiagResult;
+use tmlc_core::target::KernelVariant;
 use tmlc_tinyml::ops::lstm::Lstm;
 use tmlc_tinyml::semantics::lstm::CellActivation;
 
@@ -49,7 +50,12 @@ impl Layer<'_> {
             "static const tmlc_lstm_params {name} = {{\n    {}\n}};\n",
             fields.join(",\n    ")
         ));
-        let call = KernelCall::new("tmlc_lstm_s8")
+        let function = if super::variant(self.op) == KernelVariant::ArmDsp {
+            "tmlc_lstm_s8_dsp"
+        } else {
+            "tmlc_lstm_s8"
+        };
+        let call = KernelCall::new(function)
             .arg(self.input(0))
             .arg(format!("&{name}"))
             .arg(format!(

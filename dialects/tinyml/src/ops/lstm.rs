@@ -228,6 +228,10 @@ impl OpInterface for Lstm {
         Some(OpState {
             alignment: 2,
             reset,
+            work_bytes: crate::kernels::lstm_work_bytes(
+                self.shape.input_depth,
+                self.shape.state_depth,
+            ),
         })
     }
 
