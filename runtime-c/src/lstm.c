@@ -94,13 +94,13 @@ int16_t tmlc_tanh_s16(int16_t x, int32_t input_multiplier, int32_t input_left_sh
 }
 
 /* One gate's fully-connected layer to int16 (weights zero point 0, output zero point 0). */
-static void tmlc_i_gate_fc(const int8_t *x, int32_t depth, int32_t x_offset,
-                           const int8_t *weights, const int32_t *bias, int32_t rows,
-                           int32_t multiplier, int32_t shift, int16_t *out, uint32_t *scratch)
+static void tmlc_i_gate_fc(const int8_t *x, const uint32_t *packed, int32_t depth,
+                           int32_t x_offset, const int8_t *weights, const int32_t *bias,
+                           int32_t rows, int32_t multiplier, int32_t shift, int16_t *out)
 {
     int32_t s;
     int32_t i;
-    (void)scratch;
+    (void)packed;
     for (s = 0; s < rows; ++s) {
         const int8_t *row = weights + s * depth;
         uint32_t acc = 0;
@@ -115,16 +115,16 @@ static void tmlc_i_gate_fc(const int8_t *x, int32_t depth, int32_t x_offset,
 }
 
 /* gate = act(sat16(FC_x + FC_h)) for gate g (0 input, 1 forget, 2 cell, 3 output). */
-static void tmlc_i_gate(const tmlc_lstm_params *p, tmlc_i_lstm_fc fc, int32_t g,
+static void tmlc_i_gate(const tmlc_lstm_params *p, const tmlc_i_lstm_fc *fc, int32_t g,
                         const int8_t *x, const int8_t *hidden, int16_t *out, int16_t *recurrent,
-                        uint32_t *scratch)
+                        const uint32_t *packed_x, const uint32_t *packed_hidden)
 {
     int32_t s;
     int32_t depth = p->state_depth;
-    fc(x, p->input_depth, p->input_offset, p->weights[g], p->biases[g], depth,
-       p->fc_multipliers[g], p->fc_shifts[g], out, scratch);
-    fc(hidden, depth, -p->hidden_zero_point, p->weights[4 + g], NULL, depth,
-       p->fc_multipliers[4 + g], p->fc_shifts[4 + g], recurrent, scratch);
+    fc->fc(x, packed_x, p->input_depth, p->input_offset, p->weights[g], p->biases[g], depth,
+           p->fc_multipliers[g], p->fc_shifts[g], out);
+    fc->fc(hidden, packed_hidden, depth, -p->hidden_zero_point, p->weights[4 + g], NULL, depth,
+           p->fc_multipliers[4 + g], p->fc_shifts[4 + g], recurrent);
     for (s = 0; s < depth; ++s) {
         int16_t v = tmlc_i_sat16((int32_t)out[s] + (int32_t)recurrent[s]);
         out[s] = (g == 2 && !p->cell_gate_logistic) ? tmlc_tanh_s16(v, 0, 0)
@@ -138,7 +138,8 @@ static int32_t tmlc_i_mul16(int16_t a, int16_t b, int32_t multiplier, int32_t sh
 }
 
 void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *cell_state,
-                       int8_t *hidden_state, int16_t *work, int8_t *output, tmlc_i_lstm_fc fc)
+                       int8_t *hidden_state, int16_t *work, int8_t *output,
+                       const tmlc_i_lstm_fc *fc)
 {
     int32_t depth = p->state_depth;
     int16_t *input_gate = work;
@@ -146,7 +147,8 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
     int16_t *cell_gate = work + 2 * depth;
     int16_t *recurrent = work + 3 * depth;
     /* 4-byte aligned: work is, and 4 * depth halfwords are 8 * depth bytes. */
-    uint32_t *scratch = (uint32_t *)(void *)(work + 4 * depth);
+    uint32_t *packed_x = (uint32_t *)(void *)(work + 4 * depth);
+    uint32_t *packed_hidden = packed_x + p->input_depth / 4 * 2;
     int32_t b;
     int32_t t;
     int32_t s;
@@ -156,9 +158,13 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
         for (t = 0; t < p->time_steps; ++t) {
             int32_t row = p->time_major ? t * p->batches + b : b * p->time_steps + t;
             const int8_t *x = input + row * p->input_depth;
-            tmlc_i_gate(p, fc, 1, x, hidden, forget_gate, recurrent, scratch);
-            tmlc_i_gate(p, fc, 0, x, hidden, input_gate, recurrent, scratch);
-            tmlc_i_gate(p, fc, 2, x, hidden, cell_gate, recurrent, scratch);
+            if (fc->pack != NULL) {
+                fc->pack(x, p->input_depth, p->input_offset, packed_x);
+                fc->pack(hidden, depth, -p->hidden_zero_point, packed_hidden);
+            }
+            tmlc_i_gate(p, fc, 1, x, hidden, forget_gate, recurrent, packed_x, packed_hidden);
+            tmlc_i_gate(p, fc, 0, x, hidden, input_gate, recurrent, packed_x, packed_hidden);
+            tmlc_i_gate(p, fc, 2, x, hidden, cell_gate, recurrent, packed_x, packed_hidden);
             for (s = 0; s < depth; ++s) {
                 int32_t kept = tmlc_i_sat16(tmlc_i_mul16(forget_gate[s], cell[s],
                                                          p->forget_cell_multiplier,
@@ -178,7 +184,7 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
                 cell[s] = c;
             }
             /* The output gate reuses the input gate's buffer (read the old hidden state). */
-            tmlc_i_gate(p, fc, 3, x, hidden, input_gate, recurrent, scratch);
+            tmlc_i_gate(p, fc, 3, x, hidden, input_gate, recurrent, packed_x, packed_hidden);
             for (s = 0; s < depth; ++s) {
                 int16_t tanh = tmlc_tanh_s16(cell[s], p->cell_tanh_multiplier, p->cell_tanh_shift);
                 int32_t h = p->hidden_zero_point + tmlc_i_mul16(tanh, input_gate[s],
@@ -194,5 +200,6 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
 void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,
                   int8_t *hidden_state, int16_t *work, int8_t *output)
 {
-    tmlc_i_lstm_steps(input, params, cell_state, hidden_state, work, output, tmlc_i_gate_fc);
+    static const tmlc_i_lstm_fc portable = {NULL, tmlc_i_gate_fc};
+    tmlc_i_lstm_steps(input, params, cell_state, hidden_state, work, output, &portable);
 }

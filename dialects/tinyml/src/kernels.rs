@@ -87,9 +87,9 @@ pub fn depthwise_inplace_dsp_scratch(
 }
 
 /// `TMLC_LSTM_S8_WORK(input_depth, state_depth)`: four int16 vectors of the state depth, and
-/// the DSP kernel's widened vector (whole groups of four of the longer of the two depths).
+/// the DSP kernel's widened input row and hidden state (whole groups of four).
 pub fn lstm_work_bytes(input_depth: usize, state_depth: usize) -> usize {
-    8 * state_depth + 2 * (input_depth.max(state_depth) / 4 * 4)
+    8 * state_depth + 2 * (input_depth / 4 * 4) + 2 * (state_depth / 4 * 4)
 }
 
 fn kernel(

@@ -464,9 +464,9 @@ typedef struct {
 } tmlc_lstm_params;
 
 /* Bytes of the work buffer of tmlc_lstm_s8 and tmlc_lstm_s8_dsp for input depth i and state
- * depth s: four int16 vectors of s, and the DSP kernel's widened vector (two bytes per element
- * of the longer of input and state, in whole groups of four). */
-#define TMLC_LSTM_S8_WORK(i, s) (8 * (s) + 2 * ((((i) > (s) ? (i) : (s)) / 4) * 4))
+ * depth s: four int16 vectors of s, and the DSP kernel's widened input row and hidden state
+ * (two bytes per element, in whole groups of four). */
+#define TMLC_LSTM_S8_WORK(i, s) (8 * (s) + 2 * ((i) / 4 * 4) + 2 * ((s) / 4 * 4))
 
 /*
  *  cell_state:   [batches][state_depth] int16, hidden_state: [batches][state_depth] int8: read
