@@ -10,8 +10,6 @@
  */
 #include "tmlc/kernels.h"
 
-#include <string.h>
-
 #include "internal.h"
 #include "lstm_internal.h"
 
@@ -107,7 +105,7 @@ static void tmlc_i_gate_fc(const int8_t *x, const uint32_t *packed, int32_t dept
         for (i = 0; i < depth; ++i) {
             acc += (uint32_t)((int32_t)row[i] * ((int32_t)x[i] + x_offset));
         }
-        if (bias != NULL) {
+        if (bias != 0) {
             acc += (uint32_t)bias[s];
         }
         out[s] = tmlc_i_sat16(tmlc_i_mbqm(tmlc_i_s32(acc), multiplier, shift));
@@ -123,7 +121,7 @@ static void tmlc_i_gate(const tmlc_lstm_params *p, const tmlc_i_lstm_fc *fc, int
     int32_t depth = p->state_depth;
     fc->fc(x, packed_x, p->input_depth, p->input_offset, p->weights[g], p->biases[g], depth,
            p->fc_multipliers[g], p->fc_shifts[g], out);
-    fc->fc(hidden, packed_hidden, depth, -p->hidden_zero_point, p->weights[4 + g], NULL, depth,
+    fc->fc(hidden, packed_hidden, depth, -p->hidden_zero_point, p->weights[4 + g], 0, depth,
            p->fc_multipliers[4 + g], p->fc_shifts[4 + g], recurrent);
     for (s = 0; s < depth; ++s) {
         int16_t v = tmlc_i_sat16((int32_t)out[s] + (int32_t)recurrent[s]);
@@ -158,7 +156,7 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
         for (t = 0; t < p->time_steps; ++t) {
             int32_t row = p->time_major ? t * p->batches + b : b * p->time_steps + t;
             const int8_t *x = input + row * p->input_depth;
-            if (fc->pack != NULL) {
+            if (fc->pack != 0) {
                 fc->pack(x, p->input_depth, p->input_offset, packed_x);
                 fc->pack(hidden, depth, -p->hidden_zero_point, packed_hidden);
             }
@@ -192,7 +190,9 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
                                                                 p->output_mul_shift);
                 hidden[s] = tmlc_i_clamp_s8(h, -128, 127);
             }
-            memcpy(output + row * depth, hidden, (size_t)depth);
+            for (s = 0; s < depth; ++s) {
+                output[row * depth + s] = hidden[s];
+            }
         }
     }
 }
@@ -200,6 +200,6 @@ void tmlc_i_lstm_steps(const int8_t *input, const tmlc_lstm_params *p, int16_t *
 void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,
                   int8_t *hidden_state, int16_t *work, int8_t *output)
 {
-    static const tmlc_i_lstm_fc portable = {NULL, tmlc_i_gate_fc};
+    static const tmlc_i_lstm_fc portable = {0, tmlc_i_gate_fc};
     tmlc_i_lstm_steps(input, params, cell_state, hidden_state, work, output, &portable);
 }

@@ -10,8 +10,6 @@
  */
 #include "tmlc/kernels_arm.h"
 
-#include <stddef.h>
-
 #include "../lstm_internal.h"
 #include "dsp_internal.h"
 
@@ -54,8 +52,8 @@ static void fc_dsp(const int8_t *x, const uint32_t *packed, int32_t depth, int32
     for (; s + 1 < rows; s += 2) {
         const int8_t *row0 = weights + s * depth;
         const int8_t *row1 = row0 + depth;
-        uint32_t acc0 = bias != NULL ? (uint32_t)bias[s] : 0u;
-        uint32_t acc1 = bias != NULL ? (uint32_t)bias[s + 1] : 0u;
+        uint32_t acc0 = bias != 0 ? (uint32_t)bias[s] : 0u;
+        uint32_t acc1 = bias != 0 ? (uint32_t)bias[s + 1] : 0u;
         for (g = 0; g < groups; ++g) {
             uint32_t even = packed[2 * g];
             uint32_t odd = packed[2 * g + 1];
@@ -72,7 +70,7 @@ static void fc_dsp(const int8_t *x, const uint32_t *packed, int32_t depth, int32
     }
     if (s < rows) {
         const int8_t *row = weights + s * depth;
-        uint32_t acc = bias != NULL ? (uint32_t)bias[s] : 0u;
+        uint32_t acc = bias != 0 ? (uint32_t)bias[s] : 0u;
         for (g = 0; g < groups; ++g) {
             uint32_t w = tmlc_arm_load32(row + 4 * g);
             acc = tmlc_arm_smlad(tmlc_arm_sxtb16(w), packed[2 * g], acc);
