@@ -244,29 +244,39 @@ fn lstm_per_mac(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
         report,
         "LSTM instructions per MAC: the MNIST LSTM's UNIDIRECTIONAL_SEQUENCE_LSTM alone (the model \
-         cut after it: 28 steps of 4 gates x (28 + 20) x 20, {macs} MACs; portable kernel \
-         `tmlc_lstm_s8`, no DSP variant yet), instructions of one inference in QEMU:\n"
+         cut after it: 28 steps of 4 gates x (28 + 20) x 20, {macs} MACs), instructions of one \
+         inference in QEMU with the Arm DSP kernel `tmlc_lstm_s8_dsp` (SMLAD gate products, the \
+         default on these cores) and the portable `tmlc_lstm_s8` (`--kernels portable`):\n"
     );
     for target in ["cortex-m4", "cortex-m7"] {
-        let mut stdin = || Ok(Vec::new());
-        let args = [
-            "sim".to_string(),
-            model.display().to_string(),
-            "--target".into(),
-            target.into(),
-            "--input".into(),
-            input.display().to_string(),
-            "--json".into(),
-        ];
-        let out =
-            tmlc::run_cli(args, &mut stdin).unwrap_or_else(|f| panic!("sim lstm: {}", f.rendered));
-        let sim: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        let instructions = sim["instructions"].as_u64().unwrap_or(0);
+        let sim = |kernels: &str| -> serde_json::Value {
+            let mut stdin = || Ok(Vec::new());
+            let args = [
+                "sim".to_string(),
+                model.display().to_string(),
+                "--target".into(),
+                target.into(),
+                "--input".into(),
+                input.display().to_string(),
+                "--json".into(),
+                "--kernels".into(),
+                kernels.into(),
+            ];
+            let out = tmlc::run_cli(args, &mut stdin)
+                .unwrap_or_else(|f| panic!("sim lstm: {}", f.rendered));
+            serde_json::from_slice(&out.stdout).expect("JSON")
+        };
+        let (dsp, portable) = (sim("auto"), sim("portable"));
+        let instructions = |v: &serde_json::Value| v["instructions"].as_u64().unwrap_or(0);
         let _ = writeln!(
             report,
-            "- {target}: {instructions} instructions, {:.2} instructions per MAC (state section {} bytes)",
-            instructions as f64 / macs.max(1) as f64,
-            sim["state_bytes"]
+            "- {target}: DSP {} instructions, {:.2} instructions per MAC; portable {} instructions, \
+             {:.2} per MAC (state section {} bytes)",
+            instructions(&dsp),
+            instructions(&dsp) as f64 / macs.max(1) as f64,
+            instructions(&portable),
+            instructions(&portable) as f64 / macs.max(1) as f64,
+            dsp["state_bytes"]
         );
     }
     report.push('\n');
