@@ -562,7 +562,7 @@ fn options_fields_are_read() {
             11,
             vec![(0, I8(4))],
             Options::Add {
-                activation: Activation::Other(5),
+                activation: Activation::Tanh,
             },
         ),
         (
@@ -629,6 +629,16 @@ fn options_fields_are_read() {
             75,
             vec![(0, F32(0.25))],
             Options::LeakyRelu { alpha: 0.25 },
+        ),
+        (
+            44,
+            71,
+            vec![(0, I8(4)), (1, F32(10.0)), (3, Bool(true))],
+            Options::UnidirectionalSequenceLstm {
+                activation: Activation::Tanh,
+                cell_clip: 10.0,
+                time_major: true,
+            },
         ),
     ];
     for (code, tag, fields, expected) in cases {
