@@ -1,7 +1,7 @@
 //! The importer on UNIDIRECTIONAL_SEQUENCE_LSTM: the real MNIST LSTM imports (its state tensors
 //! become the op's attributes), and the variants TFLite Micro's kernel refuses (peephole,
 //! projection, layer normalization, CIFG, a cell activation other than TANH, per-channel weights,
-//! an int8 cell state) are refused with E402 naming the operator and the reason. The variants
+//! an int8 cell state, state tensors that are not variables) are refused with E402 naming the operator and the reason. The variants
 //! are the real model's `Model` (what the reader produces) with one thing changed.
 
 use tmlc_core::diagnostic::ErrorCode;
@@ -75,6 +75,11 @@ fn variants_tflite_micro_refuses_are_refused() {
         *activation = Activation::Relu;
     }
     assert!(refused(&relu).contains("cell activation Relu"));
+
+    let mut not_variable = model.clone();
+    let hidden = model.operators[lstm].inputs[18] as usize;
+    not_variable.tensors[hidden].is_variable = false;
+    assert!(refused(&not_variable).contains("must be a variable tensor"));
 
     let mut int8_cell = model.clone();
     let cell = model.operators[lstm].inputs[19] as usize;

@@ -682,6 +682,14 @@ impl Importer<'_> {
         };
         let (hidden_index, hidden) = self.tensor(operator.inputs[18], "hidden state")?;
         let (cell_index, cell) = self.tensor(operator.inputs[19], "cell state")?;
+        for (index, tensor) in [(hidden_index, hidden), (cell_index, cell)] {
+            if !tensor.is_variable || tensor.data.is_some() {
+                return Err(unsupported(format!(
+                    "state tensor {index} '{}' must be a variable tensor without data, as TFLite Micro requires",
+                    tensor.name
+                )));
+            }
+        }
         if hidden.dtype != TensorType::Int8 || cell.dtype != TensorType::Int16 {
             return Err(unsupported(format!(
                 "the hidden state (tensor {hidden_index}) is {} and the cell state (tensor {cell_index}) {}; tmlc supports int8 hidden and int16 cell state",

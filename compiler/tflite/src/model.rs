@@ -30,6 +30,8 @@ pub struct Tensor {
     /// Constant data from the tensor's buffer; `None` when the buffer is empty (activations).
     pub data: Option<Vec<u8>>,
     pub quantization: Option<Quantization>,
+    /// A variable tensor: state an operator keeps across invocations (an LSTM's).
+    pub is_variable: bool,
 }
 
 /// `Padding` of convolutions and pools.

@@ -305,6 +305,7 @@ fn read_tensor(
         dtype,
         data,
         quantization: read_quantization(&tensor.quantization()),
+        is_variable: tensor.is_variable(),
     })
 }
 

@@ -228,13 +228,14 @@ impl<'a> Buffer<'a> {
 // Tensor, QuantizationParameters
 
 table!(
-    /// `table Tensor`. Not read: is_variable, sparsity, shape_signature, has_rank, variants.
+    /// `table Tensor`. Not read: sparsity, shape_signature, has_rank, variants.
     Tensor {
         SHAPE: ScalarVector<'a, i32> = 0 "shape",
         TYPE: i8 = 1 "type",
         BUFFER: u32 = 2 "buffer",
         NAME: Str<'a> = 3 "name",
         QUANTIZATION: ForwardsUOffset<QuantizationParameters<'a>> = 4 "quantization",
+        IS_VARIABLE: bool = 5 "is_variable",
     }
 );
 
@@ -255,6 +256,10 @@ impl<'a> Tensor<'a> {
     }
     pub(crate) fn quantization(&self) -> QuantizationParameters<'a> {
         Self::QUANTIZATION.read(self).unwrap_or_default()
+    }
+    /// Whether the tensor is state an operator updates (an LSTM's), not an activation.
+    pub(crate) fn is_variable(&self) -> bool {
+        Self::IS_VARIABLE.read(self).unwrap_or(false)
     }
 }
 

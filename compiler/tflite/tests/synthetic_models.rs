@@ -303,6 +303,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: None,
                 quantization: Some(quantized(vec![0.5], vec![-1])),
+                is_variable: false,
             },
             Tensor {
                 name: "weights".into(),
@@ -310,6 +311,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: Some((1..=8).collect()),
                 quantization: None,
+                is_variable: false,
             },
             Tensor {
                 name: "bias".into(),
@@ -317,6 +319,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int32,
                 data: Some(vec![1, 0, 0, 0, 255, 255, 255, 255]),
                 quantization: None,
+                is_variable: false,
             },
             Tensor {
                 name: "output".into(),
@@ -324,6 +327,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: None,
                 quantization: None,
+                is_variable: false,
             },
         ],
         operators: vec![Operator {
