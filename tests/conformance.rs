@@ -1,4 +1,4 @@
-//! Conformance with TFLite Micro: every model of ../shared/models (but the LSTM, issue of its own)
+//! Conformance with TFLite Micro: every model of ../shared/models (the LSTM too: from reset state)
 //! is imported and interpreted on both reference inputs (raw int8, or float32 for float edges);
 //! outputs (every output's bytes, concatenated) and every intermediate tensor of the ramp run must
 //! equal the golden files byte for byte. A mismatch names the first op that differs, its index and the

@@ -1,4 +1,4 @@
-//! End to end on the host: every model of ../shared/models (but the LSTM) is compiled by `tmlc compile`, built
+//! End to end on the host: every model of ../shared/models is compiled by `tmlc compile`, built
 //! with `make` (gcc; clang; gcc with AddressSanitizer and UBSan) and run on both reference inputs;
 //! the output bytes must equal TFLite Micro's golden outputs. Needs `make` and a C compiler; a
 //! missing compiler is a loud skip (a failure under CI=true).
@@ -108,7 +108,7 @@ fn sanitized_build_is_bit_exact_and_clean() {
 }
 
 #[test]
-fn harness_rejects_an_input_of_the_wrong_size() {
+fn harness_rejects_an_input_of_no_frame_and_runs_several_frames() {
     let Some(shared) = shared_dir() else { return };
     if !have("gcc") || !have("make") {
         return;
@@ -116,14 +116,33 @@ fn harness_rejects_an_input_of_the_wrong_size() {
     let dir = scratch("wrong-size");
     compile(&shared.join("models/hello_world_int8.tflite"), &dir);
     make(&dir, "gcc", STRICT, "");
+    // hello_world takes 1 byte: an empty file is no frame at all.
+    let input = dir.join("empty.bin");
+    std::fs::write(&input, []).expect("write input");
+    let run = Command::new(dir.join("model_run"))
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("expected a multiple of 1 input bytes"));
+    // Two bytes are two frames: two inferences, two outputs, in order.
     let input = dir.join("two_bytes.bin");
     std::fs::write(&input, [1u8, 2]).expect("write input");
     let run = Command::new(dir.join("model_run"))
         .arg(&input)
         .output()
         .expect("runs");
-    assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("expected exactly 1 input bytes"));
+    assert!(run.status.success());
+    let single = |byte: u8| {
+        let one = dir.join("one_byte.bin");
+        std::fs::write(&one, [byte]).expect("write input");
+        Command::new(dir.join("model_run"))
+            .arg(&one)
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    assert_eq!(run.stdout, [single(1), single(2)].concat());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -139,7 +158,8 @@ const SEARCHED: &str =
 
 /// The hand-made examples cover ops the real models lack (pad, max pool, mean, concat with
 /// rescaling, broadcast add, mul, relu, relu6, requantize; transpose, resize, strided slice,
-/// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax)
+/// squeeze and requantizing reshapes; hard swish, leaky relu, logistic, tanh, sub, log-softmax;
+/// stacked LSTMs, time major and batch major)
 /// and float edges with several inputs and outputs: compiled C must give the reference
 /// interpreter's bytes on pseudo-random inputs.
 #[test]
@@ -149,7 +169,7 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 9] = [
         ("tiny_cnn", &[]),
         ("op_tour", &[]),
         ("float_edges", &[]),
@@ -158,6 +178,7 @@ fn examples_match_the_interpreter() {
         ("activations_tour", &[TILED]),
         ("inverted_residual", &[]),
         ("inverted_residual", &[SEARCHED]),
+        ("recurrent", &[]),
     ];
     for (index, (name, extra)) in cases.into_iter().enumerate() {
         let model = examples.join(format!("{name}.tir"));

@@ -8,6 +8,10 @@
 //!   the in-place DSP depthwise, the 1x1 GEMM convolution);
 //! - `host-tiled`: the portable C backend with a fixed `tile` plan, so the patch loop is covered.
 //!
+//! And `examples/recurrent.tir` (two stacked LSTMs) for the Cortex-M4 as `recurrent`: the state
+//! section, `tmlc_<model>_reset()` and the DSP LSTM calls (checked against the interpreter by
+//! tests/end_to_end.rs, tests/qemu.rs and tests/lstm_sequence.rs).
+//!
 //! Every file generated per model gets its own snapshot, named `<build>__<path>`: the model's
 //! `.c` and `.h`, `main.c`, the `Makefile`, the library's `CMakeLists.txt` and `README.md`, the
 //! `.tmlc-files` list, and for Cortex-M the linker script and `tmlc-project.json`. Files the backends copy verbatim (`runtime/` from `runtime-c/`, the
@@ -82,9 +86,18 @@ fn checked_in_source(path: &str) -> Option<PathBuf> {
 /// Compiles the model with `extra` arguments into a fresh directory and snapshots the project.
 /// Returns the directory (left in place for the caller to build, then remove).
 fn compile_and_snapshot(build: &str, extra: &[&str]) -> PathBuf {
+    compile_model_and_snapshot(build, (MODEL, MODEL_SHOWN), extra)
+}
+
+/// [`compile_and_snapshot`] for `model` (its path relative to `tests/` and as shown).
+fn compile_model_and_snapshot(
+    build: &str,
+    (model, model_shown): (&str, &str),
+    extra: &[&str],
+) -> PathBuf {
     let out = scratch(build);
     let out_text = out.display().to_string();
-    let model = tests_dir().join(MODEL);
+    let model = tests_dir().join(model);
     let mut args = vec![
         "compile".to_string(),
         model.display().to_string(),
@@ -97,9 +110,9 @@ fn compile_and_snapshot(build: &str, extra: &[&str]) -> PathBuf {
         .unwrap_or_else(|f| panic!("{build}: tmlc compile failed:\n{}", f.rendered));
     let hide_paths = |text: &str| {
         text.replace(&out_text, "[out]")
-            .replace(&model.display().to_string(), MODEL_SHOWN)
+            .replace(&model.display().to_string(), model_shown)
     };
-    let command = format!("tmlc compile {MODEL_SHOWN} {} -o [out]", extra.join(" "));
+    let command = format!("tmlc compile {model_shown} {} -o [out]", extra.join(" "));
 
     let mut listing = format!("{}\n", hide_paths(outcome.stderr.trim_end()));
     let mut snapshotted = Vec::new();
@@ -241,5 +254,19 @@ fn host_tiled_project() {
         "host-tiled: no patch loop in the generated C"
     );
     build_and_run_host("host-tiled", &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recurrent_cortex_m4_project() {
+    let dir = compile_model_and_snapshot(
+        "recurrent",
+        ("../examples/recurrent.tir", "examples/recurrent.tir"),
+        &["--target", "cortex-m4"],
+    );
+    let source = std::fs::read_to_string(dir.join("recurrent.c")).expect("model source");
+    assert!(
+        source.contains("tmlc_lstm_s8_dsp(") && source.contains("void tmlc_recurrent_reset(void)")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -20,6 +20,7 @@ fn activation(name: &str, shape: &[i32], scale: f32, zero_point: i64) -> Tensor 
             zero_points: vec![zero_point],
             quantized_dimension: 0,
         }),
+        is_variable: false,
     }
 }
 
@@ -30,6 +31,7 @@ fn ints(name: &str, values: &[i32]) -> Tensor {
         dtype: TensorType::Int32,
         data: Some(values.iter().flat_map(|v| v.to_le_bytes()).collect()),
         quantization: None,
+        is_variable: false,
     }
 }
 

@@ -2,7 +2,8 @@
 //! sizes the passes plan for the Arm DSP kernels must be exactly the macros of
 //! `runtime-c/include/tmlc/kernels_arm.h`. A C program evaluates the macros over a grid of layer
 //! shapes and prints them; the Rust formulas must print the same. A missing C compiler is a loud
-//! skip (a failure under CI=true).
+//! skip (a failure under CI=true). Likewise the LSTM's work buffer (`TMLC_LSTM_S8_WORK`), and the
+//! sigmoid table of `runtime-c/src/lstm.c` must be `semantics::lstm::SIGMOID_TABLE`.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -10,8 +11,9 @@ use std::process::Command;
 use tmlc_tests::tools::have;
 use tmlc_tinyml::kernels::{
     conv2d_1x1_dsp_scratch, conv2d_dsp_scratch, depthwise_dsp_scratch,
-    depthwise_inplace_dsp_scratch,
+    depthwise_inplace_dsp_scratch, lstm_work_bytes,
 };
+use tmlc_tinyml::semantics::lstm::SIGMOID_TABLE;
 
 /// Layer shapes: (in_c, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, out_h, out_w).
 fn shapes() -> Vec<[usize; 9]> {
@@ -42,7 +44,19 @@ fn rust_values() -> String {
             depthwise_inplace_dsp_scratch([out_h, out_w], [k_h, k_w], [s_h, s_w], [d_h, d_w]),
         );
     }
+    for (input, state) in lstm_depths() {
+        let _ = writeln!(out, "{}", lstm_work_bytes(input, state));
+    }
     out
+}
+
+/// (input depth, state depth) pairs for the LSTM's work buffer.
+fn lstm_depths() -> Vec<(usize, usize)> {
+    let depths = [1, 3, 4, 5, 20, 28, 127, 128];
+    depths
+        .iter()
+        .flat_map(|&i| depths.iter().map(move |&s| (i, s)))
+        .collect()
 }
 
 fn c_program() -> String {
@@ -54,6 +68,12 @@ fn c_program() -> String {
              (long)TMLC_CONV2D_S8_DSP_SCRATCH({k_h}, {k_w}, {in_c}), \
              (long)TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH({in_c}, {k_h}, {k_w}, {s_w}, {d_h}, {d_w}, {out_w}), \
              (long)TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH({out_h}, {out_w}, {k_h}, {k_w}, {s_h}, {s_w}, {d_h}, {d_w}));"
+        );
+    }
+    for (input, state) in lstm_depths() {
+        let _ = writeln!(
+            rows,
+            "    printf(\"%ld\\n\", (long)TMLC_LSTM_S8_WORK({input}, {state}));"
         );
     }
     format!("#include <stdio.h>\n#include \"tmlc/kernels_arm.h\"\n\nint main(void) {{\n{rows}    return 0;\n}}\n")
@@ -88,7 +108,31 @@ fn dsp_scratch_sizes_match_the_c_header() {
     let c_values = String::from_utf8_lossy(&run.stdout);
     let rust = rust_values();
     for (line, (c, r)) in c_values.lines().zip(rust.lines()).enumerate() {
-        assert_eq!(c, r, "shape {:?}", shapes()[line]);
+        assert_eq!(c, r, "line {line}");
     }
-    assert_eq!(c_values.lines().count(), shapes().len());
+    assert_eq!(
+        c_values.lines().count(),
+        shapes().len() + lstm_depths().len()
+    );
+}
+
+/// The C kernel's copy of TFLite's `sigmoid_table_uint16` is the Rust reference's, entry by entry.
+#[test]
+fn lstm_sigmoid_tables_agree() {
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime-c/src/lstm.c"),
+    )
+    .expect("lstm.c");
+    let start = source
+        .find("tmlc_sigmoid_table[256] = {")
+        .expect("the table");
+    let body = &source[start..];
+    let body = &body[body.find('{').expect("{") + 1..body.find('}').expect("}")];
+    let c: Vec<u16> = body
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().expect("a number"))
+        .collect();
+    assert_eq!(c, SIGMOID_TABLE.to_vec());
 }

@@ -227,10 +227,18 @@ fn cortex_m0plus_small_models_bit_exact() {
 /// The second set on the targets whose SRAM holds them: MCUNet's vww1 (float edges, transpose,
 /// explicit pads) and the LeNet (float log-softmax after the DEQUANTIZE, newlib's expf and logf)
 /// on the Cortex-M4, and MCUNet's person detector (three float outputs, upsampling) on the
-/// Cortex-M7. (The SSD, 320x320, is host only.)
+/// Cortex-M7; the MNIST LSTM (int16 cell state) on the Cortex-M4. (The SSD, 320x320, is host
+/// only.)
 #[test]
 fn second_set_bit_exact_on_cortex_m() {
-    models_bit_exact("cortex-m4", &["mcunet_vww1_80", "te_mnist_lenet_300_100"]);
+    models_bit_exact(
+        "cortex-m4",
+        &[
+            "mcunet_vww1_80",
+            "te_mnist_lenet_300_100",
+            "tflm_mnist_lstm_int8",
+        ],
+    );
     models_bit_exact("cortex-m7", &["mcunet_person_det_128x160"]);
 }
 
@@ -301,7 +309,7 @@ fn sim_rejects_bad_requests() {
     let input = wrong_size.display().to_string();
     let message = failing(&["--input", &input]);
     assert!(
-        message.contains("takes exactly 1 input bytes, got 3"),
+        message.contains("takes 1 input bytes per frame (1 frame(s)), got 3"),
         "{message}"
     );
     let message = failing(&["--input", &input, "--target", "host"]);
@@ -350,6 +358,7 @@ fn examples_match_the_interpreter_in_qemu() {
             ("op_tour", &[][..]),
             ("float_edges", &[]),
             ("inverted_residual", &[searched]),
+            ("recurrent", &[]),
         ] {
             let model = examples.join(format!("{name}.tir"));
             let dir = scratch(&format!("example-{target}-{name}"));

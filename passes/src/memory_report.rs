@@ -61,6 +61,17 @@ pub struct PlanSummary {
     pub kernels: Vec<(String, usize)>,
 }
 
+/// One stateful op's part of the state section (outside the arena, kept across invocations).
+#[derive(Debug, Clone, Serialize)]
+pub struct StateRow {
+    pub op: String,
+    pub result: String,
+    pub offset: usize,
+    /// The state itself (an LSTM's hidden and cell state) and its kernel's work buffer.
+    pub state_bytes: usize,
+    pub work_bytes: usize,
+}
+
 /// The whole report for one function.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryReport {
@@ -79,6 +90,9 @@ pub struct MemoryReport {
     pub plan: PlanSummary,
     pub ops: Vec<OpRow>,
     pub buffers: Vec<BufferRow>,
+    /// The state section (`tmlc_tinyml::state`): its size and one row per stateful op.
+    pub state_section_bytes: usize,
+    pub state: Vec<StateRow>,
 }
 
 fn buffer_name(
@@ -155,6 +169,22 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
     }
     let peak_op = (0..ops.len()).max_by_key(|&i| (ops[i].high_water, std::cmp::Reverse(i)));
     let problem = plain_problem(&liveness, 1);
+    let layout = tmlc_tinyml::state::StateLayout::of(module, function);
+    let state = layout
+        .slots
+        .iter()
+        .map(|slot| StateRow {
+            op: function.ops[slot.op].name.clone(),
+            result: function.ops[slot.op]
+                .results
+                .first()
+                .map(|&r| format!("%{}", names[r]))
+                .unwrap_or_default(),
+            offset: slot.offset,
+            state_bytes: slot.reset.len(),
+            work_bytes: slot.work_bytes,
+        })
+        .collect();
     Ok(MemoryReport {
         function: function.name.clone(),
         arena_bytes: tmlc_mem::arena_size(function).unwrap_or(0),
@@ -169,6 +199,8 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
         arena_without_tile_bytes: None,
         peak_op,
         plan: plan_summary(module, function),
+        state_section_bytes: layout.size,
+        state,
         ops,
         buffers,
     })

@@ -1669,6 +1669,54 @@ static void test_lut_hand(void)
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* LSTM (semantics::lstm): the int16 logistic and tanh at values semantics::lstm's tests pin,
+ * and a one-unit LSTM with zero weights and biases, whose gates are then 1/2 (input, forget,
+ * output) and tanh(0) = 0 (cell): the cell stays 0 and the hidden state at its zero point. */
+static void test_lstm_hand(void)
+{
+    static const int8_t zero_weight[1] = {0};
+    static const int32_t zero_bias[1] = {0};
+    tmlc_lstm_params p;
+    int16_t cell[1] = {0};
+    int8_t hidden[1] = {5};
+    int16_t work[4];
+    int8_t input[2] = {17, -90};
+    int8_t output[2] = {0, 0};
+    int32_t g;
+    CHECK_EQ_I32("logistic_s16(0)", tmlc_logistic_s16(0), 16384);
+    CHECK_EQ_I32("logistic_s16(max)", tmlc_logistic_s16(INT16_MAX), 32757);
+    CHECK_EQ_I32("logistic_s16(min)", tmlc_logistic_s16(INT16_MIN), 11);
+    CHECK_EQ_I32("tanh_s16(0)", tmlc_tanh_s16(0, 0, 0), 0);
+    CHECK_EQ_I32("tanh_s16(max)", tmlc_tanh_s16(INT16_MAX, 0, 0), 32767);
+    CHECK_EQ_I32("tanh_s16(min)", tmlc_tanh_s16(INT16_MIN, 0, 0), -32767);
+    memset(&p, 0, sizeof p);
+    p.batches = 1;
+    p.time_steps = 2;
+    p.input_depth = 1;
+    p.state_depth = 1;
+    p.input_offset = 3;
+    p.hidden_zero_point = 5;
+    for (g = 0; g < 8; ++g) {
+        p.weights[g] = zero_weight;
+        p.fc_multipliers[g] = 1 << 30;
+        p.fc_shifts[g] = 1;
+    }
+    for (g = 0; g < 4; ++g) {
+        p.biases[g] = zero_bias;
+    }
+    p.forget_cell_multiplier = 1 << 30;
+    p.forget_cell_shift = -14;
+    p.input_mul_multiplier = 1 << 30;
+    p.input_mul_shift = -17;
+    p.output_mul_multiplier = 1 << 30;
+    p.output_mul_shift = -20;
+    tmlc_lstm_s8(input, &p, cell, hidden, work, output);
+    CHECK_EQ_I32("lstm zero weights: cell", cell[0], 0);
+    CHECK_EQ_I32("lstm zero weights: hidden", hidden[0], 5);
+    CHECK_EQ_I32("lstm zero weights: output 0", output[0], 5);
+    CHECK_EQ_I32("lstm zero weights: output 1", output[1], 5);
+}
+
 int main(void)
 {
     int32_t i;
@@ -1735,6 +1783,7 @@ int main(void)
     test_float_edges_hand();
     test_log_softmax_f32_hand();
     test_log_softmax_sweeps();
+    test_lstm_hand();
 
     printf("%d checks, %d failures\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;

@@ -1092,6 +1092,92 @@ static void run_benchmarks(void)
 #define TMLC_ARM_TEST_CASES 2000 /* random layers per kernel (the QEMU builds use fewer) */
 #endif
 
+/* LSTM: the DSP kernel against the portable one on random shapes, weights, requantization and
+ * state, both layouts; outputs and both updated states must be equal. */
+static void test_lstm(int cases)
+{
+    int i;
+    for (i = 0; i < cases / 4 + 1; ++i) {
+        tmlc_lstm_params p;
+        const int32_t batches = rnd_range(1, 3);
+        const int32_t steps = rnd_range(1, 4);
+        const int32_t in_depth = rnd_range(1, 40);
+        const int32_t depth = rnd_range(1, 24);
+        const int32_t n = batches * depth;
+        int8_t *input = random_s8(batches * steps * in_depth);
+        int8_t *weights[8];
+        int32_t *biases[4];
+        int8_t *hidden = random_s8(n);
+        int8_t *hidden_dsp = malloc((size_t)n);
+        int16_t *cell = malloc(sizeof(int16_t) * (size_t)n);
+        int16_t *cell_dsp = malloc(sizeof(int16_t) * (size_t)n);
+        int32_t *work = malloc((size_t)TMLC_LSTM_S8_WORK(in_depth, depth) + 4);
+        int8_t *want = alloc_output(batches * steps * depth, 0);
+        int8_t *got = alloc_output(batches * steps * depth, 0);
+        int32_t *multipliers, *shifts;
+        char what[200];
+        int32_t g, k;
+        memset(&p, 0, sizeof p);
+        random_requant(8, &multipliers, &shifts);
+        p.batches = batches;
+        p.time_steps = steps;
+        p.input_depth = in_depth;
+        p.state_depth = depth;
+        p.time_major = chance(50);
+        p.input_offset = rnd_range(-127, 128);
+        p.hidden_zero_point = rnd_range(-128, 127);
+        for (g = 0; g < 8; ++g) {
+            weights[g] = random_s8(depth * (g < 4 ? in_depth : depth));
+            p.weights[g] = weights[g];
+            p.fc_multipliers[g] = multipliers[g];
+            p.fc_shifts[g] = shifts[g];
+        }
+        for (g = 0; g < 4; ++g) {
+            biases[g] = random_bias(depth);
+            p.biases[g] = biases[g];
+        }
+        p.forget_cell_multiplier = 1 << 30;
+        p.forget_cell_shift = -14;
+        p.input_mul_multiplier = 1 << 30;
+        p.input_mul_shift = rnd_range(-20, -14);
+        p.output_mul_multiplier = (int32_t)(rnd() | 0x40000000u) & 0x7fffffff;
+        p.output_mul_shift = rnd_range(-24, -16);
+        p.has_cell_clip = chance(50);
+        p.cell_clip = rnd_range(0, 32767);
+        p.cell_tanh_multiplier = chance(50) ? 3 : 0;
+        p.cell_tanh_shift = rnd_range(0, 3);
+        p.cell_gate_logistic = chance(20);
+        for (k = 0; k < n; ++k) {
+            cell[k] = (int16_t)rnd_range(-32768, 32767);
+        }
+        memcpy(hidden_dsp, hidden, (size_t)n);
+        memcpy(cell_dsp, cell, sizeof(int16_t) * (size_t)n);
+        snprintf(what, sizeof what, "lstm #%d: b%ld t%ld i%ld s%ld time_major %ld", i,
+                 (long)batches, (long)steps, (long)in_depth, (long)depth, (long)p.time_major);
+        tmlc_lstm_s8(input, &p, cell, hidden, (int16_t *)(void *)work, want);
+        tmlc_lstm_s8_dsp(input, &p, cell_dsp, hidden_dsp, (int16_t *)(void *)work, got);
+        check_s8(what, got, want, batches * steps * depth);
+        check_s8(what, hidden_dsp, hidden, n);
+        check_s8(what, (const int8_t *)cell_dsp, (const int8_t *)cell, 2 * n);
+        for (g = 0; g < 8; ++g) {
+            free(weights[g]);
+        }
+        for (g = 0; g < 4; ++g) {
+            free(biases[g]);
+        }
+        free(input);
+        free(hidden);
+        free(hidden_dsp);
+        free(cell);
+        free(cell_dsp);
+        free(work);
+        free(want);
+        free(got);
+        free(multipliers);
+        free(shifts);
+    }
+}
+
 int main(void)
 {
     const int n = TMLC_ARM_TEST_CASES;
@@ -1104,6 +1190,7 @@ int main(void)
     test_fully_connected(n);
     test_add(n);
     test_add_all_pairs();
+    test_lstm(n);
 #if defined(TMLC_ARM_BENCH)
     run_benchmarks();
 #endif

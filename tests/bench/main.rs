@@ -132,6 +132,7 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
         ("mcunet_vww1_80", both),
         ("mcunet_person_det_128x160", &["cortex-m7"][..]),
         ("te_mnist_lenet_300_100", both),
+        ("tflm_mnist_lstm_int8", both),
     ]);
     for (model, targets) in runs {
         let path = shared.join("models").join(format!("{model}.tflite"));
@@ -200,6 +201,86 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
         }
     }
     report.push('\n');
+    lstm_per_mac(shared, report);
+}
+
+/// The MNIST LSTM's `tinyml.lstm` alone (the model cut after it), as `.tir` text, and its MACs.
+fn lstm_alone(shared: &std::path::Path) -> (String, u64) {
+    let model = "tflm_mnist_lstm_int8";
+    let bytes =
+        std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
+    let mut module = import_tflite(&bytes, model, &tmlc::context())
+        .expect("imports")
+        .module;
+    let function = &mut module.functions[0];
+    let position = function
+        .body
+        .ops
+        .iter()
+        .position(|&op| function.ops[op].name == "tinyml.lstm")
+        .expect("an LSTM");
+    let lstm = function.body.ops[position];
+    let ret = *function.body.ops.last().expect("return");
+    let result = function.ops[lstm].results[0];
+    function.body.ops.truncate(position + 1);
+    function.body.ops.push(ret);
+    function.ops[ret].operands = vec![result];
+    function.result_types = vec![function.value_type(result).clone()];
+    let macs = tmlc_tinyml::macs::function_macs(&module, &module.functions[0]);
+    (print_module(&module), macs)
+}
+
+/// "LSTM instructions per MAC": the LSTM layer alone in QEMU, per target.
+fn lstm_per_mac(shared: &std::path::Path, report: &mut String) {
+    let (text, macs) = lstm_alone(shared);
+    let dir = std::env::temp_dir().join(format!("tmlc-bench-lstm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let model = dir.join("lstm_alone.tir");
+    std::fs::write(&model, text).expect("write");
+    let input = shared
+        .join("reference")
+        .join("tflm_mnist_lstm_int8")
+        .join("input.ramp.bin");
+    let _ = writeln!(
+        report,
+        "LSTM instructions per MAC: the MNIST LSTM's UNIDIRECTIONAL_SEQUENCE_LSTM alone (the model \
+         cut after it: 28 steps of 4 gates x (28 + 20) x 20, {macs} MACs), instructions of one \
+         inference in QEMU with the Arm DSP kernel `tmlc_lstm_s8_dsp` (SMLAD gate products, the \
+         default on these cores) and the portable `tmlc_lstm_s8` (`--kernels portable`):\n"
+    );
+    for target in ["cortex-m4", "cortex-m7"] {
+        let sim = |kernels: &str| -> serde_json::Value {
+            let mut stdin = || Ok(Vec::new());
+            let args = [
+                "sim".to_string(),
+                model.display().to_string(),
+                "--target".into(),
+                target.into(),
+                "--input".into(),
+                input.display().to_string(),
+                "--json".into(),
+                "--kernels".into(),
+                kernels.into(),
+            ];
+            let out = tmlc::run_cli(args, &mut stdin)
+                .unwrap_or_else(|f| panic!("sim lstm: {}", f.rendered));
+            serde_json::from_slice(&out.stdout).expect("JSON")
+        };
+        let (dsp, portable) = (sim("auto"), sim("portable"));
+        let instructions = |v: &serde_json::Value| v["instructions"].as_u64().unwrap_or(0);
+        let _ = writeln!(
+            report,
+            "- {target}: DSP {} instructions, {:.2} instructions per MAC; portable {} instructions, \
+             {:.2} per MAC (state section {} bytes)",
+            instructions(&dsp),
+            instructions(&dsp) as f64 / macs.max(1) as f64,
+            instructions(&portable),
+            instructions(&portable) as f64 / macs.max(1) as f64,
+            dsp["state_bytes"]
+        );
+    }
+    report.push('\n');
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Per model on cortex-m4: RAM and instructions of the default plan, the smallest plan (tile

@@ -3,6 +3,8 @@
 //! own prepare functions (so the C side does integer math only and matches the interpreter bit
 //! for bit). Per-layer constant tables go into `tables`, the call (a [`KernelCall`]) into `body`.
 
+mod lstm;
+
 use super::call::KernelCall;
 use super::writer::{c_array, CWriter};
 use crate::cortex_m::packing;
@@ -114,6 +116,7 @@ pub fn emit_layer(
         OpView::HardSwish(_) | OpView::Sigmoid(_) | OpView::LeakyRelu(_) => {
             layer.lookup(writer, view.interface())
         }
+        OpView::Lstm(lstm) => layer.lstm(writer, lstm),
         OpView::Const(_) => Err(Diagnostic::new(
             ErrorCode::PassFailed,
             "the C backend emits constants as tables, not as layers",

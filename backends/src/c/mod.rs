@@ -11,6 +11,7 @@ pub mod layers;
 pub mod library;
 pub mod model;
 pub mod runtime;
+pub mod state;
 pub mod writer;
 
 use crate::project::Project;
@@ -37,6 +38,8 @@ pub struct ModelProject {
     pub output_size: usize,
     pub arena_size: usize,
     pub weight_bytes: usize,
+    /// Bytes of the state buffer of stateful ops (outside the arena; 0 for most models).
+    pub state_size: usize,
     /// The model's inputs and outputs, in graph order.
     pub inputs: Vec<Edge>,
     pub outputs: Vec<Edge>,
@@ -65,6 +68,7 @@ pub fn model_project(
         output_size,
         arena_size,
         weight_bytes,
+        state_size,
     } = generate_model(module, &model, &api)?;
     if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
@@ -109,6 +113,7 @@ pub fn model_project(
         output_size,
         arena_size,
         weight_bytes,
+        state_size,
         inputs,
         outputs,
         project,

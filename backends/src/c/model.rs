@@ -9,6 +9,7 @@ use super::edges::{
     quantization_macros, size_macros, static_accessor_definitions, Edge, Side,
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
+use super::state::{StatePlan, StateSource};
 use super::writer::{c_array, CWriter};
 use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
@@ -56,6 +57,8 @@ pub struct GeneratedModel {
     pub output_size: usize,
     pub arena_size: usize,
     pub weight_bytes: usize,
+    /// Bytes of the state buffer (0 for a model without stateful ops).
+    pub state_size: usize,
 }
 
 struct Names {
@@ -275,9 +278,10 @@ pub fn generate_model(
         String::new()
     } else {
         format!(
-            "{}{}int tmlc_{model}_run_int8_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{int8_body}    return 0;\n}}\n\n",
+            "{}{}int tmlc_{model}_run_int8_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{}{int8_body}    return 0;\n}}\n\n",
             int8_accessor_definitions(model, &int8_inputs),
             int8_accessor_definitions(model, &int8_outputs),
+            StatePlan::of(module, function).run_prologue(model),
         )
     };
     let static_arena = format!("tmlc_{model}_arena.bytes");
@@ -314,6 +318,8 @@ pub fn generate_model(
     let invoke_with_arena = api::with_arena_signature(&invoke, "arena");
     let provenance = options.provenance.macros(&macro_prefix, model);
     let alignment = options.arena_alignment;
+    let state = StatePlan::of(module, function);
+    let state_api = state.header(model, &macro_prefix);
     let header = format!(
         "/* The API of module @{name}.\n * {description} */\n\
          #ifndef {macro_prefix}_MODEL_H\n#define {macro_prefix}_MODEL_H\n\n#include <stdint.h>\n\n\
@@ -345,6 +351,7 @@ pub fn generate_model(
          {invoke_with_arena};\n\
          {arena_accessors}\
          int tmlc_{model}_run_with_arena(void *arena);\n\n\
+         {state_api}\
          {hooks_doc}\
          {int8_api}\
          #ifdef __cplusplus\n}}\n#endif\n\n#endif /* {macro_prefix}_MODEL_H */\n",
@@ -359,8 +366,8 @@ pub fn generate_model(
          /* ---- constants (flash) ---- */\n\n{tables}\n\
          /* ---- the arena (SRAM): every activation lives at the offset the planner chose from\n \
          * `arena`, the caller's or the static one ---- */\n\n\
-         {input_accessors}{output_accessors}\
-         int tmlc_{model}_run_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{body}    return 0;\n}}\n\n\
+         {state_definitions}{input_accessors}{output_accessors}\
+         int tmlc_{model}_run_with_arena(void *memory) {{\n    int8_t *arena = (int8_t *)memory;\n{prologue}{body}    return 0;\n}}\n\n\
          {int8_definitions}\
          {invoke_definition} {{\n{invoke_body}    return 0;\n}}\n\n\
          #ifndef {macro_prefix}_NO_STATIC_ARENA\n\
@@ -382,6 +389,8 @@ pub fn generate_model(
         static_input_accessors = static_accessor_definitions(model, &inputs, &static_arena),
         static_output_accessors = static_accessor_definitions(model, &outputs, &static_arena),
         body = writer.body,
+        state_definitions = state.definitions(model, &macro_prefix),
+        prologue = state.run_prologue(model),
         invoke_body = invoke_body(model, &macro_prefix, &inputs, &outputs),
         arguments = invoke_arguments(&inputs, &outputs),
         invoke_definition = api::with_arena_signature(&invoke, "memory"),
@@ -395,5 +404,6 @@ pub fn generate_model(
         output_size,
         arena_size,
         weight_bytes,
+        state_size: state.size,
     })
 }

@@ -58,6 +58,14 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/mul.c"),
     ),
     (
+        "runtime/src/lstm.c",
+        include_str!("../../../runtime-c/src/lstm.c"),
+    ),
+    (
+        "runtime/src/lstm_internal.h",
+        include_str!("../../../runtime-c/src/lstm_internal.h"),
+    ),
+    (
         "runtime/src/softmax.c",
         include_str!("../../../runtime-c/src/softmax.c"),
     ),
@@ -141,6 +149,13 @@ const DSP: &[(&str, &str)] = &[
     ),
 ];
 
+/// DSP kernel files shipped only to the models whose kernels name them (they call into their
+/// portable kernel's file, which the others lack).
+const DSP_ON_DEMAND: &[(&str, &str)] = &[(
+    "runtime/src/arm/lstm_dsp.c",
+    include_str!("../../../runtime-c/src/arm/lstm_dsp.c"),
+)];
+
 /// The runtime files a model needs: the headers and shared sources, the portable kernel files
 /// among `sources` (paths relative to `runtime-c/`, from the kernel library), and every DSP file
 /// when `dsp`; without duplicates, in a stable order.
@@ -154,6 +169,11 @@ pub fn runtime_files(sources: &BTreeSet<&str>, dsp: bool) -> Vec<(&'static str, 
     }
     if dsp {
         files.extend_from_slice(DSP);
+        for &(path, contents) in DSP_ON_DEMAND {
+            if sources.contains(path.trim_start_matches("runtime/")) {
+                files.push((path, contents));
+            }
+        }
     }
     files
 }

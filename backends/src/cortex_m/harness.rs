@@ -4,7 +4,9 @@ use crate::c::edges::Edge;
 use crate::target::Target;
 
 /// `main.c` for model `model`: input and output through semihosting files, one inference between
-/// the markers, the peak stack use of the inference on the console.
+/// the markers, the peak stack use of the inference on the console. An input file of several
+/// frames runs them all in sequence without reset (a recurrent model carries its state); the
+/// markers and the stack cover the first.
 pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
     let upper = model.to_ascii_uppercase();
     let prefix = format!("TMLC_{upper}");
@@ -36,7 +38,8 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
          * Reads the raw int8 input from the host file named by the first semihosting argument\n \
          * (default input.bin) straight into the arena, runs the inference between the two\n \
          * instruction-count markers, writes the raw output to the file named by the second\n \
-         * argument (default output.bin) and prints the peak stack use of the inference:\n \
+         * argument (default output.bin) and prints the peak stack use of the inference. Further\n \
+         * frames in the input file (inputs one after the other) run after it, state carried over:\n \
          *   qemu-system-arm -M <machine> -nographic \\\n \
          *     -semihosting-config enable=on,target=native,arg=model.elf,arg=IN.bin,arg=OUT.bin \\\n \
          *     -kernel model.elf */\n\
@@ -68,7 +71,7 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
          }}\n\n\
          /* Reads the input file into the arena and creates the output file. The command line lives\n \
          * in this function's frame, which is gone (and painted over) before the inference. */\n\
-         __attribute__((noinline)) static int open_files(int32_t *output) {{\n\
+         __attribute__((noinline)) static int open_files(int32_t *input, int32_t *output, int32_t *frames) {{\n\
          \x20   char cmdline[512];\n\
          \x20   char *cursor = cmdline;\n\
          \x20   const char *input_path = \"input.bin\";\n\
@@ -89,23 +92,31 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
          \x20       return fail(\"cannot open \", input_path);\n\
          \x20   }}\n\
          \x20   length = tmlc_sh_length(file);\n\
-         \x20   if (length != TMLC_{upper}_INPUT_SIZE{reads}) {{\n\
+         \x20   if (length <= 0 || length % TMLC_{upper}_INPUT_SIZE != 0{reads}) {{\n\
          \x20       (void)tmlc_sh_close(file);\n\
-         \x20       tmlc_sh_puts(\"tmlc: expected exactly \");\n\
+         \x20       tmlc_sh_puts(\"tmlc: expected a multiple of \");\n\
          \x20       tmlc_sh_put_u32(TMLC_{upper}_INPUT_SIZE);\n\
          \x20       return fail(\" input bytes in \", input_path);\n\
          \x20   }}\n\
-         \x20   (void)tmlc_sh_close(file);\n\
+         \x20   *input = file;\n\
+         \x20   *frames = length / TMLC_{upper}_INPUT_SIZE;\n\
          \x20   *output = tmlc_sh_open(output_path, TMLC_SH_MODE_WB);\n\
          \x20   if (*output < 0) {{\n\
          \x20       return fail(\"cannot create \", output_path);\n\
          \x20   }}\n\
          \x20   return 0;\n\
          }}\n\n\
+         /* Writes the outputs of one frame; nonzero on failure. */\n\
+         static int write_outputs(int32_t output) {{\n\
+         \x20   return {writes};\n\
+         }}\n\n\
          int main(void) {{\n\
+         \x20   int32_t input;\n\
          \x20   int32_t output;\n\
+         \x20   int32_t frames;\n\
+         \x20   int32_t frame;\n\
          \x20   uint32_t stack_peak;\n\
-         \x20   if (open_files(&output) != 0) {{\n\
+         \x20   if (open_files(&input, &output, &frames) != 0) {{\n\
          \x20       return 1;\n\
          \x20   }}\n\n\
          \x20   tmlc_stack_paint();\n\
@@ -113,10 +124,20 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
          \x20   tmlc_{model}_run();\n\
          \x20   tmlc_marker_end();\n\
          \x20   stack_peak = tmlc_stack_peak();\n\n\
-         \x20   if ({writes}) {{\n\
+         \x20   if (write_outputs(output)) {{\n\
          \x20       (void)tmlc_sh_close(output);\n\
          \x20       return fail(\"cannot write the output\", \"\");\n\
          \x20   }}\n\
+         \x20   for (frame = 1; frame < frames; frame++) {{\n\
+         \x20       if (0{frame_reads}) {{\n\
+         \x20           return fail(\"cannot read a frame of the input\", \"\");\n\
+         \x20       }}\n\
+         \x20       tmlc_{model}_run();\n\
+         \x20       if (write_outputs(output)) {{\n\
+         \x20           return fail(\"cannot write the output\", \"\");\n\
+         \x20       }}\n\
+         \x20   }}\n\
+         \x20   (void)tmlc_sh_close(input);\n\
          \x20   (void)tmlc_sh_close(output);\n\
          \x20   tmlc_sh_puts(\"{report}\");\n\
          \x20   tmlc_sh_put_u32(stack_peak);\n\
@@ -126,6 +147,7 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
          \x20   return 0;\n\
          }}\n",
         report = super::STACK_REPORT_PREFIX,
+        frame_reads = reads.replace("(file,", "(input,").replace("\n        ", "\n            "),
     )
 }
 

@@ -58,6 +58,9 @@ pub struct Manifest {
     pub input_bytes: usize,
     pub output_bytes: usize,
     pub arena_bytes: usize,
+    /// The state buffer of stateful ops (recurrent layers), outside the arena.
+    #[serde(default)]
+    pub state_bytes: usize,
     pub weight_bytes: usize,
     pub marker_start: String,
     pub marker_end: String,
@@ -115,6 +118,7 @@ impl Backend for CortexMBackend {
             output_size,
             arena_size,
             weight_bytes,
+            state_size,
             inputs,
             outputs,
             runtime_sources,
@@ -145,6 +149,7 @@ impl Backend for CortexMBackend {
             input_bytes: input_size,
             output_bytes: output_size,
             arena_bytes: arena_size,
+            state_bytes: state_size,
             weight_bytes,
             marker_start: MARKER_START.to_string(),
             marker_end: MARKER_END.to_string(),

@@ -65,6 +65,8 @@ pub struct SimOptions {
     pub tools: Tools,
     /// The longest one QEMU run may take.
     pub timeout: Duration,
+    /// Frames (inputs) in the input, run in sequence with the state carried over.
+    pub frames: usize,
 }
 
 impl Default for SimOptions {
@@ -72,6 +74,7 @@ impl Default for SimOptions {
         SimOptions {
             tools: Tools::default(),
             timeout: DEFAULT_TIMEOUT,
+            frames: 1,
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct SimReport {
     pub flash_bytes: u64,
     /// The arena, part of `.bss`.
     pub arena_bytes: u64,
+    /// The state buffer of recurrent layers (kept across invocations), part of `.bss`.
+    pub state_bytes: u64,
     pub data_bytes: u64,
     pub bss_bytes: u64,
     pub stack_peak_bytes: u64,
@@ -625,9 +630,12 @@ pub fn run(
 pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<SimReport> {
     check_tools(&options.tools)?;
     let manifest = read_manifest(dir)?;
-    if input.len() != manifest.input_bytes {
+    // Several frames run in sequence (the harness carries the state over); the count is the
+    // first's.
+    let frames = options.frames.max(1);
+    if input.len() != manifest.input_bytes * frames {
         return Err(error(format!(
-            "{} takes exactly {} input bytes, got {}",
+            "{} takes {} input bytes per frame ({frames} frame(s)), got {}",
             manifest.model,
             manifest.input_bytes,
             input.len()
@@ -646,11 +654,11 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
     let markers = marker_addresses(&elf, &manifest, &options.tools)?;
     let plugin = plugin(&options.tools)?;
     let run = run(&elf, &machine, input, markers, plugin.path(), options)?;
-    if run.output.len() != manifest.output_bytes {
+    if run.output.len() != manifest.output_bytes * frames {
         return Err(error(format!(
             "the program wrote {} output bytes, expected {}",
             run.output.len(),
-            manifest.output_bytes
+            manifest.output_bytes * frames
         )));
     }
     Ok(SimReport {
@@ -662,6 +670,7 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
         ram_bytes: sections.data + sections.bss + run.stack_peak_bytes,
         flash_bytes: sections.flash(),
         arena_bytes: manifest.arena_bytes as u64,
+        state_bytes: manifest.state_bytes as u64,
         data_bytes: sections.data,
         bss_bytes: sections.bss,
         stack_peak_bytes: run.stack_peak_bytes,

@@ -180,9 +180,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT.bin")]
     pub output: Option<PathBuf>,
 
-    /// Write every op's output to `DIR/<op index>_<op name>.bin` (constants are not counted).
+    /// Write every op's output to `DIR/<op index>_<op name>.bin` (constants are not counted;
+    /// with --frames, frame k > 0 writes `<op index>_<op name>.<k>.bin`).
     #[arg(long, value_name = "DIR")]
     pub dump_dir: Option<PathBuf>,
+
+    /// Run a sequence of N invocations without reset between them (recurrent models keep their
+    /// state, as TFLite Micro's interpreter does): the input holds N frames (each input file N
+    /// times its bytes; one concatenated file frame after frame), the output every frame's
+    /// outputs in order. The first frame starts from the reset state.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
 }
 
 #[derive(Debug, Args)]
@@ -245,9 +253,15 @@ pub struct SimArgs {
     #[arg(long)]
     pub target: Option<String>,
 
-    /// Raw int8 input bytes, exactly as many as the input tensor has elements.
+    /// Raw int8 input bytes, exactly as many as the input tensor has elements (N times as many
+    /// with --frames N).
     #[arg(long, value_name = "IN.bin")]
     pub input: PathBuf,
+
+    /// Run N frames of the input in sequence without reset between them (a recurrent model
+    /// carries its state); the output holds every frame's, the instruction count is the first's.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
 
     /// Also write the raw int8 output bytes here.
     #[arg(long, value_name = "OUT.bin")]

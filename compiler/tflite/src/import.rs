@@ -553,6 +553,12 @@ impl<'m> Importer<'m> {
                     a.insert("shrink_axis_mask".into(), Attribute::Int(*shrink_axis_mask as i64));
                     ("tinyml.strided_slice", a, vec![("input", None)])
                 }
+                (OpCode::UnidirectionalSequenceLstm, Options::UnidirectionalSequenceLstm { activation, cell_clip, time_major }) => {
+                    let a = self.lstm_attributes(operator, *activation, *cell_clip, *time_major)?;
+                    let mut roles = vec![("input", None)];
+                    roles.extend(["input_to_input_weights", "input_to_forget_weights", "input_to_cell_weights", "input_to_output_weights", "recurrent_to_input_weights", "recurrent_to_forget_weights", "recurrent_to_cell_weights", "recurrent_to_output_weights", "cell_to_input_weights", "cell_to_forget_weights", "cell_to_output_weights", "input_gate_bias", "forget_gate_bias", "cell_gate_bias", "output_gate_bias"].map(|role| (role, None)));
+                    ("tinyml.lstm", a, roles)
+                }
                 (OpCode::Other { code: 19 | 21, .. }, _) => {
                     // RELU and RELU6: tmlc keeps them as clamps, which needs the output's
                     // quantization to equal the input's (the verifier says so otherwise).
@@ -579,7 +585,7 @@ impl<'m> Importer<'m> {
                 }
                 (OpCode::Other { .. }, _) => {
                     return Err(unsupported("this operator is not supported by tmlc").with_note(
-                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB, MUL, RESHAPE, SQUEEZE, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SOFTMAX, LOG_SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
+                        "supported: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB, MUL, RESHAPE, SQUEEZE, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SOFTMAX, LOG_SOFTMAX, PAD, MEAN, CONCATENATION, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, UNIDIRECTIONAL_SEQUENCE_LSTM, QUANTIZE (int8 to int8, float32 to int8), DEQUANTIZE (int8 to float32)",
                     ))
                 }
                 (_, options) => {
@@ -620,6 +626,110 @@ impl<'m> Importer<'m> {
     }
 }
 
+/// Inputs of UNIDIRECTIONAL_SEQUENCE_LSTM that TFLite Micro's kernel requires absent, with
+/// what they would add.
+const LSTM_ABSENT: [(usize, &str); 9] = [
+    (9, "peephole (cell to input weights)"),
+    (10, "peephole (cell to forget weights)"),
+    (11, "peephole (cell to output weights)"),
+    (16, "projection weights"),
+    (17, "projection bias"),
+    (20, "input layer normalization"),
+    (21, "forget layer normalization"),
+    (22, "cell layer normalization"),
+    (23, "output layer normalization"),
+];
+
+impl Importer<'_> {
+    /// The attributes of `tinyml.lstm`: the options and the quantization of the two state
+    /// tensors (inputs 18 and 19), after checking that the operator is the standard LSTM TFLite
+    /// Micro runs (24 inputs, every gate present, no peephole, projection or layer norm).
+    fn lstm_attributes(
+        &self,
+        operator: &Operator,
+        activation: Activation,
+        cell_clip: f32,
+        time_major: bool,
+    ) -> DiagResult<Attributes> {
+        if operator.inputs.len() != 24 || operator.outputs.len() != 1 {
+            return Err(invalid(format!(
+                "expects 24 inputs and 1 output, has {} and {}",
+                operator.inputs.len(),
+                operator.outputs.len()
+            )));
+        }
+        for (position, what) in LSTM_ABSENT {
+            if operator.inputs[position] >= 0 {
+                return Err(unsupported(format!(
+                    "input {position} ({what}) is present; TFLite Micro's LSTM kernel supports the standard LSTM only"
+                )));
+            }
+        }
+        for position in (0..9).chain(12..16) {
+            if operator.inputs[position] < 0 {
+                return Err(unsupported(format!(
+                    "input {position} is absent; TFLite Micro's LSTM kernel needs every gate (no CIFG)"
+                )));
+            }
+        }
+        let cell_activation = match activation {
+            Activation::Tanh => "tanh",
+            _ => {
+                return Err(unsupported(format!(
+                    "cell activation {activation:?}: TFLite Micro's LSTM kernel runs TANH (or SIGMOID) only"
+                )))
+            }
+        };
+        let (hidden_index, hidden) = self.tensor(operator.inputs[18], "hidden state")?;
+        let (cell_index, cell) = self.tensor(operator.inputs[19], "cell state")?;
+        for (index, tensor) in [(hidden_index, hidden), (cell_index, cell)] {
+            if !tensor.is_variable || tensor.data.is_some() {
+                return Err(unsupported(format!(
+                    "state tensor {index} '{}' must be a variable tensor without data, as TFLite Micro requires",
+                    tensor.name
+                )));
+            }
+        }
+        if hidden.dtype != TensorType::Int8 || cell.dtype != TensorType::Int16 {
+            return Err(unsupported(format!(
+                "the hidden state (tensor {hidden_index}) is {} and the cell state (tensor {cell_index}) {}; tmlc supports int8 hidden and int16 cell state",
+                dtype_name(hidden.dtype),
+                dtype_name(cell.dtype)
+            )));
+        }
+        let scale_of = |tensor: &Tensor, index: usize| {
+            let quant = tensor
+                .quantization
+                .as_ref()
+                .filter(|q| !q.scales.is_empty());
+            quant
+                .map(|q| (q.scales[0], q.zero_points.first().copied().unwrap_or(0)))
+                .ok_or_else(|| {
+                    unsupported(format!(
+                        "state tensor {index} '{}' is not quantized",
+                        tensor.name
+                    ))
+                })
+        };
+        let (hidden_scale, hidden_zero_point) = scale_of(hidden, hidden_index)?;
+        let (cell_scale, _) = scale_of(cell, cell_index)?;
+        let mut attributes = Attributes::new();
+        attributes.insert("time_major".into(), Attribute::Bool(time_major));
+        attributes.insert("cell_clip".into(), Attribute::Float(cell_clip));
+        attributes.insert(
+            "cell_activation".into(),
+            Attribute::Keyword(cell_activation.into()),
+        );
+        attributes.insert("hidden_scale".into(), Attribute::Float(hidden_scale));
+        attributes.insert(
+            "hidden_zero_point".into(),
+            Attribute::Int(hidden_zero_point),
+        );
+        attributes.insert("cell_scale".into(), Attribute::Float(cell_scale));
+        Ok(attributes)
+    }
+}
+
 /// `stride`, `dilation`, `padding` and `act` of a convolution.
 fn convolution_attributes(
     padding: Padding,
@@ -656,6 +766,7 @@ fn activation_keyword(activation: Activation) -> DiagResult<Attribute> {
                 "fused activation RELU_N1_TO_1 is not supported",
             ))
         }
+        Activation::Tanh => return Err(unsupported("fused activation TANH is not supported")),
         Activation::Other(code) => {
             return Err(unsupported(format!(
                 "fused activation code {code} is not supported"

@@ -30,6 +30,8 @@ pub struct Tensor {
     /// Constant data from the tensor's buffer; `None` when the buffer is empty (activations).
     pub data: Option<Vec<u8>>,
     pub quantization: Option<Quantization>,
+    /// A variable tensor: state an operator keeps across invocations (an LSTM's).
+    pub is_variable: bool,
 }
 
 /// `Padding` of convolutions and pools.
@@ -46,7 +48,9 @@ pub enum Activation {
     Relu,
     ReluN1To1,
     Relu6,
-    /// Any other code (TANH, SIGN_BIT, ...): the importer rejects it.
+    /// TANH (4): only an LSTM's cell gate takes it.
+    Tanh,
+    /// Any other code (SIGN_BIT, ...): the importer rejects it.
     Other(i8),
 }
 
@@ -77,6 +81,7 @@ pub enum OpCode {
     StridedSlice,
     Transpose,
     Tanh,
+    UnidirectionalSequenceLstm,
     /// Any other builtin (with its code and schema name when known) or a custom op.
     Other {
         code: i32,
@@ -149,6 +154,12 @@ pub enum Options {
     Squeeze {
         /// The axes to remove; empty means every axis of size 1.
         squeeze_dims: Vec<i32>,
+    },
+    UnidirectionalSequenceLstm {
+        /// The cell gate's nonlinearity (`fused_activation_function`; TANH in practice).
+        activation: Activation,
+        cell_clip: f32,
+        time_major: bool,
     },
     StridedSlice {
         begin_mask: i32,

@@ -29,7 +29,6 @@ const OTHER_NAMES: &[(i32, &str)] = &[
     (37, "BATCH_TO_SPACE_ND"),
     (38, "SPACE_TO_BATCH_ND"),
     (42, "DIV"),
-    (44, "UNIDIRECTIONAL_SEQUENCE_LSTM"),
     (47, "EXP"),
     (49, "SPLIT"),
     (53, "CAST"),
@@ -100,6 +99,7 @@ pub fn builtin_opcode(code: i32) -> OpCode {
         39 => OpCode::Transpose,
         40 => OpCode::Mean,
         43 => OpCode::Squeeze,
+        44 => OpCode::UnidirectionalSequenceLstm,
         45 => OpCode::StridedSlice,
         97 => OpCode::ResizeNearestNeighbor,
         41 => OpCode::Sub,
@@ -146,6 +146,7 @@ impl OpCode {
             OpCode::Transpose => 39,
             OpCode::Mean => 40,
             OpCode::Squeeze => 43,
+            OpCode::UnidirectionalSequenceLstm => 44,
             OpCode::StridedSlice => 45,
             OpCode::ResizeNearestNeighbor => 97,
             OpCode::Sub => 41,
@@ -177,6 +178,7 @@ impl OpCode {
             OpCode::Mean => "MEAN",
             OpCode::Transpose => "TRANSPOSE",
             OpCode::Squeeze => "SQUEEZE",
+            OpCode::UnidirectionalSequenceLstm => "UNIDIRECTIONAL_SEQUENCE_LSTM",
             OpCode::StridedSlice => "STRIDED_SLICE",
             OpCode::ResizeNearestNeighbor => "RESIZE_NEAREST_NEIGHBOR",
             OpCode::Sub => "SUB",
@@ -199,7 +201,7 @@ mod tests {
             .map(builtin_opcode)
             .filter(|opcode| !matches!(opcode, OpCode::Other { .. }))
             .collect();
-        assert_eq!(mapped.len(), 24);
+        assert_eq!(mapped.len(), 25);
         for opcode in mapped {
             assert_eq!(builtin_opcode(opcode.code()), opcode);
         }

@@ -305,6 +305,7 @@ fn read_tensor(
         dtype,
         data,
         quantization: read_quantization(&tensor.quantization()),
+        is_variable: tensor.is_variable(),
     })
 }
 
@@ -606,6 +607,14 @@ fn read_options(opcode: &OpCode, operator: &schema::Operator) -> Result<Options,
                 offset: options.offset(),
             }
         }
+        OpCode::UnidirectionalSequenceLstm => {
+            let options: schema::UnidirectionalSequenceLSTMOptions = options_table(operator)?;
+            Options::UnidirectionalSequenceLstm {
+                activation: activation(options.fused_activation_function()),
+                cell_clip: options.cell_clip(),
+                time_major: options.time_major(),
+            }
+        }
         OpCode::Dequantize
         | OpCode::Quantize
         | OpCode::Pad
@@ -645,6 +654,7 @@ fn activation(code: i8) -> Activation {
         1 => Activation::Relu,
         2 => Activation::ReluN1To1,
         3 => Activation::Relu6,
+        4 => Activation::Tanh,
         other => Activation::Other(other),
     }
 }

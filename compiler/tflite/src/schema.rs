@@ -228,13 +228,14 @@ impl<'a> Buffer<'a> {
 // Tensor, QuantizationParameters
 
 table!(
-    /// `table Tensor`. Not read: is_variable, sparsity, shape_signature, has_rank, variants.
+    /// `table Tensor`. Not read: sparsity, shape_signature, has_rank, variants.
     Tensor {
         SHAPE: ScalarVector<'a, i32> = 0 "shape",
         TYPE: i8 = 1 "type",
         BUFFER: u32 = 2 "buffer",
         NAME: Str<'a> = 3 "name",
         QUANTIZATION: ForwardsUOffset<QuantizationParameters<'a>> = 4 "quantization",
+        IS_VARIABLE: bool = 5 "is_variable",
     }
 );
 
@@ -255,6 +256,10 @@ impl<'a> Tensor<'a> {
     }
     pub(crate) fn quantization(&self) -> QuantizationParameters<'a> {
         Self::QUANTIZATION.read(self).unwrap_or_default()
+    }
+    /// Whether the tensor is state an operator updates (an LSTM's), not an activation.
+    pub(crate) fn is_variable(&self) -> bool {
+        Self::IS_VARIABLE.read(self).unwrap_or(false)
     }
 }
 
@@ -391,6 +396,9 @@ fn verify_builtin_options<'v, 'o, 'b>(
             SqueezeOptions::TAG => member::<SqueezeOptions>(v, pos),
             StridedSliceOptions::TAG => member::<StridedSliceOptions>(v, pos),
             ResizeNearestNeighborOptions::TAG => member::<ResizeNearestNeighborOptions>(v, pos),
+            UnidirectionalSequenceLSTMOptions::TAG => {
+                member::<UnidirectionalSequenceLSTMOptions>(v, pos)
+            }
             _ => Ok(()),
         },
     )
@@ -436,6 +444,7 @@ pub(crate) fn builtin_options_name(tag: u8) -> String {
         SqueezeOptions::TAG => SqueezeOptions::NAME,
         StridedSliceOptions::TAG => StridedSliceOptions::NAME,
         ResizeNearestNeighborOptions::TAG => ResizeNearestNeighborOptions::NAME,
+        UnidirectionalSequenceLSTMOptions::TAG => UnidirectionalSequenceLSTMOptions::NAME,
         _ => return format!("BuiltinOptions member {tag}"),
     };
     name.to_string()
@@ -750,5 +759,29 @@ impl ResizeNearestNeighborOptions<'_> {
     }
     pub(crate) fn half_pixel_centers(&self) -> bool {
         Self::HALF_PIXEL_CENTERS.read(self).unwrap_or(false)
+    }
+}
+
+table!(
+    /// `table UnidirectionalSequenceLSTMOptions`. Not read: proj_clip (TFLite Micro has no
+    /// projection), asymmetric_quantize_inputs and diagonal_recurrent_tensors (hybrid and
+    /// diagonal kernels only).
+    UnidirectionalSequenceLSTMOptions {
+        FUSED_ACTIVATION_FUNCTION: i8 = 0 "fused_activation_function",
+        CELL_CLIP: f32 = 1 "cell_clip",
+        TIME_MAJOR: bool = 3 "time_major",
+    }
+);
+options_member!(UnidirectionalSequenceLSTMOptions = 71);
+
+impl UnidirectionalSequenceLSTMOptions<'_> {
+    pub(crate) fn fused_activation_function(&self) -> i8 {
+        Self::FUSED_ACTIVATION_FUNCTION.read(self).unwrap_or(0)
+    }
+    pub(crate) fn cell_clip(&self) -> f32 {
+        Self::CELL_CLIP.read(self).unwrap_or(0.0)
+    }
+    pub(crate) fn time_major(&self) -> bool {
+        Self::TIME_MAJOR.read(self).unwrap_or(false)
     }
 }

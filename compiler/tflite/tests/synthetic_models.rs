@@ -303,6 +303,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: None,
                 quantization: Some(quantized(vec![0.5], vec![-1])),
+                is_variable: false,
             },
             Tensor {
                 name: "weights".into(),
@@ -310,6 +311,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: Some((1..=8).collect()),
                 quantization: None,
+                is_variable: false,
             },
             Tensor {
                 name: "bias".into(),
@@ -317,6 +319,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int32,
                 data: Some(vec![1, 0, 0, 0, 255, 255, 255, 255]),
                 quantization: None,
+                is_variable: false,
             },
             Tensor {
                 name: "output".into(),
@@ -324,6 +327,7 @@ fn the_base_model_reads_completely() {
                 dtype: TensorType::Int8,
                 data: None,
                 quantization: None,
+                is_variable: false,
             },
         ],
         operators: vec![Operator {
@@ -562,7 +566,7 @@ fn options_fields_are_read() {
             11,
             vec![(0, I8(4))],
             Options::Add {
-                activation: Activation::Other(4),
+                activation: Activation::Tanh,
             },
         ),
         (
@@ -629,6 +633,16 @@ fn options_fields_are_read() {
             75,
             vec![(0, F32(0.25))],
             Options::LeakyRelu { alpha: 0.25 },
+        ),
+        (
+            44,
+            71,
+            vec![(0, I8(4)), (1, F32(10.0)), (3, Bool(true))],
+            Options::UnidirectionalSequenceLstm {
+                activation: Activation::Tanh,
+                cell_clip: 10.0,
+                time_major: true,
+            },
         ),
     ];
     for (code, tag, fields, expected) in cases {

@@ -54,6 +54,20 @@ pub enum InPlace {
     ChannelPlanes { plane_bytes: usize },
 }
 
+/// The persistent state of a stateful op (an LSTM's hidden and cell state): bytes that survive
+/// from one invocation of the model to the next. It is not an SSA value, so the arena planner
+/// never sees it; backends keep it in a buffer of its own and restore `reset` on request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpState {
+    /// The alignment (bytes) the state needs.
+    pub alignment: usize,
+    /// The state's bytes after a reset (also before the first invocation).
+    pub reset: Vec<u8>,
+    /// Bytes of work buffer the op's kernels use while they run, kept beside the state
+    /// (outside the arena; its contents need not survive).
+    pub work_bytes: usize,
+}
+
 /// The queries every tinyml op answers.
 pub trait OpInterface {
     /// The window, for ops that read an NHWC input through a sliding window.
@@ -84,6 +98,16 @@ pub trait OpInterface {
     fn lookup_table(&self) -> Option<[i8; 256]> {
         None
     }
-    /// Runs the op with its reference semantics.
+    /// The state the op keeps across invocations, for stateful ops.
+    fn state(&self) -> Option<OpState> {
+        None
+    }
+    /// Runs the op with its reference semantics (a stateful op from its reset state).
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData>;
+    /// Runs a stateful op from `state` (its [`OpState`] bytes), updating it; other ops ignore
+    /// it.
+    fn evaluate_with_state(&self, operands: &Operands, state: &mut [u8]) -> DiagResult<TensorData> {
+        let _ = state;
+        self.evaluate(operands)
+    }
 }

@@ -1,7 +1,9 @@
 //! The reference interpreter: runs a verified tinyml function op by op with the reference
 //! semantics (`semantics`), bit-exact with TFLite Micro. It is the oracle every pass and backend
 //! is checked against. An observer sees every op's output (for `--dump-dir` and layer-by-layer
-//! conformance).
+//! conformance). The state of stateful ops (an LSTM's hidden and cell state) lives in a
+//! [`ModelState`] that a caller keeps from one invocation to the next ([`run_with_state`]);
+//! [`run`] starts from the reset state.
 
 use crate::ops::OpView;
 use crate::tensor::Operands;
@@ -11,6 +13,43 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
 use tmlc_core::ir::{Function, Module, Op, Value, RETURN_OP};
 
+/// The state of every stateful op of a model between invocations, as the op's `OpState` bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModelState {
+    states: std::collections::BTreeMap<Op, Vec<u8>>,
+}
+
+impl ModelState {
+    /// Every stateful op of `@main` (or the only function) at its reset state.
+    pub fn reset(module: &Module) -> ModelState {
+        let mut states = std::collections::BTreeMap::new();
+        if let Some(function) = main_function(module) {
+            for op in function.walk() {
+                if let Some(state) =
+                    OpView::of(module, function, op).and_then(|v| v.interface().state())
+                {
+                    states.insert(op, state.reset);
+                }
+            }
+        }
+        ModelState { states }
+    }
+
+    /// The state of `op`, if it is stateful.
+    pub fn get(&self, op: Op) -> Option<&[u8]> {
+        self.states.get(&op).map(Vec::as_slice)
+    }
+
+    /// Whether the model has any stateful op.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+}
+
+fn main_function(module: &Module) -> Option<&Function> {
+    module.function("main").or_else(|| module.functions.first())
+}
+
 /// Runs `@main` (or the only function) on its inputs (one per parameter, of its element type and
 /// size) and returns the outputs. The
 /// observer is called after every op other than constants, with its index among those ops.
@@ -19,10 +58,19 @@ pub fn run(
     inputs: &[TensorData],
     observer: &mut dyn FnMut(usize, Op, &TensorData),
 ) -> DiagResult<Vec<TensorData>> {
-    let function = module
-        .function("main")
-        .or_else(|| module.functions.first())
-        .ok_or_else(|| runtime("the module has no function to run"))?;
+    run_with_state(module, inputs, &mut ModelState::reset(module), observer)
+}
+
+/// [`run`] from `state`, which the stateful ops update: the next call continues where this one
+/// ended (a stream of frames).
+pub fn run_with_state(
+    module: &Module,
+    inputs: &[TensorData],
+    state: &mut ModelState,
+    observer: &mut dyn FnMut(usize, Op, &TensorData),
+) -> DiagResult<Vec<TensorData>> {
+    let function =
+        main_function(module).ok_or_else(|| runtime("the module has no function to run"))?;
     if inputs.len() != function.params.len() {
         return Err(runtime(format!(
             "@{} takes {} input(s), got {}",
@@ -60,7 +108,7 @@ pub fn run(
                 .collect();
         }
         let output = if data.regions.is_empty() {
-            evaluate(module, function, op, &values)?
+            evaluate(module, function, op, &values, state.states.get_mut(&op))?
         } else {
             evaluate_region(module, function, op, &mut values)?
         };
@@ -98,7 +146,7 @@ fn evaluate_region(
             let yielded = inner_data.operands.first().and_then(|&v| values[v].clone());
             return yielded.ok_or_else(|| runtime(format!("'{}' yields nothing", data.name)));
         }
-        let output = evaluate(module, function, inner, values)?;
+        let output = evaluate(module, function, inner, values, None)?;
         values[inner_data.results[0]] = Some(output);
     }
     Err(runtime(format!("'{}' has an empty region", data.name)))
@@ -113,6 +161,7 @@ fn evaluate(
     function: &Function,
     op: Op,
     values: &SecondaryMap<Value, Option<TensorData>>,
+    state: Option<&mut Vec<u8>>,
 ) -> DiagResult<TensorData> {
     let context = OpContext {
         module,
@@ -140,8 +189,12 @@ fn evaluate(
                 data.name
             ))
         })?;
-    view.interface().evaluate(&Operands {
+    let operands = Operands {
         op: context,
         data: operands,
-    })
+    };
+    match state {
+        Some(state) => view.interface().evaluate_with_state(&operands, state),
+        None => view.interface().evaluate(&operands),
+    }
 }

@@ -33,7 +33,9 @@ pub enum WeightLayout {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kernel {
     pub variant: KernelVariant,
-    /// Scratch bytes the kernel needs while it runs into a separate output (0: none).
+    /// Scratch bytes the kernel needs while it runs into a separate output (0: none). A stateful
+    /// op's kernels have none: their work buffer is part of the op's state
+    /// (`OpState::work_bytes`), outside the arena.
     pub scratch_bytes: usize,
     /// Whether the kernel can run over its input when the op's `in_place` allows it.
     pub in_place: bool,
@@ -96,6 +98,12 @@ impl Kernel {
             self.scratch_bytes
         }
     }
+}
+
+/// `TMLC_LSTM_S8_WORK(input_depth, state_depth)`: four int16 vectors of the state depth, and
+/// the DSP kernel's widened input row and hidden state (whole groups of four).
+pub fn lstm_work_bytes(input_depth: usize, state_depth: usize) -> usize {
+    8 * state_depth + 2 * (input_depth / 4 * 4) + 2 * (state_depth / 4 * 4)
 }
 
 fn kernel(
@@ -228,6 +236,18 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 },
             )
         },
+        (OpView::Lstm(_), Portable) => kernel(
+            Portable,
+            0,
+            AsStored,
+            &["src/lstm.c", "src/lstm_internal.h"],
+        ),
+        (OpView::Lstm(_), ArmDsp) => kernel(
+            ArmDsp,
+            0,
+            AsStored,
+            &["src/lstm.c", "src/lstm_internal.h", "src/arm/lstm_dsp.c"],
+        ),
         (OpView::Mean(_), Portable) => kernel(Portable, 0, AsStored, &["src/mean.c"]),
         (OpView::Concat(_), Portable) => kernel(Portable, 0, AsStored, &["src/concat.c"]),
         (OpView::Transpose(_), Portable) => kernel(Portable, 0, AsStored, &["src/transpose.c"]),

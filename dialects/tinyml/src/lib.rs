@@ -3,7 +3,8 @@
 //! (`tensor`), the interpreter that runs a module with them, and MAC counts.
 //!
 //! Dependencies inside the crate point one way: semantics <- tensor <- interfaces <- ops <-
-//! interpreter, macs, kernels (the runtime kernel library's description).
+//! interpreter, macs, kernels (the runtime kernel library's description), state (the state
+//! section of stateful ops).
 
 pub mod cost;
 pub mod interfaces;
@@ -12,6 +13,7 @@ pub mod kernels;
 pub mod macs;
 pub mod ops;
 pub mod semantics;
+pub mod state;
 pub mod tensor;
 
 pub use interfaces::{InPlace, OpInterface, SlidingWindow};

@@ -438,6 +438,50 @@ void tmlc_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, fl
  */
 void tmlc_log_softmax_f32(const float *input, int32_t rows, int32_t depth, float *output);
 
+/*
+ * UNIDIRECTIONAL_SEQUENCE_LSTM, int8 in and out, int16 gates and cell state (semantics::lstm,
+ * TFLite Micro's integer kernel). The parameters are those of lstm::LstmParams::prepare.
+ */
+typedef struct {
+    int32_t batches, time_steps, input_depth, state_depth;
+    /* Input [time][batch][input] (else [batch][time][input]); the output likewise. */
+    int32_t time_major;
+    int32_t input_offset;      /* -input zero point */
+    int32_t hidden_zero_point; /* the int8 hidden state's */
+    /* Gate order input, forget, cell, output: weights[g] the input weights [state][input],
+     * weights[4 + g] the recurrent weights [state][state], biases[g] [state]. */
+    const int8_t *weights[8];
+    const int32_t *biases[4];
+    /* The fully-connected multipliers and shifts in the order of weights[]. */
+    int32_t fc_multipliers[8];
+    int32_t fc_shifts[8];
+    int32_t forget_cell_multiplier, forget_cell_shift; /* forget gate x cell -> cell */
+    int32_t input_mul_multiplier, input_mul_shift;     /* input gate x cell gate -> cell */
+    int32_t output_mul_multiplier, output_mul_shift;   /* tanh(cell) x output gate -> hidden */
+    int32_t has_cell_clip, cell_clip;                  /* clip the cell to +-cell_clip */
+    int32_t cell_tanh_multiplier, cell_tanh_shift;     /* tmlc_tanh_s16's for the cell state */
+    int32_t cell_gate_logistic;                        /* the cell gate's act: 0 tanh */
+} tmlc_lstm_params;
+
+/* Bytes of the work buffer of tmlc_lstm_s8 and tmlc_lstm_s8_dsp for input depth i and state
+ * depth s: four int16 vectors of s, and the DSP kernel's widened input row and hidden state
+ * (two bytes per element, in whole groups of four). */
+#define TMLC_LSTM_S8_WORK(i, s) (8 * (s) + 2 * ((i) / 4 * 4) + 2 * ((s) / 4 * 4))
+
+/*
+ *  cell_state:   [batches][state_depth] int16, hidden_state: [batches][state_depth] int8: read
+ *                and updated (they persist between calls; the caller resets them)
+ *  work:         TMLC_LSTM_S8_WORK(input_depth, state_depth) bytes, 4-byte aligned
+ *  output:       [batches * time_steps][state_depth], the hidden state of every step
+ */
+void tmlc_lstm_s8(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,
+                  int8_t *hidden_state, int16_t *work, int8_t *output);
+
+/* TFLite's int16 LOGISTIC (Q3.12 in, Q0.15 out, the power-of-two case: input x 3) and TANH
+ * (input_multiplier 0 means 3 << input_left_shift), as the LSTM calls them. */
+int16_t tmlc_logistic_s16(int16_t x);
+int16_t tmlc_tanh_s16(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
+
 #ifdef __cplusplus
 }
 #endif

@@ -225,6 +225,13 @@ void tmlc_add_s8_dsp(const int8_t *input1, const int8_t *input2, int8_t *output,
                      int32_t input2_multiplier, int32_t input2_shift, int32_t output_multiplier,
                      int32_t output_shift, int32_t act_min, int32_t act_max);
 
+/*
+ * UNIDIRECTIONAL_SEQUENCE_LSTM: tmlc_lstm_s8 with the gates' matrix-vector products on SMLAD
+ * (same parameters, same work buffer, same bytes).
+ */
+void tmlc_lstm_s8_dsp(const int8_t *input, const tmlc_lstm_params *params, int16_t *cell_state,
+                      int8_t *hidden_state, int16_t *work, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

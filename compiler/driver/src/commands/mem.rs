@@ -96,6 +96,27 @@ fn table(report: &MemoryReport) -> String {
         .map(|(variant, count)| format!("{variant} {count}"))
         .collect();
     let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
+    if !report.state.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nstate section (bytes; kept across invocations, outside the arena, never reused)"
+        );
+        for row in &report.state {
+            let _ = writeln!(
+                out,
+                "  {:<28} state {:>6} + work {:>6} @{}",
+                format!("{} {}", row.op.trim_start_matches("tinyml."), row.result),
+                row.state_bytes,
+                row.work_bytes,
+                row.offset
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  state section                 {:>9}",
+            report.state_section_bytes
+        );
+    }
     out
 }
 

@@ -40,9 +40,14 @@ fn render_text(report: &SimReport, show_output: bool) -> String {
         "instructions: {} (one inference, counted by QEMU; not cycles)",
         report.instructions
     );
+    let state = if report.state_bytes > 0 {
+        format!(", state {}", report.state_bytes)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         text,
-        "RAM: {} bytes = .data {} + .bss {} (arena {}) + peak stack {}",
+        "RAM: {} bytes = .data {} + .bss {} (arena {}{state}) + peak stack {}",
         report.ram_bytes,
         report.data_bytes,
         report.bss_bytes,
@@ -60,6 +65,7 @@ fn render_text(report: &SimReport, show_output: bool) -> String {
 pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let options = SimOptions {
         timeout: Duration::from_secs(args.timeout.max(1)),
+        frames: args.frames as usize,
         ..SimOptions::default()
     };
     let input = std::fs::read(&args.input)

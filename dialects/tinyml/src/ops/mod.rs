@@ -19,6 +19,7 @@ pub mod fully_connected;
 pub mod hard_swish;
 pub mod leaky_relu;
 pub mod log_softmax;
+pub mod lstm;
 pub mod mean;
 pub mod mul;
 pub mod pad;
@@ -73,10 +74,11 @@ pub enum OpKind {
     Tanh,
     LeakyRelu,
     LogSoftmax,
+    Lstm,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 28] = [
+    pub const ALL: [OpKind; 29] = [
         OpKind::Const,
         OpKind::Conv2d,
         OpKind::DepthwiseConv2d,
@@ -105,6 +107,7 @@ impl OpKind {
         OpKind::Tanh,
         OpKind::LeakyRelu,
         OpKind::LogSoftmax,
+        OpKind::Lstm,
     ];
 
     /// The op's name in the IR.
@@ -138,6 +141,7 @@ impl OpKind {
             OpKind::Tanh => "tinyml.tanh",
             OpKind::LeakyRelu => "tinyml.leaky_relu",
             OpKind::LogSoftmax => "tinyml.log_softmax",
+            OpKind::Lstm => "tinyml.lstm",
         }
     }
 
@@ -180,6 +184,7 @@ pub enum OpView {
     Sigmoid(sigmoid::Sigmoid),
     LeakyRelu(leaky_relu::LeakyRelu),
     LogSoftmax(log_softmax::LogSoftmax),
+    Lstm(lstm::Lstm),
 }
 
 impl OpView {
@@ -229,6 +234,7 @@ impl OpView {
             }
             OpKind::LeakyRelu => leaky_relu::LeakyRelu::decode(op).map(OpView::LeakyRelu),
             OpKind::LogSoftmax => log_softmax::LogSoftmax::decode(op).map(OpView::LogSoftmax),
+            OpKind::Lstm => lstm::Lstm::decode(op).map(OpView::Lstm),
         })
     }
 
@@ -269,6 +275,7 @@ impl OpView {
             OpView::Sigmoid(op) => op,
             OpView::LeakyRelu(op) => op,
             OpView::LogSoftmax(op) => op,
+            OpView::Lstm(op) => op,
         }
     }
 }
@@ -303,4 +310,5 @@ pub fn register(context: &mut Context) {
     context.register_op(Box::new(SigmoidOp(SigmoidFunction::Tanh)));
     context.register_op(Box::new(leaky_relu::LeakyReluOp));
     context.register_op(Box::new(log_softmax::LogSoftmaxOp));
+    context.register_op(Box::new(lstm::LstmOp));
 }

@@ -47,6 +47,7 @@
 //! | [`hard_swish`](mod@hard_swish) | `HardSwishParams::prepare(input, output)`, `hard_swish(&QuantTensor, &OutputSpec) -> Vec<i8>` |
 //! | [`sigmoid`] | `SigmoidParams::prepare(SigmoidFunction, input)`, `logistic(&QuantTensor)` (output 1/256, -128), `tanh(&QuantTensor)` (output 1/128, 0) |
 //! | [`leaky_relu`](mod@leaky_relu) | `LeakyReluParams::prepare(input, output, alpha)`, `leaky_relu(&QuantTensor, alpha, &OutputSpec) -> Vec<i8>` |
+//! | [`lstm`](mod@lstm) | `LstmParams::prepare(&LstmQuantization)`, `lstm(input, &LstmWeights, &LstmParams, &LstmShape, &mut LstmState) -> Vec<i8>` (int16 gates and cell state; the state persists), `LstmState::reset` |
 //! | [`log_softmax`](mod@log_softmax) | `LogSoftmaxParams::prepare(input_scale)`, `log_softmax(&QuantTensor) -> Vec<i8>` (output 16/256, 127) |
 //!
 //! The unary ones (HARD_SWISH, LOGISTIC, TANH, LEAKY_RELU) also have a `Params::apply(i8) -> i8`
@@ -109,6 +110,10 @@
 //!   magnitude, the sign flipped after the rescale.
 //! - LOG_SOFTMAX: the output threshold is `>` an adjusted `diff_min` (the sum uses `>=`), and the
 //!   log is TFLite's own `log_x_for_x_greater_than_or_equal_to_1`, not gemmlowp's.
+//! - LSTM: the gate FC multipliers take the scale product in f32 (as FULLY_CONNECTED), the
+//!   inter-gate products in f64; the int16 logistic and tanh interpolate TFLite's 256-entry
+//!   sigmoid table rather than gemmlowp's fixed-point functions; the output gate reads the
+//!   hidden state of the previous step, after the cell update.
 //! - Bias quantization (including person_detect's bogus `quantized_dimension = 3` on 1-D
 //!   biases) is never read: the bias is added as raw int32.
 
@@ -124,6 +129,7 @@ pub mod hard_swish;
 pub mod leaky_relu;
 pub mod log_softmax;
 pub mod log_softmax_f32;
+pub mod lstm;
 pub mod mean;
 pub mod mul;
 pub mod pad;
