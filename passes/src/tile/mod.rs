@@ -15,7 +15,9 @@
 //! plan it) whose extra MACs (recomputed halos, in percent of the whole network's MACs) stay
 //! within `mac-budget` percent (default 15); with `max-sram` it
 //! takes, among plans whose arena fits, the one with the least extra MACs. When no plan beats
-//! the untiled arena the IR is left unchanged.
+//! the untiled arena the IR is left unchanged. The search tries splits up to [`MAX_SPLIT`]
+//! layers only (each candidate plans the whole function's arena, so an unbounded search would be
+//! quadratic in a long chain of elementwise ops; patches pay off in the first few layers).
 
 use crate::alloc::plan_function;
 use crate::liveness::{analyze, is_constant};
@@ -27,6 +29,9 @@ use tmlc_core::ir::{Module, Region, ValueDef};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
 use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
+
+/// The deepest split the search tries.
+pub const MAX_SPLIT: usize = 32;
 
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
@@ -248,7 +253,7 @@ impl Pass for Tile {
                 }
             };
             let mut best: Option<(Preference, usize, usize, [usize; 2])> = None;
-            for split in 1..=chain.len() {
+            for split in 1..=chain.len().min(MAX_SPLIT) {
                 for n in 1..=16 {
                     let grid = [n, n];
                     let overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
