@@ -277,9 +277,7 @@ fn exact_order(graph: &Graph, max_states: usize) -> Option<Vec<usize>> {
         for (position, (peak, state, _)) in frontier.iter().enumerate() {
             for &v in &state.ready {
                 let candidate = (*peak).max(state.live + graph.output_bytes[v]);
-                let entry = next
-                    .entry(state.done.with(v))
-                    .or_insert((usize::MAX, 0, 0));
+                let entry = next.entry(state.done.with(v)).or_insert((usize::MAX, 0, 0));
                 if candidate < entry.0 || (candidate == entry.0 && v < entry.1) {
                     *entry = (candidate, v, position);
                 }

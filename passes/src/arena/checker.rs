@@ -127,7 +127,11 @@ fn first_overlap(problem: &Problem, offsets: &[u64]) -> Option<(usize, usize)> {
         }
         let below = live.range(..key).next_back().map(|(_, &j)| j);
         let above = live.range(key..).next().map(|(_, &j)| j);
-        if below.into_iter().chain(above).any(|j| clash(problem, offsets, i, j)) {
+        if below
+            .into_iter()
+            .chain(above)
+            .any(|j| clash(problem, offsets, i, j))
+        {
             clashes = true;
             break;
         }
@@ -219,7 +223,12 @@ mod tests {
             let mut offsets = Vec::new();
             for i in 0..n {
                 let lower = next(6);
-                buffers.push(Buffer::new(format!("b{i}"), lower, lower + 1 + next(4), next(5)));
+                buffers.push(Buffer::new(
+                    format!("b{i}"),
+                    lower,
+                    lower + 1 + next(4),
+                    next(5),
+                ));
                 offsets.push(next(12));
             }
             let p = Problem::new(buffers);
@@ -237,6 +246,9 @@ mod tests {
                 }
             }
         }
-        assert!(clashing > 200 && clean > 200, "{clashing} clashing, {clean} clean");
+        assert!(
+            clashing > 200 && clean > 200,
+            "{clashing} clashing, {clean} clean"
+        );
     }
 }

@@ -15,23 +15,29 @@
 //! plan it) whose extra MACs (recomputed halos, in percent of the whole network's MACs) stay
 //! within `mac-budget` percent (default 15); with `max-sram` it
 //! takes, among plans whose arena fits, the one with the least extra MACs. When no plan beats
-//! the untiled arena the IR is left unchanged. The search tries splits up to [`MAX_SPLIT`]
-//! layers only (each candidate plans the whole function's arena, so an unbounded search would be
-//! quadratic in a long chain of elementwise ops; patches pay off in the first few layers).
+//! the untiled arena the IR is left unchanged. The search is bounded so that it stays linear in
+//! the size of the function: it tries splits up to [`MAX_SPLIT`] layers, and plans each
+//! candidate's arena on the head of the function, its first [`SEARCH_OPS`] ops with every value
+//! used later kept live to the end (the whole function when it is shorter, as every real model
+//! is); patches pay off in the first layers.
 
 use crate::alloc::plan_function;
 use crate::liveness::{analyze, is_constant};
+use std::collections::HashSet;
 use std::time::Duration;
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
-use tmlc_core::ir::{Module, Region, ValueDef};
+use tmlc_core::ir::{Module, OpData, Region, ValueDef, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
 use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
 
 /// The deepest split the search tries.
 pub const MAX_SPLIT: usize = 32;
+
+/// Ops of the head of a function on which candidate plans are compared.
+pub const SEARCH_OPS: usize = 4096;
 
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
@@ -205,9 +211,53 @@ fn apply(
     });
 }
 
+/// The module with function `index` cut after its first [`SEARCH_OPS`] ops: a return of every
+/// value the cut-off ops read replaces them, so those values stay live to the end. Without the
+/// resources: planning needs no weights, and every candidate is a copy of the head.
+fn head(module: &Module, index: usize) -> Module {
+    let mut head = Module {
+        name: module.name.clone(),
+        span: module.span,
+        functions: module.functions.clone(),
+        resources: Vec::new(),
+    };
+    let function = &mut head.functions[index];
+    if function.body.ops.len() <= SEARCH_OPS {
+        return head;
+    }
+    let mut defined = HashSet::new();
+    for &op in &function.body.ops[..SEARCH_OPS] {
+        defined.extend(function.ops[op].results.iter().copied());
+    }
+    defined.extend(function.params.iter().copied());
+    let mut kept = HashSet::new();
+    let mut live_out = Vec::new();
+    for &op in &function.body.ops[SEARCH_OPS..] {
+        for &operand in &function.ops[op].operands {
+            if defined.contains(&operand) && kept.insert(operand) {
+                live_out.push(operand);
+            }
+        }
+    }
+    // The cut-off ops become empty placeholders, so that copies of the head stay small.
+    for op in function.body.ops.split_off(SEARCH_OPS) {
+        function.ops[op] = OpData {
+            name: String::new(),
+            operands: Vec::new(),
+            results: Vec::new(),
+            attributes: Attributes::new(),
+            regions: Vec::new(),
+            span: tmlc_core::span::Span::NONE,
+            spans: Default::default(),
+        };
+    }
+    let return_op = function.create_op(RETURN_OP, live_out, Attributes::new(), vec![]);
+    function.body.ops.push(return_op);
+    head
+}
+
 /// The arena `inplace,alloc` would plan for function `index` (no exact search: fast).
-fn planned_arena(module: &Module, index: usize, alignment: usize) -> Option<usize> {
-    let mut module = module.clone();
+fn planned_arena(mut module: Module, index: usize, alignment: usize) -> Option<usize> {
     let context = Context::new();
     crate::inplace::InPlace.run(&mut module, &context).ok()?;
     let function = &module.functions[index];
@@ -239,7 +289,9 @@ impl Pass for Tile {
                 changed = true;
                 continue;
             }
-            let untiled = planned_arena(module, index, self.alignment).unwrap_or(usize::MAX);
+            let head = head(module, index);
+            let chain = leading_chain(&head, index);
+            let untiled = planned_arena(head.clone(), index, self.alignment).unwrap_or(usize::MAX);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
             // MACs (fitting) or the smallest arena (not fitting); otherwise the smallest arena,
@@ -260,9 +312,9 @@ impl Pass for Tile {
                     if overhead > self.mac_budget as f64 {
                         continue;
                     }
-                    let mut candidate = module.clone();
+                    let mut candidate = head.clone();
                     apply(&mut candidate, index, &chain, split, grid);
-                    let Some(arena) = planned_arena(&candidate, index, self.alignment) else {
+                    let Some(arena) = planned_arena(candidate, index, self.alignment) else {
                         continue;
                     };
                     let score = key(arena, overhead);
