@@ -1,6 +1,9 @@
 //! Robustness of the whole front end on damaged real models: random byte mutations of every
 //! model in ../shared/models go through import, verification and (when they import) the
-//! reference interpreter. Each must end in a model or a diagnostic, never a panic.
+//! reference interpreter. Each must end in a model or a diagnostic, never a panic. The
+//! mutations are deterministic, so how many mutants of each model import and how many are
+//! rejected is snapshotted: an importer that starts accepting damaged models (a check removed)
+//! or rejecting sound ones changes the counts.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use tmlc_tests::shared::{shared_dir, MODELS};
@@ -14,7 +17,9 @@ fn mutated_models_never_panic() {
     let Some(shared) = shared_dir() else { return };
     let context = tmlc::context();
     let (mut imported, mut rejected) = (0, 0);
+    let mut report = String::new();
     for (index, model) in MODELS.iter().enumerate() {
+        let (imported_before, rejected_before) = (imported, rejected);
         let bytes =
             std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
         let rounds = if bytes.len() > 200_000 { 150 } else { 400 };
@@ -45,6 +50,13 @@ fn mutated_models_never_panic() {
                 Err(_) => panic!("{model}: mutation seed {seed:#x} panicked"),
             }
         }
+        report += &format!(
+            "{model}: {} imported and ran, {} rejected\n",
+            imported - imported_before,
+            rejected - rejected_before
+        );
     }
     eprintln!("mutated models: {imported} imported and ran, {rejected} rejected with a diagnostic");
+    assert!(imported > 0 && rejected > 0);
+    insta::assert_snapshot!(report);
 }
