@@ -650,11 +650,11 @@ fn decode_hex(quoted: &str) -> Result<Vec<u8>, String> {
         b'a'..=b'f' => Ok(c - b'a' + 10),
         _ => Err(format!("`{}` is not a hex digit", c as char)),
     };
-    digits
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| Ok(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    let mut bytes = Vec::with_capacity(digits.len() / 2);
+    for pair in digits.as_bytes().chunks_exact(2) {
+        bytes.push(nibble(pair[0])? << 4 | nibble(pair[1])?);
+    }
+    Ok(bytes)
 }
 
 /// Undoes the escapes the printer writes: `\"`, `\\`, `\n`, `\t`, `\u{...}`.
