@@ -215,12 +215,9 @@ fn apply(
 /// value the cut-off ops read replaces them, so those values stay live to the end. Without the
 /// resources: planning needs no weights, and every candidate is a copy of the head.
 fn head(module: &Module, index: usize) -> Module {
-    let mut head = Module {
-        name: module.name.clone(),
-        span: module.span,
-        functions: module.functions.clone(),
-        resources: Vec::new(),
-    };
+    let mut head = Module::new(module.name.clone());
+    head.span = module.span;
+    head.functions = module.functions.clone();
     let function = &mut head.functions[index];
     if function.body.ops.len() <= SEARCH_OPS {
         return head;
