@@ -351,7 +351,7 @@ fn mutated_files_through_every_command() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let input = dir.join("input.bin");
     std::fs::write(&input, vec![7u8; 64]).expect("input");
-    let mut rng = Rng(0x5eed_0f_7e57_f11e);
+    let mut rng = Rng(0x005e_ed0f_7e57_f11e);
     let (mut rejected, mut non_utf8) = (0, 0);
     for iteration in 0..300 {
         let mutated = mutate_structure(&sources[iteration % sources.len()], &mut rng);

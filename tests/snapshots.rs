@@ -81,7 +81,7 @@ fn structure(module: &tmlc_core::ir::Module) -> Vec<String> {
     let mut lines = vec![format!("module @{}", module.name)];
     for function in &module.functions {
         let mut number: HashMap<tmlc_core::ir::Value, usize> = HashMap::new();
-        let mut name = |value, number: &mut HashMap<_, usize>| {
+        let name = |value, number: &mut HashMap<_, usize>| {
             let next = number.len();
             *number.entry(value).or_insert(next)
         };

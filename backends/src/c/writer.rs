@@ -8,10 +8,14 @@ pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = impl Disp
     let mut lines = String::new();
     let mut count = 0usize;
     for value in values {
-        lines.push_str(if count % 16 == 0 { "    " } else { ", " });
+        lines.push_str(if count.is_multiple_of(16) {
+            "    "
+        } else {
+            ", "
+        });
         let _ = write!(lines, "{value}");
         count += 1;
-        if count % 16 == 0 {
+        if count.is_multiple_of(16) {
             lines.push_str(",\n");
         }
     }
@@ -23,16 +27,20 @@ pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = impl Disp
 pub fn int8_array(out: &mut String, name: &str, bytes: &[u8]) {
     let numerals: Vec<String> = (0..=255u8).map(|b| (b as i8).to_string()).collect();
     out.reserve(bytes.len() * 5 + bytes.len() / 16 * 6 + name.len() + 64);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "static const int8_t {name}[{}] = {{\n",
+        "static const int8_t {name}[{}] = {{",
         bytes.len().max(1)
     );
     if bytes.is_empty() {
         out.push_str("    0\n");
     }
     for (index, &byte) in bytes.iter().enumerate() {
-        out.push_str(if index % 16 == 0 { "    " } else { ", " });
+        out.push_str(if index.is_multiple_of(16) {
+            "    "
+        } else {
+            ", "
+        });
         out.push_str(&numerals[byte as usize]);
         if index % 16 == 15 || index + 1 == bytes.len() {
             out.push_str(",\n");
@@ -44,16 +52,12 @@ pub fn int8_array(out: &mut String, name: &str, bytes: &[u8]) {
 /// The declaration around `lines` (values, the last line possibly unfinished).
 fn array_text(element: &str, name: &str, count: usize, lines: &str) -> String {
     let mut out = String::with_capacity(lines.len() + name.len() + 64);
-    let _ = write!(
-        out,
-        "static const {element} {name}[{}] = {{\n",
-        count.max(1)
-    );
+    let _ = writeln!(out, "static const {element} {name}[{}] = {{", count.max(1));
     if count == 0 {
         out.push_str("    0\n");
     }
     out.push_str(lines);
-    if count % 16 != 0 {
+    if !count.is_multiple_of(16) {
         out.push_str(",\n");
     }
     out.push_str("};\n");

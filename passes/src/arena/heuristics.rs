@@ -146,7 +146,7 @@ pub fn start_first_fit_sweep(problem: &Problem, deadline: Instant) -> Option<Sol
     let mut live: BTreeMap<(u64, usize), u64> = BTreeMap::new();
     let mut ends: BinaryHeap<Reverse<(u64, u64, usize)>> = BinaryHeap::new();
     for (count, &i) in order.iter().enumerate() {
-        if count % CLOCK_EVERY == 0 && Instant::now() >= deadline {
+        if count.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
             return None;
         }
         let x = &b[i];
@@ -240,7 +240,7 @@ fn overlap_lists_until(problem: &Problem, deadline: Instant) -> Option<Vec<Vec<u
     let mut active: Vec<usize> = Vec::new();
     let mut pairs = 0usize;
     for (count, &i) in by_lower.iter().enumerate() {
-        if count % CLOCK_EVERY == 0 && Instant::now() >= deadline {
+        if count.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
             return None;
         }
         active.retain(|&j| b[j].upper > b[i].lower);
@@ -407,7 +407,7 @@ fn greedy_until(
     let mut placed = vec![false; b.len()];
     let mut busy: Vec<(u64, u64)> = Vec::new();
     for (count, &i) in order.iter().enumerate() {
-        if count % CLOCK_EVERY == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+        if count.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
         let x = &b[i];
@@ -490,7 +490,7 @@ fn skyline_until(
             continue;
         }
         count += 1;
-        if count % CLOCK_EVERY == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+        if count.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
         placed[i] = true;
