@@ -136,10 +136,11 @@ impl Repair<'_, '_> {
         delta
     }
 
-    /// Whether `from` (through the chosen e-nodes) reaches `target`, a positioned e-class, and
-    /// whether the walk met a positioned e-class above it.
+    /// Whether `from` (through the chosen e-nodes) reaches `target`, and whether the walk met a
+    /// positioned e-class above it. Walks stop at e-classes positioned below `target`; an
+    /// unpositioned `target` (needed again since the last numbering) gets the full walk.
     fn reaches(&self, from: &[Id], target: Id) -> (bool, bool) {
-        let limit = self.position[&target];
+        let limit = self.position.get(&target).copied().unwrap_or(0);
         let mut above = false;
         let mut stack = from.to_vec();
         let mut seen = HashSet::new();
