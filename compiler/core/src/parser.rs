@@ -164,6 +164,9 @@ impl<'s> Parser<'s> {
     fn resources(&mut self, module: &mut Module) -> DiagResult<()> {
         self.bump();
         self.expect(Token::LBrace, "'{'")?;
+        // Positions of the resources defined so far, by name (a look-up per definition).
+        let mut defined: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         while self.peek() != Token::RBrace {
             let name_lexeme = self.expect(Token::Identifier, "a resource name")?;
             let name = self.text(name_lexeme).to_string();
@@ -174,7 +177,7 @@ impl<'s> Parser<'s> {
                     .at(blob.span)
                     .with_label("invalid resource blob")
             })?;
-            if let Some(previous) = module.resource(&name) {
+            if let Some(previous) = defined.get(&name).map(|&i| &module.resources[i]) {
                 return Err(Diagnostic::new(
                     ErrorCode::DuplicateName,
                     format!("resource `{name}` is defined twice"),
@@ -183,6 +186,7 @@ impl<'s> Parser<'s> {
                 .with_label("second definition")
                 .with_secondary(previous.span, "first definition"));
             }
+            defined.insert(name.clone(), module.resources.len());
             module.resources.push(Resource {
                 name,
                 data,
