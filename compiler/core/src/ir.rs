@@ -370,3 +370,33 @@ impl Function {
         self.body.ops.retain(|&o| o != op);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The look-up cache follows every edit of the public list: appends, removals, renames.
+    #[test]
+    fn resources_are_found_after_any_edit() {
+        let mut module = Module::new("m");
+        for name in ["a", "b", "c"] {
+            module.add_resource(name, vec![name.as_bytes()[0]]);
+        }
+        assert_eq!(module.resource("b").map(|r| r.data[0]), Some(b'b'));
+        assert_eq!(module.add_resource("b", vec![9]), "b_1");
+        assert_eq!(module.resource("b_1").map(|r| r.data[0]), Some(9));
+        module.resources.retain(|r| r.name != "a");
+        assert_eq!(module.resource("c").map(|r| r.data[0]), Some(b'c'));
+        assert!(module.resource("a").is_none());
+        module.resources[0].name = "z".into();
+        assert!(module.resource("b").is_none());
+        assert_eq!(module.resource("z").map(|r| r.data[0]), Some(b'b'));
+        module.resources.reverse();
+        for name in ["z", "c", "b_1"] {
+            assert_eq!(module.resource(name).map(|r| r.name.as_str()), Some(name));
+        }
+        let copy = module.clone();
+        assert_eq!(copy, module);
+        assert_eq!(copy.resource("c").map(|r| r.data[0]), Some(b'c'));
+    }
+}
