@@ -120,3 +120,52 @@ fn bad_csv_is_reported_with_its_line() {
     }
     insta::assert_snapshot!(report);
 }
+
+/// `--timeout` bounds the whole command, heuristics included: with no time at all, 40,000
+/// densely overlapping buffers (tens of millions of pairs) still get a valid placement at once,
+/// and the report says what was not computed.
+#[test]
+fn the_timeout_bounds_the_heuristics_too() {
+    let input = scratch("dense.csv");
+    let mut text = String::from("id,lower,upper,size\n");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..40_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let lower = state % 4000;
+        text += &format!(
+            "b{i},{lower},{},{}\n",
+            lower + 1 + state % 1000,
+            1 + state % 4096
+        );
+    }
+    std::fs::write(&input, text).expect("write problem");
+    let out = scratch("dense-out.csv");
+    let args: Vec<String> = [
+        "arena",
+        &input.display().to_string(),
+        "--timeout",
+        "0",
+        "-o",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([out.display().to_string()])
+    .collect();
+    let report = run(&args).unwrap_or_else(|(code, e)| panic!("exit {code}: {e}"));
+    assert!(
+        report.contains("TFLM greedy   not computed within the timeout"),
+        "{report}"
+    );
+    let problem = csv::parse(&std::fs::read_to_string(&input).expect("input")).expect("parses");
+    let written = std::fs::read_to_string(&out).expect("placement written");
+    let offsets: Vec<u64> = written
+        .lines()
+        .skip(1)
+        .map(|line| line.rsplit(',').next().unwrap().parse().expect("offset"))
+        .collect();
+    assert!(check(&problem, &offsets).is_ok());
+    let _ = std::fs::remove_file(&input);
+    let _ = std::fs::remove_file(&out);
+}

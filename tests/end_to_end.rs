@@ -334,3 +334,100 @@ fn awkward_model_names_build_and_the_header_serves_cplusplus() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The differential test on value-mutated real models: the int8 weights of small real models
+/// are changed at random (a deterministic generator, about one byte in six), so that kernels
+/// see values no trained model has (saturating accumulators, all-negative rows); compiled C
+/// built with AddressSanitizer and UBSan must give the interpreter's bytes on two inputs, and
+/// the sanitizers must stay silent.
+#[test]
+fn value_mutated_models_match_the_interpreter_under_sanitizers() {
+    let Some(shared) = shared_dir() else { return };
+    if !have("gcc") || !have("make") {
+        return;
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed >> 16
+    };
+    for model in ["hello_world_int8", "micro_speech_quantized", "ad01_int8"] {
+        let bytes =
+            std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
+        for variant in 0..2 {
+            let mut module = tmlc_tflite::import::import_tflite(&bytes, model, &tmlc::context())
+                .expect("imports")
+                .module;
+            let function = &module.functions[0];
+            let int8_weights: Vec<String> = function
+                .body
+                .ops
+                .iter()
+                .filter_map(|&op| {
+                    let data = &function.ops[op];
+                    let ty = function.value_type(*data.results.first()?);
+                    let name = match data.attributes.get("value")? {
+                        tmlc_core::attributes::Attribute::Symbol(name) => name.clone(),
+                        _ => return None,
+                    };
+                    (ty.element == ElementType::I8).then_some(name)
+                })
+                .collect();
+            let mut changed = 0;
+            for resource in &mut module.resources {
+                if int8_weights.contains(&resource.name) {
+                    for byte in &mut resource.data {
+                        if next() % 6 == 0 {
+                            *byte = next() as u8;
+                            changed += 1;
+                        }
+                    }
+                }
+            }
+            assert!(changed > 0, "{model}: no weight changed");
+            let dir = scratch(&format!("mutated-{model}-{variant}"));
+            std::fs::create_dir_all(&dir).expect("dir");
+            let tir = dir.join(format!("{model}.tir"));
+            std::fs::write(&tir, tmlc_core::printer::print_module(&module)).expect("write");
+            let out = dir.join("c");
+            compile(&tir, &out);
+            make(&out, "gcc", SANITIZE, "-fsanitize=address,undefined");
+            let function = &module.functions[0];
+            for round in 0..2 {
+                let inputs: Vec<TensorData> = function
+                    .params
+                    .iter()
+                    .map(|&p| {
+                        let ty = function.value_type(p);
+                        TensorData::I8((0..ty.num_elements()).map(|_| next() as i8).collect())
+                    })
+                    .collect();
+                let raw: Vec<u8> = inputs.iter().flat_map(TensorData::to_bytes).collect();
+                let path = dir.join(format!("input{round}.bin"));
+                std::fs::write(&path, &raw).expect("write");
+                let expected: Vec<u8> =
+                    tmlc_tinyml::interpreter::run(&module, &inputs, &mut |_, _, _| {})
+                        .expect("interprets")
+                        .iter()
+                        .flat_map(TensorData::to_bytes)
+                        .collect();
+                let run = Command::new(out.join("model_run"))
+                    .arg(&path)
+                    .output()
+                    .expect("runs");
+                assert!(
+                    run.status.success() && run.stderr.is_empty(),
+                    "{model} variant {variant}: {}",
+                    String::from_utf8_lossy(&run.stderr)
+                );
+                assert_eq!(
+                    run.stdout, expected,
+                    "{model} variant {variant} round {round}: C differs from the interpreter"
+                );
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}

@@ -7,6 +7,16 @@ use std::path::Path;
 use tmlc_tests::shared::shared_dir;
 use tmlc_tflite::mutate::{self, TableRef};
 
+/// The weight tensor of person_detect's first operator, a depthwise convolution whose weights
+/// are quantized per channel along axis 3.
+fn depthwise_weights(person: &[u8]) -> usize {
+    let model = tmlc_tflite::read_model(person).expect("a valid model");
+    let weights = model.operators[0].inputs[1] as usize;
+    let quantization = model.tensors[weights].quantization.as_ref();
+    assert_eq!(quantization.map(|q| q.quantized_dimension), Some(3));
+    weights
+}
+
 /// Builds the corpus: (case name, bytes).
 fn corpus(models: &Path) -> Vec<(String, Vec<u8>)> {
     let read = |name: &str| std::fs::read(models.join(format!("{name}.tflite"))).expect("model");
@@ -75,6 +85,10 @@ fn corpus(models: &Path) -> Vec<(String, Vec<u8>)> {
         ok(
             "negative tensor dimension",
             mutate::set_tensor_dim(&speech, 0, 0, -3),
+        ),
+        ok(
+            "depthwise weights quantized per channel along the wrong axis",
+            mutate::set_quantized_dimension(&person, depthwise_weights(&person), 0),
         ),
         ok(
             "CONV_2D swapped for TANH",

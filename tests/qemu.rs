@@ -4,7 +4,10 @@
 //! Cortex-M0+ takes the two models its 16 KB hold), built with
 //! arm-none-eabi-gcc and run by `tmlc sim` on both reference inputs; the output bytes must equal
 //! TFLite Micro's golden outputs. Also: the instruction count of an inference is the same run
-//! after run, and `tmlc sim` takes a model file as well as a project.
+//! after run and bounded by the model's work (between an eighth and [`MAX_INSTRUCTIONS_PER_MAC`]
+//! instructions per MAC, plus a small constant: a counter that started at reset, not at the
+//! inference, would count the start-up code and zeroing of RAM as well), and `tmlc sim` takes a
+//! model file as well as a project.
 //!
 //! Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, make and cc. Without them
 //! the tests say SKIPPED loudly; under CI=true they fail.
@@ -129,6 +132,47 @@ fn number(report: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("{key} in {report}"))
 }
 
+/// Instructions an inference may take per MAC of the model, beyond [`FIXED_INSTRUCTIONS`]: the
+/// kernels' inner loops take a few per MAC, requantization and the non-MAC ops (pooling,
+/// softmax, elementwise) add per output element.
+const MAX_INSTRUCTIONS_PER_MAC: u64 = 16;
+
+/// The same bound on Armv6-M (Cortex-M0+), which has no 32x32->64-bit multiply: its
+/// requantization takes a dozen instructions more per output (micro_speech: 17.4 per MAC).
+const MAX_INSTRUCTIONS_PER_MAC_ARMV6M: u64 = 32;
+
+/// Instructions an inference may take whatever its work: calls, loop set-up, the tables.
+const FIXED_INSTRUCTIONS: u64 = 4_000;
+
+/// The MACs of a model, as the importer sees it.
+fn model_macs(model: &Path) -> u64 {
+    let bytes = std::fs::read(model).expect("model");
+    let name = model.file_stem().unwrap().to_string_lossy();
+    let imported = tmlc_tflite::import::import_tflite(&bytes, &name, &tmlc::context())
+        .expect("the model imports");
+    let function = &imported.module.functions[0];
+    tmlc_tinyml::macs::function_macs(&imported.module, function)
+}
+
+/// The instruction count of one inference is bounded by the model's MACs on both sides.
+fn assert_instructions_fit_the_work(target: &str, what: &str, instructions: u64, macs: u64) {
+    let armv6m = tmlc_backends::target::lookup(target).is_some_and(|t| t.core == "cortex-m0plus");
+    let per_mac = if armv6m {
+        MAX_INSTRUCTIONS_PER_MAC_ARMV6M
+    } else {
+        MAX_INSTRUCTIONS_PER_MAC
+    };
+    assert!(
+        instructions >= macs / 8,
+        "{what}: {instructions} instructions for {macs} MACs is fewer than one per 8 MACs"
+    );
+    assert!(
+        instructions <= per_mac * macs + FIXED_INSTRUCTIONS,
+        "{what}: {instructions} instructions for {macs} MACs: more than {per_mac} per MAC plus \
+         {FIXED_INSTRUCTIONS} (is the count started at the inference?)"
+    );
+}
+
 /// Compiles every model for `target` once, then simulates both reference inputs.
 fn every_model_bit_exact(target: &str) {
     models_bit_exact(target, MODELS);
@@ -144,11 +188,9 @@ fn models_bit_exact(target: &str, models: &[&str]) {
     let mut summary = String::new();
     for model in models {
         let dir = scratch(&format!("{target}-{model}"));
-        compile(
-            &shared.join("models").join(format!("{model}.tflite")),
-            target,
-            &dir,
-        );
+        let path = shared.join("models").join(format!("{model}.tflite"));
+        compile(&path, target, &dir);
+        let macs = model_macs(&path);
         for input in ["ramp", "rng42"] {
             let reference = shared.join("reference").join(model);
             let report = sim(&dir, &reference.join(format!("input.{input}.bin")), &[]);
@@ -159,12 +201,18 @@ fn models_bit_exact(target: &str, models: &[&str]) {
                 expected,
                 "{target} {model} {input}: output differs from TFLite Micro"
             );
-            assert!(number(&report, "instructions") > 0);
+            assert_instructions_fit_the_work(
+                target,
+                &format!("{target} {model} {input}"),
+                number(&report, "instructions"),
+                macs,
+            );
             assert!(number(&report, "ram_bytes") >= number(&report, "arena_bytes"));
             assert!(number(&report, "flash_bytes") > 0);
             summary.push_str(&format!(
-                "{target} {model:<24} {input:<6} instructions {:>10}  RAM {:>7} (arena {:>6}, stack {:>4})  flash {:>7}\n",
+                "{target} {model:<24} {input:<6} instructions {:>10} ({:.2} per MAC)  RAM {:>7} (arena {:>6}, stack {:>4})  flash {:>7}\n",
                 number(&report, "instructions"),
+                number(&report, "instructions") as f64 / macs.max(1) as f64,
                 number(&report, "ram_bytes"),
                 number(&report, "arena_bytes"),
                 number(&report, "stack_peak_bytes"),

@@ -71,3 +71,105 @@ fn examples_round_trip() {
     }
     assert!(count > 0, "no examples found");
 }
+
+/// The structure of a module with every span left out: per function its signature and
+/// attributes, per op (in walk order) its name, operands (numbered by first definition), result
+/// types, attributes and regions; the resources' bytes. Two modules with the same structure
+/// print the same, but a printer that drops or alters something fails to match its own input.
+fn structure(module: &tmlc_core::ir::Module) -> Vec<String> {
+    use std::collections::HashMap;
+    let mut lines = vec![format!("module @{}", module.name)];
+    for function in &module.functions {
+        let mut number: HashMap<tmlc_core::ir::Value, usize> = HashMap::new();
+        let name = |value, number: &mut HashMap<_, usize>| {
+            let next = number.len();
+            *number.entry(value).or_insert(next)
+        };
+        for &param in &function.params {
+            name(param, &mut number);
+        }
+        let params: Vec<String> = function
+            .params
+            .iter()
+            .zip(&function.param_attributes)
+            .map(|(&p, attributes)| format!("{:?} {attributes:?}", function.value_type(p)))
+            .collect();
+        lines.push(format!(
+            "func @{}({params:?}) -> {:?} {:?}",
+            function.name, function.result_types, function.attributes
+        ));
+        for op in function.walk() {
+            let data = &function.ops[op];
+            let mut regions = Vec::new();
+            for region in &data.regions {
+                let arguments: Vec<String> = region
+                    .arguments
+                    .iter()
+                    .map(|&a| format!("{}: {:?}", name(a, &mut number), function.value_type(a)))
+                    .collect();
+                regions.push(format!("{} ops, arguments {arguments:?}", region.ops.len()));
+            }
+            let operands: Vec<usize> = data
+                .operands
+                .iter()
+                .map(|&v| name(v, &mut number))
+                .collect();
+            let results: Vec<String> = data
+                .results
+                .iter()
+                .map(|&r| format!("{}: {:?}", name(r, &mut number), function.value_type(r)))
+                .collect();
+            lines.push(format!(
+                "  {} {operands:?} -> {results:?} {:?} {regions:?}",
+                data.name, data.attributes
+            ));
+        }
+    }
+    for resource in &module.resources {
+        lines.push(format!("resource {} = {:?}", resource.name, resource.data));
+    }
+    lines
+}
+
+/// Structural round trip: every module the test files and examples hold, parsed, printed and
+/// parsed again, has the structure it had (a text comparison alone cannot see a printer that
+/// always drops the same attribute).
+#[test]
+fn round_trips_keep_the_structure() {
+    use tmlc_core::parser::parse_module;
+    use tmlc_core::printer::print_module;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for folder in ["../examples", "tinyml", "passes", "mem", "generated-c"] {
+        for entry in std::fs::read_dir(root.join(folder)).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "tir") {
+                files.push(path);
+            }
+        }
+    }
+    let mut checked = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for (line, case) in tmlc_tests::split_cases(&text) {
+            let Ok(module) = parse_module(&case) else {
+                continue;
+            };
+            let printed = print_module(&module);
+            let again = parse_module(&printed).unwrap_or_else(|d| {
+                panic!(
+                    "{}:{line}: printed IR does not reparse: {d:?}",
+                    path.display()
+                )
+            });
+            assert_eq!(
+                structure(&again),
+                structure(&module),
+                "{}:{line}: parse(print(x)) differs from x",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} modules checked");
+}

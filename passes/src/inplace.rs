@@ -12,10 +12,11 @@
 //! only adds mem attributes. Options: none.
 
 use crate::liveness::{analyze, BufferKind, Liveness};
+use cranelift_entity::SecondaryMap;
 use tmlc_core::attributes::Attribute;
 use tmlc_core::diagnostic::DiagResult;
 use tmlc_core::dialect::Context;
-use tmlc_core::ir::{Function, Module, Op};
+use tmlc_core::ir::{Function, Module, Op, Value};
 use tmlc_core::pass::{Pass, PassInfo, PassOptions};
 use tmlc_core::target::KernelVariant;
 use tmlc_tinyml::{kernels, InPlace as Ability, OpView};
@@ -78,21 +79,36 @@ fn candidates(module: &Module, function: &Function) -> Vec<Candidate> {
     out
 }
 
+/// Where each op runs and which buffer holds each value, so that asking whether an operand dies
+/// costs a lookup, not a scan of the function.
+struct Times {
+    time: SecondaryMap<Op, usize>,
+    buffer: SecondaryMap<Value, Option<usize>>,
+}
+
+impl Times {
+    fn new(function: &Function, liveness: &Liveness) -> Times {
+        let mut time = SecondaryMap::new();
+        for (index, &op) in function.body.ops.iter().enumerate() {
+            time[op] = index + 1;
+        }
+        let mut buffer = SecondaryMap::new();
+        for (index, b) in liveness.buffers.iter().enumerate() {
+            if b.kind == BufferKind::Values {
+                for &value in &b.values {
+                    buffer[value] = Some(index);
+                }
+            }
+        }
+        Times { time, buffer }
+    }
+}
+
 /// Whether the candidate's operand dies at its op (no later op reads it, it is not returned).
-fn dies_at(function: &Function, liveness: &Liveness, candidate: &Candidate) -> bool {
-    let time = function
-        .body
-        .ops
-        .iter()
-        .position(|&o| o == candidate.op)
-        .unwrap_or(0)
-        + 1;
+fn dies_at(function: &Function, liveness: &Liveness, times: &Times, candidate: &Candidate) -> bool {
+    let time = times.time[candidate.op];
     let operand = function.ops[candidate.op].operands[candidate.operand];
-    liveness.buffers.iter().any(|buffer| {
-        buffer.kind == BufferKind::Values
-            && buffer.values.contains(&operand)
-            && buffer.upper == time + 1
-    })
+    times.buffer[operand].is_some_and(|buffer| liveness.buffers[buffer].upper == time + 1)
 }
 
 impl Pass for InPlace {
@@ -103,9 +119,10 @@ impl Pass for InPlace {
             // candidate.
             let function = &module.functions[index];
             let liveness = analyze(module, function)?;
+            let times = Times::new(function, &liveness);
             let chosen: Vec<Candidate> = candidates(module, function)
                 .into_iter()
-                .filter(|candidate| dies_at(function, &liveness, candidate))
+                .filter(|candidate| dies_at(function, &liveness, &times, candidate))
                 .collect();
             for candidate in chosen {
                 let attributes = &mut module.functions[index].ops[candidate.op].attributes;

@@ -88,18 +88,69 @@ pub struct Liveness {
     pub allowances: Vec<OverlapAllowance>,
 }
 
-impl Liveness {
+/// The pairs of buffers a placement must respect, indexed once so that placing or checking a
+/// buffer looks only at its own neighbours (linear in buffers plus pairs live together, where
+/// testing every pair would be quadratic in the ops of a long chain).
+pub struct Conflicts<'a> {
+    liveness: &'a Liveness,
+    /// For each buffer, the buffers live at the same time as it (ascending).
+    pub overlaps: Vec<Vec<usize>>,
+    /// For each buffer, the indices of the allowances it is the input or the output of.
+    allowances: Vec<Vec<usize>>,
+}
+
+impl<'a> Conflicts<'a> {
+    pub fn new(liveness: &'a Liveness) -> Conflicts<'a> {
+        let buffers = &liveness.buffers;
+        let mut by_lower: Vec<usize> = (0..buffers.len()).collect();
+        by_lower.sort_by_key(|&i| (buffers[i].lower, i));
+        let mut overlaps = vec![Vec::new(); buffers.len()];
+        let mut active: Vec<usize> = Vec::new();
+        for &i in &by_lower {
+            active.retain(|&j| buffers[j].upper > buffers[i].lower);
+            for &j in &active {
+                if buffers[j].overlaps_in_time(&buffers[i]) {
+                    overlaps[i].push(j);
+                    overlaps[j].push(i);
+                }
+            }
+            active.push(i);
+        }
+        for list in &mut overlaps {
+            list.sort_unstable();
+        }
+        let mut allowances = vec![Vec::new(); buffers.len()];
+        for (k, allowance) in liveness.allowances.iter().enumerate() {
+            allowances[allowance.input].push(k);
+            if allowance.output != allowance.input {
+                allowances[allowance.output].push(k);
+            }
+        }
+        Conflicts {
+            liveness,
+            overlaps,
+            allowances,
+        }
+    }
+
+    /// The allowances buffer `buffer` takes part in.
+    pub fn allowances_of(&self, buffer: usize) -> impl Iterator<Item = &'a OverlapAllowance> + '_ {
+        self.allowances[buffer]
+            .iter()
+            .map(|&k| &self.liveness.allowances[k])
+    }
+
     /// Whether buffers `a` and `b` at these offsets break no rule: disjoint in time or memory,
     /// or overlapping as an allowance permits.
     pub fn compatible(&self, a: usize, offset_a: usize, b: usize, offset_b: usize) -> bool {
-        let (x, y) = (&self.buffers[a], &self.buffers[b]);
+        let (x, y) = (&self.liveness.buffers[a], &self.liveness.buffers[b]);
         if !x.overlaps_in_time(y) || x.size == 0 || y.size == 0 {
             return true;
         }
         if offset_a + x.size <= offset_b || offset_b + y.size <= offset_a {
             return true;
         }
-        self.allowances.iter().any(|allowance| {
+        self.allowances_of(a).any(|allowance| {
             let (input_offset, output_offset) = match (allowance.input, allowance.output) {
                 (i, o) if i == a && o == b => (offset_a, offset_b),
                 (i, o) if i == b && o == a => (offset_b, offset_a),
@@ -268,15 +319,21 @@ fn patch_loop_margin(plan: &tmlc_loop::patches::PatchPlan) -> usize {
 
 /// Max over time of the bytes of all live buffers: what any placement without overlap needs.
 pub fn lower_bound(buffers: &[Buffer]) -> usize {
-    let end = buffers.iter().map(|b| b.upper).max().unwrap_or(0);
-    (0..end)
-        .map(|t| {
-            buffers
-                .iter()
-                .filter(|b| b.lower <= t && t < b.upper)
-                .map(|b| b.size)
-                .sum::<usize>()
-        })
-        .max()
-        .unwrap_or(0)
+    // A sweep over lifetime endpoints; at equal times ends come first (half-open lifetimes).
+    let mut events: Vec<(usize, bool, usize)> = Vec::with_capacity(2 * buffers.len());
+    for b in buffers.iter().filter(|b| b.lower < b.upper) {
+        events.push((b.lower, true, b.size));
+        events.push((b.upper, false, b.size));
+    }
+    events.sort_unstable();
+    let (mut live, mut peak) = (0usize, 0usize);
+    for (_, start, size) in events {
+        if start {
+            live += size;
+            peak = peak.max(live);
+        } else {
+            live -= size;
+        }
+    }
+    peak
 }

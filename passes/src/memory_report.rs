@@ -140,16 +140,33 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
             }
         })
         .collect();
+    // The buffers live at each time, by a sweep: those starting join, those ending leave.
+    let end = buffers.iter().map(|b| b.upper).max().unwrap_or(0);
+    let mut starting = vec![Vec::new(); end + 1];
+    let mut ending = vec![Vec::new(); end + 1];
+    for (i, b) in buffers.iter().enumerate() {
+        if b.lower < b.upper {
+            starting[b.lower].push(i);
+            ending[b.upper].push(i);
+        }
+    }
+    let mut active = std::collections::BTreeSet::new();
+    let mut swept = 0;
     let mut ops = Vec::new();
     for (index, &op) in function.body.ops.iter().enumerate() {
+        let time = index + 1;
+        while swept <= time.min(end) {
+            active.extend(starting[swept].iter().copied());
+            for i in &ending[swept] {
+                active.remove(i);
+            }
+            swept += 1;
+        }
         let data = &function.ops[op];
         if data.name == RETURN_OP || crate::liveness::is_constant(module, function, op) {
             continue;
         }
-        let time = index + 1;
-        let live: Vec<usize> = (0..buffers.len())
-            .filter(|&i| buffers[i].lower <= time && time < buffers[i].upper)
-            .collect();
+        let live: Vec<usize> = active.iter().copied().collect();
         ops.push(OpRow {
             time,
             op: data.name.clone(),

@@ -338,7 +338,7 @@ fn run_real(name: &str) -> Option<Method> {
         planned.lower_bound,
         planned.peak,
         planned.heuristic_peak,
-        planned.tflm_peak,
+        planned.tflm_peak.unwrap_or(0),
         planned.method,
         planned.elapsed.as_secs_f64()
     );
@@ -622,4 +622,92 @@ fn benchmark_report() {
             start.elapsed().as_secs_f64()
         );
     }
+}
+
+/// A random instance of `n` buffers over `horizon` time steps (xorshift, deterministic).
+fn random_problem(seed: u64, n: usize, horizon: u64) -> Problem {
+    let mut state = seed;
+    let mut next = move |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    let buffers = (0..n)
+        .map(|i| {
+            let lower = next(horizon);
+            Buffer::new(
+                format!("t{i}"),
+                lower,
+                lower + 1 + next(horizon / 8 + 1),
+                [0, 1 + next(512), 1 << next(10)][next(3) as usize],
+            )
+            .with_alignment([1, 4, 16][next(3) as usize])
+        })
+        .collect();
+    Problem::new(buffers)
+}
+
+/// The sweep that needs no pair lists places exactly as start-ordered first fit does.
+#[test]
+fn start_first_fit_sweep_matches_the_greedy_planner() {
+    let far = Instant::now() + Duration::from_secs(3600);
+    for case in 0..40 {
+        let p = random_problem(0x9e37_79b9_7f4a_7c15 ^ case, 10 + 20 * case as usize, 100);
+        let sweep = heuristics::start_first_fit_sweep(&p, far).expect("no deadline");
+        let greedy = heuristics::run(
+            &p,
+            heuristics::Strategy::Greedy(heuristics::Order::StartAsc, heuristics::Fit::First),
+        );
+        assert_eq!(sweep.offsets, greedy.offsets, "case {case}");
+        assert_eq!(check(&p, &sweep.offsets), Ok(sweep.peak), "case {case}");
+    }
+}
+
+/// Under a deadline already past, the heuristics still give a valid placement (the naive one)
+/// at once; with time to spare they find what the unbounded heuristics find.
+#[test]
+fn deadline_bound_heuristics_stop_at_once_and_stay_valid() {
+    let p = random_problem(7, 3000, 500);
+    let (strategy, naive, tflm) = heuristics::best_until(&p, Instant::now());
+    assert_eq!(strategy, heuristics::Strategy::Naive);
+    assert_eq!(tflm, None);
+    assert_eq!(check(&p, &naive.offsets), Ok(naive.peak));
+    let (_, best, tflm) = heuristics::best_until(&p, Instant::now() + Duration::from_secs(600));
+    assert_eq!(best.peak, heuristics::best(&p).1.peak);
+    assert_eq!(tflm, Some(heuristics::tflm_greedy(&p).peak));
+    let options = PlanOptions {
+        deadline: Some(Instant::now()),
+        budget: Duration::ZERO,
+        ..PlanOptions::default()
+    };
+    let planned = plan(&p, &options).expect("plans");
+    assert_eq!(check(&p, &planned.solution.offsets), Ok(planned.peak));
+    assert_eq!(planned.tflm_peak, None);
+}
+
+/// Sizes whose sum at one time exceeds 64 bits are a clear error, not an internal one.
+#[test]
+fn sizes_beyond_64_bits_are_refused() {
+    let half = 1u64 << 63;
+    let p = Problem::new(vec![
+        Buffer::new("a", 0, 2, half),
+        Buffer::new("b", 1, 3, half),
+    ]);
+    let error = plan(&p, &PlanOptions::default()).expect_err("too large");
+    assert_eq!(
+        error,
+        tmlc_passes::arena::PlanError::TooLarge {
+            needed: 1u128 << 64
+        }
+    );
+    assert!(error
+        .to_string()
+        .contains("beyond what 64-bit offsets address"));
+    // Apart in time, the same buffers fit: both at offset 0.
+    let p = Problem::new(vec![
+        Buffer::new("a", 0, 2, half),
+        Buffer::new("b", 2, 3, half),
+    ]);
+    assert_eq!(plan(&p, &PlanOptions::default()).expect("fits").peak, half);
 }

@@ -476,6 +476,7 @@ fn arena_section(shared: &std::path::Path, report: &mut String) {
         let options = PlanOptions {
             capacity,
             budget: Duration::from_secs(60),
+            deadline: None,
             exact: true,
             goal: if capacity.is_some() {
                 Goal::Fit
@@ -493,7 +494,7 @@ fn arena_section(shared: &std::path::Path, report: &mut String) {
             "| {name} | {} | {} | {} | {} | {} | {:.3} | {theirs} |",
             problem.len(),
             plan.lower_bound,
-            plan.tflm_peak,
+            plan.tflm_peak.unwrap_or(0),
             plan.peak,
             plan.method,
             time.as_secs_f64()

@@ -10,7 +10,7 @@ use super::edges::{
 };
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
 use super::state::{StatePlan, StateSource};
-use super::writer::{c_array, CWriter};
+use super::writer::{c_array, int8_array, CWriter};
 use cranelift_entity::SecondaryMap;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
@@ -150,13 +150,13 @@ pub fn generate_model(
             if emitted_resources.insert(resource.to_string()) {
                 let bytes = module.resource(resource).map_or(&[][..], |r| &r.data[..]);
                 weight_bytes += bytes.len();
-                let text = match function.value_type(result).element {
-                    ElementType::I8 => c_array(
-                        "int8_t",
-                        &array,
-                        bytes.iter().map(|&b| (b as i8).to_string()),
-                    ),
-                    ElementType::F32 => c_array(
+                writer.table(&format!(
+                    "/* {resource}: {} */\n",
+                    function.value_type(result)
+                ));
+                match function.value_type(result).element {
+                    ElementType::I8 => int8_array(&mut writer.tables, &array, bytes),
+                    ElementType::F32 => writer.table(&c_array(
                         "float",
                         &array,
                         bytes.chunks_exact(4).map(|c| {
@@ -164,19 +164,15 @@ pub fn generate_model(
                                 c[0], c[1], c[2], c[3],
                             ]))
                         }),
-                    ),
-                    ElementType::I32 => c_array(
+                    )),
+                    ElementType::I32 => writer.table(&c_array(
                         "int32_t",
                         &array,
                         bytes
                             .chunks_exact(4)
-                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()),
-                    ),
-                };
-                writer.table(&format!(
-                    "/* {resource}: {} */\n{text}",
-                    function.value_type(result)
-                ));
+                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    )),
+                }
             }
             names.pointers[result] = array;
             continue;
@@ -359,11 +355,16 @@ pub fn generate_model(
         description = description(&module.name, &inputs, &outputs),
         hooks_doc = api::hooks_documentation(&macro_prefix),
     );
-    let source = format!(
+    let prefix = format!(
         "/* The layers of module @{name}, one kernel call each. */\n\
          #include \"{model}.h\"\n\n#include <stddef.h>\n#include <string.h>\n\n#include \"tmlc/kernels.h\"\n{arm_include}\n\
          {hooks}\n\
-         /* ---- constants (flash) ---- */\n\n{tables}\n\
+         /* ---- constants (flash) ---- */\n\n",
+        name = module.name,
+        hooks = api::hooks_defaults(&macro_prefix),
+    );
+    let suffix = format!(
+        "\n\
          /* ---- the arena (SRAM): every activation lives at the offset the planner chose from\n \
          * `arena`, the caller's or the static one ---- */\n\n\
          {state_definitions}{input_accessors}{output_accessors}\
@@ -381,9 +382,6 @@ pub fn generate_model(
          {int8_static_definitions}\
          {invoke} {{\n    return tmlc_{model}_invoke_with_arena({static_arena}, {arguments});\n}}\n\
          #endif /* {macro_prefix}_NO_STATIC_ARENA */\n",
-        name = module.name,
-        hooks = api::hooks_defaults(&macro_prefix),
-        tables = writer.tables,
         input_accessors = accessor_definitions(model, &inputs),
         output_accessors = accessor_definitions(model, &outputs),
         static_input_accessors = static_accessor_definitions(model, &inputs, &static_arena),
@@ -395,6 +393,11 @@ pub fn generate_model(
         arguments = invoke_arguments(&inputs, &outputs),
         invoke_definition = api::with_arena_signature(&invoke, "memory"),
     );
+    // The tables (the weights: most of the file) become the source in place, not copied.
+    let mut source = std::mem::take(&mut writer.tables);
+    source.reserve_exact(prefix.len() + suffix.len());
+    source.insert_str(0, &prefix);
+    source.push_str(&suffix);
     Ok(GeneratedModel {
         header,
         source,

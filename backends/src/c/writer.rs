@@ -1,19 +1,63 @@
 //! Small helpers for writing C text: constant arrays wrapped at a readable width, and a writer
 //! that collects file-level tables apart from the body of the inference function.
 
+use std::fmt::{Display, Write};
+
 /// `static const TYPE NAME[N] = {...};` with 16 values per line.
-pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = String>) -> String {
-    let values: Vec<String> = values.collect();
-    let mut out = format!(
-        "static const {element} {name}[{}] = {{\n",
-        values.len().max(1)
+pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = impl Display>) -> String {
+    let mut lines = String::new();
+    let mut count = 0usize;
+    for value in values {
+        lines.push_str(if count.is_multiple_of(16) {
+            "    "
+        } else {
+            ", "
+        });
+        let _ = write!(lines, "{value}");
+        count += 1;
+        if count.is_multiple_of(16) {
+            lines.push_str(",\n");
+        }
+    }
+    array_text(element, name, count, &lines)
+}
+
+/// [`c_array`] of int8 bytes, appended to `out`, each written from a table of the 256
+/// numerals: weights are most of a generated file, so this is the one loop that must be fast.
+pub fn int8_array(out: &mut String, name: &str, bytes: &[u8]) {
+    let numerals: Vec<String> = (0..=255u8).map(|b| (b as i8).to_string()).collect();
+    out.reserve(bytes.len() * 5 + bytes.len() / 16 * 6 + name.len() + 64);
+    let _ = writeln!(
+        out,
+        "static const int8_t {name}[{}] = {{",
+        bytes.len().max(1)
     );
-    if values.is_empty() {
+    if bytes.is_empty() {
         out.push_str("    0\n");
     }
-    for chunk in values.chunks(16) {
-        out.push_str("    ");
-        out.push_str(&chunk.join(", "));
+    for (index, &byte) in bytes.iter().enumerate() {
+        out.push_str(if index.is_multiple_of(16) {
+            "    "
+        } else {
+            ", "
+        });
+        out.push_str(&numerals[byte as usize]);
+        if index % 16 == 15 || index + 1 == bytes.len() {
+            out.push_str(",\n");
+        }
+    }
+    out.push_str("};\n");
+}
+
+/// The declaration around `lines` (values, the last line possibly unfinished).
+fn array_text(element: &str, name: &str, count: usize, lines: &str) -> String {
+    let mut out = String::with_capacity(lines.len() + name.len() + 64);
+    let _ = writeln!(out, "static const {element} {name}[{}] = {{", count.max(1));
+    if count == 0 {
+        out.push_str("    0\n");
+    }
+    out.push_str(lines);
+    if !count.is_multiple_of(16) {
         out.push_str(",\n");
     }
     out.push_str("};\n");

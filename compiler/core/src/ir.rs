@@ -7,6 +7,7 @@ use crate::attributes::{Attribute, Attributes};
 use crate::span::Span;
 use crate::types::TensorType;
 use cranelift_entity::{entity_impl, PrimaryMap};
+use std::collections::HashMap;
 
 /// An SSA value: a function parameter, an op result or a region argument.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,6 +104,63 @@ pub struct Module {
     pub functions: Vec<Function>,
     /// In definition order; names are unique.
     pub resources: Vec<Resource>,
+    /// Where each resource is, so that looking one up by name does not scan them all.
+    resource_index: ResourceIndex,
+}
+
+/// A cache of resource positions by name, checked on every use: an entry that no longer names
+/// the resource at its position (the list was edited) rebuilds the cache; resources appended
+/// since the last look-up are added to it. So finding a resource is O(1) amortized however the
+/// public list is changed, and never wrong; a name that is not there still costs a scan.
+#[derive(Default)]
+struct ResourceIndex(std::sync::Mutex<(usize, HashMap<String, usize>)>);
+
+impl ResourceIndex {
+    fn position(&self, resources: &[Resource], name: &str) -> Option<usize> {
+        let mut guard = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (indexed, map) = &mut *guard;
+        let valid = |map: &HashMap<String, usize>| {
+            map.get(name)
+                .copied()
+                .filter(|&i| resources.get(i).is_some_and(|r| r.name == name))
+        };
+        if let Some(position) = valid(map) {
+            return Some(position);
+        }
+        let stale = map.get(name).is_some() || *indexed > resources.len();
+        if stale {
+            map.clear();
+            *indexed = 0;
+        }
+        for (i, resource) in resources.iter().enumerate().skip(*indexed) {
+            map.entry(resource.name.clone()).or_insert(i);
+        }
+        *indexed = resources.len();
+        // A miss may be a resource renamed in place: the list decides.
+        valid(map).or_else(|| resources.iter().position(|r| r.name == name))
+    }
+}
+
+impl Clone for ResourceIndex {
+    fn clone(&self) -> ResourceIndex {
+        ResourceIndex::default()
+    }
+}
+
+impl PartialEq for ResourceIndex {
+    /// A cache: never a difference between modules.
+    fn eq(&self, _: &ResourceIndex) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ResourceIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResourceIndex")
+    }
 }
 
 impl Module {
@@ -112,11 +170,13 @@ impl Module {
             span: Span::NONE,
             functions: Vec::new(),
             resources: Vec::new(),
+            resource_index: ResourceIndex::default(),
         }
     }
 
     pub fn resource(&self, name: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.name == name)
+        let position = self.resource_index.position(&self.resources, name)?;
+        self.resources.get(position)
     }
 
     pub fn function(&self, name: &str) -> Option<&Function> {
@@ -308,5 +368,35 @@ impl Function {
     /// Removes `op` from the body (its data stays in the map, unreachable).
     pub fn remove_from_body(&mut self, op: Op) {
         self.body.ops.retain(|&o| o != op);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The look-up cache follows every edit of the public list: appends, removals, renames.
+    #[test]
+    fn resources_are_found_after_any_edit() {
+        let mut module = Module::new("m");
+        for name in ["a", "b", "c"] {
+            module.add_resource(name, vec![name.as_bytes()[0]]);
+        }
+        assert_eq!(module.resource("b").map(|r| r.data[0]), Some(b'b'));
+        assert_eq!(module.add_resource("b", vec![9]), "b_1");
+        assert_eq!(module.resource("b_1").map(|r| r.data[0]), Some(9));
+        module.resources.retain(|r| r.name != "a");
+        assert_eq!(module.resource("c").map(|r| r.data[0]), Some(b'c'));
+        assert!(module.resource("a").is_none());
+        module.resources[0].name = "z".into();
+        assert!(module.resource("b").is_none());
+        assert_eq!(module.resource("z").map(|r| r.data[0]), Some(b'b'));
+        module.resources.reverse();
+        for name in ["z", "c", "b_1"] {
+            assert_eq!(module.resource(name).map(|r| r.name.as_str()), Some(name));
+        }
+        let copy = module.clone();
+        assert_eq!(copy, module);
+        assert_eq!(copy.resource("c").map(|r| r.data[0]), Some(b'c'));
     }
 }

@@ -164,6 +164,9 @@ impl<'s> Parser<'s> {
     fn resources(&mut self, module: &mut Module) -> DiagResult<()> {
         self.bump();
         self.expect(Token::LBrace, "'{'")?;
+        // Positions of the resources defined so far, by name (a look-up per definition).
+        let mut defined: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         while self.peek() != Token::RBrace {
             let name_lexeme = self.expect(Token::Identifier, "a resource name")?;
             let name = self.text(name_lexeme).to_string();
@@ -174,7 +177,7 @@ impl<'s> Parser<'s> {
                     .at(blob.span)
                     .with_label("invalid resource blob")
             })?;
-            if let Some(previous) = module.resource(&name) {
+            if let Some(previous) = defined.get(&name).map(|&i| &module.resources[i]) {
                 return Err(Diagnostic::new(
                     ErrorCode::DuplicateName,
                     format!("resource `{name}` is defined twice"),
@@ -183,6 +186,7 @@ impl<'s> Parser<'s> {
                 .with_label("second definition")
                 .with_secondary(previous.span, "first definition"));
             }
+            defined.insert(name.clone(), module.resources.len());
             module.resources.push(Resource {
                 name,
                 data,
@@ -650,11 +654,11 @@ fn decode_hex(quoted: &str) -> Result<Vec<u8>, String> {
         b'a'..=b'f' => Ok(c - b'a' + 10),
         _ => Err(format!("`{}` is not a hex digit", c as char)),
     };
-    digits
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| Ok(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    let mut bytes = Vec::with_capacity(digits.len() / 2);
+    for pair in digits.as_bytes().chunks_exact(2) {
+        bytes.push(nibble(pair[0])? << 4 | nibble(pair[1])?);
+    }
+    Ok(bytes)
 }
 
 /// Undoes the escapes the printer writes: `\"`, `\\`, `\n`, `\t`, `\u{...}`.

@@ -154,6 +154,18 @@ pub fn set_tensor_dim(model: &[u8], tensor: usize, dim: usize, value: i32) -> Mu
     Ok(overwrite(model, position, &value.to_le_bytes()))
 }
 
+/// Sets the axis along which tensor `tensor` is quantized per channel (`quantized_dimension`).
+pub fn set_quantized_dimension(model: &[u8], tensor: usize, dimension: i32) -> Mutation {
+    let root = schema_root(model)?;
+    let tensor = nth(first_subgraph(&root)?.tensors(), tensor, "tensor")?;
+    let quantization = tensor.quantization();
+    let position = field_position(
+        &schema::QuantizationParameters::QUANTIZED_DIMENSION,
+        &quantization,
+    )?;
+    Ok(overwrite(model, position, &dimension.to_le_bytes()))
+}
+
 /// Changes `count` bytes at positions drawn from `seed` (deterministically: a xorshift PRNG):
 /// each to a random value, one bit flipped, 0x00 or 0xFF. Any bytes work, even invalid models.
 pub fn mutate_random_bytes(model: &[u8], seed: u64, count: usize) -> Vec<u8> {

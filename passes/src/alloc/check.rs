@@ -3,7 +3,7 @@
 //! `alloc` runs it on every plan it makes; the `check-plan` pass runs it on the plan recorded in
 //! the IR, however it got there.
 
-use crate::liveness::{analyze, BufferKind, Liveness};
+use crate::liveness::{analyze, BufferKind, Conflicts, Liveness};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Function, Module, ValueDef};
@@ -50,9 +50,11 @@ pub fn check_plan(
             ));
         }
     }
+    // Only buffers live at the same time can conflict: the pairs in time order of `i`, then `j`.
+    let conflicts = Conflicts::new(liveness);
     for i in 0..buffers.len() {
-        for j in i + 1..buffers.len() {
-            if !liveness.compatible(i, offsets[i], j, offsets[j]) {
+        for &j in conflicts.overlaps[i].iter().filter(|&&j| j > i) {
+            if !conflicts.compatible(i, offsets[i], j, offsets[j]) {
                 let (first, first_span) = describe(function, &buffers[i]);
                 let (second, second_span) = describe(function, &buffers[j]);
                 return Err(Diagnostic::new(

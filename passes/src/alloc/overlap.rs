@@ -3,7 +3,7 @@
 //! planner (`crate::arena`) cannot express allowances; this one can, and it is what takes arenas
 //! below the liveness lower bound.
 
-use crate::liveness::{Liveness, Overlap};
+use crate::liveness::{Conflicts, Liveness, Overlap};
 
 fn align_up(value: usize, alignment: usize) -> usize {
     value.div_ceil(alignment) * alignment
@@ -12,53 +12,56 @@ fn align_up(value: usize, alignment: usize) -> usize {
 /// Places buffers in `order`: each at the lowest candidate offset compatible with every placed
 /// buffer. Candidates: 0, the aligned end of every placed buffer live at the same time, and the
 /// positions allowances permit next to a placed partner.
-pub fn place_in_order(liveness: &Liveness, order: &[usize], alignment: usize) -> Vec<usize> {
-    let mut offsets = vec![0usize; liveness.buffers.len()];
-    let mut placed: Vec<usize> = Vec::new();
+fn place_in_order(
+    conflicts: &Conflicts,
+    liveness: &Liveness,
+    order: &[usize],
+    alignment: usize,
+) -> Vec<usize> {
+    let buffers = &liveness.buffers;
+    let mut offsets = vec![0usize; buffers.len()];
+    let mut placed = vec![false; buffers.len()];
+    // The aligned top of everything placed so far.
+    let mut top = 0usize;
     for &index in order {
-        let buffer = &liveness.buffers[index];
+        let neighbours: Vec<usize> = conflicts.overlaps[index]
+            .iter()
+            .copied()
+            .filter(|&other| placed[other])
+            .collect();
         let mut candidates = vec![0usize];
-        for &other in &placed {
-            if liveness.buffers[other].overlaps_in_time(buffer) {
-                candidates.push(align_up(
-                    offsets[other] + liveness.buffers[other].size,
-                    alignment,
-                ));
-            }
+        for &other in &neighbours {
+            candidates.push(align_up(offsets[other] + buffers[other].size, alignment));
         }
-        for allowance in &liveness.allowances {
+        for allowance in conflicts.allowances_of(index) {
             let margin = match allowance.overlap {
                 Overlap::Below { margin } => margin,
                 Overlap::Same => 0,
             };
-            if allowance.output == index && placed.contains(&allowance.input) {
+            if allowance.output == index && placed[allowance.input] {
                 let input_offset = offsets[allowance.input];
                 if input_offset >= margin {
                     candidates.push((input_offset - margin) / alignment * alignment);
                 }
             }
-            if allowance.input == index && placed.contains(&allowance.output) {
+            if allowance.input == index && placed[allowance.output] {
                 candidates.push(align_up(offsets[allowance.output] + margin, alignment));
             }
         }
         candidates.sort_unstable();
         candidates.dedup();
+        // Only buffers live at the same time can conflict.
         let offset = candidates
             .into_iter()
             .find(|&candidate| {
-                placed
+                neighbours
                     .iter()
-                    .all(|&other| liveness.compatible(index, candidate, other, offsets[other]))
+                    .all(|&other| conflicts.compatible(index, candidate, other, offsets[other]))
             })
-            .unwrap_or_else(|| {
-                placed
-                    .iter()
-                    .map(|&o| align_up(offsets[o] + liveness.buffers[o].size, alignment))
-                    .max()
-                    .unwrap_or(0)
-            });
+            .unwrap_or(top);
         offsets[index] = offset;
-        placed.push(index);
+        placed[index] = true;
+        top = top.max(align_up(offset + buffers[index].size, alignment));
     }
     offsets
 }
@@ -78,7 +81,8 @@ pub fn peak(liveness: &Liveness, offsets: &[usize]) -> usize {
 /// (the input of an allowance) goes as high as it fits, every other buffer as low as it fits,
 /// so that chains of window ops stack downwards into the space their inputs free. `None` when a
 /// buffer does not fit.
-pub fn place_under_capacity(
+fn place_under_capacity(
+    conflicts: &Conflicts,
     liveness: &Liveness,
     capacity: usize,
     alignment: usize,
@@ -87,23 +91,26 @@ pub fn place_under_capacity(
     let mut order: Vec<usize> = (0..buffers.len()).collect();
     order.sort_by_key(|&i| (buffers[i].lower, std::cmp::Reverse(buffers[i].size), i));
     let mut offsets = vec![0usize; buffers.len()];
-    let mut placed: Vec<usize> = Vec::new();
+    let mut placed = vec![false; buffers.len()];
     for &index in &order {
         let size = buffers[index].size;
         let top = capacity.checked_sub(size)? / alignment * alignment;
-        let high = liveness.allowances.iter().any(|a| a.input == index);
+        let high = conflicts.allowances_of(index).any(|a| a.input == index);
+        let neighbours: Vec<usize> = conflicts.overlaps[index]
+            .iter()
+            .copied()
+            .filter(|&other| placed[other])
+            .collect();
         let mut candidates = vec![0, top];
-        for &other in &placed {
-            if buffers[other].overlaps_in_time(&buffers[index]) {
-                let end = align_up(offsets[other] + buffers[other].size, alignment);
-                candidates.push(end);
-                if let Some(below) = offsets[other].checked_sub(size) {
-                    candidates.push(below / alignment * alignment);
-                }
+        for &other in &neighbours {
+            let end = align_up(offsets[other] + buffers[other].size, alignment);
+            candidates.push(end);
+            if let Some(below) = offsets[other].checked_sub(size) {
+                candidates.push(below / alignment * alignment);
             }
         }
-        for allowance in liveness.allowances.iter().filter(|a| a.output == index) {
-            if placed.contains(&allowance.input) {
+        for allowance in conflicts.allowances_of(index).filter(|a| a.output == index) {
+            if placed[allowance.input] {
                 let margin = match allowance.overlap {
                     Overlap::Below { margin } => margin,
                     Overlap::Same => 0,
@@ -120,19 +127,24 @@ pub fn place_under_capacity(
             candidates.reverse();
         }
         let offset = candidates.into_iter().find(|&candidate| {
-            placed
+            neighbours
                 .iter()
-                .all(|&other| liveness.compatible(index, candidate, other, offsets[other]))
+                .all(|&other| conflicts.compatible(index, candidate, other, offsets[other]))
         })?;
         offsets[index] = offset;
-        placed.push(index);
+        placed[index] = true;
     }
     Some(offsets)
 }
 
 /// The smallest capacity `place_under_capacity` meets, by binary search between the largest
 /// buffer and `upper` (a peak already achieved).
-fn place_stacked(liveness: &Liveness, upper: usize, alignment: usize) -> Option<Vec<usize>> {
+fn place_stacked(
+    conflicts: &Conflicts,
+    liveness: &Liveness,
+    upper: usize,
+    alignment: usize,
+) -> Option<Vec<usize>> {
     // Search over multiples of the alignment.
     let mut low = liveness
         .buffers
@@ -145,7 +157,7 @@ fn place_stacked(liveness: &Liveness, upper: usize, alignment: usize) -> Option<
     let mut best = None;
     while low <= high {
         let middle = low + (high - low) / 2;
-        match place_under_capacity(liveness, middle * alignment, alignment) {
+        match place_under_capacity(conflicts, liveness, middle * alignment, alignment) {
             Some(offsets) => {
                 best = Some(offsets);
                 if middle == 0 {
@@ -184,12 +196,13 @@ pub fn place(liveness: &Liveness, alignment: usize) -> Vec<usize> {
             0,
         )
     });
+    let conflicts = Conflicts::new(liveness);
     let best = orders
         .iter()
-        .map(|order| place_in_order(liveness, order, alignment))
+        .map(|order| place_in_order(&conflicts, liveness, order, alignment))
         .min_by_key(|offsets| peak(liveness, offsets))
         .unwrap_or_default();
-    match place_stacked(liveness, peak(liveness, &best), alignment) {
+    match place_stacked(&conflicts, liveness, peak(liveness, &best), alignment) {
         Some(stacked) if peak(liveness, &stacked) < peak(liveness, &best) => stacked,
         _ => best,
     }

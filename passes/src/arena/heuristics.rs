@@ -3,9 +3,16 @@
 //! keeps the lowest peak; `tflm_greedy` reproduces TFLite Micro's GreedyMemoryPlanner (size
 //! descending, first fit) for comparison reports. Each planner takes O(n log n + P log P)
 //! time for P pairs of buffers live at the same time (at worst n^2).
+//!
+//! [`best_until`] is the same search under a deadline, for callers whose time limit covers the
+//! heuristics too (`tmlc arena --timeout`): it starts from the naive placement (O(n)), then
+//! start-ordered first fit computed by a sweep over time that needs no pair lists, then builds
+//! the pair lists (at most [`MAX_PAIRS`]) and tries the other planners, each abandoned when the
+//! deadline passes.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::time::Instant;
 
 use super::problem::{round_up, Problem, Solution};
 
@@ -69,6 +76,8 @@ pub enum Strategy {
     Skyline(Order),
     /// TFLite Micro's GreedyMemoryPlanner.
     Tflm,
+    /// Every buffer in its own bytes (the fallback when time runs out at once).
+    Naive,
 }
 
 impl std::fmt::Display for Strategy {
@@ -78,6 +87,7 @@ impl std::fmt::Display for Strategy {
             Strategy::Greedy(order, Fit::Best) => write!(f, "greedy {} best-fit", order.name()),
             Strategy::Skyline(order) => write!(f, "skyline {}", order.name()),
             Strategy::Tflm => write!(f, "tflm greedy"),
+            Strategy::Naive => write!(f, "naive"),
         }
     }
 }
@@ -99,7 +109,157 @@ fn run_with(problem: &Problem, strategy: Strategy, overlaps: &[Vec<usize>]) -> S
             skyline_with(problem, &ordering_with(problem, order, overlaps), overlaps)
         }
         Strategy::Tflm => tflm_greedy(problem),
+        Strategy::Naive => naive(problem),
     }
+}
+
+/// Pair lists longer than this are not built under a deadline (their memory would dwarf the
+/// problem's); the sweep's placement stands.
+pub const MAX_PAIRS: usize = 20_000_000;
+
+/// How many placements a deadline-bound planner makes between two looks at the clock.
+const CLOCK_EVERY: usize = 1024;
+
+/// Every buffer in its own bytes, in input order.
+pub fn naive(problem: &Problem) -> Solution {
+    let mut top = 0u64;
+    let offsets = problem
+        .buffers
+        .iter()
+        .map(|b| {
+            let at = round_up(top, b.alignment);
+            top = at.saturating_add(b.size);
+            at
+        })
+        .collect();
+    Solution::from_offsets(problem, offsets)
+}
+
+/// Start-ordered first fit (the placement of `Greedy(StartAsc, First)`) by a sweep over time: in
+/// that order the placed buffers live at the same time as the next one are exactly those still
+/// live at its start, kept by offset. `None` when the deadline passes first.
+pub fn start_first_fit_sweep(problem: &Problem, deadline: Instant) -> Option<Solution> {
+    let b = &problem.buffers;
+    let order = ordering_with(problem, Order::StartAsc, &[]);
+    let mut offsets = vec![0u64; b.len()];
+    // Live placed buffers by (offset, index) -> end offset; ends by (upper, offset, index).
+    let mut live: BTreeMap<(u64, usize), u64> = BTreeMap::new();
+    let mut ends: BinaryHeap<Reverse<(u64, u64, usize)>> = BinaryHeap::new();
+    for (count, &i) in order.iter().enumerate() {
+        if count.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
+            return None;
+        }
+        let x = &b[i];
+        while let Some(&Reverse((upper, offset, j))) = ends.peek() {
+            if upper > x.lower {
+                break;
+            }
+            ends.pop();
+            live.remove(&(offset, j));
+        }
+        if x.size == 0 {
+            continue;
+        }
+        let mut cursor = 0u64;
+        let mut chosen = None;
+        for (&(start, _), &end) in &live {
+            let at = round_up(cursor, x.alignment);
+            if start > cursor && at.saturating_add(x.size) <= start {
+                chosen = Some(at);
+                break;
+            }
+            cursor = cursor.max(end);
+        }
+        let at = chosen.unwrap_or_else(|| round_up(cursor, x.alignment));
+        offsets[i] = at;
+        live.insert((at, i), at.saturating_add(x.size));
+        ends.push(Reverse((x.upper, at, i)));
+    }
+    Some(Solution::from_offsets(problem, offsets))
+}
+
+/// [`best`] under a deadline: the best placement found before `deadline`, never worse than the
+/// naive one, and `None` for TFLite Micro's peak unless there was time to compute it.
+pub fn best_until(problem: &Problem, deadline: Instant) -> (Strategy, Solution, Option<u64>) {
+    let mut best = (Strategy::Naive, naive(problem));
+    let lower_bound = problem.lower_bound();
+    let consider = |strategy: Strategy, solution: Solution, best: &mut (Strategy, Solution)| {
+        if solution.peak < best.1.peak {
+            *best = (strategy, solution);
+        }
+    };
+    if let Some(solution) = start_first_fit_sweep(problem, deadline) {
+        consider(
+            Strategy::Greedy(Order::StartAsc, Fit::First),
+            solution,
+            &mut best,
+        );
+    }
+    let Some(overlaps) = overlap_lists_until(problem, deadline) else {
+        return (best.0, best.1, None);
+    };
+    let tflm = {
+        let mut order: Vec<usize> = (0..problem.len()).collect();
+        order.sort_by_key(|&i| Reverse(problem.buffers[i].size));
+        greedy_until(problem, &order, Fit::First, &overlaps, Some(deadline)).map(|s| s.peak)
+    };
+    for strategy in strategies() {
+        if best.1.peak <= lower_bound || Instant::now() >= deadline {
+            break;
+        }
+        let solution = match strategy {
+            Strategy::Greedy(order, fit) => greedy_until(
+                problem,
+                &ordering_with(problem, order, &overlaps),
+                fit,
+                &overlaps,
+                Some(deadline),
+            ),
+            Strategy::Skyline(order) => skyline_until(
+                problem,
+                &ordering_with(problem, order, &overlaps),
+                &overlaps,
+                Some(deadline),
+            ),
+            Strategy::Tflm | Strategy::Naive => None,
+        };
+        if let Some(solution) = solution {
+            consider(strategy, solution, &mut best);
+        }
+    }
+    (best.0, best.1, tflm)
+}
+
+/// [`overlap_lists`], or `None` when the deadline passes or the lists would hold more than
+/// [`MAX_PAIRS`] pairs.
+fn overlap_lists_until(problem: &Problem, deadline: Instant) -> Option<Vec<Vec<usize>>> {
+    let b = &problem.buffers;
+    let mut by_lower: Vec<usize> = (0..b.len()).collect();
+    by_lower.sort_by_key(|&i| (b[i].lower, i));
+    let mut lists = vec![Vec::new(); b.len()];
+    let mut active: Vec<usize> = Vec::new();
+    let mut pairs = 0usize;
+    for (count, &i) in by_lower.iter().enumerate() {
+        if count.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
+            return None;
+        }
+        active.retain(|&j| b[j].upper > b[i].lower);
+        pairs += active.len();
+        if pairs > MAX_PAIRS {
+            return None;
+        }
+        for &j in &active {
+            if b[j].lower < b[i].upper {
+                lists[i].push(j);
+                lists[j].push(i);
+            }
+        }
+        active.push(i);
+    }
+    for list in &mut lists {
+        list.sort_unstable();
+    }
+    Some(lists)
 }
 
 /// Every strategy `best` tries, in the order it tries them.
@@ -231,11 +391,25 @@ pub fn greedy(problem: &Problem, order: &[usize], fit: Fit) -> Solution {
 }
 
 fn greedy_with(problem: &Problem, order: &[usize], fit: Fit, overlaps: &[Vec<usize>]) -> Solution {
+    greedy_until(problem, order, fit, overlaps, None).expect("no deadline")
+}
+
+/// [`greedy_with`], abandoned (`None`) when `deadline` passes.
+fn greedy_until(
+    problem: &Problem,
+    order: &[usize],
+    fit: Fit,
+    overlaps: &[Vec<usize>],
+    deadline: Option<Instant>,
+) -> Option<Solution> {
     let b = &problem.buffers;
     let mut offsets = vec![0u64; b.len()];
     let mut placed = vec![false; b.len()];
     let mut busy: Vec<(u64, u64)> = Vec::new();
-    for &i in order {
+    for (count, &i) in order.iter().enumerate() {
+        if count.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
         let x = &b[i];
         busy.clear();
         for &j in &overlaps[i] {
@@ -251,7 +425,7 @@ fn greedy_with(problem: &Problem, order: &[usize], fit: Fit, overlaps: &[Vec<usi
         };
         placed[i] = true;
     }
-    Solution::from_offsets(problem, offsets)
+    Some(Solution::from_offsets(problem, offsets))
 }
 
 /// The offset for a buffer of `size` and `alignment` among `busy` byte ranges sorted by start.
@@ -288,6 +462,16 @@ pub fn skyline(problem: &Problem, order: &[usize]) -> Solution {
 }
 
 fn skyline_with(problem: &Problem, order: &[usize], overlaps: &[Vec<usize>]) -> Solution {
+    skyline_until(problem, order, overlaps, None).expect("no deadline")
+}
+
+/// [`skyline_with`], abandoned (`None`) when `deadline` passes.
+fn skyline_until(
+    problem: &Problem,
+    order: &[usize],
+    overlaps: &[Vec<usize>],
+    deadline: Option<Instant>,
+) -> Option<Solution> {
     let b = &problem.buffers;
     let n = b.len();
     let mut rank = vec![usize::MAX; n];
@@ -300,9 +484,14 @@ fn skyline_with(problem: &Problem, order: &[usize], overlaps: &[Vec<usize>]) -> 
     // A min-heap of (lowest offset, rank, buffer); stale entries are skipped when popped.
     let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> =
         (0..n).map(|i| Reverse((0, rank[i], i))).collect();
+    let mut count = 0usize;
     while let Some(Reverse((at, _, i))) = heap.pop() {
         if placed[i] || at != min_offset[i] {
             continue;
+        }
+        count += 1;
+        if count.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
         }
         placed[i] = true;
         offsets[i] = at;
@@ -318,7 +507,7 @@ fn skyline_with(problem: &Problem, order: &[usize], overlaps: &[Vec<usize>]) -> 
             }
         }
     }
-    Solution::from_offsets(problem, offsets)
+    Some(Solution::from_offsets(problem, offsets))
 }
 
 #[cfg(test)]

@@ -35,6 +35,10 @@ pub struct PlanOptions {
     pub capacity: Option<u64>,
     /// Time allowed for the exact search.
     pub budget: Duration,
+    /// When everything, heuristics included, must be done: the heuristics then stop early
+    /// (from the naive placement up, see [`heuristics::best_until`]) and the exact search gets
+    /// what is left. `None`: the heuristics always run to the end.
+    pub deadline: Option<Instant>,
     /// Run the exact search when the heuristics leave a gap (or miss the capacity).
     pub exact: bool,
     /// With a capacity: stop at the first placement that fits ([`Goal::Fit`]) or keep
@@ -47,6 +51,7 @@ impl Default for PlanOptions {
         PlanOptions {
             capacity: None,
             budget: Duration::from_secs(2),
+            deadline: None,
             exact: true,
             goal: Goal::Minimize,
         }
@@ -91,8 +96,8 @@ pub struct Plan {
     pub peak: u64,
     /// The best heuristic's peak.
     pub heuristic_peak: u64,
-    /// TFLite Micro's greedy planner's peak, for comparison.
-    pub tflm_peak: u64,
+    /// TFLite Micro's greedy planner's peak, for comparison (`None` if the deadline came first).
+    pub tflm_peak: Option<u64>,
     /// Every buffer in its own bytes.
     pub naive_sum: u64,
     pub elapsed: Duration,
@@ -102,6 +107,11 @@ pub struct Plan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlanError {
     Invalid(ProblemError),
+    /// The buffers need more bytes than 64-bit offsets reach: `needed` live at one time, or a
+    /// placement whose end overflows.
+    TooLarge {
+        needed: u128,
+    },
     /// The checker rejected a planner's placement: a bug in a planner.
     CheckFailed(Method, CheckError),
 }
@@ -110,6 +120,12 @@ impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PlanError::Invalid(e) => write!(f, "invalid arena problem: {e}"),
+            PlanError::TooLarge { needed } => write!(
+                f,
+                "the buffers need {needed} bytes at once or more, beyond what 64-bit offsets \
+                 address (at most {} bytes)",
+                u64::MAX
+            ),
             PlanError::CheckFailed(m, e) => {
                 write!(
                     f,
@@ -127,11 +143,26 @@ impl std::error::Error for PlanError {}
 pub fn plan(problem: &Problem, options: &PlanOptions) -> Result<Plan, PlanError> {
     let start = Instant::now();
     problem.validate().map_err(PlanError::Invalid)?;
+    let needed = problem.live_peak();
+    let too_large = PlanError::TooLarge { needed };
+    if needed > u128::from(u64::MAX) {
+        return Err(too_large);
+    }
+    // A placement whose end does not fit in 64 bits is a problem too large, not a planner bug.
+    let checked = |method: Method, offsets: &[u64]| match check(problem, offsets) {
+        Err(CheckError::OutOfRange { .. }) => Err(too_large.clone()),
+        other => other.map_err(|e| PlanError::CheckFailed(method, e)),
+    };
     let lower_bound = problem.lower_bound();
-    let tflm_peak = heuristics::tflm_greedy(problem).peak;
-    let (strategy, heuristic) = heuristics::best(problem);
-    check(problem, &heuristic.offsets)
-        .map_err(|e| PlanError::CheckFailed(Method::Heuristic(strategy), e))?;
+    let (strategy, heuristic, tflm_peak) = match options.deadline {
+        Some(deadline) => heuristics::best_until(problem, deadline),
+        None => {
+            let tflm_peak = heuristics::tflm_greedy(problem).peak;
+            let (strategy, heuristic) = heuristics::best(problem);
+            (strategy, heuristic, Some(tflm_peak))
+        }
+    };
+    checked(Method::Heuristic(strategy), &heuristic.offsets)?;
     let capacity = options.capacity.unwrap_or(u64::MAX);
     let heuristic_peak = heuristic.peak;
     let (mut solution, mut method) = (heuristic, Method::Heuristic(strategy));
@@ -152,7 +183,7 @@ pub fn plan(problem: &Problem, options: &PlanOptions) -> Result<Plan, PlanError>
         let exact_options = ExactOptions {
             capacity: options.capacity,
             budget: options.budget,
-            deadline: None,
+            deadline: options.deadline,
             goal: options.goal,
             incumbent: Some(solution.clone()),
         };
@@ -166,13 +197,13 @@ pub fn plan(problem: &Problem, options: &PlanOptions) -> Result<Plan, PlanError>
         status = new_status;
         if let Some(s) = found {
             if s.peak < solution.peak {
-                check(problem, &s.offsets).map_err(|e| PlanError::CheckFailed(Method::Exact, e))?;
+                checked(Method::Exact, &s.offsets)?;
                 solution = s;
                 method = Method::Exact;
             }
         }
     }
-    let peak = check(problem, &solution.offsets).map_err(|e| PlanError::CheckFailed(method, e))?;
+    let peak = checked(method, &solution.offsets)?;
     Ok(Plan {
         solution,
         method,

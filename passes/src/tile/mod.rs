@@ -22,21 +22,32 @@
 //! `cost-budget` percent of the network's predicted instructions (default 5); with `max-sram` it
 //! takes, among plans whose arena fits, the one with the fewest predicted extra instructions.
 //! When no plan beats the untiled arena the IR is left unchanged. The chosen plan's predicted
-//! overhead is recorded as `predicted_overhead_percent`.
+//! overhead is recorded as `predicted_overhead_percent`. The search is bounded so that it stays
+//! linear in the size of the function: it tries splits up to [`MAX_SPLIT`] layers, and plans
+//! each candidate's arena on the head of the function, its first [`SEARCH_OPS`] ops with every
+//! value used later kept live to the end (the whole function when it is shorter, as every real
+//! model is); patches pay off in the first layers.
 
 use crate::alloc::plan_function;
 use crate::liveness::{analyze, is_constant};
 use crate::select_kernels::SelectKernels;
+use std::collections::HashSet;
 use std::time::Duration;
 use tmlc_core::attributes::{Attribute, Attributes};
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
-use tmlc_core::ir::{Module, Region, Value, ValueDef};
+use tmlc_core::ir::{Module, OpData, Region, Value, ValueDef, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
 use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
 use tmlc_tinyml::cost::{call_cost, CallCost};
 use tmlc_tinyml::OpView;
+
+/// The deepest split the search tries.
+pub const MAX_SPLIT: usize = 32;
+
+/// Ops of the head of a function on which candidate plans are compared.
+pub const SEARCH_OPS: usize = 4096;
 
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
@@ -338,15 +349,53 @@ fn apply(
     });
 }
 
+fn head(module: &Module, index: usize) -> Module {
+    let mut head = Module::new(module.name.clone());
+    head.span = module.span;
+    head.functions = module.functions.clone();
+    let function = &mut head.functions[index];
+    if function.body.ops.len() <= SEARCH_OPS {
+        return head;
+    }
+    let mut defined = HashSet::new();
+    for &op in &function.body.ops[..SEARCH_OPS] {
+        defined.extend(function.ops[op].results.iter().copied());
+    }
+    defined.extend(function.params.iter().copied());
+    let mut kept = HashSet::new();
+    let mut live_out = Vec::new();
+    for &op in &function.body.ops[SEARCH_OPS..] {
+        for &operand in &function.ops[op].operands {
+            if defined.contains(&operand) && kept.insert(operand) {
+                live_out.push(operand);
+            }
+        }
+    }
+    // The cut-off ops become empty placeholders, so that copies of the head stay small.
+    for op in function.body.ops.split_off(SEARCH_OPS) {
+        function.ops[op] = OpData {
+            name: String::new(),
+            operands: Vec::new(),
+            results: Vec::new(),
+            attributes: Attributes::new(),
+            regions: Vec::new(),
+            span: tmlc_core::span::Span::NONE,
+            spans: Default::default(),
+        };
+    }
+    let return_op = function.create_op(RETURN_OP, live_out, Attributes::new(), vec![]);
+    function.body.ops.push(return_op);
+    head
+}
+
 /// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
 /// fast).
 fn planned_arena(
-    module: &Module,
+    mut module: Module,
     index: usize,
     alignment: usize,
     kernels: &mut SelectKernels,
 ) -> Option<usize> {
-    let mut module = module.clone();
     let context = Context::new();
     crate::inplace::InPlace.run(&mut module, &context).ok()?;
     kernels.run(&mut module, &context).ok()?;
@@ -367,12 +416,18 @@ impl Tile {
         layers: &[LayerGeometry],
         grid: [usize; 2],
     ) -> f64 {
+        let total = self.predicted_instructions(module, index);
+        self.predicted_overhead_of(module, index, layers, grid, total)
+    }
+
+    /// The cost model's instructions for the whole of function `index`.
+    fn predicted_instructions(&self, module: &Module, index: usize) -> f64 {
         let function = &module.functions[index];
         let cost_of = |op| {
             OpView::of(module, function, op)
                 .map(|view| call_cost(&view, self.kernels.variant_of(&view)))
         };
-        let total: f64 = function
+        function
             .body
             .ops
             .iter()
@@ -389,7 +444,23 @@ impl Tile {
                 };
                 Some(cost.instructions(rows, work))
             })
-            .sum();
+            .sum()
+    }
+
+    /// [`Self::predicted_overhead`] with the function's predicted instructions given.
+    fn predicted_overhead_of(
+        &self,
+        module: &Module,
+        index: usize,
+        layers: &[LayerGeometry],
+        grid: [usize; 2],
+        total: f64,
+    ) -> f64 {
+        let function = &module.functions[index];
+        let cost_of = |op| {
+            OpView::of(module, function, op)
+                .map(|view| call_cost(&view, self.kernels.variant_of(&view)))
+        };
         let fallback = call_cost_default();
         let (patched, whole) = plan(layers, grid)
             .instructions(&|layer: &LayerGeometry| cost_of(layer.op).unwrap_or(fallback));
@@ -450,15 +521,18 @@ impl Pass for Tile {
                 changed = true;
                 continue;
             }
-            let chains: Vec<_> = candidate_chains(module, index)
+            // Candidates are planned on the head of the function, without its weights.
+            let head = head(module, index);
+            let chains: Vec<_> = candidate_chains(&head, index)
                 .into_iter()
                 .filter(|chain| !chain.is_empty())
                 .collect();
             if chains.is_empty() {
                 continue;
             }
-            let untiled = planned_arena(module, index, self.alignment, &mut self.kernels)
+            let untiled = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
                 .unwrap_or(usize::MAX);
+            let total_instructions = self.predicted_instructions(module, index);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
             // instructions (fitting) or the smallest arena (not fitting); otherwise the smallest
@@ -473,21 +547,26 @@ impl Pass for Tile {
             };
             let mut best: Option<(Preference, usize, usize, usize, [usize; 2], f64)> = None;
             for (c, chain) in chains.iter().enumerate() {
-                for split in 1..=chain.len() {
+                for split in 1..=chain.len().min(MAX_SPLIT) {
                     for grid in grids(&chain[split - 1]) {
                         let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
                         if mac_overhead > self.mac_budget as f64 {
                             continue;
                         }
-                        let overhead =
-                            self.predicted_overhead(module, index, &chain[..split], grid);
+                        let overhead = self.predicted_overhead_of(
+                            module,
+                            index,
+                            &chain[..split],
+                            grid,
+                            total_instructions,
+                        );
                         if overhead > self.cost_budget as f64 {
                             continue;
                         }
-                        let mut candidate = module.clone();
+                        let mut candidate = head.clone();
                         apply(&mut candidate, index, chain, split, grid, None);
                         let Some(arena) =
-                            planned_arena(&candidate, index, self.alignment, &mut self.kernels)
+                            planned_arena(candidate, index, self.alignment, &mut self.kernels)
                         else {
                             continue;
                         };

@@ -6,10 +6,13 @@
 use crate::cli::ArenaArgs;
 use crate::{write_output, Failure, Outcome};
 use std::fmt::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tmlc_passes::arena::{self, csv, Goal, PlanOptions, Status};
 
 pub fn run(args: &ArenaArgs) -> Result<Outcome, Failure> {
+    // The timeout bounds the whole command: reading, heuristics and the exact search.
+    let start = Instant::now();
+    let budget = Duration::try_from_secs_f64(args.timeout.max(0.0)).unwrap_or(Duration::MAX);
     let file_name = args.input.display().to_string();
     let text = std::fs::read_to_string(&args.input)
         .map_err(|e| Failure::io(format!("cannot read {file_name}: {e}")))?;
@@ -21,7 +24,12 @@ pub fn run(args: &ArenaArgs) -> Result<Outcome, Failure> {
     })?;
     let options = PlanOptions {
         capacity: args.capacity,
-        budget: Duration::from_secs_f64(args.timeout.max(0.0)),
+        budget,
+        deadline: Some(
+            start
+                .checked_add(budget)
+                .unwrap_or(start + Duration::from_secs(1 << 32)),
+        ),
         exact: true,
         goal: if args.capacity.is_some() {
             Goal::Fit
@@ -39,7 +47,14 @@ pub fn run(args: &ArenaArgs) -> Result<Outcome, Failure> {
         plan.peak, plan.method
     );
     let _ = writeln!(summary, "  lower bound   {:>12} bytes", plan.lower_bound);
-    let _ = writeln!(summary, "  TFLM greedy   {:>12} bytes", plan.tflm_peak);
+    match plan.tflm_peak {
+        Some(peak) => {
+            let _ = writeln!(summary, "  TFLM greedy   {peak:>12} bytes");
+        }
+        None => {
+            let _ = writeln!(summary, "  TFLM greedy   not computed within the timeout");
+        }
+    }
     let _ = writeln!(summary, "  naive sum     {:>12} bytes", plan.naive_sum);
     let _ = writeln!(
         summary,
