@@ -92,14 +92,41 @@ fn section_sizes(object: &std::path::Path) -> Option<(u64, u64)> {
 
 /// One inference per model in QEMU on Cortex-M4 and M7, with the Arm DSP kernels and with the
 /// portable ones, from `tmlc sim --json`; skipped when the Arm toolchain or QEMU is missing.
-fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
-    let have = |tool: &str| {
+/// Whether the Arm toolchain and QEMU are installed (the Cortex-M sections need them).
+fn have_cortex_m_tools() -> bool {
+    ["arm-none-eabi-gcc", "qemu-system-arm"].iter().all(|tool| {
         std::process::Command::new(tool)
             .arg("--version")
             .output()
             .is_ok()
-    };
-    if !have("arm-none-eabi-gcc") || !have("qemu-system-arm") {
+    })
+}
+
+/// `tmlc sim MODEL --target T --input IN --json [extra]`, parsed.
+fn sim_json(
+    model: &std::path::Path,
+    target: &str,
+    input: &std::path::Path,
+    extra: &[String],
+) -> serde_json::Value {
+    let mut stdin = || Ok(Vec::new());
+    let mut args = vec![
+        "sim".to_string(),
+        model.display().to_string(),
+        "--target".into(),
+        target.into(),
+        "--input".into(),
+        input.display().to_string(),
+        "--json".into(),
+    ];
+    args.extend(extra.iter().cloned());
+    let out = tmlc::run_cli(args, &mut stdin)
+        .unwrap_or_else(|f| panic!("sim {}: {}", model.display(), f.rendered));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
+    if !have_cortex_m_tools() {
         report.push_str("## Cortex-M in QEMU\n\nNot measured: arm-none-eabi-gcc or qemu-system-arm is missing.\n\n");
         return;
     }
@@ -142,22 +169,8 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
         let macs =
             tmlc_tinyml::macs::function_macs(&imported.module, &imported.module.functions[0]);
         for &target in targets {
-            let sim = |kernels: &str| -> serde_json::Value {
-                let mut stdin = || Ok(Vec::new());
-                let args = [
-                    "sim".to_string(),
-                    path.display().to_string(),
-                    "--target".into(),
-                    target.into(),
-                    "--input".into(),
-                    input.display().to_string(),
-                    "--json".into(),
-                    "--kernels".into(),
-                    kernels.into(),
-                ];
-                let out = tmlc::run_cli(args, &mut stdin)
-                    .unwrap_or_else(|f| panic!("sim {model}: {}", f.rendered));
-                serde_json::from_slice(&out.stdout).expect("JSON")
+            let sim = |kernels: &str| {
+                sim_json(&path, target, &input, &["--kernels".into(), kernels.into()])
             };
             let (dsp, portable) = (sim("auto"), sim("portable"));
             let dir =
@@ -286,13 +299,7 @@ fn lstm_per_mac(shared: &std::path::Path, report: &mut String) {
 /// Per model on cortex-m4: RAM and instructions of the default plan, the smallest plan (tile
 /// without the instruction budget) and the fastest (no tile), all with the DSP kernels.
 fn plans_section(shared: &std::path::Path, report: &mut String) {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok()
-    };
-    if !have("arm-none-eabi-gcc") || !have("qemu-system-arm") {
+    if !have_cortex_m_tools() {
         report.push_str("## Plans on cortex-m4\n\nNot measured: arm-none-eabi-gcc or qemu-system-arm is missing.\n\n");
         return;
     }
@@ -321,21 +328,9 @@ fn plans_section(shared: &std::path::Path, report: &mut String) {
             "input.ramp.bin"
         });
         let prefix = if int8_edges { "int8-edges," } else { "" };
-        let sim = |tile: &str| -> serde_json::Value {
-            let mut stdin = || Ok(Vec::new());
-            let args = [
-                "sim".to_string(),
-                path.display().to_string(),
-                "--target".into(),
-                "cortex-m4".into(),
-                "--input".into(),
-                input.display().to_string(),
-                "--json".into(),
-                format!("--pass-pipeline={prefix}{base},{tile}{tail}"),
-            ];
-            let out = tmlc::run_cli(args, &mut stdin)
-                .unwrap_or_else(|f| panic!("sim {model}: {}", f.rendered));
-            serde_json::from_slice(&out.stdout).expect("JSON")
+        let sim = |tile: &str| {
+            let pipeline = format!("--pass-pipeline={prefix}{base},{tile}{tail}");
+            sim_json(&path, "cortex-m4", &input, &[pipeline])
         };
         let plans = [sim("tile,"), sim("tile{cost-budget=1000},"), sim("")];
         let name = if int8_edges {

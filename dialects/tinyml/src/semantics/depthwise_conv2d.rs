@@ -3,7 +3,7 @@
 //! `[1, KH, KW, C * depth_multiplier]`; output channel `c * depth_multiplier + m` reads input
 //! channel `c`.
 
-use super::padding::{compute_padding, output_size, Padding};
+use super::padding::{leading_padding, Padding};
 use super::quant::{activation_range, conv_multipliers, Activation};
 use super::{clamp_i8, dims4, OutputSpec, QuantTensor, Weights};
 
@@ -53,45 +53,15 @@ pub fn depthwise_conv2d(
         "depthwise_conv2d: channels != C * multiplier"
     );
     debug_assert_eq!(filter_c, out_c, "depthwise_conv2d: filter channels");
-    debug_assert_eq!(
-        out_h,
-        output_size(
-            options.padding.axis(0),
-            in_h,
-            k_h,
-            options.stride_h,
-            options.dilation_h
-        )
-    );
-    debug_assert_eq!(
-        out_w,
-        output_size(
-            options.padding.axis(1),
-            in_w,
-            k_w,
-            options.stride_w,
-            options.dilation_w
-        )
-    );
     let mut out = vec![0i8; output.len()];
-    let pad_h = compute_padding(
-        options.padding.axis(0),
-        in_h,
-        k_h,
-        options.stride_h,
-        options.dilation_h,
-    )
-    .1
-    .before;
-    let pad_w = compute_padding(
-        options.padding.axis(1),
-        in_w,
-        k_w,
-        options.stride_w,
-        options.dilation_w,
-    )
-    .1
-    .before;
+    let [pad_h, pad_w] = leading_padding(
+        options.padding,
+        [in_h, in_w],
+        [k_h, k_w],
+        [options.stride_h, options.stride_w],
+        [options.dilation_h, options.dilation_w],
+        [out_h, out_w],
+    );
     let multipliers = conv_multipliers(input.scale, filter.scales, output.scale, out_c);
     let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let input_offset = -input.zero_point;

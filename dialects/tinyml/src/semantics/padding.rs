@@ -133,6 +133,29 @@ pub fn compute_padding(
     }
 }
 
+/// The leading padding `[top, left]` of a window op computing an `output` of `[height, width]`,
+/// checking in debug builds that this is the output size TFLite computes for the padding.
+pub fn leading_padding(
+    padding: Padding,
+    input: [usize; 2],
+    filter: [usize; 2],
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    output: [usize; 2],
+) -> [usize; 2] {
+    [0, 1].map(|axis| {
+        let (out, amount) = compute_padding(
+            padding.axis(axis),
+            input[axis],
+            filter[axis],
+            stride[axis],
+            dilation[axis],
+        );
+        debug_assert_eq!(out, output[axis], "window output size along axis {axis}");
+        amount.before
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! taps are not counted) and rounds half away from zero:
 //! `acc > 0 ? (acc + n/2) / n : (acc - n/2) / n` with C++ truncating division.
 
-use super::padding::{compute_padding, output_size, Padding};
+use super::padding::{leading_padding, Padding};
 use super::quant::{activation_range, Activation};
 use super::{clamp_i8, dims4, OutputSpec, QuantTensor};
 
@@ -30,44 +30,14 @@ fn for_each_window(
     let [batches, in_h, in_w, depth] = dims4(input.shape);
     let [_, out_h, out_w, out_c] = dims4(output.shape);
     debug_assert_eq!(depth, out_c, "pool: channel mismatch");
-    debug_assert_eq!(
-        out_h,
-        output_size(
-            options.padding.axis(0),
-            in_h,
-            options.filter_h,
-            options.stride_h,
-            1
-        )
+    let [pad_h, pad_w] = leading_padding(
+        options.padding,
+        [in_h, in_w],
+        [options.filter_h, options.filter_w],
+        [options.stride_h, options.stride_w],
+        [1, 1],
+        [out_h, out_w],
     );
-    debug_assert_eq!(
-        out_w,
-        output_size(
-            options.padding.axis(1),
-            in_w,
-            options.filter_w,
-            options.stride_w,
-            1
-        )
-    );
-    let pad_h = compute_padding(
-        options.padding.axis(0),
-        in_h,
-        options.filter_h,
-        options.stride_h,
-        1,
-    )
-    .1
-    .before;
-    let pad_w = compute_padding(
-        options.padding.axis(1),
-        in_w,
-        options.filter_w,
-        options.stride_w,
-        1,
-    )
-    .1
-    .before;
     let (act_min, act_max) = activation_range(options.activation, output.scale, output.zero_point);
     let mut out = vec![0i8; output.len()];
     for b in 0..batches {
