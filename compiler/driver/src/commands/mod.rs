@@ -2,6 +2,7 @@
 
 pub mod arena;
 pub mod compile;
+pub mod fit;
 pub mod import;
 pub mod info;
 pub mod mem;

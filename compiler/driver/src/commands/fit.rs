@@ -1,0 +1,290 @@
+//! `tmlc fit`: the exact memory and latency oracle for architecture search. An architecture
+//! description (JSON, `architecture::schema`) is built as tinyml IR with synthetic weights, planned
+//! by the target's default pipeline, and answered with the exact peak SRAM of the plan (arena and
+//! the stack `compile` leaves), the flash, the MACs, the cost model's predicted instructions,
+//! whether it fits, the op at the peak and the plan (patch stage, kernels). `--jsonl` answers one
+//! JSON line per description line, for a search loop.
+
+use crate::architecture::{build, schema};
+use crate::budget::{budget, Budget};
+use crate::cli::{FitArgs, Kernels};
+use crate::commands::compile::with_alloc;
+use crate::input::{target, StdinReader};
+use crate::{context, write_output, Failure, Outcome};
+use serde::Serialize;
+use std::fmt::Write;
+use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
+use tmlc_core::ir::Module;
+use tmlc_core::pass::PassManager;
+use tmlc_core::target::Target;
+use tmlc_core::verifier::verify_module;
+use tmlc_passes::memory_report::{report, PlanSummary};
+use tmlc_passes::pipeline::default_pipeline_text;
+
+/// The op where the arena's high-water mark peaks.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeakOp {
+    /// Its index among the layers `tmlc mem` lists.
+    pub index: usize,
+    pub op: String,
+    pub result: String,
+    pub high_water_bytes: usize,
+}
+
+/// The answer for one architecture.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitReport {
+    pub name: String,
+    pub target: String,
+    pub resolution: usize,
+    pub width: f64,
+    pub layers: usize,
+    pub macs: u64,
+    /// Bytes of the synthetic weights as built (before `fuse` folds or packs anything).
+    pub weight_bytes: usize,
+    #[serde(flatten)]
+    pub budget: Budget,
+    pub fits: bool,
+    pub lower_bound_bytes: usize,
+    pub predicted_instructions: u64,
+    pub peak_op: Option<PeakOp>,
+    pub plan: PlanSummary,
+}
+
+/// Everything one description needs: the target and its pipeline.
+struct Oracle {
+    target: Target,
+    pipeline: String,
+}
+
+impl Oracle {
+    /// Parses, builds, verifies and plans one description; the IR as built is returned too.
+    fn fit(&self, source: &str) -> Result<(FitReport, Module), Diagnostic> {
+        let architecture = schema::parse(source)?;
+        let mut module = build::build(&architecture)?;
+        let context = context();
+        verify_module(&module, &context)?;
+        let built = module.clone();
+        let macs: u64 = module.functions[0]
+            .body
+            .ops
+            .iter()
+            .map(|&op| tmlc_tinyml::macs::op_macs(&module, &module.functions[0], op))
+            .sum();
+        let weight_bytes = module.resources.iter().map(|r| r.data.len()).sum();
+        let passes = crate::pass_registry().build_pipeline(&self.pipeline, &self.target)?;
+        PassManager::new(passes).run(&mut module, &context)?;
+        let function = &module.functions[0];
+        let memory = report(&module, function)?;
+        let budget =
+            budget(&module, &self.target).map_err(|m| Diagnostic::new(ErrorCode::PassFailed, m))?;
+        let predicted = tmlc_passes::predicted::predicted_instructions(&module, function);
+        let peak_op = memory.peak_op.map(|index| PeakOp {
+            index,
+            op: memory.ops[index].op.clone(),
+            result: memory.ops[index].result.clone(),
+            high_water_bytes: memory.ops[index].high_water,
+        });
+        Ok((
+            FitReport {
+                name: architecture.name.clone(),
+                target: self.target.name.clone(),
+                resolution: architecture.resolution.0,
+                width: architecture.width,
+                layers: memory.ops.len(),
+                macs,
+                weight_bytes,
+                fits: budget.fits(),
+                budget,
+                lower_bound_bytes: memory.lower_bound_bytes,
+                predicted_instructions: predicted.round() as u64,
+                peak_op,
+                plan: memory.plan,
+            },
+            built,
+        ))
+    }
+}
+
+fn verdict(fits: bool) -> &'static str {
+    if fits {
+        "fits"
+    } else {
+        "DOES NOT FIT"
+    }
+}
+
+/// The human-readable answer.
+fn text(report: &FitReport, pipeline: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "architecture @{} at {}x{}, width {}, on target {} (pipeline {pipeline})",
+        report.name, report.resolution, report.resolution, report.width, report.target
+    );
+    let _ = writeln!(out, "  layers   {:>12}", report.layers);
+    let _ = writeln!(out, "  MACs     {:>12}", report.macs);
+    let _ = writeln!(
+        out,
+        "  predicted instructions {:>12} (cost model, kernels as selected)",
+        report.predicted_instructions
+    );
+    let b = &report.budget;
+    let _ = writeln!(
+        out,
+        "  arena    {:>12} bytes (lower bound without in-place or patches: {})",
+        b.arena_bytes, report.lower_bound_bytes
+    );
+    let _ = writeln!(
+        out,
+        "  SRAM     {:>12} of {} bytes (arena + stack {}): {}",
+        b.sram_bytes,
+        b.sram_limit_bytes,
+        b.stack_bytes,
+        verdict(b.sram_fits)
+    );
+    match b.flash_bytes {
+        Some(flash) => {
+            let _ = writeln!(
+                out,
+                "  flash    {flash:>12} of {} bytes (weights and constant tables): {}",
+                b.flash_limit_bytes,
+                verdict(b.flash_fits)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  flash    unknown: {}",
+                b.flash_error.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    if let Some(peak) = &report.peak_op {
+        let _ = writeln!(
+            out,
+            "  peak at layer {} ({} {}): {} bytes",
+            peak.index,
+            peak.op.trim_start_matches("tinyml."),
+            peak.result,
+            peak.high_water_bytes
+        );
+    }
+    for stage in &report.plan.patch_stages {
+        let predicted = stage
+            .predicted_overhead_percent
+            .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
+        let _ = writeln!(
+            out,
+            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
+            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
+        );
+    }
+    if report.plan.patch_stages.is_empty() {
+        let _ = writeln!(out, "  no patch stage");
+    }
+    let kernels: Vec<String> = report
+        .plan
+        .kernels
+        .iter()
+        .map(|(variant, count)| format!("{variant} {count}"))
+        .collect();
+    let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
+    let _ = writeln!(
+        out,
+        "  {}",
+        if report.fits {
+            "fits the target"
+        } else {
+            "does not fit the target"
+        }
+    );
+    out
+}
+
+fn read_input(path: &std::path::Path, stdin: StdinReader) -> Result<(String, String), Failure> {
+    let file_name = path.display().to_string();
+    let bytes = if file_name == "-" {
+        stdin().map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?
+    } else {
+        std::fs::read(path).map_err(|e| Failure::io(format!("cannot read {file_name}: {e}")))?
+    };
+    let file_name = if file_name == "-" {
+        "<stdin>".to_string()
+    } else {
+        file_name
+    };
+    let source = String::from_utf8(bytes)
+        .map_err(|_| Failure::message(format!("error[E401]: {file_name}: not UTF-8 text\n")))?;
+    Ok((file_name, source))
+}
+
+/// One JSON line per description line (blank lines skipped); a bad line answers
+/// `{"line": N, "error": "..."}` and the others go on.
+fn jsonl(oracle: &Oracle, file_name: &str, source: &str) -> Result<String, Failure> {
+    let mut out = String::new();
+    for (index, line) in source.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match oracle.fit(line) {
+            Ok((report, _)) => serde_json::to_string(&report)
+                .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?,
+            Err(diagnostic) => {
+                // The diagnostic's line is the JSON line's: shift it to the file's.
+                let rendered = diagnostic.render(file_name, line);
+                let rendered = rendered.replacen(
+                    &format!("{file_name}:1:"),
+                    &format!("{file_name}:{}:", index + 1),
+                    1,
+                );
+                serde_json::json!({
+                    "line": index + 1,
+                    "error": rendered.lines().next().unwrap_or_default(),
+                    "rendered": rendered,
+                })
+                .to_string()
+            }
+        };
+        out.push_str(&answer);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
+    let target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let pipeline = match &args.pass_pipeline {
+        Some(pipeline) => with_alloc(pipeline)?,
+        None => default_pipeline_text(&target),
+    };
+    // A bad pipeline is a usage error, found before any description is read.
+    crate::pass_registry()
+        .build_pipeline(&pipeline, &target)
+        .map_err(|d| Failure::usage(d.render("<pass-pipeline>", &pipeline)))?;
+    let oracle = Oracle { target, pipeline };
+    let (file_name, source) = read_input(&args.architecture, stdin)?;
+    let mut outcome = Outcome::default();
+    if args.jsonl {
+        let text = jsonl(&oracle, &file_name, &source)?;
+        write_output(&mut outcome, None, text.as_bytes())?;
+        return Ok(outcome);
+    }
+    let (report, built) = oracle
+        .fit(&source)
+        .map_err(|d| Failure::message(d.render(&file_name, &source)))?;
+    if let Some(path) = &args.emit_ir {
+        let ir = tmlc_core::printer::print_module(&built);
+        std::fs::write(path, ir)
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?
+            + "\n"
+    } else {
+        text(&report, &oracle.pipeline)
+    };
+    write_output(&mut outcome, None, text.as_bytes())?;
+    Ok(outcome)
+}
