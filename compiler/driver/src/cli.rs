@@ -93,6 +93,10 @@ pub struct FitArgs {
     #[arg(long)]
     pub jsonl: bool,
 
+    /// Threads answering --jsonl lines (default: the machine's cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub jobs: Option<u64>,
+
     /// Also write the built IR (before any pass) as .tir text here.
     #[arg(long, value_name = "OUT.tir", conflicts_with = "jsonl")]
     pub emit_ir: Option<PathBuf>,

@@ -219,37 +219,72 @@ fn read_input(path: &std::path::Path, stdin: StdinReader) -> Result<(String, Str
     Ok((file_name, source))
 }
 
-/// One JSON line per description line (blank lines skipped); a bad line answers
-/// `{"line": N, "error": "..."}` and the others go on.
-fn jsonl(oracle: &Oracle, file_name: &str, source: &str) -> Result<String, Failure> {
-    let mut out = String::new();
-    for (index, line) in source.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let answer = match oracle.fit(line) {
-            Ok((report, _)) => serde_json::to_string(&report)
-                .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?,
-            Err(diagnostic) => {
-                // The diagnostic's line is the JSON line's: shift it to the file's.
-                let rendered = diagnostic.render(file_name, line);
-                let rendered = rendered.replacen(
-                    &format!("{file_name}:1:"),
-                    &format!("{file_name}:{}:", index + 1),
-                    1,
-                );
-                serde_json::json!({
-                    "line": index + 1,
-                    "error": rendered.lines().next().unwrap_or_default(),
-                    "rendered": rendered,
-                })
+/// The JSON line answering description line `index` (0-based) of the input.
+fn answer_line(oracle: &Oracle, file_name: &str, index: usize, line: &str) -> String {
+    match oracle.fit(line) {
+        Ok((report, _)) => serde_json::to_string(&report).unwrap_or_else(|e| {
+            serde_json::json!({"line": index + 1, "error": format!("cannot encode the report: {e}")})
                 .to_string()
+        }),
+        Err(diagnostic) => {
+            // The diagnostic's line is the JSON line's: shift it to the file's.
+            let rendered = diagnostic.render(file_name, line).replacen(
+                &format!("{file_name}:1:"),
+                &format!("{file_name}:{}:", index + 1),
+                1,
+            );
+            serde_json::json!({
+                "line": index + 1,
+                "error": rendered.lines().next().unwrap_or_default(),
+                "rendered": rendered,
+            })
+            .to_string()
+        }
+    }
+}
+
+/// One JSON line per description line (blank lines skipped), in input order; a bad line answers
+/// `{"line": N, "error": "..."}` and the others go on. Lines are answered on `jobs` threads
+/// (each description is planned independently).
+fn jsonl(oracle: &Oracle, file_name: &str, source: &str, jobs: usize) -> String {
+    let lines: Vec<(usize, &str)> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    let jobs = jobs.clamp(1, lines.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut answers: Vec<Option<String>> = vec![None; lines.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(index, line)) = lines.get(at) else {
+                            break done;
+                        };
+                        done.push((at, answer_line(oracle, file_name, index, line)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (at, answer) in worker.join().unwrap_or_default() {
+                answers[at] = Some(answer);
             }
-        };
-        out.push_str(&answer);
+        }
+    });
+    let mut out = String::new();
+    for (answer, (index, _)) in answers.into_iter().zip(&lines) {
+        out.push_str(&answer.unwrap_or_else(|| {
+            serde_json::json!({"line": index + 1, "error": "the worker answering it failed"})
+                .to_string()
+        }));
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
 pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
@@ -266,7 +301,10 @@ pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let (file_name, source) = read_input(&args.architecture, stdin)?;
     let mut outcome = Outcome::default();
     if args.jsonl {
-        let text = jsonl(&oracle, &file_name, &source)?;
+        let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let text = jsonl(&oracle, &file_name, &source, jobs);
         write_output(&mut outcome, None, text.as_bytes())?;
         return Ok(outcome);
     }
