@@ -188,3 +188,58 @@ fn bad_descriptions_are_reported_with_their_position() {
     }
     insta::assert_snapshot!(rendered);
 }
+
+#[test]
+fn space_step_keeps_the_fitting_samples_and_chooses_the_largest_mean() {
+    let svg = temp("space.svg");
+    let args = [
+        "fit",
+        "--space",
+        "--target",
+        "stm32f405",
+        "--widths",
+        "0.3,1.0",
+        "--resolutions",
+        "48,96",
+        "--samples",
+        "2",
+        "--json",
+        "--svg",
+        &svg.display().to_string(),
+    ];
+    let report = json(&run(&args));
+    let spaces = report["spaces"].as_array().expect("spaces");
+    assert_eq!(spaces.len(), 4, "2 widths x 2 resolutions");
+    let mut best: Option<(usize, f64)> = None;
+    for (index, space) in spaces.iter().enumerate() {
+        assert_eq!(space["sampled"], 2);
+        let macs: Vec<u64> = space["fitting_macs"]
+            .as_array()
+            .expect("fitting_macs")
+            .iter()
+            .map(|m| m.as_u64().expect("MACs"))
+            .collect();
+        assert_eq!(space["fitting"].as_u64(), Some(macs.len() as u64));
+        assert!(macs.windows(2).all(|w| w[0] <= w[1]), "ascending: {macs:?}");
+        let mean = space["mean_macs"].as_f64().expect("mean");
+        if !macs.is_empty() && best.is_none_or(|(_, m)| mean > m) {
+            best = Some((index, mean));
+        }
+    }
+    assert_eq!(
+        report["chosen"].as_u64(),
+        best.map(|(i, _)| i as u64),
+        "{report}"
+    );
+    // Width 1.0 at 96x96 needs more flash than the 1 MB part has: not every space fits.
+    assert!(
+        spaces.iter().any(|s| s["fitting"] == 0) && best.is_some(),
+        "{report}"
+    );
+    let picture = std::fs::read_to_string(&svg).expect("svg");
+    let drawn = spaces.iter().filter(|s| s["fitting"] != 0).count();
+    assert_eq!(picture.matches("<polyline").count(), drawn);
+    assert!(picture.contains("(chosen)"));
+    assert_eq!(json(&run(&args)), report, "the samples are seeded");
+    let _ = std::fs::remove_file(&svg);
+}

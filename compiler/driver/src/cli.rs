@@ -68,8 +68,36 @@ pub struct ArenaArgs {
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// The architecture description (JSON; docs/fit.md), or `-` for standard input. With
-    /// --jsonl: one description per line.
-    pub architecture: PathBuf,
+    /// --jsonl: one description per line. Not with --space.
+    #[arg(required_unless_present = "space", conflicts_with = "space")]
+    pub architecture: Option<PathBuf>,
+
+    /// The search-space step of TinyNAS: for every width x resolution of the grid, sample
+    /// --samples architectures of the MCUNet family, keep those that fit the target and report
+    /// the distribution of their MACs; the space whose fitting models have the largest mean MACs
+    /// is chosen.
+    #[arg(long)]
+    pub space: bool,
+
+    /// --space: width multipliers of the grid.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.3, 0.4, 0.5, 0.6, 0.7])]
+    pub widths: Vec<f64>,
+
+    /// --space: input resolutions of the grid.
+    #[arg(long, value_delimiter = ',', default_values_t = [96, 128, 144, 160, 176])]
+    pub resolutions: Vec<u64>,
+
+    /// --space: random architectures sampled per space.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..100001))]
+    pub samples: u64,
+
+    /// --space: the seed of the samples.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// --space: also draw the CDFs of the fitting models' MACs as an SVG picture.
+    #[arg(long, value_name = "OUT.svg")]
+    pub svg: Option<PathBuf>,
 
     /// The target whose default pipeline plans the memory and whose sizes it must fit.
     #[arg(long, default_value = "host")]

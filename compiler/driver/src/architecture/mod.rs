@@ -1,5 +1,7 @@
 //! Architecture descriptions for `tmlc fit`: the JSON schema of the MCUNet / MobileNetV2 family
-//! (`schema`) and its construction as tinyml IR with synthetic weights (`build`).
+//! (`schema`), its construction as tinyml IR with synthetic weights (`build`) and the search
+//! space sampled by `tmlc fit --space` (`space`).
 
 pub mod build;
 pub mod schema;
+pub mod space;

@@ -52,16 +52,23 @@ pub struct FitReport {
 }
 
 /// Everything one description needs: the target and its pipeline.
-struct Oracle {
-    target: Target,
-    pipeline: String,
+pub(crate) struct Oracle {
+    pub target: Target,
+    pub pipeline: String,
 }
 
 impl Oracle {
     /// Parses, builds, verifies and plans one description; the IR as built is returned too.
     fn fit(&self, source: &str) -> Result<(FitReport, Module), Diagnostic> {
-        let architecture = schema::parse(source)?;
-        let mut module = build::build(&architecture)?;
+        self.fit_architecture(&schema::parse(source)?)
+    }
+
+    /// Builds, verifies and plans one architecture; the IR as built is returned too.
+    pub(crate) fn fit_architecture(
+        &self,
+        architecture: &schema::Architecture,
+    ) -> Result<(FitReport, Module), Diagnostic> {
+        let mut module = build::build(architecture)?;
         let context = context();
         verify_module(&module, &context)?;
         let built = module.clone();
@@ -243,18 +250,15 @@ fn answer_line(oracle: &Oracle, file_name: &str, index: usize, line: &str) -> St
     }
 }
 
-/// One JSON line per description line (blank lines skipped), in input order; a bad line answers
-/// `{"line": N, "error": "..."}` and the others go on. Lines are answered on `jobs` threads
-/// (each description is planned independently).
-fn jsonl(oracle: &Oracle, file_name: &str, source: &str, jobs: usize) -> String {
-    let lines: Vec<(usize, &str)> = source
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .collect();
-    let jobs = jobs.clamp(1, lines.len().max(1));
+/// `answer` of every item, in order, computed on `jobs` threads (each item independently).
+pub(crate) fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    answer: impl Fn(&T) -> R + Sync,
+) -> Vec<Option<R>> {
+    let jobs = jobs.clamp(1, items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut answers: Vec<Option<String>> = vec![None; lines.len()];
+    let mut answers: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
@@ -262,19 +266,41 @@ fn jsonl(oracle: &Oracle, file_name: &str, source: &str, jobs: usize) -> String 
                     let mut done = Vec::new();
                     loop {
                         let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(index, line)) = lines.get(at) else {
+                        let Some(item) = items.get(at) else {
                             break done;
                         };
-                        done.push((at, answer_line(oracle, file_name, index, line)));
+                        done.push((at, answer(item)));
                     }
                 })
             })
             .collect();
         for worker in workers {
-            for (at, answer) in worker.join().unwrap_or_default() {
-                answers[at] = Some(answer);
+            for (at, result) in worker.join().unwrap_or_default() {
+                answers[at] = Some(result);
             }
         }
+    });
+    answers
+}
+
+/// The threads to use: `--jobs`, or the machine's cores.
+pub(crate) fn jobs(requested: Option<u64>) -> usize {
+    requested.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        |j| j as usize,
+    )
+}
+
+/// One JSON line per description line (blank lines skipped), in input order; a bad line answers
+/// `{"line": N, "error": "..."}` and the others go on. Lines are answered on `jobs` threads.
+fn jsonl(oracle: &Oracle, file_name: &str, source: &str, jobs: usize) -> String {
+    let lines: Vec<(usize, &str)> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    let answers = parallel_map(&lines, jobs, |&(index, line)| {
+        answer_line(oracle, file_name, index, line)
     });
     let mut out = String::new();
     for (answer, (index, _)) in answers.into_iter().zip(&lines) {
@@ -298,13 +324,13 @@ pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         .build_pipeline(&pipeline, &target)
         .map_err(|d| Failure::usage(d.render("<pass-pipeline>", &pipeline)))?;
     let oracle = Oracle { target, pipeline };
-    let (file_name, source) = read_input(&args.architecture, stdin)?;
+    let Some(architecture) = &args.architecture else {
+        return crate::commands::fit_space::run(args, &oracle);
+    };
+    let (file_name, source) = read_input(architecture, stdin)?;
     let mut outcome = Outcome::default();
     if args.jsonl {
-        let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
-        let text = jsonl(&oracle, &file_name, &source, jobs);
+        let text = jsonl(&oracle, &file_name, &source, jobs(args.jobs));
         write_output(&mut outcome, None, text.as_bytes())?;
         return Ok(outcome);
     }
