@@ -243,3 +243,69 @@ fn space_step_keeps_the_fitting_samples_and_chooses_the_largest_mean() {
     assert_eq!(json(&run(&args)), report, "the samples are seeded");
     let _ = std::fs::remove_file(&svg);
 }
+
+/// The example at another resolution, width and padding, written to a temporary file.
+fn variant(name: &str, resolution: u64, width: f64, padding: &str) -> PathBuf {
+    let source = std::fs::read_to_string(example()).expect("example");
+    let mut description = json(&source);
+    description["name"] = name.into();
+    description["resolution"] = resolution.into();
+    description["width"] = width.into();
+    description["padding"] = padding.into();
+    let path = temp(&format!("{name}.json"));
+    std::fs::write(&path, description.to_string()).expect("write");
+    path
+}
+
+#[test]
+fn predicted_instructions_are_within_ten_percent_of_qemu() {
+    if !tmlc_tests::tools::have("arm-none-eabi-gcc") || !tmlc_tests::tools::have("qemu-system-arm")
+    {
+        return;
+    }
+    for (name, resolution, width, padding) in [
+        ("small", 64, 0.5, "explicit"),
+        ("tiled", 144, 0.5, "same"),
+        ("wide", 96, 1.0, "explicit"),
+    ] {
+        let architecture = variant(name, resolution, width, padding);
+        let ir = temp(&format!("{name}.tir"));
+        let fit = json(&run(&[
+            "fit",
+            &architecture.display().to_string(),
+            "--target",
+            "cortex-m4",
+            "--json",
+            "--emit-ir",
+            &ir.display().to_string(),
+        ]));
+        let input = temp(&format!("{name}.bin"));
+        let bytes = (resolution * resolution * 3) as usize;
+        std::fs::write(
+            &input,
+            (0..bytes).map(|i| (i * 37 % 251) as u8).collect::<Vec<_>>(),
+        )
+        .expect("write");
+        let sim = json(&run(&[
+            "sim",
+            &ir.display().to_string(),
+            "--target",
+            "cortex-m4",
+            "--input",
+            &input.display().to_string(),
+            "--json",
+        ]));
+        assert_eq!(sim["arena_bytes"], fit["arena_bytes"], "{name}: arena");
+        let predicted = fit["predicted_instructions"].as_f64().expect("predicted");
+        let measured = sim["instructions"].as_f64().expect("instructions");
+        let error = (predicted - measured).abs() / measured;
+        assert!(
+            error < 0.10,
+            "{name}: predicted {predicted}, QEMU counted {measured} ({:.1}% off)",
+            error * 100.0
+        );
+        for path in [architecture, ir, input] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

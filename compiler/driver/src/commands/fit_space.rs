@@ -23,6 +23,9 @@ pub struct SpaceRow {
     pub mean_macs: f64,
     /// The fitting samples' MACs, ascending: the CDF's steps.
     pub fitting_macs: Vec<u64>,
+    /// Samples that do not fit, by what they miss (one sample may miss both).
+    pub over_sram: usize,
+    pub over_flash: usize,
     /// Samples the oracle could not plan (an error), with the first message.
     pub failed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,13 +146,13 @@ fn text(report: &SpaceReport) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:>5} {:>10} {:>8} {:>14} {:>14} {:>14}",
-        "width", "resolution", "fit", "mean MACs", "min MACs", "max MACs"
+        "  {:>5} {:>10} {:>8} {:>14} {:>14} {:>14}  {}",
+        "width", "resolution", "fit", "mean MACs", "min MACs", "max MACs", "over SRAM/flash"
     );
     for (index, space) in report.spaces.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  {:>5} {:>10} {:>4}/{:<3} {:>14.0} {:>14} {:>14}{}",
+            "  {:>5} {:>10} {:>4}/{:<3} {:>14.0} {:>14} {:>14}  {:>15}{}",
             space.width,
             space.resolution,
             space.fitting,
@@ -160,6 +163,7 @@ fn text(report: &SpaceReport) -> String {
                 .first()
                 .map_or("-".into(), u64::to_string),
             space.fitting_macs.last().map_or("-".into(), u64::to_string),
+            format!("{}/{}", space.over_sram, space.over_flash),
             if report.chosen == Some(index) {
                 "  <- chosen"
             } else {
@@ -214,7 +218,13 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
         let (width, resolution) = grid[g];
         oracle
             .fit_architecture(&sample(width, resolution, args.seed, s))
-            .map(|(report, _)| (report.fits, report.macs))
+            .map(|(report, _)| {
+                (
+                    report.budget.sram_fits,
+                    report.budget.flash_fits,
+                    report.macs,
+                )
+            })
             .map_err(|d| d.message)
     });
     let mut spaces: Vec<SpaceRow> = grid
@@ -226,6 +236,8 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
             fitting: 0,
             mean_macs: 0.0,
             fitting_macs: Vec::new(),
+            over_sram: 0,
+            over_flash: 0,
             failed: 0,
             first_error: None,
         })
@@ -234,8 +246,11 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
         let row = &mut spaces[g];
         row.sampled += 1;
         match answer {
-            Some(Ok((true, macs))) => row.fitting_macs.push(macs),
-            Some(Ok((false, _))) => {}
+            Some(Ok((true, true, macs))) => row.fitting_macs.push(macs),
+            Some(Ok((sram, flash, _))) => {
+                row.over_sram += usize::from(!sram);
+                row.over_flash += usize::from(!flash);
+            }
             Some(Err(message)) => {
                 row.failed += 1;
                 row.first_error.get_or_insert(message);
