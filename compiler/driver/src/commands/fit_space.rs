@@ -146,8 +146,8 @@ fn text(report: &SpaceReport) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:>5} {:>10} {:>8} {:>14} {:>14} {:>14}  {}",
-        "width", "resolution", "fit", "mean MACs", "min MACs", "max MACs", "over SRAM/flash"
+        "  {:>5} {:>10} {:>8} {:>14} {:>14} {:>14}  over SRAM/flash",
+        "width", "resolution", "fit", "mean MACs", "min MACs", "max MACs"
     );
     for (index, space) in report.spaces.iter().enumerate() {
         let _ = writeln!(
