@@ -170,6 +170,14 @@ fn bad_descriptions_are_reported_with_their_position() {
             "{\"resolution\": 0, \"stem\": {\"channels\": 16}, \"blocks\": []}\n",
         ),
         (
+            "too many channels",
+            "{\"resolution\": 1, \"width\": 4, \"stem\": {\"channels\": 4096}, \"blocks\": [{\"kind\": \"mbconv\", \"kernel\": 3, \"expand\": 4096, \"channels\": 8}]}\n",
+        ),
+        (
+            "too many weights",
+            "{\"resolution\": 1, \"width\": 4, \"stem\": {\"channels\": 4096}, \"blocks\": [{\"kind\": \"mbconv\", \"kernel\": 3, \"channels\": 4096}]}\n",
+        ),
+        (
             "width",
             "{\"resolution\": 64, \"width\": 0, \"stem\": {\"channels\": 16}, \"blocks\": []}\n",
         ),

@@ -76,7 +76,7 @@ pub struct FitArgs {
     /// --samples architectures of the MCUNet family, keep those that fit the target and report
     /// the distribution of their MACs; the space whose fitting models have the largest mean MACs
     /// is chosen.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["jsonl", "emit_ir"])]
     pub space: bool,
 
     /// --space: width multipliers of the grid.

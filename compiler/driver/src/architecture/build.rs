@@ -12,6 +12,8 @@ use tmlc_core::types::{ElementType, Quantization, TensorType};
 
 /// The most weight bytes a description may ask for.
 pub const MAX_WEIGHT_BYTES: usize = 64 << 20;
+/// The most channels a layer may have (after the width multiplier and expansion).
+pub const MAX_CHANNELS: usize = 65536;
 /// The largest activation tensor a description may ask for, in bytes.
 pub const MAX_TENSOR_BYTES: usize = 256 << 20;
 
@@ -101,6 +103,20 @@ fn activation(quant: (f32, i32), shape: Vec<usize>) -> TensorType {
 }
 
 impl Builder<'_> {
+    /// Fails before `count` more weight bytes are generated when they pass the limit.
+    fn reserve(&self, factors: &[usize]) -> Result<usize, Diagnostic> {
+        factors
+            .iter()
+            .try_fold(1usize, |a, &b| a.checked_mul(b))
+            .filter(|&count| count <= MAX_WEIGHT_BYTES.saturating_sub(self.weight_bytes))
+            .ok_or_else(|| {
+                too_large(format!(
+                    "more than {MAX_WEIGHT_BYTES} bytes of weights (at {})",
+                    self.where_
+                ))
+            })
+    }
+
     fn constant(
         &mut self,
         prefix: &str,
@@ -146,11 +162,20 @@ impl Builder<'_> {
     }
 
     fn result(&mut self, shape: [usize; 3], quant: (f32, i32)) -> Result<TensorType, Diagnostic> {
-        let bytes = shape.iter().product::<usize>();
+        let bytes = shape
+            .iter()
+            .try_fold(1usize, |a, &b| a.checked_mul(b))
+            .unwrap_or(usize::MAX);
         if shape.contains(&0) {
             return Err(too_large(format!(
                 "the input resolution is too small: {} has no output rows left",
                 self.where_
+            )));
+        }
+        if shape[2] > MAX_CHANNELS {
+            return Err(too_large(format!(
+                "{} makes {} channels (the limit is {MAX_CHANNELS})",
+                self.where_, shape[2]
             )));
         }
         if bytes > MAX_TENSOR_BYTES {
@@ -177,7 +202,8 @@ impl Builder<'_> {
         );
         let quant = if relu6 { RELU6_QUANT } else { PROJECT_QUANT };
         let ty = self.result([oh, ow, channels], quant)?;
-        let weights = self.generator.int8s(channels * kernel * kernel * c);
+        let count = self.reserve(&[channels, kernel, kernel, c])?;
+        let weights = self.generator.int8s(count);
         let scales = self.generator.scales(channels);
         let weight_type = TensorType::new(
             vec![channels, kernel, kernel, c],
@@ -217,7 +243,8 @@ impl Builder<'_> {
             self.output_size(w, kernel, stride).unwrap_or(0),
         );
         let ty = self.result([oh, ow, c], RELU6_QUANT)?;
-        let weights = self.generator.int8s(kernel * kernel * c);
+        let count = self.reserve(&[kernel, kernel, c])?;
+        let weights = self.generator.int8s(count);
         let scales = self.generator.scales(c);
         let weight_type = TensorType::new(
             vec![1, kernel, kernel, c],
@@ -278,7 +305,8 @@ impl Builder<'_> {
         self.value = self.function.ops[op].results[0];
         self.shape = [1, 1, c];
         self.layer += 1;
-        let weights = self.generator.int8s(classes * c);
+        let count = self.reserve(&[classes, c])?;
+        let weights = self.generator.int8s(count);
         let w = self.constant(
             "fc_w",
             weights,
