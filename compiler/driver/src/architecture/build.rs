@@ -78,8 +78,33 @@ impl Generator {
     }
 }
 
+/// The part of the description a layer comes from (where its errors point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Stem,
+    Block(usize),
+    Head,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Stem => f.write_str("the stem"),
+            Part::Block(index) => write!(f, "blocks[{index}]"),
+            Part::Head => f.write_str("the head"),
+        }
+    }
+}
+
+/// A description that cannot be built, and the part it fails at.
+#[derive(Debug, Clone)]
+pub struct BuildError {
+    pub part: Part,
+    pub diagnostic: Box<Diagnostic>,
+}
+
 /// The function under construction: the current activation and its `[height, width, channels]`.
-struct Builder<'a> {
+struct Builder {
     module: Module,
     function: Function,
     generator: Generator,
@@ -88,7 +113,7 @@ struct Builder<'a> {
     shape: [usize; 3],
     weight_bytes: usize,
     layer: usize,
-    where_: &'a str,
+    part: Part,
 }
 
 fn too_large(message: String) -> Diagnostic {
@@ -102,7 +127,7 @@ fn activation(quant: (f32, i32), shape: Vec<usize>) -> TensorType {
     TensorType::i8(shape, quant.0, quant.1)
 }
 
-impl Builder<'_> {
+impl Builder {
     /// Fails before `count` more weight bytes are generated when they pass the limit.
     fn reserve(&self, factors: &[usize]) -> Result<usize, Diagnostic> {
         factors
@@ -112,7 +137,7 @@ impl Builder<'_> {
             .ok_or_else(|| {
                 too_large(format!(
                     "more than {MAX_WEIGHT_BYTES} bytes of weights (at {})",
-                    self.where_
+                    self.part
                 ))
             })
     }
@@ -127,7 +152,7 @@ impl Builder<'_> {
         if self.weight_bytes > MAX_WEIGHT_BYTES {
             return Err(too_large(format!(
                 "more than {MAX_WEIGHT_BYTES} bytes of weights (at {})",
-                self.where_
+                self.part
             )));
         }
         let name = self
@@ -169,19 +194,19 @@ impl Builder<'_> {
         if shape.contains(&0) {
             return Err(too_large(format!(
                 "the input resolution is too small: {} has no output rows left",
-                self.where_
+                self.part
             )));
         }
         if shape[2] > MAX_CHANNELS {
             return Err(too_large(format!(
                 "{} makes {} channels (the limit is {MAX_CHANNELS})",
-                self.where_, shape[2]
+                self.part, shape[2]
             )));
         }
         if bytes > MAX_TENSOR_BYTES {
             return Err(too_large(format!(
                 "{} makes a tensor of {bytes} bytes (the limit is {MAX_TENSOR_BYTES})",
-                self.where_
+                self.part
             )));
         }
         Ok(activation(quant, vec![1, shape[0], shape[1], shape[2]]))
@@ -346,7 +371,16 @@ impl Builder<'_> {
 }
 
 /// The tinyml module of `architecture` (one function, `@main`, verified by the caller).
-pub fn build(architecture: &Architecture) -> Result<Module, Diagnostic> {
+pub fn build(architecture: &Architecture) -> Result<Module, BuildError> {
+    let mut part = Part::Stem;
+    build_parts(architecture, &mut part).map_err(|diagnostic| BuildError {
+        part,
+        diagnostic: Box::new(diagnostic),
+    })
+}
+
+/// [`build`], with `part` left at the part being built when it fails.
+fn build_parts(architecture: &Architecture, part: &mut Part) -> Result<Module, Diagnostic> {
     let width = architecture.width;
     let resolution = architecture.resolution.0;
     let input_channels = architecture.input_channels.0;
@@ -364,7 +398,7 @@ pub fn build(architecture: &Architecture) -> Result<Module, Diagnostic> {
         shape: [resolution, resolution, input_channels],
         weight_bytes: 0,
         layer: 0,
-        where_: "the stem",
+        part: Part::Stem,
     };
     let stem = &architecture.stem;
     builder.conv(
@@ -373,11 +407,10 @@ pub fn build(architecture: &Architecture) -> Result<Module, Diagnostic> {
         scaled_channels(stem.channels.0, width),
         true,
     )?;
-    let names: Vec<String> = (0..architecture.blocks.len())
-        .map(|i| format!("blocks[{i}]"))
-        .collect();
-    for (block, name) in architecture.blocks.iter().zip(&names) {
-        builder.where_ = name;
+    for (index, block) in architecture.blocks.iter().enumerate() {
+        builder.part = Part::Block(index);
+        *part = builder.part;
+        let name = builder.part;
         match block {
             Block::Mbconv {
                 kernel,
@@ -408,11 +441,11 @@ pub fn build(architecture: &Architecture) -> Result<Module, Diagnostic> {
         }
     }
     if let Some(head) = &architecture.head {
+        builder.part = Part::Head;
+        *part = Part::Head;
         if let Some(channels) = head.channels {
-            builder.where_ = "the head";
             builder.conv(1, 1, scaled_channels(channels.0, width), true)?;
         }
-        builder.where_ = "the head";
         builder.head(head.classes.0)?;
     }
     let Builder {

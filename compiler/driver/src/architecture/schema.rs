@@ -192,23 +192,27 @@ pub fn parse(source: &str) -> Result<Architecture, Diagnostic> {
         let start = offset_of(source, error.line(), error.column().max(1)).min(end);
         diagnostic.at(Span::new(start, end))
     })?;
-    validate(&architecture)?;
+    validate(&architecture, source)?;
     Ok(architecture)
 }
 
 /// Checks what the field types cannot: the width, the name and the skips.
-fn validate(architecture: &Architecture) -> Result<(), Diagnostic> {
-    let invalid = |message: String| {
-        Diagnostic::new(
+fn validate(architecture: &Architecture, source: &str) -> Result<(), Diagnostic> {
+    let invalid = |field: &str, message: String| {
+        let diagnostic = Diagnostic::new(
             ErrorCode::InvalidModel,
             format!("invalid architecture: {message}"),
-        )
+        );
+        match super::locate::field(source, field) {
+            Some(span) => diagnostic.at(span),
+            None => diagnostic,
+        }
     };
     if !(architecture.width > 0.0 && architecture.width <= 4.0) {
-        return Err(invalid(format!(
-            "width multiplier {} is not in (0, 4]",
-            architecture.width
-        )));
+        return Err(invalid(
+            "width",
+            format!("width multiplier {} is not in (0, 4]", architecture.width),
+        ));
     }
     let name_ok = !architecture.name.is_empty()
         && architecture
@@ -216,10 +220,13 @@ fn validate(architecture: &Architecture) -> Result<(), Diagnostic> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !name_ok {
-        return Err(invalid(format!(
-            "name `{}` must be letters, digits and `_`",
-            architecture.name
-        )));
+        return Err(invalid(
+            "name",
+            format!(
+                "name `{}` must be letters, digits and `_`",
+                architecture.name
+            ),
+        ));
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! whether it fits, the op at the peak and the plan (patch stage, kernels). `--jsonl` answers one
 //! JSON line per description line, for a search loop.
 
-use crate::architecture::{build, schema};
+use crate::architecture::{build, locate, schema};
 use crate::budget::{budget, Budget};
 use crate::cli::{FitArgs, Kernels};
 use crate::commands::compile::with_alloc;
@@ -60,7 +60,19 @@ pub(crate) struct Oracle {
 impl Oracle {
     /// Parses, builds, verifies and plans one description; the IR as built is returned too.
     fn fit(&self, source: &str) -> Result<(FitReport, Module), Diagnostic> {
-        self.fit_architecture(&schema::parse(source)?)
+        let architecture = schema::parse(source)?;
+        let module = build::build(&architecture).map_err(|error| {
+            let span = match error.part {
+                build::Part::Stem => locate::field(source, "stem"),
+                build::Part::Block(index) => locate::element(source, "blocks", index),
+                build::Part::Head => locate::field(source, "head"),
+            };
+            match span {
+                Some(span) => error.diagnostic.at(span),
+                None => *error.diagnostic,
+            }
+        })?;
+        self.plan(&architecture, module)
     }
 
     /// Builds, verifies and plans one architecture; the IR as built is returned too.
@@ -68,7 +80,16 @@ impl Oracle {
         &self,
         architecture: &schema::Architecture,
     ) -> Result<(FitReport, Module), Diagnostic> {
-        let mut module = build::build(architecture)?;
+        let module = build::build(architecture).map_err(|error| *error.diagnostic)?;
+        self.plan(architecture, module)
+    }
+
+    /// Verifies and plans the module built from `architecture`.
+    fn plan(
+        &self,
+        architecture: &schema::Architecture,
+        mut module: Module,
+    ) -> Result<(FitReport, Module), Diagnostic> {
         let context = context();
         verify_module(&module, &context)?;
         let built = module.clone();
