@@ -51,6 +51,23 @@ pub struct FitReport {
     pub plan: PlanSummary,
 }
 
+/// The description in `source` and the IR built from it (errors point at the JSON).
+fn built(source: &str) -> Result<(schema::Architecture, Module), Diagnostic> {
+    let architecture = schema::parse(source)?;
+    let module = build::build(&architecture).map_err(|error| {
+        let span = match error.part {
+            build::Part::Stem => locate::field(source, "stem"),
+            build::Part::Block(index) => locate::element(source, "blocks", index),
+            build::Part::Head => locate::field(source, "head"),
+        };
+        match span {
+            Some(span) => error.diagnostic.at(span),
+            None => *error.diagnostic,
+        }
+    })?;
+    Ok((architecture, module))
+}
+
 /// Everything one description needs: the target and its pipeline.
 pub(crate) struct Oracle {
     pub target: Target,
@@ -58,28 +75,17 @@ pub(crate) struct Oracle {
 }
 
 impl Oracle {
-    /// Parses, builds, verifies and plans one description; the IR as built is returned too.
-    fn fit(&self, source: &str) -> Result<(FitReport, Module), Diagnostic> {
-        let architecture = schema::parse(source)?;
-        let module = build::build(&architecture).map_err(|error| {
-            let span = match error.part {
-                build::Part::Stem => locate::field(source, "stem"),
-                build::Part::Block(index) => locate::element(source, "blocks", index),
-                build::Part::Head => locate::field(source, "head"),
-            };
-            match span {
-                Some(span) => error.diagnostic.at(span),
-                None => *error.diagnostic,
-            }
-        })?;
+    /// Parses, builds, verifies and plans one description.
+    fn fit(&self, source: &str) -> Result<FitReport, Diagnostic> {
+        let (architecture, module) = built(source)?;
         self.plan(&architecture, module)
     }
 
-    /// Builds, verifies and plans one architecture; the IR as built is returned too.
+    /// Builds, verifies and plans one architecture.
     pub(crate) fn fit_architecture(
         &self,
         architecture: &schema::Architecture,
-    ) -> Result<(FitReport, Module), Diagnostic> {
+    ) -> Result<FitReport, Diagnostic> {
         let module = build::build(architecture).map_err(|error| *error.diagnostic)?;
         self.plan(architecture, module)
     }
@@ -89,10 +95,9 @@ impl Oracle {
         &self,
         architecture: &schema::Architecture,
         mut module: Module,
-    ) -> Result<(FitReport, Module), Diagnostic> {
+    ) -> Result<FitReport, Diagnostic> {
         let context = context();
         verify_module(&module, &context)?;
-        let built = module.clone();
         let macs: u64 = module.functions[0]
             .body
             .ops
@@ -113,24 +118,21 @@ impl Oracle {
             result: memory.ops[index].result.clone(),
             high_water_bytes: memory.ops[index].high_water,
         });
-        Ok((
-            FitReport {
-                name: architecture.name.clone(),
-                target: self.target.name.clone(),
-                resolution: architecture.resolution.0,
-                width: architecture.width,
-                layers: memory.ops.len(),
-                macs,
-                weight_bytes,
-                fits: budget.fits(),
-                budget,
-                lower_bound_bytes: memory.lower_bound_bytes,
-                predicted_instructions: predicted.round() as u64,
-                peak_op,
-                plan: memory.plan,
-            },
-            built,
-        ))
+        Ok(FitReport {
+            name: architecture.name.clone(),
+            target: self.target.name.clone(),
+            resolution: architecture.resolution.0,
+            width: architecture.width,
+            layers: memory.ops.len(),
+            macs,
+            weight_bytes,
+            fits: budget.fits(),
+            budget,
+            lower_bound_bytes: memory.lower_bound_bytes,
+            predicted_instructions: predicted.round() as u64,
+            peak_op,
+            plan: memory.plan,
+        })
     }
 }
 
@@ -250,7 +252,7 @@ fn read_input(path: &std::path::Path, stdin: StdinReader) -> Result<(String, Str
 /// The JSON line answering description line `index` (0-based) of the input.
 fn answer_line(oracle: &Oracle, file_name: &str, index: usize, line: &str) -> String {
     match oracle.fit(line) {
-        Ok((report, _)) => serde_json::to_string(&report).unwrap_or_else(|e| {
+        Ok(report) => serde_json::to_string(&report).unwrap_or_else(|e| {
             serde_json::json!({"line": index + 1, "error": format!("cannot encode the report: {e}")})
                 .to_string()
         }),
@@ -355,11 +357,13 @@ pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
         write_output(&mut outcome, None, text.as_bytes())?;
         return Ok(outcome);
     }
-    let (report, built) = oracle
+    let report = oracle
         .fit(&source)
         .map_err(|d| Failure::message(d.render(&file_name, &source)))?;
     if let Some(path) = &args.emit_ir {
-        let ir = tmlc_core::printer::print_module(&built);
+        let (_, module) =
+            built(&source).map_err(|d| Failure::message(d.render(&file_name, &source)))?;
+        let ir = tmlc_core::printer::print_module(&module);
         std::fs::write(path, ir)
             .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
     }

@@ -218,7 +218,7 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
         let (width, resolution) = grid[g];
         oracle
             .fit_architecture(&sample(width, resolution, args.seed, s))
-            .map(|(report, _)| {
+            .map(|report| {
                 (
                     report.budget.sram_fits,
                     report.budget.flash_fits,
