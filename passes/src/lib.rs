@@ -9,6 +9,7 @@ pub mod int8_edges;
 pub mod liveness;
 pub mod memory_report;
 pub mod pipeline;
+pub mod predicted;
 pub mod schedule;
 pub mod select_kernels;
 pub mod tile;

@@ -36,6 +36,10 @@ pub enum Command {
     Info(InfoArgs),
     /// Plan memory and show where every byte of the arena goes (table, --json, --svg).
     Mem(MemArgs),
+    /// The exact memory and latency oracle for architecture search: build an MCUNet-style
+    /// architecture description (JSON) and answer its peak SRAM, flash, MACs, predicted
+    /// instructions and whether it fits the target.
+    Fit(FitArgs),
     /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
     Arena(ArenaArgs),
     /// Compile for a Cortex-M target, build with arm-none-eabi-gcc and run one inference in QEMU:
@@ -59,6 +63,71 @@ pub struct ArenaArgs {
     /// Write the input with an `offset` column appended.
     #[arg(short, long, value_name = "OUT.csv")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The architecture description (JSON; docs/fit.md), or `-` for standard input. With
+    /// --jsonl: one description per line. Not with --space.
+    #[arg(required_unless_present = "space", conflicts_with = "space")]
+    pub architecture: Option<PathBuf>,
+
+    /// The search-space step of TinyNAS: for every width x resolution of the grid, sample
+    /// --samples architectures of the MCUNet family, keep those that fit the target and report
+    /// the distribution of their MACs; the space whose fitting models have the largest mean MACs
+    /// is chosen.
+    #[arg(long, conflicts_with_all = ["jsonl", "emit_ir"])]
+    pub space: bool,
+
+    /// --space: width multipliers of the grid.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.3, 0.4, 0.5, 0.6, 0.7])]
+    pub widths: Vec<f64>,
+
+    /// --space: input resolutions of the grid.
+    #[arg(long, value_delimiter = ',', default_values_t = [96, 128, 144, 160, 176])]
+    pub resolutions: Vec<u64>,
+
+    /// --space: random architectures sampled per space.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..100001))]
+    pub samples: u64,
+
+    /// --space: the seed of the samples.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// --space: also draw the CDFs of the fitting models' MACs as an SVG picture.
+    #[arg(long, value_name = "OUT.svg")]
+    pub svg: Option<PathBuf>,
+
+    /// The target whose default pipeline plans the memory and whose sizes it must fit.
+    #[arg(long, default_value = "host")]
+    pub target: String,
+
+    /// Passes that plan the memory (default: the target's `compile` pipeline); `alloc` is
+    /// appended when missing.
+    #[arg(long, value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+
+    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    #[arg(long, value_enum, default_value_t = Kernels::Auto)]
+    pub kernels: Kernels,
+
+    /// Print the answer as JSON.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+
+    /// Read one description per line and answer one JSON line each (a bad line answers
+    /// `{"line", "error"}` and the others go on).
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// Threads answering --jsonl lines (default: the machine's cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub jobs: Option<u64>,
+
+    /// Also write the built IR (before any pass) as .tir text here.
+    #[arg(long, value_name = "OUT.tir", conflicts_with = "jsonl")]
+    pub emit_ir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 //! The `tmlc` driver: wires the dialects and passes together and runs commands in-process
 //! (`run_cli`), so tests exercise exactly what the binary does.
 
+pub mod architecture;
+pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod input;
@@ -111,5 +113,6 @@ where
         cli::Command::Mem(args) => commands::mem::run(args, stdin),
         cli::Command::Sim(args) => commands::sim::run(args, stdin),
         cli::Command::Arena(args) => commands::arena::run(args),
+        cli::Command::Fit(args) => commands::fit::run(args, stdin),
     }
 }

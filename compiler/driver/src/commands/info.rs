@@ -4,18 +4,15 @@
 //! it needs on the target, and whether it fits (on a Cortex-M target, with the least stack
 //! beside the arena in the RAM the program links into).
 
+use crate::budget::budget;
 use crate::cli::{InfoArgs, Kernels};
 use crate::commands::compile::with_alloc;
 use crate::input::{load_model, load_with_pipeline, target, StdinReader};
 use crate::{Failure, Outcome};
 use std::fmt::Write;
-use tmlc_backends::c::api::{arena_alignment, ApiOptions};
-use tmlc_backends::c::model::{c_identifier, generate_model};
-use tmlc_backends::cortex_m::layout::{target_layout, MIN_STACK};
-use tmlc_backends::target::{BackendKind, Target};
+use tmlc_backends::target::Target;
 use tmlc_core::ir::{Function, Module, RETURN_OP};
 use tmlc_core::types::{ElementType, Quantization, TensorType};
-use tmlc_passes::memory_report::report;
 use tmlc_passes::pipeline::default_pipeline_text;
 use tmlc_tinyml::macs::op_macs;
 use tmlc_tinyml::OpView;
@@ -107,61 +104,42 @@ fn verdict(fits: bool) -> &'static str {
 
 /// The arena and flash of the planned module on `target`, and whether they fit.
 fn on_target(out: &mut String, planned: &Module, target: &Target) -> Result<bool, String> {
-    let function = planned
-        .function("main")
-        .or(planned.functions.first())
-        .ok_or("the module has no function")?;
-    let memory = report(planned, function).map_err(|d| d.message.clone())?;
-    let arena = memory.arena_bytes as u64;
-    let ram = match target.backend {
-        BackendKind::CortexM => target_layout(target).ok().map(|layout| layout.ram.length),
-        BackendKind::PortableC => None,
+    let budget = budget(planned, target)?;
+    let arena = budget.arena_bytes;
+    let what = if budget.stack_bytes > 0 {
+        format!("arena + the least stack ({})", budget.stack_bytes)
+    } else {
+        "arena".to_string()
     };
-    let (needed, have, what) = match ram {
-        Some(ram) => (
-            arena + MIN_STACK,
-            ram,
-            format!("arena + the least stack ({MIN_STACK})"),
-        ),
-        None => (arena, target.memory.sram_bytes, "arena".to_string()),
-    };
-    let ram_fits = needed <= have;
     let _ = writeln!(
         out,
         "  arena    {arena:>12} bytes (every activation and scratch buffer)"
     );
     let _ = writeln!(
         out,
-        "  SRAM     {needed:>12} of {have} bytes ({what}): {}",
-        verdict(ram_fits)
+        "  SRAM     {:>12} of {} bytes ({what}): {}",
+        budget.sram_bytes,
+        budget.sram_limit_bytes,
+        verdict(budget.sram_fits)
     );
-    let provenance = Default::default();
-    let api = ApiOptions {
-        provenance: &provenance,
-        arena_alignment: arena_alignment(target.memory.alignment),
-    };
-    let flash_fits = match generate_model(planned, &c_identifier(&planned.name), &api) {
-        Ok(generated) => {
-            let flash = generated.weight_bytes as u64;
-            let fits = flash <= target.memory.flash_bytes;
+    match (budget.flash_bytes, &budget.flash_error) {
+        (Some(flash), _) => {
             let _ = writeln!(
                 out,
                 "  flash    {flash:>12} of {} bytes (weights and constant tables; code not counted): {}",
-                target.memory.flash_bytes,
-                verdict(fits)
+                budget.flash_limit_bytes,
+                verdict(budget.flash_fits)
             );
-            fits
         }
-        Err(diagnostic) => {
+        (None, error) => {
             let _ = writeln!(
                 out,
                 "  flash    unknown: the C backend cannot compile it ({})",
-                diagnostic.message
+                error.as_deref().unwrap_or_default()
             );
-            false
         }
-    };
-    Ok(ram_fits && flash_fits)
+    }
+    Ok(budget.fits())
 }
 
 pub fn run(args: &InfoArgs, stdin: StdinReader) -> Result<Outcome, Failure> {

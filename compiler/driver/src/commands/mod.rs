@@ -2,6 +2,8 @@
 
 pub mod arena;
 pub mod compile;
+pub mod fit;
+pub mod fit_space;
 pub mod import;
 pub mod info;
 pub mod mem;
