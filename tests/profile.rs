@@ -36,10 +36,7 @@ fn have_tools() -> bool {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tmlc-profile-test-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("tmlc-profile-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -151,7 +148,10 @@ fn person_detect_profile_covers_every_layer() {
     );
 
     let again = json(&sim(&dir, &input, &["--json", "--profile"]));
-    assert_eq!(again["layers"], report["layers"], "the profile changed between runs");
+    assert_eq!(
+        again["layers"], report["layers"],
+        "the profile changed between runs"
+    );
 
     // The normal build links no layer marker: its code and count are today's.
     let nm = Command::new("arm-none-eabi-nm")
@@ -173,8 +173,11 @@ fn tiny_cnn_profile_table() {
     let dir = scratch("tiny_cnn");
     compile(&examples.join("tiny_cnn.tir"), &dir);
     let input = dir.join("input.bin");
-    std::fs::write(&input, (0..64u8).map(|i| i.wrapping_mul(37)).collect::<Vec<u8>>())
-        .expect("input");
+    std::fs::write(
+        &input,
+        (0..64u8).map(|i| i.wrapping_mul(37)).collect::<Vec<u8>>(),
+    )
+    .expect("input");
     let text = sim(&dir, &input, &["--profile"]);
     let table = &text[text.find("per-layer profile").expect("a profile table")..];
     insta::assert_snapshot!(table);
@@ -199,9 +202,9 @@ fn a_project_without_a_profile_build_is_refused() {
     let input = dir.join("input.bin");
     std::fs::write(&input, [0u8; 64]).expect("input");
     let (dir_text, input_text) = (dir.display().to_string(), input.display().to_string());
-    let failure = tmlc(&["sim", &dir_text, "--input", &input_text, "--profile"])
-        .err()
-        .expect("--profile without a profile build fails");
+    let Err(failure) = tmlc(&["sim", &dir_text, "--input", &input_text, "--profile"]) else {
+        panic!("--profile without a profile build should fail");
+    };
     assert!(
         failure.rendered.contains("has no profile build"),
         "{}",

@@ -3,13 +3,15 @@
 //! keeps it in `tmlc-project.json`, and `tmlc sim --profile` labels its per-layer instruction
 //! counts with it.
 //!
-//! A patch loop (`loop.patches`) is one layer: its op is `patches`, `body` names the ops inside,
+//! A patch loop (`loop.patches`) is one layer: its op is `patches`, `body` names the ops inside
+//! (constants aside),
 //! its MACs are theirs summed (over the whole output, without the halo the patches recompute), and
 //! its kernel is the variant its body runs (`mixed` when the body runs several).
 
 use serde::{Deserialize, Serialize};
 use tmlc_core::ir::{Function, Module, Op};
 use tmlc_tinyml::macs::op_macs;
+use tmlc_tinyml::OpView;
 
 /// One layer of the generated code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,7 @@ pub fn describe(module: &Module, function: &Function, op: Op, index: usize) -> L
         .regions
         .iter()
         .flat_map(|region| tmlc_loop::body(region).iter().copied())
+        .filter(|&o| !matches!(OpView::of(module, function, o), Some(OpView::Const(_))))
         .collect();
     let computing = if inner.is_empty() {
         vec![op]

@@ -852,8 +852,7 @@ pub fn profile_rows(layers: &[Layer], counts: &[u64], total: u64) -> Profile {
         .map(|(layer, &instructions)| LayerProfile {
             layer: layer.clone(),
             instructions,
-            instructions_per_mac: (layer.macs > 0)
-                .then(|| instructions as f64 / layer.macs as f64),
+            instructions_per_mac: (layer.macs > 0).then(|| instructions as f64 / layer.macs as f64),
             percent: if total == 0 {
                 0.0
             } else {
