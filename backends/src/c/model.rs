@@ -52,7 +52,6 @@ const RESERVED: &[&str] = &[
     "startup",
     "semihosting",
     "markers",
-    "profile_hooks",
     "profile_markers",
 ];
 

@@ -1,5 +1,5 @@
 //! The bare-metal harness of a Cortex-M project (`main.c`), the layer hooks of its profile build
-//! (`profile_hooks.h`) and its `Makefile`.
+//! (`board/profile_hooks.h`) and its `Makefile`.
 
 use crate::c::edges::Edge;
 use crate::target::Target;
@@ -152,7 +152,7 @@ pub fn main_c(model: &str, inputs: &[Edge], outputs: &[Edge]) -> String {
     )
 }
 
-/// `profile_hooks.h`: the model's layer hooks as calls to the layer markers, which the profile
+/// `board/profile_hooks.h`: the model's layer hooks as calls to the layer markers, which the profile
 /// build (`model-profile.elf`) includes through `-DTMLC_<MODEL>_HOOKS_HEADER`.
 pub fn profile_hooks(model: &str) -> String {
     let prefix = format!("TMLC_{}", model.to_ascii_uppercase());

@@ -7,9 +7,9 @@
 //! | file | what |
 //! |---|---|
 //! | `main.c` | the harness: reads the input file named on the semihosting command line into the arena, runs one inference between the instruction-count markers, writes the output file, prints the peak stack use |
-//! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model) |
+//! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model but `profile_hooks.h`, which names the model's hook macros) |
 //! | `board/<machine or board>.ld` | the linker script of the target's memory map, or of its QEMU machine's (`layout.rs`, `machine.rs`) |
-//! | `board/profile_markers.c`, `profile_hooks.h` | the per-layer markers and the model's layer hooks calling them, built into `model-profile.elf` only (`tmlc sim --profile`) |
+//! | `board/profile_markers.c`, `board/profile_hooks.h` | the per-layer markers and the model's layer hooks calling them, built into `model-profile.elf` only (`tmlc sim --profile`) |
 //! | `Makefile` | `CC` defaults to `arm-none-eabi-gcc`, `CFLAGS` is the user's, the core's flags live in `TMLC_ARCH`; `make model-profile.elf` is the profile build |
 //! | `tmlc-project.json` | what `tmlc sim` needs to know about the project ([`Manifest`]) |
 
@@ -36,7 +36,7 @@ pub const PROFILE_ELF: &str = "model-profile.elf";
 pub const MARKER_LAYER_BEGIN: &str = "tmlc_marker_layer_begin";
 pub const MARKER_LAYER_END: &str = "tmlc_marker_layer_end";
 /// The header of the profile build's layer hooks.
-pub const PROFILE_HOOKS: &str = "profile_hooks.h";
+pub const PROFILE_HOOKS: &str = "board/profile_hooks.h";
 /// The project's description for `tmlc sim`.
 pub const MANIFEST: &str = "tmlc-project.json";
 /// The functions called right before and right after the one inference that is counted.
