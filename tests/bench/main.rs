@@ -2,6 +2,8 @@
 //! and rewrites docs/BENCHMARKS.md. Timings are medians of repeated runs on this machine;
 //! nothing here is asserted by tests.
 
+mod profile;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -215,6 +217,7 @@ fn cortex_m_section(shared: &std::path::Path, report: &mut String) {
     }
     report.push('\n');
     lstm_per_mac(shared, report);
+    profile::profile_section(shared, report);
 }
 
 /// The MNIST LSTM's `tinyml.lstm` alone (the model cut after it), as `.tir` text, and its MACs.

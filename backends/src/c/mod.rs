@@ -7,6 +7,7 @@ pub mod api;
 pub mod call;
 pub mod edges;
 pub mod harness;
+pub mod layer_list;
 pub mod layers;
 pub mod library;
 pub mod model;
@@ -46,6 +47,8 @@ pub struct ModelProject {
     pub project: Project,
     /// The runtime `.c` files in the project, in a stable order.
     pub runtime_sources: Vec<String>,
+    /// The layers of the generated run function, in hook order.
+    pub layers: Vec<layer_list::Layer>,
 }
 
 /// Generates the model and runtime files of a project for `target`.
@@ -69,6 +72,7 @@ pub fn model_project(
         arena_size,
         weight_bytes,
         state_size,
+        layers,
     } = generate_model(module, &model, &api)?;
     if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
@@ -118,6 +122,7 @@ pub fn model_project(
         outputs,
         project,
         runtime_sources,
+        layers,
     })
 }
 

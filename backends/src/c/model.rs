@@ -8,6 +8,7 @@ use super::edges::{
     int8_static_accessor_definitions, int8_view, invoke_arguments, invoke_body, invoke_signature,
     quantization_macros, size_macros, static_accessor_definitions, Edge, Side,
 };
+use super::layer_list::{self, Layer};
 use super::layers::{emit_layer, raw_constant_operands, ValueNames};
 use super::state::{StatePlan, StateSource};
 use super::writer::{c_array, int8_array, CWriter};
@@ -45,7 +46,14 @@ pub fn c_identifier(name: &str) -> String {
 }
 
 /// Names of files the projects generate besides the model's.
-const RESERVED: &[&str] = &["main", "tmlc_board", "startup", "semihosting", "markers"];
+const RESERVED: &[&str] = &[
+    "main",
+    "tmlc_board",
+    "startup",
+    "semihosting",
+    "markers",
+    "profile_markers",
+];
 
 /// The generated sources and the facts the rest of the project needs.
 pub struct GeneratedModel {
@@ -59,6 +67,8 @@ pub struct GeneratedModel {
     pub weight_bytes: usize,
     /// Bytes of the state buffer (0 for a model without stateful ops).
     pub state_size: usize,
+    /// The layers of the run function, in hook order.
+    pub layers: Vec<Layer>,
 }
 
 struct Names {
@@ -120,6 +130,7 @@ pub fn generate_model(
         names.pointers[param] = arena_pointer(function, param)?;
     }
     let mut layer = 0;
+    let mut layers = Vec::new();
     // Constants some call reads directly; the others (weights the DSP kernels take packed) are
     // not emitted, so that no unused array is left in the C.
     let mut raw_constants = std::collections::HashSet::new();
@@ -179,12 +190,8 @@ pub fn generate_model(
         }
         names.pointers[result] = arena_pointer(function, result)?;
         let start = writer.body.len();
-        let hook_name = data
-            .name
-            .rsplit('.')
-            .next()
-            .unwrap_or(&data.name)
-            .to_string();
+        let hook_name = layer_list::short_name(&data.name).to_string();
+        layers.push(layer_list::describe(module, function, op, layer));
         writer.body_line(&api::layer_hook(&macro_prefix, "BEGIN", layer, &hook_name));
         emit_layer(
             &OpContext {
@@ -408,5 +415,6 @@ pub fn generate_model(
         arena_size,
         weight_bytes,
         state_size: state.size,
+        layers,
     })
 }

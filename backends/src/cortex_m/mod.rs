@@ -7,9 +7,10 @@
 //! | file | what |
 //! |---|---|
 //! | `main.c` | the harness: reads the input file named on the semihosting command line into the arena, runs one inference between the instruction-count markers, writes the output file, prints the peak stack use |
-//! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model) |
+//! | `board/tmlc_board.h`, `board/startup.c`, `board/semihosting.c`, `board/markers.c` | vector table and reset handler, semihosting calls, the markers (`board/` is the same for every model but `profile_hooks.h`, which names the model's hook macros) |
 //! | `board/<machine or board>.ld` | the linker script of the target's memory map, or of its QEMU machine's (`layout.rs`, `machine.rs`) |
-//! | `Makefile` | `CC` defaults to `arm-none-eabi-gcc`, `CFLAGS` is the user's, the core's flags live in `TMLC_ARCH` |
+//! | `board/profile_markers.c`, `board/profile_hooks.h` | the per-layer markers and the model's layer hooks calling them, built into `model-profile.elf` only (`tmlc sim --profile`) |
+//! | `Makefile` | `CC` defaults to `arm-none-eabi-gcc`, `CFLAGS` is the user's, the core's flags live in `TMLC_ARCH`; `make model-profile.elf` is the profile build |
 //! | `tmlc-project.json` | what `tmlc sim` needs to know about the project ([`Manifest`]) |
 
 pub mod harness;
@@ -18,6 +19,7 @@ pub mod machine;
 pub mod packing;
 pub mod qemu;
 
+use crate::c::layer_list::Layer;
 use crate::c::{model_project, ModelProject};
 use crate::project::Project;
 use crate::target::Target;
@@ -28,6 +30,13 @@ use tmlc_core::ir::Module;
 
 /// The program `make` builds.
 pub const ELF: &str = "model.elf";
+/// The profile build: the same program with every layer between the two layer markers.
+pub const PROFILE_ELF: &str = "model-profile.elf";
+/// The functions the profile build calls at the start and at the end of every layer.
+pub const MARKER_LAYER_BEGIN: &str = "tmlc_marker_layer_begin";
+pub const MARKER_LAYER_END: &str = "tmlc_marker_layer_end";
+/// The header of the profile build's layer hooks.
+pub const PROFILE_HOOKS: &str = "board/profile_hooks.h";
 /// The project's description for `tmlc sim`.
 pub const MANIFEST: &str = "tmlc-project.json";
 /// The functions called right before and right after the one inference that is counted.
@@ -43,6 +52,10 @@ const BOARD: &[(&str, &str)] = &[
     ("board/startup.c", include_str!("board/startup.c")),
     ("board/semihosting.c", include_str!("board/semihosting.c")),
     ("board/markers.c", include_str!("board/markers.c")),
+    (
+        "board/profile_markers.c",
+        include_str!("board/profile_markers.c"),
+    ),
 ];
 
 /// What `tmlc sim` reads from a Cortex-M project (`tmlc-project.json`).
@@ -64,6 +77,12 @@ pub struct Manifest {
     pub weight_bytes: usize,
     pub marker_start: String,
     pub marker_end: String,
+    /// The profile build (`None` in a project from before tmlc had one).
+    #[serde(default)]
+    pub profile_elf: Option<String>,
+    /// The layers of the generated code, in the order the profile build's markers see them.
+    #[serde(default)]
+    pub layers: Vec<Layer>,
 }
 
 /// The compiler flags that select the target's core, FPU and float ABI.
@@ -122,6 +141,7 @@ impl Backend for CortexMBackend {
             inputs,
             outputs,
             runtime_sources,
+            layers,
             ..
         } = model_project;
         for (path, contents) in BOARD {
@@ -130,6 +150,7 @@ impl Backend for CortexMBackend {
         let script = format!("board/{}.ld", layout.name);
         project.add(script.as_str(), layout::linker_script(&layout, target));
         project.add("main.c", harness::main_c(&model, &inputs, &outputs));
+        project.add(PROFILE_HOOKS, harness::profile_hooks(&model));
         project.add(
             "Makefile",
             harness::makefile(
@@ -153,6 +174,8 @@ impl Backend for CortexMBackend {
             weight_bytes,
             marker_start: MARKER_START.to_string(),
             marker_end: MARKER_END.to_string(),
+            profile_elf: Some(PROFILE_ELF.to_string()),
+            layers,
         };
         let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
         json.push('\n');

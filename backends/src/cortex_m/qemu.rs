@@ -11,10 +11,18 @@
 //!    semihosting and prints its peak stack use; the plugin writes the instruction count of the
 //!    inference. Every child process runs under a timeout, so nothing hangs.
 //!
+//! With `--profile` (`SimOptions::profile`) it also builds `model-profile.elf`, whose layer hooks
+//! call the two layer markers, runs it with the plugin watching them too, and reports every
+//! layer's instructions beside its op, shape, MACs and kernel (from the manifest's layer list);
+//! the headline count stays the normal build's.
+//!
 //! QEMU counts instructions, not cycles: the count is exact and identical from run to run, but
 //! it is not a cycle count of any real core.
 
-use crate::cortex_m::{Manifest, MANIFEST, STACK_REPORT_PREFIX};
+use crate::c::layer_list::Layer;
+use crate::cortex_m::{
+    Manifest, MANIFEST, MARKER_LAYER_BEGIN, MARKER_LAYER_END, STACK_REPORT_PREFIX,
+};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -67,6 +75,8 @@ pub struct SimOptions {
     pub timeout: Duration,
     /// Frames (inputs) in the input, run in sequence with the state carried over.
     pub frames: usize,
+    /// Also run the profile build and report the instructions of every layer.
+    pub profile: bool,
 }
 
 impl Default for SimOptions {
@@ -75,6 +85,7 @@ impl Default for SimOptions {
             tools: Tools::default(),
             timeout: DEFAULT_TIMEOUT,
             frames: 1,
+            profile: false,
         }
     }
 }
@@ -104,6 +115,8 @@ pub struct Run {
     pub output: Vec<u8>,
     /// Instructions executed by the inference (from the start marker to the end marker).
     pub instructions: u64,
+    /// With layer markers: the instructions of every layer, in the order they ran.
+    pub layers: Option<Vec<u64>>,
     /// The most stack used since reset (measured by painting).
     pub stack_peak_bytes: u64,
     /// The stack available: RAM above `.bss`.
@@ -111,7 +124,7 @@ pub struct Run {
 }
 
 /// Everything `tmlc sim` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimReport {
     pub model: String,
     pub target: String,
@@ -133,6 +146,44 @@ pub struct SimReport {
     pub stack_peak_bytes: u64,
     pub text_bytes: u64,
     pub rodata_bytes: u64,
+    /// With `--profile`: the profile build's run (its fields appear beside the others in JSON).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+}
+
+/// The per-layer profile of one inference, from the profile build.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    /// Instructions of the profile build's inference: the layers, the marker calls and the run
+    /// function's code between the layers (a little more than the normal build's).
+    pub profile_instructions: u64,
+    /// The layers' instructions summed.
+    pub layer_instructions: u64,
+    /// Every layer of the generated code, in order.
+    pub layers: Vec<LayerProfile>,
+}
+
+/// One layer's row of the profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerProfile {
+    #[serde(flatten)]
+    pub layer: Layer,
+    /// Instructions from the layer's begin marker to its end marker (a patch loop: all its
+    /// patches).
+    pub instructions: u64,
+    /// Instructions per MAC; `None` for a layer without MACs.
+    pub instructions_per_mac: Option<f64>,
+    /// Percent of the profile build's inference.
+    pub percent: f64,
+}
+
+/// The addresses the instruction counter watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Markers {
+    pub start: u64,
+    pub end: u64,
+    /// The layer begin and end markers of a profile build.
+    pub layers: Option<(u64, u64)>,
 }
 
 fn error(message: impl Into<String>) -> Diagnostic {
@@ -293,8 +344,8 @@ pub fn read_manifest(dir: &Path) -> DiagResult<Manifest> {
     })
 }
 
-/// Builds the project in `dir` with its Makefile; returns the path of the ELF file.
-pub fn build(dir: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<PathBuf> {
+/// Builds the program `elf` of the project in `dir` with its Makefile; returns its path.
+pub fn build(dir: &Path, manifest: &Manifest, elf: &str, tools: &Tools) -> DiagResult<PathBuf> {
     let logs = ScratchDir::new("make")?;
     let mut command = Command::new(&tools.make);
     // The project's defaults, not whatever CFLAGS the environment holds for the host.
@@ -302,6 +353,7 @@ pub fn build(dir: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<PathB
         .arg("-C")
         .arg(dir)
         .arg(format!("CC={}", tools.cc))
+        .arg(elf)
         .env_remove("CFLAGS")
         .env_remove("LDFLAGS");
     let finished =
@@ -314,15 +366,15 @@ pub fn build(dir: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<PathB
         })?;
     if !finished.status.success() {
         return Err(error(format!(
-            "building {} with `{} -C {}` failed:\n{}{}",
-            manifest.elf,
+            "building {} with `{} -C {} {elf}` failed:\n{}{}",
+            manifest.model,
             tools.make,
             dir.display(),
             finished.stdout,
             finished.stderr
         )));
     }
-    let elf = dir.join(&manifest.elf);
+    let elf = dir.join(elf);
     if !elf.is_file() {
         return Err(error(format!("make did not produce {}", elf.display())));
     }
@@ -385,14 +437,28 @@ pub fn parse_symbol(nm_output: &str, name: &str) -> Option<u64> {
     })
 }
 
-/// The addresses of the manifest's two markers in `elf`.
-pub fn marker_addresses(elf: &Path, manifest: &Manifest, tools: &Tools) -> DiagResult<(u64, u64)> {
+/// The addresses of the manifest's two markers in `elf`, and of the layer markers when
+/// `layers` (a profile build).
+pub fn marker_addresses(
+    elf: &Path,
+    manifest: &Manifest,
+    tools: &Tools,
+    layers: bool,
+) -> DiagResult<Markers> {
     let output = tool_output(&tools.nm, &[elf.as_os_str()])?;
     let find = |name: &str| {
         parse_symbol(&output, name)
             .ok_or_else(|| error(format!("{} has no symbol `{name}`", elf.display())))
     };
-    Ok((find(&manifest.marker_start)?, find(&manifest.marker_end)?))
+    Ok(Markers {
+        start: find(&manifest.marker_start)?,
+        end: find(&manifest.marker_end)?,
+        layers: if layers {
+            Some((find(MARKER_LAYER_BEGIN)?, find(MARKER_LAYER_END)?))
+        } else {
+            None
+        },
+    })
 }
 
 /// Where the plugin is cached: `$TMLC_CACHE_DIR`, else `tmlc-cache` in the Cargo target
@@ -525,7 +591,46 @@ fn qemu_escape(text: &str) -> String {
     text.replace(',', ",,")
 }
 
-/// Parses the plugin's report line.
+/// Parses the plugin's report: the inference's count, and the layers' when `layers`.
+fn parse_report(report: &str, layers: bool) -> DiagResult<(u64, Option<Vec<u64>>)> {
+    let mut lines = report.lines();
+    let total = parse_count(lines.next().unwrap_or(""))?;
+    if !layers {
+        return Ok((total, None));
+    }
+    let malformed = |line: &str| {
+        error(format!(
+            "the instruction counter did not profile the layers: {}",
+            if line.is_empty() {
+                "it wrote no layer report"
+            } else {
+                line
+            }
+        ))
+    };
+    let header = lines.next().unwrap_or("").trim();
+    let count: usize = header
+        .strip_prefix("tmlc-icount: layers=")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| malformed(header))?;
+    let counts = lines
+        .map(|line| {
+            line.trim()
+                .strip_prefix("tmlc-icount: layer instructions=")
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| malformed(line.trim()))
+        })
+        .collect::<DiagResult<Vec<u64>>>()?;
+    if counts.len() != count {
+        return Err(malformed(&format!(
+            "{count} layers announced, {} reported",
+            counts.len()
+        )));
+    }
+    Ok((total, Some(counts)))
+}
+
+/// Parses the plugin's first report line.
 fn parse_count(report: &str) -> DiagResult<u64> {
     let line = report.trim();
     line.strip_prefix("tmlc-icount: instructions=")
@@ -553,12 +658,13 @@ fn parse_stack(console: &str) -> Option<(u64, u64)> {
 }
 
 /// Runs `elf` on QEMU machine `machine` with `input`, counting the instructions between the
-/// markers at `markers` with the plugin at `plugin`.
+/// markers at `markers` (and of every layer, when it has layer markers) with the plugin at
+/// `plugin`.
 pub fn run(
     elf: &Path,
     machine: &str,
     input: &[u8],
-    markers: (u64, u64),
+    markers: &Markers,
     plugin: &Path,
     options: &SimOptions,
 ) -> DiagResult<Run> {
@@ -571,6 +677,10 @@ pub fn run(
         .map_err(|e| io_error(format!("cannot resolve {}: {e}", elf.display())))?;
     let plugin = std::path::absolute(plugin)
         .map_err(|e| io_error(format!("cannot resolve {}: {e}", plugin.display())))?;
+    let layer_markers = markers
+        .layers
+        .map(|(begin, end)| format!(",layer_begin=0x{begin:x},layer_end=0x{end:x}"))
+        .unwrap_or_default();
     let mut command = Command::new(&options.tools.qemu);
     command
         .current_dir(dir)
@@ -582,10 +692,10 @@ pub fn run(
         .args(["-icount", "shift=0,align=off,sleep=off"])
         .arg("-plugin")
         .arg(format!(
-            "{},start=0x{:x},end=0x{:x},out=icount.txt",
+            "{},start=0x{:x},end=0x{:x}{layer_markers},out=icount.txt",
             qemu_escape(&plugin.to_string_lossy()),
-            markers.0,
-            markers.1
+            markers.start,
+            markers.end
         ))
         .arg("-kernel")
         .arg(&elf);
@@ -613,13 +723,14 @@ pub fn run(
         ))
     })?;
     let report = std::fs::read_to_string(dir.join("icount.txt")).unwrap_or_default();
-    let instructions = parse_count(&report)?;
+    let (instructions, layers) = parse_report(&report, markers.layers.is_some())?;
     let output_path = dir.join("output.bin");
     let output = std::fs::read(&output_path)
         .map_err(|e| error(format!("the program wrote no output: {e}")))?;
     Ok(Run {
         output,
         instructions,
+        layers,
         stack_peak_bytes,
         stack_bytes,
     })
@@ -649,11 +760,21 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
             manifest.elf
         ))
     })?;
-    let elf = build(dir, &manifest, &options.tools)?;
+    let profile_elf = match (&manifest.profile_elf, options.profile) {
+        (_, false) => None,
+        (Some(elf), true) => Some(elf.clone()),
+        (None, true) => {
+            return Err(error(format!(
+                "{} has no profile build: compile the model again with this tmlc",
+                dir.display()
+            )))
+        }
+    };
+    let elf = build(dir, &manifest, &manifest.elf, &options.tools)?;
     let sections = sections(&elf, &options.tools)?;
-    let markers = marker_addresses(&elf, &manifest, &options.tools)?;
+    let markers = marker_addresses(&elf, &manifest, &options.tools, false)?;
     let plugin = plugin(&options.tools)?;
-    let run = run(&elf, &machine, input, markers, plugin.path(), options)?;
+    let run = run(&elf, &machine, input, &markers, plugin.path(), options)?;
     if run.output.len() != manifest.output_bytes * frames {
         return Err(error(format!(
             "the program wrote {} output bytes, expected {}",
@@ -661,6 +782,18 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
             manifest.output_bytes * frames
         )));
     }
+    let profile = match profile_elf {
+        Some(name) => Some(profile(
+            dir,
+            &manifest,
+            &name,
+            (&machine, input),
+            &run,
+            &plugin,
+            options,
+        )?),
+        None => None,
+    };
     Ok(SimReport {
         model: manifest.model,
         target: manifest.target,
@@ -676,7 +809,62 @@ pub fn simulate(dir: &Path, input: &[u8], options: &SimOptions) -> DiagResult<Si
         stack_peak_bytes: run.stack_peak_bytes,
         text_bytes: sections.text,
         rodata_bytes: sections.rodata,
+        profile,
     })
+}
+
+/// Builds and runs the profile build `name` on the same input as the normal build's `normal` run
+/// and pairs its layer counts with the manifest's layers.
+fn profile(
+    dir: &Path,
+    manifest: &Manifest,
+    name: &str,
+    (machine, input): (&str, &[u8]),
+    normal: &Run,
+    plugin: &Plugin,
+    options: &SimOptions,
+) -> DiagResult<Profile> {
+    let elf = build(dir, manifest, name, &options.tools)?;
+    let markers = marker_addresses(&elf, manifest, &options.tools, true)?;
+    let run = run(&elf, machine, input, &markers, plugin.path(), options)?;
+    if run.output != normal.output {
+        return Err(error(format!(
+            "the profile build {name} computed another output than {}",
+            manifest.elf
+        )));
+    }
+    let counts = run.layers.unwrap_or_default();
+    if counts.len() != manifest.layers.len() {
+        return Err(error(format!(
+            "the profile build ran {} layers, the project lists {}",
+            counts.len(),
+            manifest.layers.len()
+        )));
+    }
+    Ok(profile_rows(&manifest.layers, &counts, run.instructions))
+}
+
+/// The profile of `layers` that ran `counts` instructions each, `total` in the whole inference.
+pub fn profile_rows(layers: &[Layer], counts: &[u64], total: u64) -> Profile {
+    let rows = layers
+        .iter()
+        .zip(counts)
+        .map(|(layer, &instructions)| LayerProfile {
+            layer: layer.clone(),
+            instructions,
+            instructions_per_mac: (layer.macs > 0).then(|| instructions as f64 / layer.macs as f64),
+            percent: if total == 0 {
+                0.0
+            } else {
+                100.0 * instructions as f64 / total as f64
+            },
+        })
+        .collect();
+    Profile {
+        profile_instructions: total,
+        layer_instructions: counts.iter().sum(),
+        layers: rows,
+    }
 }
 
 #[cfg(test)]
@@ -712,6 +900,29 @@ mod tests {
             Some(4299)
         );
         assert!(parse_count("tmlc-icount: start marker not reached\n").is_err());
+        assert_eq!(
+            parse_report("tmlc-icount: instructions=90\n", false).ok(),
+            Some((90, None))
+        );
+        assert_eq!(
+            parse_report(
+                "tmlc-icount: instructions=90\ntmlc-icount: layers=2\n\
+                 tmlc-icount: layer instructions=40\ntmlc-icount: layer instructions=30\n",
+                true
+            )
+            .ok(),
+            Some((90, Some(vec![40, 30])))
+        );
+        assert!(parse_report(
+            "tmlc-icount: instructions=90\ntmlc-icount: layer markers unpaired\n",
+            true
+        )
+        .is_err());
+        assert!(parse_report(
+            "tmlc-icount: instructions=90\ntmlc-icount: layers=2\ntmlc-icount: layer instructions=4\n",
+            true
+        )
+        .is_err());
         assert_eq!(
             parse_stack("boot\ntmlc: stack_peak_bytes=172 stack_bytes=261592\n"),
             Some((172, 261592))

@@ -340,6 +340,12 @@ pub struct SimArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also run the profile build (every layer between two markers) and report each layer's op,
+    /// shape, MACs, kernel and instructions (`layers` in --json). The headline count stays the
+    /// normal build's.
+    #[arg(long)]
+    pub profile: bool,
+
     /// Passes to run before code generation (default: compile's pipeline).
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,

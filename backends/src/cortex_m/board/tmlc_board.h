@@ -6,6 +6,7 @@
  *  - semihosting.c: Arm semihosting calls, which QEMU services on the host (files, console,
  *                   exit) when run with -semihosting-config enable=on,target=native.
  *  - markers.c:     the two functions an instruction counter watches.
+ *  - profile_markers.c: the per-layer markers, linked into the profile build only.
  *  - <machine>.ld:  the memory map of the QEMU machine: code and weights in flash, .data, .bss
  *                   (the arena) and the stack in SRAM.
  */
@@ -56,5 +57,12 @@ uint32_t tmlc_stack_peak(void);
  * the first instruction of tmlc_marker_start to the first instruction of tmlc_marker_end. */
 void tmlc_marker_start(void);
 void tmlc_marker_end(void);
+
+/* The profile build (make model-profile.elf) also calls tmlc_marker_layer_begin() and
+ * tmlc_marker_layer_end() around every layer, from the model's layer hooks; the counter records
+ * the instructions from the first instruction of one to the first instruction of the other.
+ * They are defined in profile_markers.c, which the normal build does not link. */
+void tmlc_marker_layer_begin(void);
+void tmlc_marker_layer_end(void);
 
 #endif /* TMLC_BOARD_H */

@@ -1,6 +1,7 @@
 //! `tmlc sim`: compile a model for a Cortex-M target (or take a project `tmlc compile` wrote),
 //! build it with arm-none-eabi-gcc, run one inference in QEMU and report the output, the
-//! instructions of the inference, RAM and flash. The QEMU side lives in `tmlc_backends::cortex_m::qemu`.
+//! instructions of the inference, RAM and flash, and with `--profile` the instructions of every
+//! layer. The QEMU side lives in `tmlc_backends::cortex_m::qemu`.
 
 use crate::cli::{CompileArgs, SimArgs};
 use crate::commands::compile;
@@ -8,7 +9,7 @@ use crate::input::StdinReader;
 use crate::{write_output, Failure, Outcome};
 use std::fmt::Write;
 use std::time::Duration;
-use tmlc_backends::cortex_m::qemu::{self, ScratchDir, SimOptions, SimReport};
+use tmlc_backends::cortex_m::qemu::{self, Profile, ScratchDir, SimOptions, SimReport};
 use tmlc_backends::target::lookup;
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 
@@ -59,6 +60,80 @@ fn render_text(report: &SimReport, show_output: bool) -> String {
         "flash: {} bytes = text {} + rodata {} + .data {}",
         report.flash_bytes, report.text_bytes, report.rodata_bytes, report.data_bytes
     );
+    if let Some(profile) = &report.profile {
+        text.push_str(&render_profile(profile));
+    }
+    text
+}
+
+/// The per-layer table: one row per layer of the generated code, then the totals.
+pub fn render_profile(profile: &Profile) -> String {
+    let mut rows = vec![[
+        "layer".to_string(),
+        "op".to_string(),
+        "shape".to_string(),
+        "MACs".to_string(),
+        "kernel".to_string(),
+        "instructions".to_string(),
+        "instr/MAC".to_string(),
+        "share".to_string(),
+    ]];
+    for row in &profile.layers {
+        let layer = &row.layer;
+        let op = if layer.body.is_empty() {
+            layer.op.clone()
+        } else {
+            format!("{}({} layers)", layer.op, layer.body.len())
+        };
+        rows.push([
+            layer.index.to_string(),
+            op,
+            layer.shape_text(),
+            layer.macs.to_string(),
+            layer.kernel.clone(),
+            row.instructions.to_string(),
+            row.instructions_per_mac
+                .map_or("-".to_string(), |v| format!("{v:.2}")),
+            format!("{:.1}%", row.percent),
+        ]);
+    }
+    let mut widths = [0usize; 8];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    let mut text = String::from(
+        "\nper-layer profile (profile build: every layer between two markers; a patch loop is one layer):\n",
+    );
+    for row in &rows {
+        let mut line = String::new();
+        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
+            // Names left-aligned, numbers right-aligned.
+            if matches!(column, 1 | 2 | 4) {
+                let _ = write!(line, "{cell:<width$}  ");
+            } else {
+                let _ = write!(line, "{cell:>width$}  ");
+            }
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    for row in profile.layers.iter().filter(|r| !r.layer.body.is_empty()) {
+        let _ = writeln!(
+            text,
+            "layer {}: a patch loop of {}",
+            row.layer.index,
+            row.layer.body.join(", ")
+        );
+    }
+    let outside = profile
+        .profile_instructions
+        .saturating_sub(profile.layer_instructions);
+    let _ = writeln!(
+        text,
+        "layers: {} instructions of the profile build's {} ({} outside the layers: the run function between them)",
+        profile.layer_instructions, profile.profile_instructions, outside
+    );
     text
 }
 
@@ -66,6 +141,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let options = SimOptions {
         timeout: Duration::from_secs(args.timeout.max(1)),
         frames: args.frames as usize,
+        profile: args.profile,
         ..SimOptions::default()
     };
     let input = std::fs::read(&args.input)
