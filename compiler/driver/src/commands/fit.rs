@@ -5,6 +5,7 @@
 //! whether it fits, the op at the peak and the plan (patch stage, kernels). `--jsonl` answers one
 //! JSON line per description line, for a search loop.
 
+use super::mem::render_plan;
 use crate::architecture::{build, locate, schema};
 use crate::budget::{budget, Budget};
 use crate::cli::{FitArgs, Kernels};
@@ -200,26 +201,7 @@ fn text(report: &FitReport, pipeline: &str) -> String {
             peak.high_water_bytes
         );
     }
-    for stage in &report.plan.patch_stages {
-        let predicted = stage
-            .predicted_overhead_percent
-            .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
-        let _ = writeln!(
-            out,
-            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
-            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
-        );
-    }
-    if report.plan.patch_stages.is_empty() {
-        let _ = writeln!(out, "  no patch stage");
-    }
-    let kernels: Vec<String> = report
-        .plan
-        .kernels
-        .iter()
-        .map(|(variant, count)| format!("{variant} {count}"))
-        .collect();
-    let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
+    out.push_str(&render_plan(&report.plan));
     let _ = writeln!(
         out,
         "  {}",

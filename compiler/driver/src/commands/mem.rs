@@ -76,26 +76,7 @@ fn table(report: &MemoryReport) -> String {
         let _ = writeln!(out, "  arena without tile            {before:>9}");
     }
     let _ = writeln!(out, "\nplan");
-    for stage in &report.plan.patch_stages {
-        let predicted = stage
-            .predicted_overhead_percent
-            .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
-        let _ = writeln!(
-            out,
-            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
-            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
-        );
-    }
-    if report.plan.patch_stages.is_empty() {
-        let _ = writeln!(out, "  no patch stage");
-    }
-    let kernels: Vec<String> = report
-        .plan
-        .kernels
-        .iter()
-        .map(|(variant, count)| format!("{variant} {count}"))
-        .collect();
-    let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
+    out.push_str(&render_plan(&report.plan));
     if !report.state.is_empty() {
         let _ = writeln!(
             out,
@@ -197,4 +178,30 @@ pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     };
     write_output(&mut outcome, None, text.as_bytes())?;
     Ok(outcome)
+}
+
+/// The plan lines of a report (`tmlc mem`, `tmlc fit`): each patch stage with its overheads, and
+/// how many ops run each kernel variant.
+pub fn render_plan(plan: &tmlc_passes::memory_report::PlanSummary) -> String {
+    let mut out = String::new();
+    for stage in &plan.patch_stages {
+        let predicted = stage
+            .predicted_overhead_percent
+            .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
+        let _ = writeln!(
+            out,
+            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
+            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
+        );
+    }
+    if plan.patch_stages.is_empty() {
+        let _ = writeln!(out, "  no patch stage");
+    }
+    let kernels: Vec<String> = plan
+        .kernels
+        .iter()
+        .map(|(variant, count)| format!("{variant} {count}"))
+        .collect();
+    let _ = writeln!(out, "  kernels (ops): {}", kernels.join(", "));
+    out
 }
