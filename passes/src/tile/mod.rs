@@ -187,16 +187,21 @@ fn candidate_chains(module: &Module, index: usize) -> Vec<Vec<LayerGeometry>> {
     let Ok(liveness) = analyze(module, function) else {
         return chains;
     };
+    // Bytes live at every time, by one sweep over the buffers' intervals.
     let end = liveness.buffers.iter().map(|b| b.upper).max().unwrap_or(0);
-    let live = |t: usize| -> usize {
-        liveness
-            .buffers
-            .iter()
-            .filter(|b| b.lower <= t && t < b.upper)
-            .map(|b| b.size)
-            .sum()
-    };
-    let Some(peak_time) = (1..end).max_by_key(|&t| (live(t), std::cmp::Reverse(t))) else {
+    let mut delta = vec![0i64; end + 1];
+    for buffer in &liveness.buffers {
+        delta[buffer.lower] += buffer.size as i64;
+        delta[buffer.upper] -= buffer.size as i64;
+    }
+    let live: Vec<i64> = delta
+        .iter()
+        .scan(0i64, |sum, d| {
+            *sum += d;
+            Some(*sum)
+        })
+        .collect();
+    let Some(peak_time) = (1..end).max_by_key(|&t| (live[t], std::cmp::Reverse(t))) else {
         return chains;
     };
     let Some(&peak_op) = function.body.ops.get(peak_time - 1) else {
