@@ -78,6 +78,12 @@ fn bad_compilations_fail_cleanly() {
             &model,
         ),
     );
+    // The arena (44 bytes) fits, but the LSTM's state section (124 bytes) lives beside it.
+    let recurrent = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/recurrent.tir");
+    case(
+        "arena and the state section larger than SRAM",
+        args(&["--sram-bytes", "100"], &recurrent.display().to_string()),
+    );
     case(
         "bad pipeline",
         args(&["--pass-pipeline", "canonicalize,nope"], &model),

@@ -135,3 +135,42 @@ fn mem_and_compile_agree_on_the_arena_for_every_shared_model() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `--objective fast` takes the fastest plan that fits the SRAM with the least stack left: the
+/// untiled arena when it fits (cortex-m4's 256 KB), and under a tighter `--sram-bytes` a patch
+/// plan that fits it, whatever the default instruction budget; with the default objective the
+/// arena is the smallest within that budget.
+#[test]
+fn objective_fast_fits_the_sram_budget() {
+    use tmlc_tests::shared::shared_dir;
+    let Some(shared) = shared_dir() else { return };
+    let path = shared
+        .join("models/vww_96_int8.tflite")
+        .display()
+        .to_string();
+    let arena = |extra: &[&str]| -> (u64, bool) {
+        let mut args = vec!["mem", &path, "--target", "cortex-m4", "--json"];
+        args.extend_from_slice(extra);
+        let json: serde_json::Value = serde_json::from_str(&run(&args)).expect("JSON");
+        let tiled = json["plan"]["patch_stages"]
+            .as_array()
+            .is_some_and(|stages| !stages.is_empty());
+        (json["arena_bytes"].as_u64().expect("arena_bytes"), tiled)
+    };
+    let (small, small_tiled) = arena(&[]);
+    let (fast, fast_tiled) = arena(&["--objective", "fast"]);
+    assert!(small_tiled && !fast_tiled, "small {small}, fast {fast}");
+    assert!(
+        fast > small,
+        "untiled {fast} should exceed the small plan's {small}"
+    );
+    // A budget between the two: a plan fits it, though above the default instruction budget.
+    let sram = small - 1 + tmlc_core::target::MIN_STACK_BYTES;
+    let sram_text = sram.to_string();
+    let (budgeted, budgeted_tiled) = arena(&["--objective", "fast", "--sram-bytes", &sram_text]);
+    assert!(budgeted_tiled);
+    assert!(
+        budgeted + tmlc_core::target::MIN_STACK_BYTES <= sram,
+        "{budgeted} + stack over {sram}"
+    );
+}

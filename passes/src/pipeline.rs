@@ -4,7 +4,9 @@
 //! target runs works inside patch loops (today all do), `inplace`, `select-kernels` when the
 //! target has variants beyond the portable kernels (the Arm DSP kernels on DSP cores, inside
 //! patch loops too), and `alloc` with the target's alignment. `tmlc compile` and `tmlc mem` run it when no
-//! `--pass-pipeline` is given.
+//! `--pass-pipeline` is given. The [`Objective`] chooses what `tile` searches for: the smallest
+//! arena within the instruction budget (the default), or the fastest plan that fits the
+//! target's SRAM with the least stack left (`tile{max-sram=target}`).
 
 use crate::{alloc, canonicalize, fuse, inplace, schedule, select_kernels, tile};
 use tmlc_core::pass::PassInfo;
@@ -26,12 +28,31 @@ pub fn default_passes(target: &Target) -> Vec<PassInfo> {
     passes
 }
 
+/// What the default pipeline's plan search optimizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Objective {
+    /// The smallest arena within `tile`'s instruction budget (+5% predicted).
+    #[default]
+    Small,
+    /// The fastest plan whose arena fits the target's SRAM less the least stack
+    /// (`MIN_STACK_BYTES`): untiled when that fits.
+    Fast,
+}
+
 /// The default pipeline as `--pass-pipeline` text: the pass names alone, since every option
 /// that depends on the target (alignment, kernel variants) defaults to the target's own.
 pub fn default_pipeline_text(target: &Target) -> String {
+    pipeline_text(target, Objective::Small)
+}
+
+/// The default pipeline of `target` for `objective`, as `--pass-pipeline` text.
+pub fn pipeline_text(target: &Target, objective: Objective) -> String {
     default_passes(target)
         .iter()
-        .map(|info| info.name)
+        .map(|info| match (info.name, objective) {
+            ("tile", Objective::Fast) => "tile{max-sram=target}",
+            (name, _) => name,
+        })
         .collect::<Vec<_>>()
         .join(",")
 }

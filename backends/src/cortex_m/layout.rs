@@ -161,10 +161,11 @@ fn hex(value: u64) -> String {
 }
 
 /// The least stack the linker script leaves room for.
-pub const MIN_STACK: u64 = 4096;
+pub const MIN_STACK: u64 = tmlc_core::target::MIN_STACK_BYTES;
 
-/// Fails, before anything is built, when the arena and the least stack cannot both fit the RAM
-/// the program links into (the linker would stop with its stack assertion).
+/// Fails, before anything is built, when the arena (with the state section beside it) and the
+/// least stack cannot both fit the RAM the program links into (the linker would stop with its
+/// stack assertion).
 pub fn check_ram(layout: &Layout, arena_bytes: u64, target: &Target) -> DiagResult<()> {
     if arena_bytes + MIN_STACK <= layout.ram.length {
         return Ok(());

@@ -123,7 +123,11 @@ impl Backend for CortexMBackend {
     ) -> DiagResult<Project> {
         let layout = layout::target_layout(target)?;
         let model_project = model_project(module, target, options)?;
-        layout::check_ram(&layout, model_project.arena_size as u64, target)?;
+        layout::check_ram(
+            &layout,
+            (model_project.arena_size + model_project.state_size) as u64,
+            target,
+        )?;
         let mut project = model_project.project.clone();
         crate::c::library::add_library_files(
             &mut project,

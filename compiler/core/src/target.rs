@@ -25,6 +25,10 @@ pub struct Features {
     pub fpu_double: bool,
 }
 
+/// The least stack a program on the target keeps free beside the arena (the Cortex-M linker
+/// scripts assert it); what `tile{max-sram=target}` and the fit checks leave of the SRAM.
+pub const MIN_STACK_BYTES: u64 = 4096;
+
 /// Memory sizes of the target, and for a real part where its memories are.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

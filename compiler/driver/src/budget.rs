@@ -1,6 +1,6 @@
-//! Whether a planned module fits a target: the SRAM it needs (the arena, plus on a Cortex-M
-//! target the least stack the linker script leaves, against the RAM the program links into) and
-//! the flash (weights and constant tables of the generated C; code not counted). `tmlc info` and
+//! Whether a planned module fits a target: the SRAM it needs (the arena and the state section of
+//! stateful ops, plus on a Cortex-M target the least stack the linker script leaves, against the
+//! RAM the program links into) and the flash (weights and constant tables of the generated C; code not counted). `tmlc info` and
 //! `tmlc fit` both decide "fits" here, as `tmlc compile` does before it builds.
 
 use serde::Serialize;
@@ -14,7 +14,10 @@ use tmlc_core::ir::Module;
 #[derive(Debug, Clone, Serialize)]
 pub struct Budget {
     pub arena_bytes: u64,
-    /// What must fit the RAM: the arena, plus `stack_bytes` on a Cortex-M target.
+    /// The state section of stateful ops (an LSTM's state), a static buffer beside the arena.
+    pub state_bytes: u64,
+    /// What must fit the RAM: the arena and the state section, plus `stack_bytes` on a
+    /// Cortex-M target.
     pub sram_bytes: u64,
     pub stack_bytes: u64,
     /// The RAM the program links into (Cortex-M) or the target's SRAM.
@@ -52,7 +55,8 @@ pub fn budget(planned: &Module, target: &Target) -> Result<Budget, String> {
         Some(ram) => (MIN_STACK, ram),
         None => (0, target.memory.sram_bytes),
     };
-    let sram_bytes = arena_bytes + stack_bytes;
+    let state_bytes = tmlc_tinyml::state::StateLayout::of(planned, function).size as u64;
+    let sram_bytes = arena_bytes + state_bytes + stack_bytes;
     let provenance = Default::default();
     let api = ApiOptions {
         provenance: &provenance,
@@ -66,6 +70,7 @@ pub fn budget(planned: &Module, target: &Target) -> Result<Budget, String> {
     let flash_limit_bytes = target.memory.flash_bytes;
     Ok(Budget {
         arena_bytes,
+        state_bytes,
         sram_bytes,
         stack_bytes,
         sram_limit_bytes,

@@ -150,6 +150,9 @@ pub struct MemArgs {
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
     /// Print the report as JSON (arena_bytes, lower_bound_bytes, per-op rows, buffers).
     #[arg(long)]
     pub json: bool,
@@ -177,6 +180,9 @@ pub struct InfoArgs {
     /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -200,9 +206,8 @@ pub struct CompileArgs {
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
 
-    /// Override the target's SRAM size in bytes (your board's, say).
-    #[arg(long, value_name = "BYTES")]
-    pub sram_bytes: Option<u64>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
 
     /// Override the target's flash size in bytes.
     #[arg(long, value_name = "BYTES")]
@@ -225,6 +230,30 @@ pub struct CompileArgs {
 pub enum Layout {
     Project,
     Arduino,
+}
+
+/// What the default pipeline's memory plan optimizes, and the SRAM it must fit.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlanArgs {
+    /// What the default pipeline's plan optimizes: `small`, the smallest arena within +5% of
+    /// predicted instructions (patch-based first layers); `fast`, the fastest plan whose arena
+    /// fits the SRAM with 4 KiB left for the stack (untiled when that fits, else the plan with the
+    /// fewest predicted extra instructions that fits).
+    #[arg(long, value_enum, default_value_t = Objective::Small)]
+    pub objective: Objective,
+
+    /// Override the target's SRAM size in bytes (your board's, or what the application leaves
+    /// the model): the fit check and `--objective fast` use it.
+    #[arg(long, value_name = "BYTES")]
+    pub sram_bytes: Option<u64>,
+}
+
+/// What the default pipeline's plan optimizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Objective {
+    #[default]
+    Small,
+    Fast,
 }
 
 /// Which kernel variants the default pipeline selects.
@@ -361,4 +390,7 @@ pub struct SimArgs {
     /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
 }

@@ -116,6 +116,19 @@ pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure
     Ok(module)
 }
 
+/// The target called `name` for a command with plan options: `--sram-bytes` replaces its SRAM.
+pub fn planned_target(
+    name: &str,
+    portable: bool,
+    plan: &crate::cli::PlanArgs,
+) -> Result<Target, Failure> {
+    let mut target = target(name, portable)?;
+    if let Some(bytes) = plan.sram_bytes {
+        target.memory.sram_bytes = bytes;
+    }
+    Ok(target)
+}
+
 /// The target called `name`, or a usage error listing the known ones. With `portable`, the
 /// target restricted to the portable kernels (`--kernels portable`).
 pub fn target(name: &str, portable: bool) -> Result<Target, Failure> {

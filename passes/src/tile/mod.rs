@@ -19,8 +19,11 @@
 //! and whose extra instructions, predicted by the kernel library's cost model
 //! (`tmlc_tinyml::cost`: per MAC, per output row and per call of the kernel variant the target
 //! runs, so that many small patches cost what they cost the DSP kernels), stay within
-//! `cost-budget` percent of the network's predicted instructions (default 5); with `max-sram` it
-//! takes, among plans whose arena fits, the one with the fewest predicted extra instructions.
+//! `cost-budget` percent of the network's predicted instructions (default 5). With `max-sram`
+//! (bytes, or `target`: the target's SRAM less the least stack) the objective is speed within an
+//! SRAM budget: the function untiled when its arena fits, otherwise, among plans whose arena fits
+//! (any predicted cost), the one with the fewest predicted extra instructions, and the smallest
+//! arena when none fits.
 //! When no plan beats the untiled arena the IR is left unchanged. The chosen plan's predicted
 //! overhead is recorded as `predicted_overhead_percent`. The search is bounded so that it stays
 //! linear in the size of the function: it tries splits up to [`MAX_SPLIT`] layers, and plans
@@ -88,7 +91,7 @@ pub fn info() -> PassInfo {
             },
             PassOption {
                 name: "max-sram",
-                help: "search: the least extra MACs whose arena fits this many bytes",
+                help: "search: the fewest predicted extra instructions whose arena fits BYTES, or `target` (the target's SRAM less the least stack); untiled when that fits",
             },
             PassOption {
                 name: "mac-budget",
@@ -126,10 +129,23 @@ pub fn info() -> PassInfo {
             Ok(Box::new(Tile {
                 grid,
                 split,
-                max_sram: options
-                    .get("max-sram")
-                    .map(|_| options.usize("max-sram", 0))
-                    .transpose()?,
+                max_sram: match options.get("max-sram") {
+                    None => None,
+                    Some("target") => Some(
+                        target
+                            .memory
+                            .sram_bytes
+                            .saturating_sub(tmlc_core::target::MIN_STACK_BYTES)
+                            as usize,
+                    ),
+                    Some(text) => Some(text.parse().map_err(|_| {
+                        option_error(
+                            options,
+                            "max-sram",
+                            format!("option `max-sram` of pass `tile` must be a number of bytes or `target`, got `{text}`"),
+                        )
+                    })?),
+                },
                 mac_budget: options.usize("mac-budget", 15)?,
                 cost_budget: options.usize("cost-budget", 5)?,
                 alignment: target.memory.alignment as usize,
@@ -537,6 +553,10 @@ impl Pass for Tile {
             }
             let untiled = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
                 .unwrap_or(usize::MAX);
+            // With an SRAM budget the untiled function, when it fits, is the fastest plan.
+            if self.max_sram.is_some_and(|limit| untiled <= limit) {
+                continue;
+            }
             let total_instructions = self.predicted_instructions(module, index);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
@@ -565,7 +585,9 @@ impl Pass for Tile {
                             grid,
                             total_instructions,
                         );
-                        if overhead > self.cost_budget as f64 {
+                        // A given SRAM budget replaces the instruction budget: any plan that
+                        // fits beats one that does not.
+                        if self.max_sram.is_none() && overhead > self.cost_budget as f64 {
                             continue;
                         }
                         let mut candidate = head.clone();

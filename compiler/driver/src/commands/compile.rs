@@ -1,27 +1,34 @@
 //! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
 //! target and write it to the output directory.
 
-use crate::cli::{CompileArgs, Kernels, Layout};
-use crate::input::{load_with_pipeline, target, LoadedModel, StdinReader};
+use crate::cli::{CompileArgs, Kernels, Layout, Objective, PlanArgs};
+use crate::input::{load_with_pipeline, planned_target, LoadedModel, StdinReader};
 use crate::{Failure, Outcome};
 use tmlc_backends::target::Target;
 use tmlc_backends::{generate, GenerateOptions, LibraryLayout};
 use tmlc_core::diagnostic::{Diagnostic, ErrorCode};
 use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::report;
-use tmlc_passes::pipeline::default_pipeline_text;
+use tmlc_passes::pipeline::pipeline_text;
 
-/// Fails when the planned arena exceeds the target's SRAM, naming the op at the peak.
+/// Fails when the planned arena (with the state section of stateful ops, which lives beside
+/// it) exceeds the target's SRAM, naming the op at the peak.
 fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
     for function in &loaded.module.functions {
         let report = report(&loaded.module, function).map_err(|d| loaded.failure(d))?;
-        if report.arena_bytes as u64 <= target.memory.sram_bytes {
+        let state = report.state_section_bytes as u64;
+        if report.arena_bytes as u64 + state <= target.memory.sram_bytes {
             continue;
         }
+        let state_part = if state > 0 {
+            format!(" and its state section {state} more")
+        } else {
+            String::new()
+        };
         let mut diagnostic = Diagnostic::new(
             ErrorCode::PassFailed,
             format!(
-                "the arena needs {} bytes of SRAM, but {} has {}",
+                "the arena needs {} bytes of SRAM{state_part}, but {} has {}",
                 report.arena_bytes, target.name, target.memory.sram_bytes
             ),
         );
@@ -36,7 +43,7 @@ fn fit_check(loaded: &LoadedModel, target: &Target) -> Result<(), Failure> {
                 ));
         }
         return Err(loaded.failure(diagnostic.with_note(
-            "what helps: the default pipeline's schedule, inplace and overlapping alloc; for the first layers of image models, patch-based execution (`--kernels portable` puts the `tile` pass in the default pipeline of DSP targets, or add `tile{max-sram=BYTES}` to a pipeline); `tmlc mem` shows where the bytes go",
+            "what helps: the default pipeline's schedule, inplace and overlapping alloc; for the first layers of image models, patch-based execution (the default pipeline's `tile`; `--objective fast --sram-bytes N` takes the fastest plan that fits N bytes); `tmlc mem` shows where the bytes go",
         )));
     }
     Ok(())
@@ -55,15 +62,30 @@ pub fn with_alloc(pipeline: &str) -> Result<String, Failure> {
     })
 }
 
+/// The pipeline a command runs: the one given (`alloc` appended when missing), or the target's
+/// default for the plan's objective.
+pub fn pipeline(
+    given: &Option<String>,
+    target: &Target,
+    plan: &PlanArgs,
+) -> Result<String, Failure> {
+    match given {
+        Some(pipeline) => with_alloc(pipeline),
+        None => Ok(pipeline_text(
+            target,
+            match plan.objective {
+                Objective::Small => tmlc_passes::pipeline::Objective::Small,
+                Objective::Fast => tmlc_passes::pipeline::Objective::Fast,
+            },
+        )),
+    }
+}
+
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let mut target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let mut target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
     let memory = &mut target.memory;
-    memory.sram_bytes = args.sram_bytes.unwrap_or(memory.sram_bytes);
     memory.flash_bytes = args.flash_bytes.unwrap_or(memory.flash_bytes);
-    let pipeline = match &args.pass_pipeline {
-        Some(pipeline) => with_alloc(pipeline)?,
-        None => default_pipeline_text(&target),
-    };
+    let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;
     let loaded = load_with_pipeline(&args.model, &pipeline, &target, stdin)?;
     fit_check(&loaded, &target)?;
     let options = GenerateOptions {

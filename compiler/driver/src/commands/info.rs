@@ -6,14 +6,13 @@
 
 use crate::budget::budget;
 use crate::cli::{InfoArgs, Kernels};
-use crate::commands::compile::with_alloc;
-use crate::input::{load_model, load_with_pipeline, target, StdinReader};
+use crate::commands::compile::pipeline;
+use crate::input::{load_model, load_with_pipeline, planned_target, StdinReader};
 use crate::{Failure, Outcome};
 use std::fmt::Write;
 use tmlc_backends::target::Target;
 use tmlc_core::ir::{Function, Module, RETURN_OP};
 use tmlc_core::types::{ElementType, Quantization, TensorType};
-use tmlc_passes::pipeline::default_pipeline_text;
 use tmlc_tinyml::macs::op_macs;
 use tmlc_tinyml::OpView;
 
@@ -106,11 +105,13 @@ fn verdict(fits: bool) -> &'static str {
 fn on_target(out: &mut String, planned: &Module, target: &Target) -> Result<bool, String> {
     let budget = budget(planned, target)?;
     let arena = budget.arena_bytes;
-    let what = if budget.stack_bytes > 0 {
-        format!("arena + the least stack ({})", budget.stack_bytes)
-    } else {
-        "arena".to_string()
-    };
+    let mut what = "arena".to_string();
+    if budget.state_bytes > 0 {
+        what.push_str(&format!(" + state section ({})", budget.state_bytes));
+    }
+    if budget.stack_bytes > 0 {
+        what.push_str(&format!(" + the least stack ({})", budget.stack_bytes));
+    }
     let _ = writeln!(
         out,
         "  arena    {arena:>12} bytes (every activation and scratch buffer)"
@@ -143,11 +144,8 @@ fn on_target(out: &mut String, planned: &Module, target: &Target) -> Result<bool
 }
 
 pub fn run(args: &InfoArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = target(&args.target, args.kernels == Kernels::Portable)?;
-    let pipeline = match &args.pass_pipeline {
-        Some(pipeline) => with_alloc(pipeline)?,
-        None => default_pipeline_text(&target),
-    };
+    let target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
+    let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;
     // The model may come from standard input, which can be read once: keep its bytes.
     let mut bytes: Option<Vec<u8>> = None;
     let mut cached = || -> std::io::Result<Vec<u8>> {

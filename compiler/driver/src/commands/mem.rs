@@ -3,13 +3,12 @@
 
 use crate::cli::Kernels;
 use crate::cli::MemArgs;
-use crate::commands::compile::with_alloc;
-use crate::input::{load_with_pipeline, target, StdinReader};
+use crate::commands::compile::pipeline;
+use crate::input::{load_with_pipeline, planned_target, StdinReader};
 use crate::{svg, write_output, Failure, Outcome};
 use std::fmt::Write;
 use tmlc_core::pass::parse_pipeline;
 use tmlc_passes::memory_report::{report, MemoryReport};
-use tmlc_passes::pipeline::default_pipeline_text;
 
 fn table(report: &MemoryReport) -> String {
     let mut out = String::new();
@@ -128,11 +127,8 @@ fn without_tile(pipeline: &str) -> Option<String> {
 }
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = target(&args.target, args.kernels == Kernels::Portable)?;
-    let pipeline = match &args.pass_pipeline {
-        Some(pipeline) => with_alloc(pipeline)?,
-        None => default_pipeline_text(&target),
-    };
+    let target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
+    let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;
     // The model may come from standard input, which can be read once: keep its bytes.
     let mut bytes: Option<Vec<u8>> = None;
     let mut cached = || -> std::io::Result<Vec<u8>> {

@@ -186,7 +186,7 @@ pub fn run(args: &SimArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
                 target: target.to_string(),
                 output: dir.clone(),
                 pass_pipeline: args.pass_pipeline.clone(),
-                sram_bytes: None,
+                plan: args.plan.clone(),
                 flash_bytes: None,
                 kernels: args.kernels,
                 layout: crate::cli::Layout::Project,
