@@ -230,9 +230,9 @@ impl Layer<'_> {
         self.multiplier_tables(writer, &multipliers)
     }
 
-    /// A `loop.patches` op: for every output patch, copy the input region it needs into patch
-    /// buffer A, run each layer of the body from one patch buffer into the other with the
-    /// patch's sizes and border padding (a table computed here by `loop_plan`), and copy the
+    /// A `loop.patches` op: for every output patch, copy the input region it needs to the start
+    /// of the patch buffer region, run each layer of the body from one end of the region to the
+    /// other with the patch's sizes and border padding (a table computed here by `loop_plan`), and copy the
     /// last layer's patch into the result.
     fn patch_loop(&self, writer: &mut CWriter) -> DiagResult<()> {
         let function = self.op.function;
@@ -289,7 +289,7 @@ impl Layer<'_> {
             tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
         });
         if kernels_use_scratch {
-            // The layers' kernels share the scratch after the two patch buffers.
+            // The layers' kernels share the scratch after the patch buffer region.
             writer.body_line(&format!(
                 "    void *kernel_scratch = {scratch} + {};",
                 plan.buffers_bytes()
@@ -298,13 +298,10 @@ impl Layer<'_> {
         writer.body_line("    int32_t p, y;");
         writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
         writer.body_line(&format!("        const int16_t *t = {table}[p];"));
-        // Every patch starts from buffer A: the two buffers have their own sizes.
+        // Layers alternate the two ends of the patch buffer region (`PatchPlan::buffer_bytes`):
+        // the first reads its input at the start and writes its output at the end.
         writer.body_line(&format!("        int8_t *buffer_a = {scratch};"));
-        writer.body_line(&format!(
-            "        int8_t *buffer_b = {scratch} + {};",
-            plan.buffer_bytes[0]
-        ));
-        writer.body_line("        int8_t *swap;");
+        writer.body_line("        int8_t *buffer_b;");
         writer.body_line(&format!(
             "        for (y = t[0]; y < t[1]; ++y) memcpy(buffer_a + (y - t[0]) * (t[3] - t[2]) * {input_channels}, {} + ((int32_t)y * {input_width} + t[2]) * {input_channels}, (size_t)((t[3] - t[2]) * {input_channels}));",
             self.input(0)
@@ -330,9 +327,20 @@ impl Layer<'_> {
                 names: self.names,
             };
             writer.body_line(&format!("        /* {} */", function.ops[layer.op].name));
+            if k % 2 == 0 {
+                writer.body_line(&format!(
+                    "        buffer_b = {scratch} + {} - (((int32_t){} * {} * {} + 3) & ~3);",
+                    plan.buffers_bytes(),
+                    dims.out_h,
+                    dims.out_w,
+                    layer.output[2]
+                ));
+            } else {
+                writer.body_line(&format!("        buffer_b = {scratch};"));
+            }
             let call = inner_layer.patch_call(writer, layer, &dims)?;
             writer.body_line(&format!("        {}", call.statement()));
-            writer.body_line("        swap = buffer_a; buffer_a = buffer_b; buffer_b = swap;");
+            writer.body_line("        buffer_a = buffer_b;");
         }
         writer.body_line(&format!(
             "        for (y = t[4]; y < t[5]; ++y) memcpy({} + ((int32_t)y * {output_width} + t[6]) * {output_channels}, buffer_a + (y - t[4]) * (t[7] - t[6]) * {output_channels}, (size_t)((t[7] - t[6]) * {output_channels}));",
@@ -447,7 +455,7 @@ impl Layer<'_> {
     }
 
     /// The Arm DSP kernel call of one body layer on the patch buffers, its scratch at
-    /// `kernel_scratch` (after the two patch buffers; `select-kernels` sized the loop's scratch).
+    /// `kernel_scratch` (after the patch buffer region; `select-kernels` sized the loop's scratch).
     fn patch_call_dsp(
         &self,
         writer: &mut CWriter,

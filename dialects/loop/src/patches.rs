@@ -61,20 +61,23 @@ pub struct PatchPlan {
     pub layers: Vec<LayerGeometry>,
     /// `patches[p][k]`: layer `k` of patch `p` (row-major over the grid).
     pub patches: Vec<Vec<PatchLayer>>,
-    /// Bytes of the two patch buffers, A then B (4-byte multiples): layer `k` reads buffer
-    /// `k % 2` and writes the other, so A holds the inputs of even layers (the first layer's input
-    /// region is copied there) and B those of odd ones; each is as large as the largest region it
-    /// ever holds.
-    pub buffer_bytes: [usize; 2],
+    /// Bytes of the patch buffer region (a 4-byte multiple). Layers alternate its two ends: layer
+    /// `k` reads its input region at one end and writes its output region at the other (even
+    /// layers read at the start, where the first layer's input region is copied, and write at
+    /// the end, rounded down to 4 bytes; odd layers the other way round), so the region holds
+    /// the largest input and output of any one layer together rather than the largest of every
+    /// even layer's region plus the largest of every odd one's.
+    pub buffer_bytes: usize,
     /// MACs of the chain computed patch by patch, and computed once.
     pub patch_macs: u64,
     pub full_macs: u64,
 }
 
 impl PatchPlan {
-    /// Bytes of both patch buffers: where the layers' kernel scratch starts in the loop's scratch.
+    /// Bytes of the patch buffer region: where the layers' kernel scratch starts in the loop's
+    /// scratch.
     pub fn buffers_bytes(&self) -> usize {
-        self.buffer_bytes[0] + self.buffer_bytes[1]
+        self.buffer_bytes
     }
 
     /// Predicted instructions of the chain computed patch by patch, and computed whole, with
@@ -182,7 +185,7 @@ fn bands(size: usize, parts: usize) -> Vec<(usize, usize)> {
 pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
     let last = layers.last().expect("a chain has layers");
     let mut patches = Vec::new();
-    let mut buffer_bytes = [0usize; 2];
+    let mut buffer_bytes = 0usize;
     let mut patch_macs = 0u64;
     for &(row0, row1) in &bands(last.output[0], grid[0]) {
         for &(col0, col1) in &bands(last.output[1], grid[1]) {
@@ -193,7 +196,7 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                 col1,
             };
             let mut patch = Vec::with_capacity(layers.len());
-            for (k, layer) in layers.iter().enumerate().rev() {
+            for layer in layers.iter().rev() {
                 let (in_row0, in_row1) = needed(output.row0, output.row1, 0, layer);
                 let (in_col0, in_col1) = needed(output.col0, output.col1, 1, layer);
                 let input = Rect {
@@ -213,11 +216,12 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                 patch_macs +=
                     (output.height() * output.width() * layer.output[2] * layer.macs_per_output)
                         as u64;
-                let (reads, writes) = (k % 2, 1 - k % 2);
-                buffer_bytes[reads] =
-                    buffer_bytes[reads].max(input.height() * input.width() * layer.input[2]);
-                buffer_bytes[writes] =
-                    buffer_bytes[writes].max(output.height() * output.width() * layer.output[2]);
+                // Input and output at opposite ends, each from a 4-byte boundary.
+                let round = |bytes: usize| bytes.div_ceil(4) * 4;
+                buffer_bytes = buffer_bytes.max(
+                    round(input.height() * input.width() * layer.input[2])
+                        + round(output.height() * output.width() * layer.output[2]),
+                );
                 output = input;
             }
             patch.reverse();
@@ -231,7 +235,7 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
     PatchPlan {
         layers: layers.to_vec(),
         patches,
-        buffer_bytes: buffer_bytes.map(|b| b.div_ceil(4) * 4),
+        buffer_bytes,
         patch_macs,
         full_macs,
     }
@@ -265,4 +269,53 @@ pub fn loop_plan(module: &Module, function: &Function, op: Op) -> Option<PatchPl
         .map(|&inner| layer_geometry(module, function, inner))
         .collect::<Option<_>>()?;
     (!layers.is_empty()).then(|| plan(&layers, grid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_entity::EntityRef;
+
+    fn conv(input: [usize; 3], output: [usize; 3], kernel: usize, stride: usize) -> LayerGeometry {
+        LayerGeometry {
+            op: Op::new(0),
+            kernel: [kernel, kernel],
+            stride: [stride, stride],
+            dilation: [1, 1],
+            pad: [kernel / 2, kernel / 2],
+            input,
+            output,
+            macs_per_output: kernel * kernel,
+        }
+    }
+
+    /// The patch buffer region holds the largest input plus output of one layer (each rounded to
+    /// 4 bytes): the first layer's 3-channel input and its output here, less than the largest
+    /// even-layer region plus the largest odd-layer one that two fixed buffers would need.
+    #[test]
+    fn the_buffer_region_holds_one_layer_input_and_output() {
+        let layers = [
+            conv([32, 32, 3], [16, 16, 8], 3, 2),
+            conv([16, 16, 8], [16, 16, 8], 3, 1),
+            conv([16, 16, 8], [16, 16, 16], 1, 1),
+        ];
+        let plan = plan(&layers, [2, 2]);
+        let round = |bytes: usize| bytes.div_ceil(4) * 4;
+        let mut both = 0;
+        let mut ends = [0usize; 2];
+        for patch in &plan.patches {
+            for (k, (p, l)) in patch.iter().zip(&layers).enumerate() {
+                let input = round(p.input.height() * p.input.width() * l.input[2]);
+                let output = round(p.output.height() * p.output.width() * l.output[2]);
+                both = both.max(input + output);
+                ends[k % 2] = ends[k % 2].max(input);
+                ends[1 - k % 2] = ends[1 - k % 2].max(output);
+            }
+        }
+        assert_eq!(plan.buffers_bytes(), both);
+        assert!(
+            plan.buffers_bytes() < ends[0] + ends[1],
+            "{both} vs {ends:?}"
+        );
+    }
 }

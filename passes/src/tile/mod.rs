@@ -7,13 +7,13 @@
 //! (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch 1; each result used only by
 //! the next layer. Fixed plans take the chain at the function's input; the search also tries the
 //! chain holding the op where the most bytes are live (after a skip branch, for instance), and
-//! near-square patches on non-square outputs. Needs: the final
+//! near-square and per-axis grids (one column more or fewer). Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
-//! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the two patch buffers).
+//! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the patch buffer region).
 //!
 //! Options: `patches=NxM` and `split=K` fix the plan. Without them (or with `max-sram=BYTES`)
-//! the pass searches split and square grid for the smallest arena (as
+//! the pass searches split and grid for the smallest arena (as
 //! `inplace,select-kernels,alloc` would plan it for the target) whose extra MACs (recomputed
 //! halos, in percent of the whole network's MACs) stay within `mac-budget` percent (default 15)
 //! and whose extra instructions, predicted by the kernel library's cost model
@@ -501,22 +501,24 @@ fn call_cost_default() -> CallCost {
     }
 }
 
-/// The grids tried for a stage ending in `last`: square ones of 1..16 patches a side and, for a
-/// non-square output, ones whose patches are near-square (columns scaled by width / height).
+/// The grids tried for a stage ending in `last`: for 1..16 rows of patches, the columns that
+/// make patches near-square (as many on a square output; scaled by width / height otherwise)
+/// and one column more or fewer (per-axis grids: a 6x3 grid, say, can fit where 4x4 does not at
+/// fewer extra instructions than 5x5).
 fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
     let [height, width] = [last.output[0].max(1), last.output[1].max(1)];
     let mut grids = Vec::new();
     for n in 1..=16usize {
-        grids.push([n, n]);
         let scaled = ((n * width) as f64 / height as f64)
             .round()
             .clamp(1.0, 16.0) as usize;
-        if scaled != n {
-            grids.push([n, scaled]);
+        for m in [scaled, n, scaled.saturating_sub(1), scaled + 1] {
+            if (1..=16).contains(&m) && !grids.contains(&[n, m]) {
+                grids.push([n, m]);
+            }
         }
     }
     grids.retain(|g| g[0] <= height && g[1] <= width);
-    grids.dedup();
     grids
 }
 
