@@ -152,7 +152,7 @@ const TILED: &str =
     "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=2x2,split=3},inplace,alloc";
 
 /// The smallest-arena search: puts the inverted-residual example's stage after its stem, where
-/// the expansion peaks.
+/// the expansion peaks, and the two-stage example's stages at its input and on its block.
 const SEARCHED: &str =
     "--pass-pipeline=canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,alloc";
 
@@ -169,7 +169,7 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 11] = [
         ("tiny_cnn", &[]),
         ("op_tour", &[]),
         ("float_edges", &[]),
@@ -178,6 +178,8 @@ fn examples_match_the_interpreter() {
         ("activations_tour", &[TILED]),
         ("inverted_residual", &[]),
         ("inverted_residual", &[SEARCHED]),
+        ("two_stages", &[]),
+        ("two_stages", &[SEARCHED]),
         ("recurrent", &[]),
     ];
     for (index, (name, extra)) in cases.into_iter().enumerate() {

@@ -399,13 +399,14 @@ fn examples_match_the_interpreter_in_qemu() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     // The inverted-residual example with the smallest-arena search: its patch stage after the
-    // stem, the Arm DSP kernels inside the loop.
+    // stem, the Arm DSP kernels inside the loop; the two-stage example: two patch loops.
     let searched = "--pass-pipeline=canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,select-kernels,alloc";
     for target in ["cortex-m4", "cortex-m7"] {
         for (name, extra) in [
             ("op_tour", &[][..]),
             ("float_edges", &[]),
             ("inverted_residual", &[searched]),
+            ("two_stages", &[searched]),
             ("recurrent", &[]),
         ] {
             let model = examples.join(format!("{name}.tir"));

@@ -6,8 +6,9 @@
 //! Matches: a chain of int8 ops, each a sliding window or elementwise on one operand
 //! (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch 1; each result used only by
 //! the next layer. Fixed plans take the chain at the function's input; the search also tries the
-//! chain holding the op where the most bytes are live (after a skip branch, for instance), and
-//! near-square and per-axis grids (one column more or fewer). Needs: the final
+//! chains holding the ops where the most bytes are live (after a skip branch, for instance),
+//! near-square and per-axis grids (one column more or fewer), and makes stage after stage (each
+//! search sees the stages before it; the budgets are shared). Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
 //! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the patch buffer region).
@@ -48,6 +49,12 @@ use tmlc_tinyml::OpView;
 
 /// The deepest split the search tries.
 pub const MAX_SPLIT: usize = 32;
+
+/// The most patch stages the search makes in one function.
+pub const MAX_STAGES: usize = 4;
+
+/// How many of the times where the most bytes are live give the search a chain to try.
+pub const PEAK_CHAINS: usize = 4;
 
 /// Ops of the head of a function on which candidate plans are compared.
 pub const SEARCH_OPS: usize = 4096;
@@ -194,11 +201,21 @@ fn chain_from(module: &Module, index: usize, start: Value) -> Vec<LayerGeometry>
     chain
 }
 
-/// The chains a stage may cover: the one at the function's input, and the maximal chain that
-/// holds the op where the most bytes are live (where the arena peaks, deeper in the network
-/// than the input for many models), when that is another.
-fn candidate_chains(module: &Module, index: usize) -> Vec<Vec<LayerGeometry>> {
-    let mut chains = vec![leading_chain(module, index)];
+/// A chain a stage may cover, and the fewest of its layers a stage takes: a chain found at a
+/// peak is tried only with stages that reach the peak's op.
+struct Candidate {
+    chain: Vec<LayerGeometry>,
+    min_split: usize,
+}
+
+/// The chains a stage may cover: the one at the function's input, and the maximal chains that
+/// hold the ops where the most bytes are live (where the arena peaks, deeper in the network
+/// than the input for many models): up to [`PEAK_CHAINS`] more, from the highest peak down.
+fn candidate_chains(module: &Module, index: usize) -> Vec<Candidate> {
+    let mut chains = vec![Candidate {
+        chain: leading_chain(module, index),
+        min_split: 1,
+    }];
     let function = &module.functions[index];
     let Ok(liveness) = analyze(module, function) else {
         return chains;
@@ -217,37 +234,47 @@ fn candidate_chains(module: &Module, index: usize) -> Vec<Vec<LayerGeometry>> {
             Some(*sum)
         })
         .collect();
-    let Some(peak_time) = (1..end).max_by_key(|&t| (live[t], std::cmp::Reverse(t))) else {
-        return chains;
-    };
-    let Some(&peak_op) = function.body.ops.get(peak_time - 1) else {
-        return chains;
-    };
-    if chains[0].iter().any(|layer| layer.op == peak_op) {
-        return chains;
-    }
-    // Walk back from the peak op to the start of its maximal chain.
+    let mut times: Vec<usize> = (1..end).collect();
+    times.sort_by_key(|&t| (std::cmp::Reverse(live[t]), t));
     let uses = function.use_counts();
-    let mut first = peak_op;
-    if layer_geometry(module, function, first).is_none() {
-        return chains;
-    }
-    while let Some(&operand) = function.ops[first].operands.first() {
-        match function.defining_op(operand) {
-            Some(producer)
-                if uses[operand] == 1
-                    && !is_constant(module, function, producer)
-                    && layer_geometry(module, function, producer).is_some() =>
-            {
-                first = producer
-            }
-            _ => break,
+    let mut walks = 0;
+    for time in times {
+        if chains.len() > PEAK_CHAINS || walks >= 4 * PEAK_CHAINS {
+            break;
         }
-    }
-    let start = function.ops[first].operands[0];
-    let chain = chain_from(module, index, start);
-    if chain.iter().any(|layer| layer.op == peak_op) {
-        chains.push(chain);
+        let Some(&peak_op) = function.body.ops.get(time - 1) else {
+            continue;
+        };
+        if chains
+            .iter()
+            .any(|c| c.chain.iter().any(|layer| layer.op == peak_op))
+            || layer_geometry(module, function, peak_op).is_none()
+        {
+            continue;
+        }
+        walks += 1;
+        // Walk back from the peak op to the start of its maximal chain.
+        let mut first = peak_op;
+        while let Some(&operand) = function.ops[first].operands.first() {
+            match function.defining_op(operand) {
+                Some(producer)
+                    if uses[operand] == 1
+                        && !is_constant(module, function, producer)
+                        && layer_geometry(module, function, producer).is_some() =>
+                {
+                    first = producer
+                }
+                _ => break,
+            }
+        }
+        let start = function.ops[first].operands[0];
+        let chain = chain_from(module, index, start);
+        if let Some(position) = chain.iter().position(|layer| layer.op == peak_op) {
+            chains.push(Candidate {
+                chain,
+                min_split: position + 1,
+            });
+        }
     }
     chains
 }
@@ -305,7 +332,7 @@ fn apply(
     split: usize,
     grid: [usize; 2],
     predicted_overhead: Option<f64>,
-) {
+) -> tmlc_core::ir::Op {
     let layers = &chain[..split];
     let plan = plan(layers, grid);
     let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
@@ -368,6 +395,7 @@ fn apply(
         arguments: vec![argument],
         ops: region_ops,
     });
+    loop_op
 }
 
 fn head(module: &Module, index: usize) -> Module {
@@ -410,20 +438,43 @@ fn head(module: &Module, index: usize) -> Module {
 }
 
 /// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
-/// fast).
-fn planned_arena(
+/// fast), and the bytes live (as if disjoint) while op `at` runs.
+fn planned_arena_at(
     mut module: Module,
     index: usize,
     alignment: usize,
     kernels: &mut SelectKernels,
-) -> Option<usize> {
+    at: Option<tmlc_core::ir::Op>,
+) -> Option<(usize, usize)> {
     let context = Context::new();
     crate::inplace::InPlace.run(&mut module, &context).ok()?;
     kernels.run(&mut module, &context).ok()?;
     let function = &module.functions[index];
     let liveness = analyze(&module, function).ok()?;
     let offsets = plan_function(function, &liveness, alignment, Duration::ZERO, true).ok()?;
-    Some(crate::alloc::overlap::peak(&liveness, &offsets))
+    let arena = crate::alloc::overlap::peak(&liveness, &offsets);
+    let live_at = at
+        .and_then(|op| function.body.ops.iter().position(|&o| o == op))
+        .map_or(0, |position| {
+            let time = position + 1;
+            liveness
+                .buffers
+                .iter()
+                .filter(|b| b.lower <= time && time < b.upper)
+                .map(|b| b.size)
+                .sum()
+        });
+    Some((arena, live_at))
+}
+
+/// The arena `inplace,select-kernels,alloc` would plan for function `index`.
+fn planned_arena(
+    module: Module,
+    index: usize,
+    alignment: usize,
+    kernels: &mut SelectKernels,
+) -> Option<usize> {
+    planned_arena_at(module, index, alignment, kernels, None).map(|(arena, _)| arena)
 }
 
 impl Tile {
@@ -518,8 +569,124 @@ fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
             }
         }
     }
-    grids.retain(|g| g[0] <= height && g[1] <= width);
+    // One patch would only copy the stage's input and output through the patch buffers.
+    grids.retain(|g| g[0] <= height && g[1] <= width && g[0] * g[1] > 1);
+    // Coarse to fine: the search stops refining a split once its stage is off the peak.
+    grids.sort_by_key(|g| (g[0] * g[1], g[0]));
     grids
+}
+
+/// The budgets (percent of the function's predicted instructions and of its MACs) the stages
+/// applied so far have used.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spent {
+    instructions: f64,
+    macs: f64,
+}
+
+/// A stage the search chose: the first `split` layers of `chain` on `grid`.
+struct Stage {
+    chain: Vec<LayerGeometry>,
+    split: usize,
+    grid: [usize; 2],
+    overhead: f64,
+    mac_overhead: f64,
+}
+
+impl Tile {
+    /// The best next stage for function `index` as it is now, or `None` when no stage makes its
+    /// arena smaller (or, with an SRAM budget, when it already fits).
+    fn search_stage(
+        &mut self,
+        module: &Module,
+        index: usize,
+        total_instructions: f64,
+        total_macs: u64,
+        spent: Spent,
+    ) -> Option<Stage> {
+        // Candidates are planned on the head of the function, without its weights.
+        let head = head(module, index);
+        let chains: Vec<_> = candidate_chains(&head, index)
+            .into_iter()
+            .filter(|candidate| !candidate.chain.is_empty())
+            .collect();
+        if chains.is_empty() {
+            return None;
+        }
+        let current = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
+            .unwrap_or(usize::MAX);
+        // With an SRAM budget the function as it is, when it fits, is the fastest plan.
+        if self.max_sram.is_some_and(|limit| current <= limit) {
+            return None;
+        }
+        // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
+        // instructions (fitting) or the smallest arena (not fitting); otherwise the smallest
+        // arena, then the fewest extra instructions.
+        let key = |arena: usize, overhead: f64| -> Preference {
+            let overhead = (overhead * 1000.0).max(0.0) as u64;
+            match self.max_sram {
+                Some(limit) if arena <= limit => (0, overhead, arena as u64),
+                Some(_) => (1, arena as u64, overhead),
+                None => (0, arena as u64, overhead),
+            }
+        };
+        let mut best: Option<(Preference, usize, usize, usize, [usize; 2], f64, f64)> = None;
+        for (c, Candidate { chain, min_split }) in chains.iter().enumerate() {
+            for split in *min_split..=chain.len().min(MAX_SPLIT) {
+                let mut refined_enough = false;
+                for grid in grids(&chain[split - 1]) {
+                    if refined_enough {
+                        break;
+                    }
+                    let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
+                    if spent.macs + mac_overhead > self.mac_budget as f64 {
+                        continue;
+                    }
+                    let overhead = self.predicted_overhead_of(
+                        module,
+                        index,
+                        &chain[..split],
+                        grid,
+                        total_instructions,
+                    );
+                    // A given SRAM budget replaces the instruction budget: any plan that fits
+                    // beats one that does not.
+                    if self.max_sram.is_none()
+                        && spent.instructions + overhead > self.cost_budget as f64
+                    {
+                        continue;
+                    }
+                    let mut candidate = head.clone();
+                    let stage = apply(&mut candidate, index, chain, split, grid, None);
+                    let Some((arena, at_stage)) = planned_arena_at(
+                        candidate,
+                        index,
+                        self.alignment,
+                        &mut self.kernels,
+                        Some(stage),
+                    ) else {
+                        continue;
+                    };
+                    // Grids come coarse to fine, and a finer one only shrinks what is live
+                    // while the stage runs: once that is below the arena, the peak is elsewhere
+                    // and finer grids of this split would only cost instructions.
+                    refined_enough = at_stage < arena;
+                    let score = key(arena, overhead);
+                    if best.is_none_or(|(b, ..)| score < b) {
+                        best = Some((score, arena, c, split, grid, overhead, mac_overhead));
+                    }
+                }
+            }
+        }
+        let (_, arena, c, split, grid, overhead, mac_overhead) = best?;
+        (arena < current).then(|| Stage {
+            chain: chains[c].chain.clone(),
+            split,
+            grid,
+            overhead,
+            mac_overhead,
+        })
+    }
 }
 
 impl Pass for Tile {
@@ -540,77 +707,32 @@ impl Pass for Tile {
                     ));
                 }
                 let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
-                apply(module, index, &chain, split, grid, Some(overhead));
+                let _ = apply(module, index, &chain, split, grid, Some(overhead));
                 changed = true;
                 continue;
             }
-            // Candidates are planned on the head of the function, without its weights.
-            let head = head(module, index);
-            let chains: Vec<_> = candidate_chains(&head, index)
-                .into_iter()
-                .filter(|chain| !chain.is_empty())
-                .collect();
-            if chains.is_empty() {
-                continue;
-            }
-            let untiled = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
-                .unwrap_or(usize::MAX);
-            // With an SRAM budget the untiled function, when it fits, is the fastest plan.
-            if self.max_sram.is_some_and(|limit| untiled <= limit) {
-                continue;
-            }
+            // Stage after stage: each search sees the function with the stages before it, whose
+            // peak has moved; the budgets are shared by all stages.
             let total_instructions = self.predicted_instructions(module, index);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
-            // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
-            // instructions (fitting) or the smallest arena (not fitting); otherwise the smallest
-            // arena, then the fewest extra instructions.
-            let key = |arena: usize, overhead: f64| -> Preference {
-                let overhead = (overhead * 1000.0).max(0.0) as u64;
-                match self.max_sram {
-                    Some(limit) if arena <= limit => (0, overhead, arena as u64),
-                    Some(_) => (1, arena as u64, overhead),
-                    None => (0, arena as u64, overhead),
-                }
-            };
-            let mut best: Option<(Preference, usize, usize, usize, [usize; 2], f64)> = None;
-            for (c, chain) in chains.iter().enumerate() {
-                for split in 1..=chain.len().min(MAX_SPLIT) {
-                    for grid in grids(&chain[split - 1]) {
-                        let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
-                        if mac_overhead > self.mac_budget as f64 {
-                            continue;
-                        }
-                        let overhead = self.predicted_overhead_of(
-                            module,
-                            index,
-                            &chain[..split],
-                            grid,
-                            total_instructions,
-                        );
-                        // A given SRAM budget replaces the instruction budget: any plan that
-                        // fits beats one that does not.
-                        if self.max_sram.is_none() && overhead > self.cost_budget as f64 {
-                            continue;
-                        }
-                        let mut candidate = head.clone();
-                        apply(&mut candidate, index, chain, split, grid, None);
-                        let Some(arena) =
-                            planned_arena(candidate, index, self.alignment, &mut self.kernels)
-                        else {
-                            continue;
-                        };
-                        let score = key(arena, overhead);
-                        if best.is_none_or(|(b, ..)| score < b) {
-                            best = Some((score, arena, c, split, grid, overhead));
-                        }
-                    }
-                }
-            }
-            if let Some((_, arena, c, split, grid, overhead)) = best {
-                if arena < untiled {
-                    apply(module, index, &chains[c], split, grid, Some(overhead));
-                    changed = true;
-                }
+            let mut spent = Spent::default();
+            for _ in 0..MAX_STAGES {
+                let Some(stage) =
+                    self.search_stage(module, index, total_instructions, total_macs, spent)
+                else {
+                    break;
+                };
+                let _ = apply(
+                    module,
+                    index,
+                    &stage.chain,
+                    stage.split,
+                    stage.grid,
+                    Some(stage.overhead),
+                );
+                spent.instructions += stage.overhead.max(0.0);
+                spent.macs += stage.mac_overhead;
+                changed = true;
             }
         }
         Ok(changed)
