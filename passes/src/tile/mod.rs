@@ -630,7 +630,8 @@ impl Tile {
                 None => (0, arena as u64, overhead),
             }
         };
-        let mut best: Option<(Preference, usize, usize, usize, [usize; 2], f64, f64)> = None;
+        // The best candidate so far: its preference, arena, and which stage it is.
+        let mut best: Option<(Preference, usize, usize, Stage)> = None;
         for (c, Candidate { chain, min_split }) in chains.iter().enumerate() {
             for split in *min_split..=chain.len().min(MAX_SPLIT) {
                 let mut refined_enough = false;
@@ -672,19 +673,23 @@ impl Tile {
                     // and finer grids of this split would only cost instructions.
                     refined_enough = at_stage < arena;
                     let score = key(arena, overhead);
-                    if best.is_none_or(|(b, ..)| score < b) {
-                        best = Some((score, arena, c, split, grid, overhead, mac_overhead));
+                    if best.as_ref().is_none_or(|(b, ..)| score < *b) {
+                        let stage = Stage {
+                            chain: Vec::new(),
+                            split,
+                            grid,
+                            overhead,
+                            mac_overhead,
+                        };
+                        best = Some((score, arena, c, stage));
                     }
                 }
             }
         }
-        let (_, arena, c, split, grid, overhead, mac_overhead) = best?;
+        let (_, arena, c, stage) = best?;
         (arena < current).then(|| Stage {
             chain: chains[c].chain.clone(),
-            split,
-            grid,
-            overhead,
-            mac_overhead,
+            ..stage
         })
     }
 }
