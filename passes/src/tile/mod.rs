@@ -396,18 +396,48 @@ fn head(module: &Module, index: usize) -> Module {
 /// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
 /// fast).
 fn planned_arena(
-    mut module: Module,
+    module: Module,
     index: usize,
     alignment: usize,
     kernels: &mut SelectKernels,
 ) -> Option<usize> {
-    let context = Context::new();
-    crate::inplace::InPlace.run(&mut module, &context).ok()?;
-    kernels.run(&mut module, &context).ok()?;
-    let function = &module.functions[index];
-    let liveness = analyze(&module, function).ok()?;
-    let offsets = plan_function(function, &liveness, alignment, Duration::ZERO, true).ok()?;
-    Some(crate::alloc::overlap::peak(&liveness, &offsets))
+    let prepared = Prepared::new(module, index, kernels)?;
+    prepared.arena(alignment)
+}
+
+/// A candidate after `inplace,select-kernels`, with its liveness: what its arena is planned
+/// from, and what bounds that arena from below without planning it.
+struct Prepared {
+    module: Module,
+    index: usize,
+    liveness: crate::liveness::Liveness,
+}
+
+impl Prepared {
+    fn new(mut module: Module, index: usize, kernels: &mut SelectKernels) -> Option<Prepared> {
+        let context = Context::new();
+        crate::inplace::InPlace.run(&mut module, &context).ok()?;
+        kernels.run(&mut module, &context).ok()?;
+        let liveness = analyze(&module, &module.functions[index]).ok()?;
+        Some(Prepared {
+            module,
+            index,
+            liveness,
+        })
+    }
+
+    /// No arena `arena` plans is below this (`overlap::lower_bound`).
+    fn lower_bound(&self) -> usize {
+        crate::alloc::overlap::lower_bound(&self.liveness)
+    }
+
+    /// The arena the default planner gives.
+    fn arena(&self, alignment: usize) -> Option<usize> {
+        let function = &self.module.functions[self.index];
+        let offsets =
+            plan_function(function, &self.liveness, alignment, Duration::ZERO, true).ok()?;
+        Some(crate::alloc::overlap::peak(&self.liveness, &offsets))
+    }
 }
 
 impl Tile {
@@ -570,9 +600,19 @@ impl Pass for Tile {
                         }
                         let mut candidate = head.clone();
                         apply(&mut candidate, index, chain, split, grid, None);
-                        let Some(arena) =
-                            planned_arena(candidate, index, self.alignment, &mut self.kernels)
+                        let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels)
                         else {
+                            continue;
+                        };
+                        // The preference only grows with the arena: a candidate whose arena
+                        // cannot go below its lower bound cannot beat the best one when even
+                        // that bound does not (ties keep the first found), so it is not planned.
+                        if let Some((b, ..)) = best {
+                            if key(prepared.lower_bound(), overhead) >= b {
+                                continue;
+                            }
+                        }
+                        let Some(arena) = prepared.arena(self.alignment) else {
                             continue;
                         };
                         let score = key(arena, overhead);
