@@ -281,7 +281,8 @@ fn chain_stop(module: &Module, index: usize, chain: &[LayerGeometry]) -> String 
     )
 }
 
-/// Moves the first `split` layers of the chain into a `loop.patches` op on `grid`.
+/// Moves the first `split` layers of the chain into a `loop.patches` op on `grid`
+/// (`total_macs`: the function's, for the MAC overhead it records).
 fn apply(
     module: &mut Module,
     index: usize,
@@ -289,10 +290,10 @@ fn apply(
     split: usize,
     grid: [usize; 2],
     predicted_overhead: Option<f64>,
+    total_macs: u64,
 ) {
     let layers = &chain[..split];
     let plan = plan(layers, grid);
-    let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
     let function = &mut module.functions[index];
     let first = function.ops[layers[0].op].operands[0];
     let last = function.ops[layers[split - 1].op].results[0];
@@ -552,7 +553,8 @@ impl Pass for Tile {
                     ));
                 }
                 let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
-                apply(module, index, &chain, split, grid, Some(overhead));
+                let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
+                apply(module, index, &chain, split, grid, Some(overhead), total_macs);
                 changed = true;
                 continue;
             }
@@ -569,6 +571,8 @@ impl Pass for Tile {
                 .unwrap_or(usize::MAX);
             let total_instructions = self.predicted_instructions(module, index);
             let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
+            // What `apply` records on a candidate of the head (computed once, not per candidate).
+            let head_macs = tmlc_tinyml::macs::function_macs(&head, &head.functions[index]);
             // Lexicographic preference: with max-sram, fitting plans first, then the fewest extra
             // instructions (fitting) or the smallest arena (not fitting); otherwise the smallest
             // arena, then the fewest extra instructions.
@@ -599,7 +603,7 @@ impl Pass for Tile {
                             continue;
                         }
                         let mut candidate = head.clone();
-                        apply(&mut candidate, index, chain, split, grid, None);
+                        apply(&mut candidate, index, chain, split, grid, None, head_macs);
                         let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels)
                         else {
                             continue;
@@ -624,7 +628,15 @@ impl Pass for Tile {
             }
             if let Some((_, arena, c, split, grid, overhead)) = best {
                 if arena < untiled {
-                    apply(module, index, &chains[c], split, grid, Some(overhead));
+                    apply(
+                        module,
+                        index,
+                        &chains[c],
+                        split,
+                        grid,
+                        Some(overhead),
+                        tmlc_tinyml::macs::function_macs(module, &module.functions[index]),
+                    );
                     changed = true;
                 }
             }
