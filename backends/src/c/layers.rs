@@ -6,7 +6,7 @@
 mod lstm;
 
 use super::call::KernelCall;
-use super::writer::{c_array, CWriter};
+use super::writer::{c_array, CWriter, U32Literal};
 use crate::cortex_m::packing;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
@@ -570,7 +570,7 @@ impl Layer<'_> {
         writer.table(&c_array(
             "uint32_t",
             &name,
-            words.iter().map(|w| format!("{w}u")),
+            words.iter().map(|&w| U32Literal(w)),
         ));
         Ok(name)
     }
@@ -598,7 +598,7 @@ impl Layer<'_> {
         writer.table(&c_array(
             "uint32_t",
             &names.0,
-            words.iter().map(|w| format!("{w}u")),
+            words.iter().map(|&w| U32Literal(w)),
         ));
         writer.table(&c_array(
             "int32_t",

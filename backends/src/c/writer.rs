@@ -3,6 +3,17 @@
 
 use std::fmt::{Display, Write};
 
+/// A `uint32_t` literal, `123u`, written without building a string per value (packed weights
+/// are hundreds of thousands of them).
+#[derive(Debug, Clone, Copy)]
+pub struct U32Literal(pub u32);
+
+impl Display for U32Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}u", self.0)
+    }
+}
+
 /// `static const TYPE NAME[N] = {...};` with 16 values per line.
 pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = impl Display>) -> String {
     let mut lines = String::new();
