@@ -82,11 +82,22 @@ pub struct CWriter {
     pub body: String,
     /// Bytes of constant data the tables add to flash (weights, packed weights, folded biases).
     pub constant_bytes: usize,
+    /// Only counting: the tables' text is not written (`constant_bytes` and the body are).
+    pub measuring: bool,
 }
 
 impl CWriter {
     pub fn table(&mut self, text: &str) {
-        self.tables.push_str(text);
+        if !self.measuring {
+            self.tables.push_str(text);
+        }
+    }
+
+    /// A table whose text is made only when it is written (not when measuring).
+    pub fn table_with(&mut self, text: impl FnOnce() -> String) {
+        if !self.measuring {
+            self.tables.push_str(&text());
+        }
     }
 
     /// One line of the inference function, indented.
