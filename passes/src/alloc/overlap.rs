@@ -240,3 +240,48 @@ pub fn place(liveness: &Liveness, alignment: usize) -> Vec<usize> {
         _ => best,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::liveness::{Buffer, BufferKind, OverlapAllowance};
+    use cranelift_entity::EntityRef;
+    use tmlc_core::ir::Op;
+
+    fn buffer(size: usize, lower: usize, upper: usize) -> Buffer {
+        Buffer {
+            values: Vec::new(),
+            kind: BufferKind::Values,
+            size,
+            lower,
+            upper,
+        }
+    }
+
+    /// A (100 bytes) dies where B (60) is written over it, C (30) lives beside both.
+    fn liveness(allowed: bool) -> Liveness {
+        Liveness {
+            buffers: vec![buffer(100, 0, 2), buffer(60, 1, 3), buffer(30, 1, 2)],
+            allowances: if allowed {
+                vec![OverlapAllowance {
+                    op: Op::new(0),
+                    input: 0,
+                    output: 1,
+                    overlap: Overlap::Below { margin: 0 },
+                }]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[test]
+    fn lower_bound_drops_one_buffer_of_each_allowance_and_bounds_the_placement() {
+        // Without the allowance the three live at time 1 lie side by side.
+        assert_eq!(lower_bound(&liveness(false)), 190);
+        assert_eq!(peak(&liveness(false), &place(&liveness(false), 1)), 190);
+        // With it B may share A's bytes: only A and C must be apart, and placement reaches it.
+        assert_eq!(lower_bound(&liveness(true)), 130);
+        assert_eq!(peak(&liveness(true), &place(&liveness(true), 1)), 130);
+    }
+}
