@@ -554,7 +554,15 @@ impl Pass for Tile {
                 }
                 let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
                 let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
-                apply(module, index, &chain, split, grid, Some(overhead), total_macs);
+                apply(
+                    module,
+                    index,
+                    &chain,
+                    split,
+                    grid,
+                    Some(overhead),
+                    total_macs,
+                );
                 changed = true;
                 continue;
             }
