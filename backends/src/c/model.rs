@@ -187,22 +187,26 @@ fn generate(
                 match function.value_type(result).element {
                     ElementType::I8 if writer.measuring => {}
                     ElementType::I8 => int8_array(&mut writer.tables, &array, bytes),
-                    ElementType::F32 => writer.table_with(|| c_array(
-                        "float",
-                        &array,
-                        bytes.chunks_exact(4).map(|c| {
-                            super::layers::float_literal(f32::from_le_bytes([
-                                c[0], c[1], c[2], c[3],
-                            ]))
-                        }),
-                    )),
-                    ElementType::I32 => writer.table_with(|| c_array(
-                        "int32_t",
-                        &array,
-                        bytes
-                            .chunks_exact(4)
-                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                    )),
+                    ElementType::F32 => writer.table_with(|| {
+                        c_array(
+                            "float",
+                            &array,
+                            bytes.chunks_exact(4).map(|c| {
+                                super::layers::float_literal(f32::from_le_bytes([
+                                    c[0], c[1], c[2], c[3],
+                                ]))
+                            }),
+                        )
+                    }),
+                    ElementType::I32 => writer.table_with(|| {
+                        c_array(
+                            "int32_t",
+                            &array,
+                            bytes
+                                .chunks_exact(4)
+                                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                        )
+                    }),
                 }
             }
             names.pointers[result] = array;

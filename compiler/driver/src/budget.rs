@@ -58,11 +58,11 @@ pub fn budget(planned: &Module, target: &Target) -> Result<Budget, String> {
         provenance: &provenance,
         arena_alignment: arena_alignment(target.memory.alignment),
     };
-    let (flash_bytes, flash_error) =
-        match weight_bytes(planned, &c_identifier(&planned.name), &api) {
-            Ok(bytes) => (Some(bytes as u64), None),
-            Err(diagnostic) => (None, Some(diagnostic.message)),
-        };
+    let (flash_bytes, flash_error) = match weight_bytes(planned, &c_identifier(&planned.name), &api)
+    {
+        Ok(bytes) => (Some(bytes as u64), None),
+        Err(diagnostic) => (None, Some(diagnostic.message)),
+    };
     let flash_limit_bytes = target.memory.flash_bytes;
     Ok(Budget {
         arena_bytes,
