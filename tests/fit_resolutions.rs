@@ -206,6 +206,8 @@ fn errors_are_rendered() {
         std::fs::read_to_string(repo("tests/generated-c/mini_net.tir")).expect("mini_net");
     run_ok_on_stdin(&fit("16"), &mini_net);
     case("a window that no longer fits", &fit("2"), &mini_net, 1);
+    let vector = "module @vector {\n  func @main(%x: tensor<1x4xi8, !q<0.5, 0>>) -> tensor<1x4xi8, !q<0.5, 0>> {\n    %0 = tinyml.relu %x : tensor<1x4xi8, !q<0.5, 0>>\n    return %0\n  }\n}\n";
+    case("no image input", &fit("8"), vector, 1);
     case("resolution zero", &fit("0,96"), FLATTENING, 2);
     case("resolution too large", &fit("96,5000"), FLATTENING, 2);
     case("not a number", &fit("96,abc"), FLATTENING, 2);

@@ -24,6 +24,13 @@ use tmlc_tinyml::ops::OpView;
 
 /// The input resolution (height, width) of `module`'s entry function: its one rank-4 input.
 pub fn input_resolution(module: &Module) -> Result<[usize; 2], Diagnostic> {
+    let input = image_input(module)?;
+    let shape = &module.functions[0].value_type(input).shape;
+    Ok([shape[1], shape[2]])
+}
+
+/// The one NHWC (rank-4) parameter of the entry function.
+fn image_input(module: &Module) -> Result<Value, Diagnostic> {
     let function = module.functions.first().ok_or_else(|| {
         Diagnostic::new(ErrorCode::UnsupportedModel, "the module has no function")
     })?;
@@ -34,10 +41,7 @@ pub fn input_resolution(module: &Module) -> Result<[usize; 2], Diagnostic> {
         .filter(|&p| function.value_type(p).shape.len() == 4)
         .collect();
     match images.as_slice() {
-        [input] => {
-            let shape = &function.value_type(*input).shape;
-            Ok([shape[1], shape[2]])
-        }
+        [input] => Ok(*input),
         _ => Err(Diagnostic::new(
             ErrorCode::UnsupportedModel,
             format!(
@@ -59,18 +63,10 @@ pub fn at_resolution(module: &Module, resolution: [usize; 2]) -> Result<Module, 
     let mut out = module.clone();
     let names = value_names(&module.functions[0]);
     let at = format!("at {height}x{width}");
-    {
-        let function = &mut out.functions[0];
-        let input = function
-            .params
-            .iter()
-            .copied()
-            .find(|&p| function.value_type(p).shape.len() == 4)
-            .expect("input_resolution found one rank-4 input");
-        let shape = &mut function.values[input].ty.shape;
-        shape[1] = height;
-        shape[2] = width;
-    }
+    let input = image_input(module)?;
+    let shape = &mut out.functions[0].values[input].ty.shape;
+    shape[1] = height;
+    shape[2] = width;
     let original = &module.functions[0];
     let body = original.body.ops.clone();
     for (index, op) in body.into_iter().enumerate() {
