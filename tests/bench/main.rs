@@ -628,6 +628,98 @@ fn compile_section(shared: &std::path::Path, report: &mut String) {
     report.push('\n');
 }
 
+/// `ARCHITECTURES` descriptions of MCUNet size for the `fit --jsonl` throughput: samples of the
+/// MCUNet / MobileNetV2 space (`tmlc fit --space`'s, 16-17 blocks) at widths 0.5-0.7 and
+/// resolutions 128-176, with a 1280-channel final convolution and 1000 classes; one JSON line
+/// each.
+const ARCHITECTURES: usize = 1000;
+
+fn fit_architectures() -> String {
+    use tmlc::architecture::schema::{Block, PaddingStyle};
+    let widths = [0.5, 0.6, 0.7];
+    let resolutions = [128, 144, 160, 176];
+    let mut out = String::new();
+    for index in 0..ARCHITECTURES {
+        let width = widths[index % widths.len()];
+        let resolution = resolutions[(index / widths.len()) % resolutions.len()];
+        let a = tmlc::architecture::space::sample(width, resolution, 0, index as u64);
+        let blocks: Vec<serde_json::Value> = a
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Mbconv {
+                    kernel,
+                    expand,
+                    stride,
+                    channels,
+                    ..
+                } => serde_json::json!({
+                    "kind": "mbconv", "kernel": kernel.0, "expand": expand.0,
+                    "stride": stride.0, "channels": channels.0,
+                }),
+            })
+            .collect();
+        let description = serde_json::json!({
+            "name": a.name,
+            "resolution": a.resolution.0,
+            "width": a.width,
+            "padding": if a.padding == PaddingStyle::Same { "same" } else { "explicit" },
+            "seed": a.seed,
+            "stem": {"channels": a.stem.channels.0, "kernel": a.stem.kernel.0, "stride": a.stem.stride.0},
+            "blocks": blocks,
+            "head": {"channels": 1280, "classes": 1000},
+        });
+        out.push_str(&description.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// `tmlc fit --jsonl` on `ARCHITECTURES` descriptions (once: it takes tens of seconds), on one
+/// thread and on the machine's cores.
+fn fit_section(report: &mut String) {
+    let input = std::env::temp_dir().join(format!("tmlc-bench-fit-{}.jsonl", std::process::id()));
+    std::fs::write(&input, fit_architectures()).expect("temporary file");
+    let target = "stm32f746g-disco";
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut rows = Vec::new();
+    let mut answers = Vec::new();
+    for jobs in [1, cores] {
+        let args = [
+            "fit".to_string(),
+            input.display().to_string(),
+            "--jsonl".to_string(),
+            "--target".to_string(),
+            target.to_string(),
+            "--jobs".to_string(),
+            jobs.to_string(),
+        ];
+        let start = Instant::now();
+        let outcome = tmlc::run_cli(args, &mut || Ok(Vec::new())).expect("fit --jsonl runs");
+        let wall = start.elapsed();
+        let text = String::from_utf8(outcome.stdout).expect("UTF-8");
+        let fitting = text.lines().filter(|l| l.contains("\"fits\":true")).count();
+        let errors = text.lines().filter(|l| l.contains("\"error\"")).count();
+        rows.push(format!(
+            "| {jobs} | {:.1} | {:.1} | {fitting} | {errors} |",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() * 1000.0 / ARCHITECTURES as f64
+        ));
+        answers.push(text);
+    }
+    let _ = std::fs::remove_file(&input);
+    let _ = writeln!(
+        report,
+        "## `tmlc fit --jsonl` throughput\n\n{ARCHITECTURES} descriptions of MCUNet size (the \
+         `--space` family at widths 0.5-0.7 and resolutions 128-176, a 1280-channel final \
+         convolution, 1000 classes) answered on {target}, once per thread count; wall time. \
+         Answers identical on one thread and on {cores}: {}.\n\n\
+         | threads | seconds | ms per architecture | fit | errors |\n|---|---|---|---|---|\n{}\n",
+        answers.windows(2).all(|w| w[0] == w[1]),
+        rows.join("\n")
+    );
+}
+
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -642,6 +734,15 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 fn main() {
+    // `bench --fit-architectures OUT.jsonl`: write the descriptions of the `fit --jsonl`
+    // throughput entry and stop (to time the command by hand).
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, path] = args.as_slice() {
+        if flag == "--fit-architectures" {
+            std::fs::write(path, fit_architectures()).expect("writable");
+            return;
+        }
+    }
     let context = tmlc::context();
     let mut report = String::from(
         "# Benchmarks\n\nWritten by `cargo run --release -p tmlc-tests --bin bench` (release build, \
@@ -682,6 +783,7 @@ fn main() {
         ms(print),
         ms(parse + print)
     );
+    fit_section(&mut report);
 
     // Import and interpretation per model.
     if let Some(shared) = shared_dir() {

@@ -6,7 +6,7 @@
 mod lstm;
 
 use super::call::KernelCall;
-use super::writer::{c_array, CWriter};
+use super::writer::{c_array, CWriter, U32Literal};
 use crate::cortex_m::packing;
 use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::OpContext;
@@ -204,16 +204,20 @@ impl Layer<'_> {
             format!("{}_multipliers", self.prefix),
             format!("{}_shifts", self.prefix),
         );
-        writer.table(&c_array(
-            "int32_t",
-            &names.0,
-            multipliers.iter().map(|m| m.multiplier.to_string()),
-        ));
-        writer.table(&c_array(
-            "int32_t",
-            &names.1,
-            multipliers.iter().map(|m| m.shift.to_string()),
-        ));
+        writer.table_with(|| {
+            c_array(
+                "int32_t",
+                &names.0,
+                multipliers.iter().map(|m| m.multiplier.to_string()),
+            )
+        });
+        writer.table_with(|| {
+            c_array(
+                "int32_t",
+                &names.1,
+                multipliers.iter().map(|m| m.shift.to_string()),
+            )
+        });
         names
     }
 
@@ -575,11 +579,7 @@ impl Layer<'_> {
         );
         let name = format!("{}_packed_filter", self.prefix);
         writer.constant_bytes += 4 * words.len();
-        writer.table(&c_array(
-            "uint32_t",
-            &name,
-            words.iter().map(|w| format!("{w}u")),
-        ));
+        writer.table_with(|| c_array("uint32_t", &name, words.iter().map(|&w| U32Literal(w))));
         Ok(name)
     }
 
@@ -603,16 +603,8 @@ impl Layer<'_> {
             format!("{}_folded_bias", self.prefix),
         );
         writer.constant_bytes += 4 * words.len() + 4 * folded.len();
-        writer.table(&c_array(
-            "uint32_t",
-            &names.0,
-            words.iter().map(|w| format!("{w}u")),
-        ));
-        writer.table(&c_array(
-            "int32_t",
-            &names.1,
-            folded.iter().map(|v| v.to_string()),
-        ));
+        writer.table_with(|| c_array("uint32_t", &names.0, words.iter().map(|&w| U32Literal(w))));
+        writer.table_with(|| c_array("int32_t", &names.1, folded.iter().map(|v| v.to_string())));
         Ok(names)
     }
 
@@ -870,11 +862,7 @@ impl Layer<'_> {
             .lookup_table()
             .ok_or_else(|| self.op.error("has no lookup table for the C backend"))?;
         let name = format!("{}_table", self.prefix);
-        writer.table(&c_array(
-            "int8_t",
-            &name,
-            table.iter().map(|v| v.to_string()),
-        ));
+        writer.table_with(|| c_array("int8_t", &name, table.iter().map(|v| v.to_string())));
         Ok(name)
     }
 
@@ -902,8 +890,8 @@ impl Layer<'_> {
             format!("{}_dims2", self.prefix),
         );
         let dims = |shape: &[usize]| dims4(shape).map(|d| d.to_string()).into_iter();
-        writer.table(&c_array("int32_t", &dims1, dims(&a.shape)));
-        writer.table(&c_array("int32_t", &dims2, dims(&b.shape)));
+        writer.table_with(|| c_array("int32_t", &dims1, dims(&a.shape)));
+        writer.table_with(|| c_array("int32_t", &dims2, dims(&b.shape)));
         KernelCall::new(broadcast).args([self.input(0), dims1, self.input(1), dims2, self.output()])
     }
 
@@ -1059,13 +1047,15 @@ impl Layer<'_> {
             format!("{}_before", self.prefix),
             format!("{}_after", self.prefix),
         ];
-        writer.table(&c_array(
-            "int32_t",
-            &names[0],
-            dims4(input).iter().map(|d| d.to_string()),
-        ));
-        writer.table(&c_array("int32_t", &names[1], side(0).into_iter()));
-        writer.table(&c_array("int32_t", &names[2], side(1).into_iter()));
+        writer.table_with(|| {
+            c_array(
+                "int32_t",
+                &names[0],
+                dims4(input).iter().map(|d| d.to_string()),
+            )
+        });
+        writer.table_with(|| c_array("int32_t", &names[1], side(0).into_iter()));
+        writer.table_with(|| c_array("int32_t", &names[2], side(1).into_iter()));
         let (_, zero_point) = per_tensor(self.op.result_type(0));
         let call = KernelCall::new("tmlc_pad_s8")
             .arg(self.input(0))
@@ -1092,11 +1082,7 @@ impl Layer<'_> {
     /// Emits an `int32_t` table of this layer named `{prefix}_{what}`; returns its name.
     fn int_table(&self, writer: &mut CWriter, what: &str, values: &[i64]) -> String {
         let name = format!("{}_{what}", self.prefix);
-        writer.table(&c_array(
-            "int32_t",
-            &name,
-            values.iter().map(|v| v.to_string()),
-        ));
+        writer.table_with(|| c_array("int32_t", &name, values.iter().map(|v| v.to_string())));
         name
     }
 
@@ -1212,11 +1198,13 @@ impl Layer<'_> {
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let sizes = format!("{}_sizes", self.prefix);
-        writer.table(&c_array(
-            "int32_t",
-            &sizes,
-            (0..count).map(|i| self.op.operand_type(i).shape[axis].to_string()),
-        ));
+        writer.table_with(|| {
+            c_array(
+                "int32_t",
+                &sizes,
+                (0..count).map(|i| self.op.operand_type(i).shape[axis].to_string()),
+            )
+        });
         let ramp: Vec<i8> = (-128..=127).collect();
         let mut luts = Vec::new();
         for index in 0..count {
@@ -1232,11 +1220,7 @@ impl Layer<'_> {
                 &OutputSpec::new(&[256], output_scale, output_zero_point),
             );
             let name = format!("{}_lut{index}", self.prefix);
-            writer.table(&c_array(
-                "int8_t",
-                &name,
-                table.iter().map(|v| v.to_string()),
-            ));
+            writer.table_with(|| c_array("int8_t", &name, table.iter().map(|v| v.to_string())));
             luts.push(name);
         }
         let inputs: Vec<String> = (0..count).map(|i| self.input(i)).collect();

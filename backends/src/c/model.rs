@@ -92,6 +92,22 @@ pub fn generate_model(
     model: &str,
     options: &ApiOptions,
 ) -> DiagResult<GeneratedModel> {
+    generate(module, model, options, false)
+}
+
+/// The bytes of weights and constant tables [`generate_model`] would count, without writing
+/// the tables' text (the most of its time): the same errors, the same count.
+pub fn weight_bytes(module: &Module, model: &str, options: &ApiOptions) -> DiagResult<usize> {
+    generate(module, model, options, true).map(|generated| generated.weight_bytes)
+}
+
+/// [`generate_model`]; `measuring`: without the tables' text.
+fn generate(
+    module: &Module,
+    model: &str,
+    options: &ApiOptions,
+    measuring: bool,
+) -> DiagResult<GeneratedModel> {
     let function = module
         .function("main")
         .or(module.functions.first())
@@ -110,7 +126,10 @@ pub fn generate_model(
     let arena_size = tmlc_mem::arena_size(function)
         .ok_or_else(|| plan_missing(format!("@{} has no `mem.arena_size`", function.name)))?;
     let macro_prefix = format!("TMLC_{}", model.to_ascii_uppercase());
-    let mut writer = CWriter::default();
+    let mut writer = CWriter {
+        measuring,
+        ..CWriter::default()
+    };
     let mut names = Names {
         pointers: SecondaryMap::new(),
     };
@@ -166,23 +185,28 @@ pub fn generate_model(
                     function.value_type(result)
                 ));
                 match function.value_type(result).element {
+                    ElementType::I8 if writer.measuring => {}
                     ElementType::I8 => int8_array(&mut writer.tables, &array, bytes),
-                    ElementType::F32 => writer.table(&c_array(
-                        "float",
-                        &array,
-                        bytes.chunks_exact(4).map(|c| {
-                            super::layers::float_literal(f32::from_le_bytes([
-                                c[0], c[1], c[2], c[3],
-                            ]))
-                        }),
-                    )),
-                    ElementType::I32 => writer.table(&c_array(
-                        "int32_t",
-                        &array,
-                        bytes
-                            .chunks_exact(4)
-                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                    )),
+                    ElementType::F32 => writer.table_with(|| {
+                        c_array(
+                            "float",
+                            &array,
+                            bytes.chunks_exact(4).map(|c| {
+                                super::layers::float_literal(f32::from_le_bytes([
+                                    c[0], c[1], c[2], c[3],
+                                ]))
+                            }),
+                        )
+                    }),
+                    ElementType::I32 => writer.table_with(|| {
+                        c_array(
+                            "int32_t",
+                            &array,
+                            bytes
+                                .chunks_exact(4)
+                                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                        )
+                    }),
                 }
             }
             names.pointers[result] = array;

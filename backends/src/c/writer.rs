@@ -3,6 +3,17 @@
 
 use std::fmt::{Display, Write};
 
+/// A `uint32_t` literal, `123u`, written without building a string per value (packed weights
+/// are hundreds of thousands of them).
+#[derive(Debug, Clone, Copy)]
+pub struct U32Literal(pub u32);
+
+impl Display for U32Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}u", self.0)
+    }
+}
+
 /// `static const TYPE NAME[N] = {...};` with 16 values per line.
 pub fn c_array(element: &str, name: &str, values: impl Iterator<Item = impl Display>) -> String {
     let mut lines = String::new();
@@ -71,11 +82,22 @@ pub struct CWriter {
     pub body: String,
     /// Bytes of constant data the tables add to flash (weights, packed weights, folded biases).
     pub constant_bytes: usize,
+    /// Only counting: the tables' text is not written (`constant_bytes` and the body are).
+    pub measuring: bool,
 }
 
 impl CWriter {
     pub fn table(&mut self, text: &str) {
-        self.tables.push_str(text);
+        if !self.measuring {
+            self.tables.push_str(text);
+        }
+    }
+
+    /// A table whose text is made only when it is written (not when measuring).
+    pub fn table_with(&mut self, text: impl FnOnce() -> String) {
+        if !self.measuring {
+            self.tables.push_str(&text());
+        }
     }
 
     /// One line of the inference function, indented.

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use tmlc_backends::c::api::{arena_alignment, ApiOptions};
-use tmlc_backends::c::model::{c_identifier, generate_model};
+use tmlc_backends::c::model::{c_identifier, weight_bytes};
 use tmlc_backends::cortex_m::layout::{target_layout, MIN_STACK};
 use tmlc_backends::target::{BackendKind, Target};
 use tmlc_core::ir::Module;
@@ -62,11 +62,11 @@ pub fn budget(planned: &Module, target: &Target) -> Result<Budget, String> {
         provenance: &provenance,
         arena_alignment: arena_alignment(target.memory.alignment),
     };
-    let (flash_bytes, flash_error) =
-        match generate_model(planned, &c_identifier(&planned.name), &api) {
-            Ok(generated) => (Some(generated.weight_bytes as u64), None),
-            Err(diagnostic) => (None, Some(diagnostic.message)),
-        };
+    let (flash_bytes, flash_error) = match weight_bytes(planned, &c_identifier(&planned.name), &api)
+    {
+        Ok(bytes) => (Some(bytes as u64), None),
+        Err(diagnostic) => (None, Some(diagnostic.message)),
+    };
     let flash_limit_bytes = target.memory.flash_bytes;
     Ok(Budget {
         arena_bytes,

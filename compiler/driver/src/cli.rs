@@ -38,7 +38,8 @@ pub enum Command {
     Mem(MemArgs),
     /// The exact memory and latency oracle for architecture search: build an MCUNet-style
     /// architecture description (JSON) and answer its peak SRAM, flash, MACs, predicted
-    /// instructions and whether it fits the target.
+    /// instructions and whether it fits the target; or re-plan a model (.tflite, .tir) at other
+    /// input resolutions (--resolutions) and name the largest that fits.
     Fit(FitArgs),
     /// Solve an arena allocation problem given as MiniMalloc CSV (id,lower,upper,size).
     Arena(ArenaArgs),
@@ -68,7 +69,8 @@ pub struct ArenaArgs {
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// The architecture description (JSON; docs/fit.md), or `-` for standard input. With
-    /// --jsonl: one description per line. Not with --space.
+    /// --jsonl: one description per line. Or a model (.tflite or .tir), planned as it is or,
+    /// with --resolutions, at other input resolutions. Not with --space.
     #[arg(required_unless_present = "space", conflicts_with = "space")]
     pub architecture: Option<PathBuf>,
 
@@ -83,8 +85,10 @@ pub struct FitArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [0.3, 0.4, 0.5, 0.6, 0.7])]
     pub widths: Vec<f64>,
 
-    /// --space: input resolutions of the grid.
-    #[arg(long, value_delimiter = ',', default_values_t = [96, 128, 144, 160, 176])]
+    /// With a model (.tflite or .tir): re-plan it at each of these input resolutions (height =
+    /// width; the weights do not change) and name the largest that fits. With --space: the
+    /// resolutions of the grid (default 96,128,144,160,176).
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["jsonl", "emit_ir"])]
     pub resolutions: Vec<u64>,
 
     /// --space: random architectures sampled per space.

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod input;
+pub mod resolution;
 pub mod svg;
 
 use clap::Parser;

@@ -42,6 +42,30 @@ impl SlidingWindow {
     }
 }
 
+impl SlidingWindow {
+    /// The output plane (rows, columns) over an input plane of `input` (TFLite's
+    /// `ComputeOutSize`; 0 where the window does not fit).
+    pub fn output_plane(&self, input: [usize; 2]) -> [usize; 2] {
+        [0, 1].map(|axis| {
+            crate::semantics::padding::output_size(
+                self.padding.axis(axis),
+                input[axis],
+                self.kernel[axis],
+                self.stride[axis],
+                self.dilation[axis],
+            )
+        })
+    }
+
+    /// The NHWC result shape over an NHWC `input`, with `channels` output channels; `None` when
+    /// the input is not rank 4.
+    pub fn result_shape(&self, input: &[usize], channels: usize) -> Option<Vec<usize>> {
+        let [batch, height, width, _] = <[usize; 4]>::try_from(input).ok()?;
+        let [out_h, out_w] = self.output_plane([height, width]);
+        Some(vec![batch, out_h, out_w, channels])
+    }
+}
+
 /// Whether and how an op may write its result over one of its inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InPlace {
@@ -78,6 +102,22 @@ pub trait OpInterface {
     /// broadcasting): such an op may be computed on any slice of its operands.
     fn elementwise(&self) -> bool {
         false
+    }
+    /// The result shape the op infers from operands of shapes `operands` (its attributes as they
+    /// are), for ops whose result shape follows from their operands' shapes; `None` for ops
+    /// whose result shape is fixed by the IR itself (reshape, squeeze, fully_connected, resize,
+    /// strided_slice, ...). The verifier stays the authority: this is what lets a caller give a
+    /// function other input shapes (`tmlc fit --resolutions`) and derive the rest. Elementwise
+    /// ops answer the broadcast of their operands.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        if !self.elementwise() {
+            return None;
+        }
+        operands
+            .iter()
+            .try_fold(Vec::new(), |shape: Vec<usize>, operand| {
+                crate::ops::add::broadcast_shape(&shape, operand)
+            })
     }
     /// Whether the result is operand 0's bytes seen with another type (no data moves).
     fn is_view(&self) -> bool {

@@ -324,7 +324,8 @@ fn chain_stop(module: &Module, index: usize, chain: &[LayerGeometry]) -> String 
     )
 }
 
-/// Moves the first `split` layers of the chain into a `loop.patches` op on `grid`.
+/// Moves the first `split` layers of the chain into a `loop.patches` op on `grid`
+/// (`total_macs`: the function's, for the MAC overhead it records).
 fn apply(
     module: &mut Module,
     index: usize,
@@ -332,10 +333,10 @@ fn apply(
     split: usize,
     grid: [usize; 2],
     predicted_overhead: Option<f64>,
+    total_macs: u64,
 ) -> tmlc_core::ir::Op {
     let layers = &chain[..split];
     let plan = plan(layers, grid);
-    let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
     let function = &mut module.functions[index];
     let first = function.ops[layers[0].op].operands[0];
     let last = function.ops[layers[split - 1].op].results[0];
@@ -438,43 +439,69 @@ fn head(module: &Module, index: usize) -> Module {
 }
 
 /// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
-/// fast), and the bytes live (as if disjoint) while op `at` runs.
-fn planned_arena_at(
-    mut module: Module,
-    index: usize,
-    alignment: usize,
-    kernels: &mut SelectKernels,
-    at: Option<tmlc_core::ir::Op>,
-) -> Option<(usize, usize)> {
-    let context = Context::new();
-    crate::inplace::InPlace.run(&mut module, &context).ok()?;
-    kernels.run(&mut module, &context).ok()?;
-    let function = &module.functions[index];
-    let liveness = analyze(&module, function).ok()?;
-    let offsets = plan_function(function, &liveness, alignment, Duration::ZERO, true).ok()?;
-    let arena = crate::alloc::overlap::peak(&liveness, &offsets);
-    let live_at = at
-        .and_then(|op| function.body.ops.iter().position(|&o| o == op))
-        .map_or(0, |position| {
-            let time = position + 1;
-            liveness
-                .buffers
-                .iter()
-                .filter(|b| b.lower <= time && time < b.upper)
-                .map(|b| b.size)
-                .sum()
-        });
-    Some((arena, live_at))
-}
-
-/// The arena `inplace,select-kernels,alloc` would plan for function `index`.
+/// fast).
 fn planned_arena(
     module: Module,
     index: usize,
     alignment: usize,
     kernels: &mut SelectKernels,
 ) -> Option<usize> {
-    planned_arena_at(module, index, alignment, kernels, None).map(|(arena, _)| arena)
+    let prepared = Prepared::new(module, index, kernels)?;
+    prepared.arena(alignment)
+}
+
+/// A candidate after `inplace,select-kernels`, with its liveness: what its arena is planned
+/// from, and what bounds that arena from below without planning it.
+struct Prepared {
+    module: Module,
+    index: usize,
+    liveness: crate::liveness::Liveness,
+}
+
+impl Prepared {
+    fn new(mut module: Module, index: usize, kernels: &mut SelectKernels) -> Option<Prepared> {
+        let context = Context::new();
+        crate::inplace::InPlace.run(&mut module, &context).ok()?;
+        kernels.run(&mut module, &context).ok()?;
+        let liveness = analyze(&module, &module.functions[index]).ok()?;
+        Some(Prepared {
+            module,
+            index,
+            liveness,
+        })
+    }
+
+    /// No arena `arena` plans is below this (`overlap::lower_bound`).
+    fn lower_bound(&self) -> usize {
+        crate::alloc::overlap::lower_bound(&self.liveness)
+    }
+
+    /// The bytes live (as if disjoint) while op `op` of the function runs.
+    fn live_at(&self, op: tmlc_core::ir::Op) -> usize {
+        let function = &self.module.functions[self.index];
+        function
+            .body
+            .ops
+            .iter()
+            .position(|&o| o == op)
+            .map_or(0, |position| {
+                let time = position + 1;
+                self.liveness
+                    .buffers
+                    .iter()
+                    .filter(|b| b.lower <= time && time < b.upper)
+                    .map(|b| b.size)
+                    .sum()
+            })
+    }
+
+    /// The arena the default planner gives.
+    fn arena(&self, alignment: usize) -> Option<usize> {
+        let function = &self.module.functions[self.index];
+        let offsets =
+            plan_function(function, &self.liveness, alignment, Duration::ZERO, true).ok()?;
+        Some(crate::alloc::overlap::peak(&self.liveness, &offsets))
+    }
 }
 
 impl Tile {
@@ -615,6 +642,8 @@ impl Tile {
         }
         let current = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
             .unwrap_or(usize::MAX);
+        // What `apply` records on a candidate of the head (computed once, not per candidate).
+        let head_macs = tmlc_tinyml::macs::function_macs(&head, &head.functions[index]);
         // With an SRAM budget the function as it is, when it fits, is the fastest plan.
         if self.max_sram.is_some_and(|limit| current <= limit) {
             return None;
@@ -658,19 +687,27 @@ impl Tile {
                         continue;
                     }
                     let mut candidate = head.clone();
-                    let stage = apply(&mut candidate, index, chain, split, grid, None);
-                    let Some((arena, at_stage)) = planned_arena_at(
-                        candidate,
-                        index,
-                        self.alignment,
-                        &mut self.kernels,
-                        Some(stage),
-                    ) else {
+                    let stage = apply(&mut candidate, index, chain, split, grid, None, head_macs);
+                    let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels) else {
                         continue;
                     };
-                    // Grids come coarse to fine, and a finer one only shrinks what is live
-                    // while the stage runs: once that is below the arena, the peak is elsewhere
-                    // and finer grids of this split would only cost instructions.
+                    let at_stage = prepared.live_at(stage);
+                    // The preference only grows with the arena: a candidate whose lower bound
+                    // cannot beat the best one (ties keep the first found) is not planned.
+                    let bound = prepared.lower_bound();
+                    if let Some((b, ..)) = &best {
+                        if key(bound, overhead) >= *b {
+                            // Grids come coarse to fine, and a finer one only shrinks what is
+                            // live while the stage runs: once that is below the arena, the peak
+                            // is elsewhere and finer grids of this split would only cost
+                            // instructions.
+                            refined_enough = at_stage < bound;
+                            continue;
+                        }
+                    }
+                    let Some(arena) = prepared.arena(self.alignment) else {
+                        continue;
+                    };
                     refined_enough = at_stage < arena;
                     let score = key(arena, overhead);
                     if best.as_ref().is_none_or(|(b, ..)| score < *b) {
@@ -712,7 +749,16 @@ impl Pass for Tile {
                     ));
                 }
                 let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
-                let _ = apply(module, index, &chain, split, grid, Some(overhead));
+                let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
+                let _ = apply(
+                    module,
+                    index,
+                    &chain,
+                    split,
+                    grid,
+                    Some(overhead),
+                    total_macs,
+                );
                 changed = true;
                 continue;
             }
@@ -734,6 +780,7 @@ impl Pass for Tile {
                     stage.split,
                     stage.grid,
                     Some(stage.overhead),
+                    total_macs,
                 );
                 spent.instructions += stage.overhead.max(0.0);
                 spent.macs += stage.mac_overhead;

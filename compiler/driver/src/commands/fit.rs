@@ -39,6 +39,13 @@ pub struct FitReport {
     pub target: String,
     pub resolution: usize,
     pub width: f64,
+    #[serde(flatten)]
+    pub planned: Planned,
+}
+
+/// What planning one module answers: its memory, flash, MACs, predicted instructions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
     pub layers: usize,
     pub macs: u64,
     /// Bytes of the synthetic weights as built (before `fuse` folds or packs anything).
@@ -95,8 +102,19 @@ impl Oracle {
     fn plan(
         &self,
         architecture: &schema::Architecture,
-        mut module: Module,
+        module: Module,
     ) -> Result<FitReport, Diagnostic> {
+        Ok(FitReport {
+            name: architecture.name.clone(),
+            target: self.target.name.clone(),
+            resolution: architecture.resolution.0,
+            width: architecture.width,
+            planned: self.plan_module(module)?,
+        })
+    }
+
+    /// Verifies and plans `module` (its first function) with the target's pipeline.
+    pub(crate) fn plan_module(&self, mut module: Module) -> Result<Planned, Diagnostic> {
         let context = context();
         verify_module(&module, &context)?;
         let macs: u64 = module.functions[0]
@@ -119,11 +137,7 @@ impl Oracle {
             result: memory.ops[index].result.clone(),
             high_water_bytes: memory.ops[index].high_water,
         });
-        Ok(FitReport {
-            name: architecture.name.clone(),
-            target: self.target.name.clone(),
-            resolution: architecture.resolution.0,
-            width: architecture.width,
+        Ok(Planned {
             layers: memory.ops.len(),
             macs,
             weight_bytes,
@@ -153,6 +167,13 @@ fn text(report: &FitReport, pipeline: &str) -> String {
         "architecture @{} at {}x{}, width {}, on target {} (pipeline {pipeline})",
         report.name, report.resolution, report.resolution, report.width, report.target
     );
+    out.push_str(&planned_text(&report.planned));
+    out
+}
+
+/// The lines of a planned module's answer.
+pub(crate) fn planned_text(report: &Planned) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "  layers   {:>12}", report.layers);
     let _ = writeln!(out, "  MACs     {:>12}", report.macs);
     let _ = writeln!(
@@ -332,6 +353,9 @@ pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let Some(architecture) = &args.architecture else {
         return crate::commands::fit_space::run(args, &oracle);
     };
+    if !args.resolutions.is_empty() || crate::commands::fit_model::is_model(architecture) {
+        return crate::commands::fit_model::run(args, &oracle, architecture, stdin);
+    }
     let (file_name, source) = read_input(architecture, stdin)?;
     let mut outcome = Outcome::default();
     if args.jsonl {

@@ -190,14 +190,21 @@ fn text(report: &SpaceReport) -> String {
     out
 }
 
+/// The resolutions of the grid when `--resolutions` is not given.
+const DEFAULT_RESOLUTIONS: [u64; 5] = [96, 128, 144, 160, 176];
+
 pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
+    let resolutions: &[u64] = if args.resolutions.is_empty() {
+        &DEFAULT_RESOLUTIONS
+    } else {
+        &args.resolutions
+    };
     if let Some(&width) = args.widths.iter().find(|w| !(**w > 0.0 && **w <= 4.0)) {
         return Err(Failure::usage(format!(
             "error[E502]: width multiplier {width} is not in (0, 4]\n"
         )));
     }
-    if let Some(&resolution) = args
-        .resolutions
+    if let Some(&resolution) = resolutions
         .iter()
         .find(|&&r| r == 0 || r > crate::architecture::schema::MAX_DIMENSION)
     {
@@ -209,7 +216,7 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
     let grid: Vec<(f64, usize)> = args
         .widths
         .iter()
-        .flat_map(|&w| args.resolutions.iter().map(move |&r| (w, r as usize)))
+        .flat_map(|&w| resolutions.iter().map(move |&r| (w, r as usize)))
         .collect();
     let work: Vec<(usize, u64)> = (0..grid.len())
         .flat_map(|g| (0..args.samples).map(move |s| (g, s)))
@@ -220,9 +227,9 @@ pub(crate) fn run(args: &FitArgs, oracle: &Oracle) -> Result<Outcome, Failure> {
             .fit_architecture(&sample(width, resolution, args.seed, s))
             .map(|report| {
                 (
-                    report.budget.sram_fits,
-                    report.budget.flash_fits,
-                    report.macs,
+                    report.planned.budget.sram_fits,
+                    report.planned.budget.flash_fits,
+                    report.planned.macs,
                 )
             })
             .map_err(|d| d.message)

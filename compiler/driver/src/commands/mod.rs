@@ -3,6 +3,7 @@
 pub mod arena;
 pub mod compile;
 pub mod fit;
+pub mod fit_model;
 pub mod fit_space;
 pub mod import;
 pub mod info;

@@ -91,6 +91,16 @@ impl OpDefinition for ConcatOp {
 }
 
 impl OpInterface for Concat {
+    /// The first operand's shape with the operands' sizes along `axis` summed.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let mut shape = operands.first()?.to_vec();
+        *shape.get_mut(self.axis)? = operands
+            .iter()
+            .map(|o| o.get(self.axis))
+            .sum::<Option<usize>>()?;
+        Some(shape)
+    }
+
     /// The reference kernel, then the fused activation's clamp.
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
         let inputs: Vec<_> = (0..operands.count())

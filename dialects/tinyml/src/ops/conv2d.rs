@@ -75,6 +75,12 @@ impl OpDefinition for Conv2dOp {
 }
 
 impl OpInterface for Conv2d {
+    /// `[N, out_h, out_w, out_channels]` over the input's plane.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        self.window
+            .result_shape(operands.first()?, self.out_channels)
+    }
+
     fn sliding_window(&self) -> Option<SlidingWindow> {
         Some(self.window)
     }

@@ -91,6 +91,13 @@ impl OpDefinition for DepthwiseConv2dOp {
 }
 
 impl OpInterface for DepthwiseConv2d {
+    /// `[N, out_h, out_w, channels x multiplier]` over the input's plane.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let input = operands.first()?;
+        self.window
+            .result_shape(input, input.get(3)? * self.multiplier)
+    }
+
     fn sliding_window(&self) -> Option<SlidingWindow> {
         Some(self.window)
     }

@@ -91,6 +91,11 @@ impl OpDefinition for LogSoftmaxOp {
 }
 
 impl OpInterface for LogSoftmax {
+    /// The input's shape (rows along the last axis).
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        operands.first().map(|input| input.to_vec())
+    }
+
     /// Row by row: each row's maximum and sum are read before the row is written, and each
     /// output element then depends on its own input element only.
     fn in_place(&self) -> InPlace {

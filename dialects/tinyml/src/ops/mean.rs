@@ -84,6 +84,27 @@ impl OpDefinition for MeanOp {
 }
 
 impl OpInterface for Mean {
+    /// The input without (or with 1 in) the reduced axes.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let input = operands.first()?;
+        if self.axes.iter().any(|&axis| axis >= input.len()) {
+            return None;
+        }
+        Some(
+            input
+                .iter()
+                .enumerate()
+                .filter_map(
+                    |(axis, &d)| match (self.axes.contains(&axis), self.keep_dims) {
+                        (false, _) => Some(d),
+                        (true, true) => Some(1),
+                        (true, false) => None,
+                    },
+                )
+                .collect(),
+        )
+    }
+
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
         let axes: Vec<i32> = self.axes.iter().map(|&a| a as i32).collect();
         Ok(TensorData::I8(crate::semantics::mean(

@@ -66,6 +66,18 @@ impl OpDefinition for PadOp {
 }
 
 impl OpInterface for Pad {
+    /// Every dimension grown by its pads.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let input = operands.first()?;
+        (input.len() == self.pads.len()).then(|| {
+            input
+                .iter()
+                .zip(&self.pads)
+                .map(|(&d, [before, after])| d + before + after)
+                .collect()
+        })
+    }
+
     /// The reference kernel; the pad value is the zero point.
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
         Ok(TensorData::I8(crate::semantics::pad(

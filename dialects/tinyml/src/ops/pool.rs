@@ -76,6 +76,12 @@ impl OpDefinition for Pool2dOp {
 }
 
 impl OpInterface for Pool2d {
+    /// `[N, out_h, out_w, C]` over the input's plane.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let input = operands.first()?;
+        self.window.result_shape(input, *input.get(3)?)
+    }
+
     fn sliding_window(&self) -> Option<SlidingWindow> {
         Some(self.window)
     }

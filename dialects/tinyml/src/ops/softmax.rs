@@ -63,6 +63,11 @@ impl OpDefinition for SoftmaxOp {
 }
 
 impl OpInterface for Softmax {
+    /// The input's shape (rows along the last axis).
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        operands.first().map(|input| input.to_vec())
+    }
+
     /// Row by row: each row's maximum and sum are read before the row is written.
     fn in_place(&self) -> InPlace {
         InPlace::Elementwise

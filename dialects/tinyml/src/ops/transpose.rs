@@ -82,6 +82,15 @@ impl OpDefinition for TransposeOp {
 }
 
 impl OpInterface for Transpose {
+    /// The input's dimensions in `perm`'s order.
+    fn result_shape(&self, operands: &[&[usize]]) -> Option<Vec<usize>> {
+        let input = operands.first()?;
+        self.perm
+            .iter()
+            .map(|&axis| input.get(axis).copied())
+            .collect()
+    }
+
     fn evaluate(&self, operands: &Operands) -> DiagResult<TensorData> {
         Ok(TensorData::I8(transpose(
             &operands.activation(0),
