@@ -83,10 +83,15 @@ pub fn peak(liveness: &Liveness, offsets: &[usize]) -> usize {
 /// largest such sum over times bounds every placement's peak from below. Cheap (no placement):
 /// `tile` uses it to skip candidates that cannot beat the best one found.
 pub fn lower_bound(liveness: &Liveness) -> usize {
+    lower_bounds(liveness).into_iter().max().unwrap_or(0)
+}
+
+/// [`lower_bound`]'s sum at every time: the bytes that must lie side by side then.
+fn lower_bounds(liveness: &Liveness) -> Vec<usize> {
     let buffers = &liveness.buffers;
     let end = buffers.iter().map(|b| b.upper).max().unwrap_or(0);
     let mut dropped = vec![false; buffers.len()];
-    let mut bound = 0;
+    let mut bounds = Vec::with_capacity(end);
     for time in 0..end {
         let live = |b: usize| buffers[b].lower <= time && time < buffers[b].upper;
         dropped.iter_mut().for_each(|d| *d = false);
@@ -105,9 +110,9 @@ pub fn lower_bound(liveness: &Liveness) -> usize {
             .filter(|&b| live(b) && !dropped[b])
             .map(|b| buffers[b].size)
             .sum();
-        bound = bound.max(sum);
+        bounds.push(sum);
     }
-    bound
+    bounds
 }
 
 /// Chronological placement under a capacity: every buffer that some op may overwrite from below

@@ -476,25 +476,6 @@ impl Prepared {
         crate::alloc::overlap::lower_bound(&self.liveness)
     }
 
-    /// The bytes live (as if disjoint) while op `op` of the function runs.
-    fn live_at(&self, op: tmlc_core::ir::Op) -> usize {
-        let function = &self.module.functions[self.index];
-        function
-            .body
-            .ops
-            .iter()
-            .position(|&o| o == op)
-            .map_or(0, |position| {
-                let time = position + 1;
-                self.liveness
-                    .buffers
-                    .iter()
-                    .filter(|b| b.lower <= time && time < b.upper)
-                    .map(|b| b.size)
-                    .sum()
-            })
-    }
-
     /// The arena the default planner gives.
     fn arena(&self, alignment: usize) -> Option<usize> {
         let function = &self.module.functions[self.index];
@@ -598,7 +579,7 @@ fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
     }
     // One patch would only copy the stage's input and output through the patch buffers.
     grids.retain(|g| g[0] <= height && g[1] <= width && g[0] * g[1] > 1);
-    // Coarse to fine: the search stops refining a split once its stage is off the peak.
+    // Coarse to fine.
     grids.sort_by_key(|g| (g[0] * g[1], g[0]));
     grids
 }
@@ -663,11 +644,7 @@ impl Tile {
         let mut best: Option<(Preference, usize, usize, Stage)> = None;
         for (c, Candidate { chain, min_split }) in chains.iter().enumerate() {
             for split in *min_split..=chain.len().min(MAX_SPLIT) {
-                let mut refined_enough = false;
                 for grid in grids(&chain[split - 1]) {
-                    if refined_enough {
-                        break;
-                    }
                     let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
                     if spent.macs + mac_overhead > self.mac_budget as f64 {
                         continue;
@@ -687,28 +664,21 @@ impl Tile {
                         continue;
                     }
                     let mut candidate = head.clone();
-                    let stage = apply(&mut candidate, index, chain, split, grid, None, head_macs);
+                    apply(&mut candidate, index, chain, split, grid, None, head_macs);
                     let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels) else {
                         continue;
                     };
-                    let at_stage = prepared.live_at(stage);
+                    let bound = prepared.lower_bound();
                     // The preference only grows with the arena: a candidate whose lower bound
                     // cannot beat the best one (ties keep the first found) is not planned.
-                    let bound = prepared.lower_bound();
                     if let Some((b, ..)) = &best {
                         if key(bound, overhead) >= *b {
-                            // Grids come coarse to fine, and a finer one only shrinks what is
-                            // live while the stage runs: once that is below the arena, the peak
-                            // is elsewhere and finer grids of this split would only cost
-                            // instructions.
-                            refined_enough = at_stage < bound;
                             continue;
                         }
                     }
                     let Some(arena) = prepared.arena(self.alignment) else {
                         continue;
                     };
-                    refined_enough = at_stage < arena;
                     let score = key(arena, overhead);
                     if best.as_ref().is_none_or(|(b, ..)| score < *b) {
                         let stage = Stage {
