@@ -77,6 +77,7 @@ pub struct StateRow {
 pub struct MemoryReport {
     pub function: String,
     pub arena_bytes: usize,
+    /// The largest scratch of one op (ops run one at a time, so never more is live at once).
     pub scratch_bytes: usize,
     pub lower_bound_bytes: usize,
     pub naive_bytes: usize,
@@ -205,11 +206,13 @@ pub fn report(module: &Module, function: &Function) -> DiagResult<MemoryReport> 
     Ok(MemoryReport {
         function: function.name.clone(),
         arena_bytes: tmlc_mem::arena_size(function).unwrap_or(0),
+        // One op runs at a time: the largest scratch is what the arena holds for scratch at once.
         scratch_bytes: buffers
             .iter()
             .filter(|b| b.kind == "scratch")
             .map(|b| b.size)
-            .sum(),
+            .max()
+            .unwrap_or(0),
         lower_bound_bytes: lower_bound(&liveness.buffers),
         naive_bytes: buffers.iter().map(|b| b.size).sum(),
         tflm_greedy_bytes: heuristics::tflm_greedy(&problem).peak as usize,

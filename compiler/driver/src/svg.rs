@@ -62,7 +62,7 @@ pub fn render(report: &MemoryReport, title: &str) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{LEFT}" y="38">arena {} B (scratch {} B) | lower bound {} B | TFLite Micro greedy {} B | naive {} B</text>"#,
+        r#"<text x="{LEFT}" y="38">arena {} B (largest op scratch {} B) | lower bound {} B | TFLite Micro greedy {} B | naive {} B</text>"#,
         report.arena_bytes,
         report.scratch_bytes,
         report.lower_bound_bytes,

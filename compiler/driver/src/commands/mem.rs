@@ -53,7 +53,7 @@ fn table(report: &MemoryReport) -> String {
     );
     let _ = writeln!(
         out,
-        "    of which scratch            {:>9}",
+        "    largest op scratch          {:>9}",
         report.scratch_bytes
     );
     let _ = writeln!(
