@@ -87,7 +87,7 @@ pub fn lower_bound(liveness: &Liveness) -> usize {
 }
 
 /// [`lower_bound`]'s sum at every time: the bytes that must lie side by side then.
-fn lower_bounds(liveness: &Liveness) -> Vec<usize> {
+pub fn lower_bounds(liveness: &Liveness) -> Vec<usize> {
     let buffers = &liveness.buffers;
     let end = buffers.iter().map(|b| b.upper).max().unwrap_or(0);
     let mut dropped = vec![false; buffers.len()];

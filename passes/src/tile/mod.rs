@@ -438,18 +438,6 @@ fn head(module: &Module, index: usize) -> Module {
     head
 }
 
-/// The arena `inplace,select-kernels,alloc` would plan for function `index` (no exact search:
-/// fast).
-fn planned_arena(
-    module: Module,
-    index: usize,
-    alignment: usize,
-    kernels: &mut SelectKernels,
-) -> Option<usize> {
-    let prepared = Prepared::new(module, index, kernels)?;
-    prepared.arena(alignment)
-}
-
 /// A candidate after `inplace,select-kernels`, with its liveness: what its arena is planned
 /// from, and what bounds that arena from below without planning it.
 struct Prepared {
@@ -621,8 +609,28 @@ impl Tile {
         if chains.is_empty() {
             return None;
         }
-        let current = planned_arena(head.clone(), index, self.alignment, &mut self.kernels)
-            .unwrap_or(usize::MAX);
+        let prepared_current = Prepared::new(head.clone(), index, &mut self.kernels)?;
+        let current = prepared_current.arena(self.alignment).unwrap_or(usize::MAX);
+        // A stage leaves every time before its first layer and after its last one as it is, so
+        // the largest lower bound at those times bounds a candidate's arena before it is built.
+        let bounds = crate::alloc::overlap::lower_bounds(&prepared_current.liveness);
+        let time_of = |op| {
+            head.functions[index]
+                .body
+                .ops
+                .iter()
+                .position(|&o| o == op)
+                .map_or(0, |p| p + 1)
+        };
+        let outside = |first: usize, last: usize| {
+            bounds
+                .iter()
+                .enumerate()
+                .filter(|&(t, _)| t < first || t > last)
+                .map(|(_, &b)| b)
+                .max()
+                .unwrap_or(0)
+        };
         // What `apply` records on a candidate of the head (computed once, not per candidate).
         let head_macs = tmlc_tinyml::macs::function_macs(&head, &head.functions[index]);
         // With an SRAM budget the function as it is, when it fits, is the fastest plan.
@@ -644,6 +652,11 @@ impl Tile {
         let mut best: Option<(Preference, usize, usize, Stage)> = None;
         for (c, Candidate { chain, min_split }) in chains.iter().enumerate() {
             for split in *min_split..=chain.len().min(MAX_SPLIT) {
+                let untouched = outside(time_of(chain[0].op), time_of(chain[split - 1].op));
+                let function = &head.functions[index];
+                let bytes = |v| function.value_type(v).num_elements();
+                let ends = bytes(function.ops[chain[0].op].operands[0])
+                    .max(bytes(function.ops[chain[split - 1].op].results[0]));
                 for grid in grids(&chain[split - 1]) {
                     let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
                     if spent.macs + mac_overhead > self.mac_budget as f64 {
@@ -663,14 +676,28 @@ impl Tile {
                     {
                         continue;
                     }
+                    // The preference only grows with the arena: a candidate whose lower bound
+                    // cannot beat the best one (ties keep the first found) is not planned.
+                    // While the stage runs its patch buffers lie beside its input or output.
+                    let at_stage = plan(&chain[..split], grid).buffers_bytes() + ends;
+                    // A stage is taken only when its arena is below the current one.
+                    if untouched.max(at_stage) >= current {
+                        continue;
+                    }
+                    if let Some((b, ..)) = &best {
+                        if key(untouched.max(at_stage), overhead) >= *b {
+                            continue;
+                        }
+                    }
                     let mut candidate = head.clone();
                     apply(&mut candidate, index, chain, split, grid, None, head_macs);
                     let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels) else {
                         continue;
                     };
                     let bound = prepared.lower_bound();
-                    // The preference only grows with the arena: a candidate whose lower bound
-                    // cannot beat the best one (ties keep the first found) is not planned.
+                    if bound >= current {
+                        continue;
+                    }
                     if let Some((b, ..)) = &best {
                         if key(bound, overhead) >= *b {
                             continue;
