@@ -76,7 +76,7 @@ pub fn depthwise_dsp_scratch(
 }
 
 /// `TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
-/// dilation_h, dilation_w)`: the output plane and one padded input plane.
+/// dilation_h, dilation_w)`: one padded input plane (the outputs go straight to the buffer).
 pub fn depthwise_inplace_dsp_scratch(
     [out_h, out_w]: [usize; 2],
     [k_h, k_w]: [usize; 2],
@@ -84,7 +84,7 @@ pub fn depthwise_inplace_dsp_scratch(
     [dilation_h, dilation_w]: [usize; 2],
 ) -> usize {
     let plane_rows = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
-    (out_h * out_w).div_ceil(4) * 4 + plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
+    plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w)
 }
 
 impl Kernel {
