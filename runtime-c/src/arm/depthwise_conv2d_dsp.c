@@ -38,6 +38,13 @@
 
 #include "dsp_internal.h"
 
+/* Inlines the fused row dispatch into the per-channel loops that call it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define DW_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define DW_ALWAYS_INLINE static inline
+#endif
+
 /* Outputs whose window sums one pass keeps on the stack (even). */
 #define DW_CHUNK 32
 
@@ -600,8 +607,9 @@ static void dw_grouped_fused(const dw_layer *l, const dw_rows *r, int32_t plane_
  * plane_offset, bytes from the first channel's plane to this channel's; f, the channel's
  * packed filter.
  */
-static void dw_row_fused(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
-                         const uint32_t *f, const dw_fast *q, int8_t *out, int32_t out_stride)
+DW_ALWAYS_INLINE void dw_row_fused(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
+                                const uint32_t *f, const dw_fast *q, int8_t *out,
+                                int32_t out_stride)
 {
     if (l->path == DW_FAST3_S1) {
         dw3x3_s1_fused(r->rows[0] + plane_offset, (int32_t)(r->rows[1] - r->rows[0]),
