@@ -531,6 +531,47 @@ static void test_depthwise(int cases, int inplace)
     }
 }
 
+/*
+ * The in-place kernel's channel-parallel variant (output planes of at most 36 pixels, channels a
+ * multiple of four) on the small planes the models have, and beside them the planar kernel on
+ * the same shapes with a channel count that is not a multiple of four; random data, padding,
+ * dilation and requantization as in test_depthwise.
+ */
+static void test_depthwise_small_planes(void)
+{
+    static const int32_t k_cases[][6] = {
+        /* in_h, in_w, k, stride, dilation, channels */
+        {6, 6, 3, 1, 1, 128}, {6, 6, 3, 2, 1, 64}, {3, 3, 3, 1, 1, 256}, {5, 5, 5, 1, 1, 24},
+        {5, 5, 7, 1, 1, 12},  {10, 10, 7, 2, 1, 8}, {4, 6, 3, 1, 2, 16}, {1, 1, 3, 1, 1, 4},
+        {6, 6, 3, 1, 1, 13},  {3, 3, 5, 1, 1, 6},   {12, 3, 3, 2, 1, 20}, {7, 5, 2, 1, 1, 4},
+    };
+    size_t i;
+    int r;
+    for (i = 0; i < sizeof k_cases / sizeof k_cases[0]; ++i) {
+        for (r = 0; r < 4; ++r) {
+            conv_shape s;
+            s.batches = 1;
+            s.in_h = k_cases[i][0];
+            s.in_w = k_cases[i][1];
+            s.k_h = s.k_w = k_cases[i][2];
+            s.stride_h = s.stride_w = k_cases[i][3];
+            s.dilation_h = s.dilation_w = k_cases[i][4];
+            s.in_c = s.out_c = k_cases[i][5];
+            if (r < 2) {
+                same_padding(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.out_h, &s.pad_top);
+                same_padding(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.out_w, &s.pad_left);
+            } else if (!random_axis(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.pad_top,
+                                    &s.out_h) ||
+                       !random_axis(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.pad_left,
+                                    &s.out_w) ||
+                       s.out_h > s.in_h || s.out_w > s.in_w) {
+                continue;
+            }
+            run_depthwise(&s, 1, 1, (int)i * 4 + r);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* FULLY_CONNECTED                                                                           */
 
@@ -1191,6 +1232,7 @@ int main(void)
     test_conv(n);
     test_depthwise(n, 0);
     test_depthwise(n, 1);
+    test_depthwise_small_planes();
     test_fully_connected(n);
     test_add(n);
     test_add_all_pairs();

@@ -702,6 +702,147 @@ TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *
     }
 }
 
+/*
+ * The channel-parallel variant of the in-place kernel, for small output planes
+ * (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels, where the planar kernel's set-up
+ * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words:
+ * the word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in
+ * all four bytes, so every window is complete as in the planar kernel) is copied to `words`;
+ * SXTB16 gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
+ * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels, feed
+ * SMLABB / SMLATT into four accumulators that start at the folded biases: 8 instructions per 4
+ * MACs, then each output is requantized in registers and stored over its input byte (channel c
+ * of pixel i is only written after the group's words hold it).
+ */
+
+/* One output of the channel-parallel variant, any channel: acc requantized and clamped. */
+TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
+                                            const dw_layer *l)
+{
+    return tmlc_dsp_clamp(tmlc_dsp_rq_apply(acc, q, l->output_offset), l->lo, l->hi);
+}
+
+/* The same for a group of four channels that all take the fast path, in registers. */
+#define DW_QUAD_FAST(q, acc)                                                                   \
+    ((int8_t)tmlc_arm_ssat8(tmlc_dsp_fast((acc), (q).multiplier, (q).khi, (q).e1)))
+
+/* One tap of four channels: v the pixel's word, t the tap's two filter words. */
+#define DW_QUAD_TAP(v, t)                                                                      \
+    do {                                                                                      \
+        const uint32_t v_ = (v);                                                              \
+        const uint32_t e_ = tmlc_arm_sxtb16(v_);                                              \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v_);                                         \
+        const uint32_t we_ = (t)[0];                                                          \
+        const uint32_t wo_ = (t)[1];                                                          \
+        a0 = tmlc_arm_smlabb(e_, we_, a0);                                                    \
+        a2 = tmlc_arm_smlatt(e_, we_, a2);                                                    \
+        a1 = tmlc_arm_smlabb(o_, wo_, a1);                                                    \
+        a3 = tmlc_arm_smlatt(o_, wo_, a3);                                                    \
+    } while (0)
+
+TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer, int32_t channels,
+                                               const uint32_t *filters,
+                                               const int32_t *multipliers,
+                                               const int32_t *shifts, int32_t out_h,
+                                               uint32_t *words)
+{
+    const int32_t out_w = l->out_w;
+    const int32_t k_h = l->k_h, k_w = l->k_w;
+    const int32_t pw = (out_w - 1) * l->stride_w + (k_w - 1) * l->dilation_w + 1;
+    const int32_t ph = l->plane_rows;
+    const int32_t words_per_channel = l->channel_words;
+    const int32_t row_step = l->stride_h * pw, col_step = l->stride_w;
+    const int32_t tap_row = l->dilation_h * pw, tap_col = l->dilation_w;
+    const int32_t first = l->pad_left < pw ? l->pad_left : pw;
+    const int32_t last_raw = l->pad_left + l->in_w < pw ? l->pad_left + l->in_w : pw;
+    const int32_t last = last_raw < first ? first : last_raw;
+    const int square3 = k_h == 3 && k_w == 3 && tap_col == 1;
+    uint32_t *const taps = words + ph * pw;
+    const uint32_t zero = (uint32_t)(uint8_t)l->zero_point * 0x01010101u;
+    int32_t c, i, j, py, px, oy, ox, fy, fx;
+    for (i = 0; i < ph * pw; ++i) {
+        words[i] = zero;
+    }
+    for (c = 0; c + 4 <= channels; c += 4) {
+        const uint32_t *const f0 = filters + c * words_per_channel;
+        uint32_t acc0[4];
+        tmlc_dsp_rq q[4];
+        uint32_t *t = taps;
+        int fast = l->simple_range;
+        for (j = 0; j < 4; ++j) {
+            acc0[j] = f0[j * words_per_channel];
+            tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
+            fast = fast && q[j].e1 != 0;
+        }
+        for (fy = 0; fy < k_h; ++fy) {
+            for (fx = 0; fx < k_w; ++fx) {
+                t[0] = tmlc_arm_pack16(dw_tap(l, f0 + 1, fy, fx),
+                                       dw_tap(l, f0 + 2 * words_per_channel + 1, fy, fx));
+                t[1] = tmlc_arm_pack16(dw_tap(l, f0 + words_per_channel + 1, fy, fx),
+                                       dw_tap(l, f0 + 3 * words_per_channel + 1, fy, fx));
+                t += 2;
+            }
+        }
+        for (py = 0; py < ph; ++py) {
+            const int32_t iy = py - l->pad_top;
+            if (iy >= 0 && iy < l->in_h) {
+                const int8_t *src = buffer + (iy * l->in_w + (first - l->pad_left)) * channels + c;
+                uint32_t *dst = words + py * pw;
+                for (px = first; px < last; ++px) {
+                    dst[px] = tmlc_arm_load32(src);
+                    src += channels;
+                }
+            }
+        }
+        for (oy = 0; oy < out_h; ++oy) {
+            int8_t *out = buffer + oy * out_w * channels + c;
+            const uint32_t *base = words + oy * row_step;
+            for (ox = 0; ox < out_w; ++ox) {
+                uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
+                const uint32_t *row = base;
+                const uint32_t *tp = taps;
+                if (square3) {
+                    /* 3x3, dilation 1: the nine taps unrolled. */
+                    DW_QUAD_TAP(row[0], tp);
+                    DW_QUAD_TAP(row[1], tp + 2);
+                    DW_QUAD_TAP(row[2], tp + 4);
+                    row += tap_row;
+                    DW_QUAD_TAP(row[0], tp + 6);
+                    DW_QUAD_TAP(row[1], tp + 8);
+                    DW_QUAD_TAP(row[2], tp + 10);
+                    row += tap_row;
+                    DW_QUAD_TAP(row[0], tp + 12);
+                    DW_QUAD_TAP(row[1], tp + 14);
+                    DW_QUAD_TAP(row[2], tp + 16);
+                } else {
+                    for (fy = 0; fy < k_h; ++fy) {
+                        const uint32_t *x = row;
+                        for (fx = 0; fx < k_w; ++fx) {
+                            DW_QUAD_TAP(*x, tp);
+                            tp += 2;
+                            x += tap_col;
+                        }
+                        row += tap_row;
+                    }
+                }
+                if (fast) {
+                    out[0] = DW_QUAD_FAST(q[0], a0);
+                    out[1] = DW_QUAD_FAST(q[1], a1);
+                    out[2] = DW_QUAD_FAST(q[2], a2);
+                    out[3] = DW_QUAD_FAST(q[3], a3);
+                } else {
+                    out[0] = dw_quad_out(a0, &q[0], l);
+                    out[1] = dw_quad_out(a1, &q[1], l);
+                    out[2] = dw_quad_out(a2, &q[2], l);
+                    out[3] = dw_quad_out(a3, &q[3], l);
+                }
+                out += channels;
+                base += col_step;
+            }
+        }
+    }
+}
+
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
                                   const void *packed_filter, int32_t depth_multiplier,
@@ -761,6 +902,11 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
+    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) && channels % 4 == 0) {
+        dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
+                         (uint32_t *)scratch);
+        return;
+    }
     fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
     for (c = 0; c < channels; ++c) {
         const uint32_t *f = filters + c * l.channel_words;
