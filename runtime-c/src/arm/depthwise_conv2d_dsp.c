@@ -1,6 +1,7 @@
 /*
  * tmlc runtime, Arm DSP kernels: int8 DEPTHWISE_CONV_2D (owns tmlc_depthwise_conv2d_s8_dsp,
- * tmlc_depthwise_conv2d_inplace_s8_dsp and tmlc_depthwise_conv2d_s8_dsp_pack).
+ * tmlc_depthwise_conv2d_inplace_s8_dsp with its channel-parallel variant for small planes, and
+ * tmlc_depthwise_conv2d_s8_dsp_pack).
  *
  * NHWC keeps the taps of one channel C bytes apart, which SIMD cannot pair. So the input is
  * first transposed into channel planes of padded rows, int8, where the padding (left, right,
@@ -17,22 +18,30 @@
  * channel. Each output row gathers only the input rows it is the first to need (one per row for
  * stride 1), reads nothing else from the input and writes only its own output row, in order, so
  * the row-streaming overlap the memory planner allows for the portable kernel still holds. The
- * in-place kernel works channel by channel like tmlc_depthwise_conv2d_inplace_s8 and gathers the
- * whole padded plane of channel c (input channel c is only ever overwritten by output channel c,
- * which is stored last).
+ * in-place kernel works channel by channel like tmlc_depthwise_conv2d_inplace_s8: it gathers the
+ * whole padded plane of channel c, then stores output channel c straight over input channel c
+ * (which only output channel c ever overwrites), with no output plane and no copy back.
  *
- * A row of one output channel is computed in two passes: the window sums of up to DW_CHUNK
- * outputs into an array on the stack, then their requantization (the folded bias is added
- * there). Window sums, with four plane bytes x0..x3 loaded by one LDR, E = SXTB16 = (x0, x2) and
- * O = SXTB16 ROR 8 = (x1, x3), and each filter row packed as words (w0, w2), (w1, w3):
+ * A row of one output channel is one fused loop: two outputs at a time, their accumulators
+ * starting at the folded bias, then requantized in registers (the fast requantization of
+ * dsp_internal.h, the clamp one SSAT) and stored straight to NHWC (out[ox * out_c]). With four
+ * plane bytes x0..x3 loaded by one LDR, E = SXTB16 = (x0, x2) and O = SXTB16 ROR 8 = (x1, x3),
+ * and each filter row packed as words (w0, w2), (w1, w3):
  *  - 3x3, dilation 1, stride 1:  out[i]   = SMLAD(E, (w0, w2)) + SMLABB(O, w1)
  *                                out[i+1] = SMLAD(O, (w0, w2)) + SMLATB(E, w1)
  *    stride 2: out[i] as above from the word at 2i, out[i+1] = SMLAD(E', (w0, w2)) +
  *    SMLATB(O, w1) with E' from the word at 2i + 2: 7 (stride 1) or 9 (stride 2) instructions
- *    per 6 MACs and filter row;
+ *    per 6 MACs and filter row, plus 7 per output for the requantization and the store;
  *  - other filters with dilation_w 1 and stride_w <= 4 (5x5, 7x7, 10x8): each group of four
- *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3));
- *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows): one multiply per tap.
+ *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3)) (a 5-tap row: tap 4 is one
+ *    SMLABB);
+ *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows), and channels without the
+ *    fast requantization or with an activation range narrower than int8: window sums of
+ *    DW_CHUNK outputs on the stack, then the exact requantization (dw_row_general).
+ *
+ * Small output planes (TMLC_DSP_DW_SMALL_PLANE) of the in-place kernel with a multiple of four
+ * channels take the channel-parallel variant (dw_inplace_quads), which has no per-row set-up:
+ * see there.
  */
 #include "tmlc/kernels_arm.h"
 
