@@ -43,7 +43,11 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
                 // same). Fitted (least squares, per-call cost fixed) to the depthwise layers
                 // of person_detect, vww_96_int8, mcunet_vww1_80 and kws_ref_model in QEMU
                 // (`tmlc sim --profile --json`, cortex-m4): within 20% per layer and 4% in sum.
-                let per_mac = if depthwise.window.stride[1] >= 2 { 4.25 } else { 3.65 };
+                let per_mac = if depthwise.window.stride[1] >= 2 {
+                    4.25
+                } else {
+                    3.65
+                };
                 (per_mac, 120.0 * depthwise.output[3] as f64, 1500.0)
             } else {
                 (7.5, 40.0, 200.0)
