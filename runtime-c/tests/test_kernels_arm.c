@@ -532,8 +532,8 @@ static void test_depthwise(int cases, int inplace)
 }
 
 /*
- * The in-place kernel's channel-parallel variant (output planes of at most 36 pixels, channels a
- * multiple of four) on the small planes the models have, and beside them the planar kernel on
+ * The in-place kernel's channel-parallel variant (output planes at most 8 wide and of at most 128
+ * pixels, channels a multiple of four) on the small planes the models have, and beside them the planar kernel on
  * the same shapes with a channel count that is not a multiple of four; random data, padding,
  * dilation and requantization as in test_depthwise.
  */
@@ -544,6 +544,7 @@ static void test_depthwise_small_planes(void)
         {6, 6, 3, 1, 1, 128}, {6, 6, 3, 2, 1, 64}, {3, 3, 3, 1, 1, 256}, {5, 5, 5, 1, 1, 24},
         {5, 5, 7, 1, 1, 12},  {10, 10, 7, 2, 1, 8}, {4, 6, 3, 1, 2, 16}, {1, 1, 3, 1, 1, 4},
         {6, 6, 3, 1, 1, 13},  {3, 3, 5, 1, 1, 6},   {12, 3, 3, 2, 1, 20}, {7, 5, 2, 1, 1, 4},
+        {25, 5, 3, 1, 1, 64}, {16, 8, 5, 1, 1, 8}, {32, 9, 3, 1, 1, 4},
     };
     size_t i;
     int r;

@@ -73,7 +73,7 @@ extern "C" {
  * buffer), or, on small output planes (TMLC_DSP_DW_SMALL_PLANE), the larger of that and the
  * channel-parallel variant's: the padded plane of four channels as words, then the filter of
  * four channels, two words per tap. */
-#define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) ((out_h) * (out_w) <= 36)
+#define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) ((out_w) <= 8 && (out_h) * (out_w) <= 128)
 #define TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,      \
                                   dilation_w)                                                 \
     (TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                                  \
