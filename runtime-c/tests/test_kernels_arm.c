@@ -532,10 +532,11 @@ static void test_depthwise(int cases, int inplace)
 }
 
 /*
- * The in-place kernel's channel-parallel variant (output planes at most 8 wide and of at most 128
- * pixels, channels a multiple of four) on the small planes the models have, and beside them the planar kernel on
- * the same shapes with a channel count that is not a multiple of four; random data, padding,
- * dilation and requantization as in test_depthwise.
+ * The in-place kernel's channel-parallel variant (output planes of at most 36 pixels, or with a
+ * 3x3 filter at most 8 wide and of at most 128 pixels; channels a multiple of four) on the small
+ * planes the models have, and beside them the planar kernel on the same shapes with a channel
+ * count that is not a multiple of four or a plane too large; random data, padding, dilation and
+ * requantization as in test_depthwise.
  */
 static void test_depthwise_small_planes(void)
 {

@@ -73,7 +73,9 @@ extern "C" {
  * buffer), or, on small output planes (TMLC_DSP_DW_SMALL_PLANE), the larger of that and the
  * channel-parallel variant's: the padded plane of four channels as words, then the filter of
  * four channels, two words per tap. */
-#define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) ((out_w) <= 8 && (out_h) * (out_w) <= 128)
+#define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w)                                       \
+    ((out_h) * (out_w) <= 36 ||                                                               \
+     ((k_h) == 3 && (k_w) == 3 && (out_w) <= 8 && (out_h) * (out_w) <= 128))
 #define TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,      \
                                   dilation_w)                                                 \
     (TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                                  \
@@ -85,7 +87,7 @@ extern "C" {
      8 * (k_h) * (k_w))
 #define TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,          \
                                                      stride_w, dilation_h, dilation_w)        \
-    (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) &&                                                 \
+    (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) &&                                       \
              TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h, \
                                       dilation_w) >                                           \
                  TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,        \

@@ -911,7 +911,7 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
-    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w) && channels % 4 == 0) {
+    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) && channels % 4 == 0) {
         dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
                          (uint32_t *)scratch);
         return;
