@@ -1,8 +1,9 @@
 //! `tmlc sim --profile`: the per-layer instruction counts of the profile build in QEMU. On
 //! person_detect (cortex-m4) every layer of the generated code gets one row with a positive
 //! count, the rows sum to the inference's instructions within a small overhead, their MACs to the
-//! model's, the counts repeat run after run, and the headline count is the normal build's (which
-//! links no layer marker). The table of examples/tiny_cnn.tir is snapshotted: instruction counts
+//! model's, the counts repeat run after run, the depthwise layers stay within per-MAC bounds of
+//! the fused DSP kernels, and the headline count is the normal build's (which links no layer
+//! marker). The table of examples/tiny_cnn.tir is snapshotted: instruction counts
 //! are deterministic. A project without a profile build is refused with a message.
 //!
 //! Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, make and cc (a loud skip
@@ -129,6 +130,24 @@ fn person_detect_profile_covers_every_layer() {
         assert!(["portable", "arm_dsp", "mixed"].contains(&row["kernel"].as_str().unwrap()));
         sum += instructions;
         macs += layer_macs;
+    }
+    // The depthwise DSP kernels (requantization fused into the row loops, outputs stored
+    // straight to NHWC): instructions per MAC of the layers outside patch loops, by output
+    // plane. Before the fused loops: 4.43 (24x24), 6.87 (12x12), 8.54 (6x6), 13.11 (3x3).
+    for row in rows.iter().filter(|row| row["op"] == "depthwise_conv2d") {
+        let shape = row["shape"].as_array().expect("a shape");
+        let plane = shape[1].as_u64().unwrap() * shape[2].as_u64().unwrap();
+        let bound = match plane {
+            576.. => 3.9,
+            144.. => 6.5,
+            36.. => 8.3,
+            _ => 10.7,
+        };
+        let per_mac = row["instructions_per_mac"].as_f64().expect("instr/MAC");
+        assert!(
+            per_mac <= bound,
+            "depthwise {shape:?}: {per_mac:.2} instructions per MAC > {bound}"
+        );
     }
     assert_eq!(sum, number(&report, "layer_instructions"));
     assert!(sum < number(&report, "profile_instructions"));

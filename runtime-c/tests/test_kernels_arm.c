@@ -531,6 +531,49 @@ static void test_depthwise(int cases, int inplace)
     }
 }
 
+/*
+ * The in-place kernel's channel-parallel variant (output planes of at most 36 pixels, or with a
+ * 3x3 filter at most 8 wide and of at most 128 pixels; channels a multiple of four) on the small
+ * planes the models have, and beside them the planar kernel on the same shapes with a channel
+ * count that is not a multiple of four or a plane too large; random data, padding, dilation and
+ * requantization as in test_depthwise.
+ */
+static void test_depthwise_small_planes(void)
+{
+    static const int32_t k_cases[][6] = {
+        /* in_h, in_w, k, stride, dilation, channels */
+        {6, 6, 3, 1, 1, 128}, {6, 6, 3, 2, 1, 64}, {3, 3, 3, 1, 1, 256}, {5, 5, 5, 1, 1, 24},
+        {5, 5, 7, 1, 1, 12},  {10, 10, 7, 2, 1, 8}, {4, 6, 3, 1, 2, 16}, {1, 1, 3, 1, 1, 4},
+        {6, 6, 3, 1, 1, 13},  {3, 3, 5, 1, 1, 6},   {12, 3, 3, 2, 1, 20}, {7, 5, 2, 1, 1, 4},
+        {25, 5, 3, 1, 1, 64}, {16, 8, 5, 1, 1, 8}, {32, 9, 3, 1, 1, 4},
+    };
+    size_t i;
+    int r;
+    for (i = 0; i < sizeof k_cases / sizeof k_cases[0]; ++i) {
+        for (r = 0; r < 4; ++r) {
+            conv_shape s;
+            s.batches = 1;
+            s.in_h = k_cases[i][0];
+            s.in_w = k_cases[i][1];
+            s.k_h = s.k_w = k_cases[i][2];
+            s.stride_h = s.stride_w = k_cases[i][3];
+            s.dilation_h = s.dilation_w = k_cases[i][4];
+            s.in_c = s.out_c = k_cases[i][5];
+            if (r < 2) {
+                same_padding(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.out_h, &s.pad_top);
+                same_padding(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.out_w, &s.pad_left);
+            } else if (!random_axis(s.in_h, s.k_h, s.stride_h, s.dilation_h, &s.pad_top,
+                                    &s.out_h) ||
+                       !random_axis(s.in_w, s.k_w, s.stride_w, s.dilation_w, &s.pad_left,
+                                    &s.out_w) ||
+                       s.out_h > s.in_h || s.out_w > s.in_w) {
+                continue;
+            }
+            run_depthwise(&s, 1, 1, (int)i * 4 + r);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* FULLY_CONNECTED                                                                           */
 
@@ -1069,6 +1112,10 @@ static void run_benchmarks(void)
         {"resnet conv 3x3/2 32x32x16->32", B_CONV, 32, 32, 16, 32, 3, 3, 2, 1},
         {"resnet conv 3x3 8x8x64->64", B_CONV, 8, 8, 64, 64, 3, 3, 1, 1},
         {"kws conv 10x4/2 49x10x1->64", B_CONV, 49, 10, 1, 64, 10, 4, 2, 1},
+        {"pd dw 3x3/1 3x3x256", B_DEPTHWISE, 3, 3, 256, 1, 3, 3, 1, 1},
+        {"mcunet dw 5x5/1 10x10x144", B_DEPTHWISE, 10, 10, 144, 1, 5, 5, 1, 1},
+        {"mcunet dw 7x7/1 10x10x120", B_DEPTHWISE, 10, 10, 120, 1, 7, 7, 1, 1},
+        {"mcunet dw 7x7/2 10x10x48", B_DEPTHWISE, 20, 20, 48, 1, 7, 7, 2, 1},
         {"kws dw 3x3/1 25x5x64", B_DEPTHWISE, 25, 5, 64, 1, 3, 3, 1, 1},
         {"kws dw 3x3/1 25x5x64 inplace", B_DEPTHWISE_INPLACE, 25, 5, 64, 1, 3, 3, 1, 1},
         {"ms dw*8 10x8/2 49x40x1", B_DEPTHWISE, 49, 40, 1, 8, 10, 8, 2, 1},
@@ -1187,6 +1234,7 @@ int main(void)
     test_conv(n);
     test_depthwise(n, 0);
     test_depthwise(n, 1);
+    test_depthwise_small_planes();
     test_fully_connected(n);
     test_add(n);
     test_add_all_pairs();

@@ -69,13 +69,33 @@ extern "C" {
     (TMLC_DSP_RING_ROWS(k_h, dilation_h) * (in_c) *                                           \
      TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
 
-/* tmlc_depthwise_conv2d_inplace_s8_dsp: one output plane (rounded up to 4), then one padded
- * input plane. */
+/* tmlc_depthwise_conv2d_inplace_s8_dsp: one padded input plane (the outputs go straight to the
+ * buffer), or, on small output planes (TMLC_DSP_DW_SMALL_PLANE), the larger of that and the
+ * channel-parallel variant's: the padded plane of four channels as words, then the filter of
+ * four channels, two words per tap. */
+#define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w)                                       \
+    ((out_h) * (out_w) <= 36 ||                                                               \
+     ((k_h) == 3 && (k_w) == 3 && (out_w) <= 8 && (out_h) * (out_w) <= 128))
+#define TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,      \
+                                  dilation_w)                                                 \
+    (TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                                  \
+     TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
+#define TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,       \
+                                 dilation_w)                                                  \
+    (4 * TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                              \
+         (((out_w) - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1) +                      \
+     8 * (k_h) * (k_w))
 #define TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,          \
                                                      stride_w, dilation_h, dilation_w)        \
-    ((((out_h) * (out_w) + 3) / 4 * 4) +                                                      \
-     TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                                  \
-         TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
+    (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) &&                                       \
+             TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h, \
+                                      dilation_w) >                                           \
+                 TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,        \
+                                           dilation_h, dilation_w)                            \
+         ? TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,   \
+                                    dilation_w)                                               \
+         : TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,  \
+                                     dilation_w))
 
 /* The depthwise kernels' packed filter: words per output channel, and bytes in all. */
 #define TMLC_DEPTHWISE_CONV2D_S8_DSP_CHANNEL_WORDS(k_h, k_w) (1 + 2 * (k_h) * (((k_w) + 3) / 4))
@@ -147,9 +167,10 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
 /*
  * DEPTHWISE_CONV_2D with depth multiplier 1 and batch 1, in place: the buffer contract and the
  * result of tmlc_depthwise_conv2d_inplace_s8 (buffer holds the input and, on return, the output
- * from its start; channel c is computed into the scratch, then stored over channel c), with the
- * packed filter of tmlc_depthwise_conv2d_s8_dsp and a larger scratch (the output plane and one
- * padded input plane):
+ * from its start; channel c of the input is gathered into the scratch, then channel c of the
+ * output is stored over it), with the packed filter of tmlc_depthwise_conv2d_s8_dsp and a larger
+ * scratch (one padded input plane). On small output planes (TMLC_DSP_DW_SMALL_PLANE) with a
+ * multiple of four channels it works on four channels at a time, straight from NHWC words:
  *  packed_filter: TMLC_DEPTHWISE_CONV2D_S8_DSP_PACKED_BYTES(channels, k_h, k_w) bytes
  *  scratch:     TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,
  *               stride_w, dilation_h, dilation_w) bytes, 4-byte aligned, not overlapping buffer

@@ -1,6 +1,7 @@
 /*
  * tmlc runtime, Arm DSP kernels: int8 DEPTHWISE_CONV_2D (owns tmlc_depthwise_conv2d_s8_dsp,
- * tmlc_depthwise_conv2d_inplace_s8_dsp and tmlc_depthwise_conv2d_s8_dsp_pack).
+ * tmlc_depthwise_conv2d_inplace_s8_dsp with its channel-parallel variant for small planes, and
+ * tmlc_depthwise_conv2d_s8_dsp_pack).
  *
  * NHWC keeps the taps of one channel C bytes apart, which SIMD cannot pair. So the input is
  * first transposed into channel planes of padded rows, int8, where the padding (left, right,
@@ -17,26 +18,41 @@
  * channel. Each output row gathers only the input rows it is the first to need (one per row for
  * stride 1), reads nothing else from the input and writes only its own output row, in order, so
  * the row-streaming overlap the memory planner allows for the portable kernel still holds. The
- * in-place kernel works channel by channel like tmlc_depthwise_conv2d_inplace_s8 and gathers the
- * whole padded plane of channel c (input channel c is only ever overwritten by output channel c,
- * which is stored last).
+ * in-place kernel works channel by channel like tmlc_depthwise_conv2d_inplace_s8: it gathers the
+ * whole padded plane of channel c, then stores output channel c straight over input channel c
+ * (which only output channel c ever overwrites), with no output plane and no copy back.
  *
- * A row of one output channel is computed in two passes: the window sums of up to DW_CHUNK
- * outputs into an array on the stack, then their requantization (the folded bias is added
- * there). Window sums, with four plane bytes x0..x3 loaded by one LDR, E = SXTB16 = (x0, x2) and
- * O = SXTB16 ROR 8 = (x1, x3), and each filter row packed as words (w0, w2), (w1, w3):
+ * A row of one output channel is one fused loop: two outputs at a time, their accumulators
+ * starting at the folded bias, then requantized in registers (the fast requantization of
+ * dsp_internal.h, the clamp one SSAT) and stored straight to NHWC (out[ox * out_c]). With four
+ * plane bytes x0..x3 loaded by one LDR, E = SXTB16 = (x0, x2) and O = SXTB16 ROR 8 = (x1, x3),
+ * and each filter row packed as words (w0, w2), (w1, w3):
  *  - 3x3, dilation 1, stride 1:  out[i]   = SMLAD(E, (w0, w2)) + SMLABB(O, w1)
  *                                out[i+1] = SMLAD(O, (w0, w2)) + SMLATB(E, w1)
  *    stride 2: out[i] as above from the word at 2i, out[i+1] = SMLAD(E', (w0, w2)) +
  *    SMLATB(O, w1) with E' from the word at 2i + 2: 7 (stride 1) or 9 (stride 2) instructions
- *    per 6 MACs and filter row;
+ *    per 6 MACs and filter row, plus 7 per output for the requantization and the store;
  *  - other filters with dilation_w 1 and stride_w <= 4 (5x5, 7x7, 10x8): each group of four
- *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3));
- *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows): one multiply per tap.
+ *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3)) (a 5-tap row: tap 4 is one
+ *    SMLABB);
+ *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows), and channels without the
+ *    fast requantization or with an activation range narrower than int8: window sums of
+ *    DW_CHUNK outputs on the stack, then the exact requantization (dw_row_general).
+ *
+ * Small output planes (TMLC_DSP_DW_SMALL_PLANE) of the in-place kernel with a multiple of four
+ * channels take the channel-parallel variant (dw_inplace_quads), which has no per-row set-up:
+ * see there.
  */
 #include "tmlc/kernels_arm.h"
 
 #include "dsp_internal.h"
+
+/* Inlines the fused row dispatch into the per-channel loops that call it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define DW_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define DW_ALWAYS_INLINE static inline
+#endif
 
 /* Outputs whose window sums one pass keeps on the stack (even). */
 #define DW_CHUNK 32
@@ -397,11 +413,227 @@ static void dw_scalar(const dw_layer *l, const int8_t *plane0, int32_t oy_prow,
     }
 }
 
+/* The fast requantization of one output channel (the usual case, see dw_fast_init). */
+typedef struct {
+    uint32_t acc0; /* the folded bias: word 0 of the packed filter */
+    int32_t multiplier;
+    uint32_t khi;
+    int32_t e1;
+} dw_fast;
+
+/* Whether channel (multiplier, shift) of the layer takes the fused paths (fast requantization,
+ * activation range int8 so the clamp is one SSAT, a SIMD window path); if so fills q. */
+static int dw_fast_init(const dw_layer *l, const uint32_t *f, int32_t multiplier, int32_t shift,
+                        dw_fast *q)
+{
+    if (!l->simple_range || l->path == DW_SCALAR || !tmlc_dsp_fast_channel(multiplier, shift)) {
+        return 0;
+    }
+    q->acc0 = f[0];
+    q->multiplier = multiplier;
+    q->khi = tmlc_dsp_fast_khi(shift, l->output_offset);
+    q->e1 = -shift - 1;
+    return 1;
+}
+
+/* One requantized output of the fused paths: acc (folded bias included) as int8, with the
+ * channel's constants in locals m, khi and e1 (locals: a store through int8_t * may alias a
+ * struct, which would reload them after every output). */
+#define DW_OUT(acc) ((int8_t)tmlc_arm_ssat8(tmlc_dsp_fast((acc), m, khi, e1)))
+
+/* Three taps (x0, x1, x2) of a plane word v = (x0, x1, x2, x3) into a0 and (x1, x2, x3) into
+ * a1, with the filter row packed as w02 = (w0, w2), w1 = (w1, 0): stride 1. */
+#define DW3_S1_ROW(v, w02, w1)                                                                 \
+    do {                                                                                      \
+        const uint32_t e_ = tmlc_arm_sxtb16(v);                                               \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v);                                          \
+        a0 = tmlc_arm_smlad(e_, (w02), a0);                                                   \
+        a0 = tmlc_arm_smlabb(o_, (w1), a0);                                                   \
+        a1 = tmlc_arm_smlad(o_, (w02), a1);                                                   \
+        a1 = tmlc_arm_smlatb(e_, (w1), a1);                                                   \
+    } while (0)
+
+/*
+ * The fused 3x3 rows: n >= 1 outputs of one channel, requantized in registers and stored to
+ * out[i * out_stride] (NHWC: out_stride = the output channels). x: tap row 0 at the first
+ * output's window; tap rows 1 and 2 are d1 and d2 bytes further (any distance: ring slots).
+ * Outputs are computed in pairs sharing each plane word, an odd last one alone; the
+ * accumulators start at the folded bias f[0]. The filter is read with plain loads, which the
+ * compiler pairs into LDRD.
+ */
+static void dw3x3_s1_fused(const int8_t *x, int32_t d1, int32_t d2, const uint32_t *f,
+                           const dw_fast *q, int8_t *out, int32_t out_stride, int32_t n)
+{
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int8_t *const last = out + (n - 1) * out_stride;
+    while (out < last) {
+        uint32_t a0 = acc0, a1 = acc0;
+        DW3_S1_ROW(tmlc_arm_load32(x), f[1], f[2]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d1), f[3], f[4]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d2), f[5], f[6]);
+        out[0] = DW_OUT(a0);
+        out[out_stride] = DW_OUT(a1);
+        out += 2 * out_stride;
+        x += 2;
+    }
+    if (out == last) {
+        uint32_t a0 = acc0, a1 = 0;
+        DW3_S1_ROW(tmlc_arm_load32(x), f[1], f[2]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d1), f[3], f[4]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d2), f[5], f[6]);
+        (void)a1;
+        out[0] = DW_OUT(a0);
+    }
+}
+
+/* Taps (x0, x1, x2) of v = (x0, x1, x2, x3) into a0 and (y0, x3, y2) of u = (y0, y1, y2, y3)
+ * (the word at column 2) into a1: stride 2. */
+#define DW3_S2_ROW(v, u, w02, w1)                                                              \
+    do {                                                                                      \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v);                                          \
+        a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v), (w02), a0);                                   \
+        a0 = tmlc_arm_smlabb(o_, (w1), a0);                                                   \
+        a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(u), (w02), a1);                                   \
+        a1 = tmlc_arm_smlatb(o_, (w1), a1);                                                   \
+    } while (0)
+
+/* 3x3, stride 2: as dw3x3_s1_fused with output i at column 2i. */
+static void dw3x3_s2_fused(const int8_t *x, int32_t d1, int32_t d2, const uint32_t *f,
+                           const dw_fast *q, int8_t *out, int32_t out_stride, int32_t n)
+{
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int8_t *const last = out + (n - 1) * out_stride;
+    while (out < last) {
+        uint32_t a0 = acc0, a1 = acc0;
+        DW3_S2_ROW(tmlc_arm_load32(x), tmlc_arm_load32(x + 2), f[1], f[2]);
+        DW3_S2_ROW(tmlc_arm_load32(x + d1), tmlc_arm_load32(x + d1 + 2), f[3], f[4]);
+        DW3_S2_ROW(tmlc_arm_load32(x + d2), tmlc_arm_load32(x + d2 + 2), f[5], f[6]);
+        out[0] = DW_OUT(a0);
+        out[out_stride] = DW_OUT(a1);
+        out += 2 * out_stride;
+        x += 4;
+    }
+    if (out == last) {
+        uint32_t a0 = acc0, a1 = 0;
+        DW3_S1_ROW(tmlc_arm_load32(x), f[1], f[2]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d1), f[3], f[4]);
+        DW3_S1_ROW(tmlc_arm_load32(x + d2), f[5], f[6]);
+        (void)a1;
+        out[0] = DW_OUT(a0);
+    }
+}
+
+/*
+ * The fused grouped path: out_w outputs of one channel, two per pass over the packed filter
+ * (an odd last one is computed with its neighbour and not stored), requantized in registers.
+ * Filters 5 to 8 taps wide are unrolled; a filter row of 5 taps skips its last half group
+ * (taps 5..7 are zero): tap 4 is one SMLABB on the next word's even halves.
+ */
+static void dw_grouped_fused(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
+                             const uint32_t *f, const dw_fast *q, int8_t *out,
+                             int32_t out_stride)
+{
+    const int32_t stride = l->stride_w;
+    const int32_t groups = l->groups;
+    const int32_t k_h = l->k_h;
+    const int32_t n = l->out_w;
+    const uint32_t *const taps = f + 1;
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    int32_t i, fy, g;
+    for (i = 0; i < n; i += 2) {
+        uint32_t a0 = acc0, a1 = acc0;
+        const uint32_t *p = taps;
+        const int32_t column = plane_offset + i * stride;
+        if (groups == 2 && l->k_w == 5) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const int8_t *x0 = r->rows[fy] + column;
+                const int8_t *x1 = x0 + stride;
+                uint32_t we, wo, v0, v1;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                v0 = tmlc_arm_load32(x0);
+                v1 = tmlc_arm_load32(x1);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                we = p[2];
+                a0 = tmlc_arm_smlabb(tmlc_arm_sxtb16(tmlc_arm_load32(x0 + 4)), we, a0);
+                a1 = tmlc_arm_smlabb(tmlc_arm_sxtb16(tmlc_arm_load32(x1 + 4)), we, a1);
+                p += 4;
+            }
+        } else if (groups == 2) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const int8_t *x0 = r->rows[fy] + column;
+                const int8_t *x1 = x0 + stride;
+                uint32_t we, wo, v0, v1;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                v0 = tmlc_arm_load32(x0);
+                v1 = tmlc_arm_load32(x1);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                v0 = tmlc_arm_load32(x0 + 4);
+                v1 = tmlc_arm_load32(x1 + 4);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                p += 4;
+            }
+        } else {
+            for (fy = 0; fy < k_h; ++fy) {
+                const int8_t *x0 = r->rows[fy] + column;
+                const int8_t *x1 = x0 + stride;
+                for (g = 0; g < groups; ++g) {
+                    uint32_t we, wo, v0, v1;
+                    TMLC_ARM_LDRD(p, 0, we, wo);
+                    v0 = tmlc_arm_load32(x0);
+                    v1 = tmlc_arm_load32(x1);
+                    a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(v0), we, a0);
+                    a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v0), wo, a0);
+                    a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(v1), we, a1);
+                    a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(v1), wo, a1);
+                    p += 2;
+                    x0 += 4;
+                    x1 += 4;
+                }
+            }
+        }
+        out[i * out_stride] = DW_OUT(a0);
+        if (i + 1 < n) {
+            out[(i + 1) * out_stride] = DW_OUT(a1);
+        }
+    }
+}
+
+/*
+ * One fused output row of one channel (a channel dw_fast_init accepted): r, the tap rows;
+ * plane_offset, bytes from the first channel's plane to this channel's; f, the channel's
+ * packed filter.
+ */
+DW_ALWAYS_INLINE void dw_row_fused(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
+                                const uint32_t *f, const dw_fast *q, int8_t *out,
+                                int32_t out_stride)
+{
+    if (l->path == DW_FAST3_S1) {
+        dw3x3_s1_fused(r->rows[0] + plane_offset, (int32_t)(r->rows[1] - r->rows[0]),
+                       (int32_t)(r->rows[2] - r->rows[0]), f, q, out, out_stride, l->out_w);
+    } else if (l->path == DW_FAST3_S2) {
+        dw3x3_s2_fused(r->rows[0] + plane_offset, (int32_t)(r->rows[1] - r->rows[0]),
+                       (int32_t)(r->rows[2] - r->rows[0]), f, q, out, out_stride, l->out_w);
+    } else {
+        dw_grouped_fused(l, r, plane_offset, f, q, out, out_stride);
+    }
+}
+
 /* Requantizes acc[0 .. n) (+ acc0) into out[i * out_stride]: any channel, any range. */
-TMLC_DSP_NOINLINE static void dw_requant_general(const dw_layer *l, uint32_t acc0,
-                                                 int32_t multiplier, int32_t shift,
-                                                 const uint32_t *acc, int32_t n, int8_t *out,
-                                                 int32_t out_stride)
+static void dw_requant(const dw_layer *l, uint32_t acc0, int32_t multiplier, int32_t shift,
+                       const uint32_t *acc, int32_t n, int8_t *out, int32_t out_stride)
 {
     tmlc_dsp_rq q;
     int32_t i;
@@ -414,43 +646,18 @@ TMLC_DSP_NOINLINE static void dw_requant_general(const dw_layer *l, uint32_t acc
 }
 
 /*
- * Requantizes acc[0 .. n) (+ acc0) into out[i * out_stride]: the usual case (fast
- * requantization, activation range int8, so the clamp is one SSAT) in pairs (acc has n rounded
- * up to even entries), anything else through dw_requant_general.
+ * One output row of one output channel the fused paths do not take (the generic
+ * requantization, an activation range narrower than int8, or the scalar path):
+ * out[ox * out_stride] for ox < out_w, window sums of DW_CHUNK outputs at a time on the stack,
+ * then their requantization. r: the tap rows; plane_offset: bytes from the first channel's
+ * plane to this channel's; f: the channel's packed filter; plane0 and oy_prow: the plane base
+ * and the padded row of tap row 0, for the scalar path.
  */
-static void dw_requant(const dw_layer *l, uint32_t acc0, int32_t multiplier, int32_t shift,
-                       const uint32_t *acc, int32_t n, int8_t *out, int32_t out_stride)
-{
-    if (l->simple_range && tmlc_dsp_fast_channel(multiplier, shift)) {
-        const uint32_t khi = tmlc_dsp_fast_khi(shift, l->output_offset);
-        const int32_t e1 = -shift - 1;
-        const uint32_t *const end = acc + (n & ~1);
-        while (acc != end) {
-            const int32_t v0 = tmlc_dsp_fast(acc[0] + acc0, multiplier, khi, e1);
-            const int32_t v1 = tmlc_dsp_fast(acc[1] + acc0, multiplier, khi, e1);
-            out[0] = (int8_t)tmlc_arm_ssat8(v0);
-            out[out_stride] = (int8_t)tmlc_arm_ssat8(v1);
-            out += 2 * out_stride;
-            acc += 2;
-        }
-        if (n & 1) {
-            out[0] = (int8_t)tmlc_arm_ssat8(tmlc_dsp_fast(acc[0] + acc0, multiplier, khi, e1));
-        }
-    } else {
-        dw_requant_general(l, acc0, multiplier, shift, acc, n, out, out_stride);
-    }
-}
-
-/*
- * One output row of one output channel: out[ox * out_stride] for ox < out_w. r: the tap rows;
- * plane_offset: bytes from the first channel's plane to this channel's; f: the channel's packed
- * filter; plane0 and oy_prow: the plane base and the padded row of tap row 0, for the scalar
- * path.
- */
-TMLC_DSP_NOINLINE static void dw_row(const dw_layer *l, const dw_rows *r, int32_t plane_offset,
-                                     const uint32_t *f, int32_t multiplier, int32_t shift,
-                                     const int8_t *plane0, int32_t oy_prow, int8_t *out,
-                                     int32_t out_stride)
+TMLC_DSP_NOINLINE static void dw_row_general(const dw_layer *l, const dw_rows *r,
+                                             int32_t plane_offset, const uint32_t *f,
+                                             int32_t multiplier, int32_t shift,
+                                             const int8_t *plane0, int32_t oy_prow, int8_t *out,
+                                             int32_t out_stride)
 {
     const int32_t out_w = l->out_w;
     const uint32_t acc0 = f[0];
@@ -475,36 +682,171 @@ TMLC_DSP_NOINLINE static void dw_row(const dw_layer *l, const dw_rows *r, int32_
 }
 
 /*
- * All out_h output rows of one channel of the in-place kernel, 3x3 paths, the usual
- * requantization: out_plane[oy * out_w + ox] from the channel's whole padded plane, with the
- * requantization constants computed once and no call per row.
+ * One output row of every output channel: out[ox * out_c + oc] (NHWC). Channel c's plane is
+ * c * row_width bytes after the first's in every tap row; output channel c * depth_multiplier +
+ * m reads it with its own filter. Each channel's constants are prepared once per row; the row
+ * itself is one fused loop (or the general path).
  */
-TMLC_DSP_NOINLINE static void dw_plane_fast3(const dw_layer *l, const int8_t *in_plane,
-                                             const uint32_t *f, int32_t multiplier,
-                                             int32_t shift, int8_t *out_plane, int32_t out_h)
+TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *r,
+                                              const uint32_t *filters, int32_t in_c,
+                                              int32_t depth_multiplier,
+                                              const int32_t *multipliers, const int32_t *shifts,
+                                              const int8_t *plane0, int32_t oy_prow, int8_t *out)
+{
+    const int32_t out_c = in_c * depth_multiplier;
+    const int32_t words = l->channel_words;
+    int32_t c, m, oc = 0;
+    for (c = 0; c < in_c; ++c) {
+        const int32_t plane_offset = c * l->row_width;
+        for (m = 0; m < depth_multiplier; ++m, ++oc) {
+            const uint32_t *f = filters + oc * words;
+            dw_fast q;
+            if (dw_fast_init(l, f, multipliers[oc], shifts[oc], &q)) {
+                dw_row_fused(l, r, plane_offset, f, &q, out + oc, out_c);
+            } else {
+                dw_row_general(l, r, plane_offset, f, multipliers[oc], shifts[oc], plane0,
+                               oy_prow, out + oc, out_c);
+            }
+        }
+    }
+}
+
+/*
+ * The channel-parallel variant of the in-place kernel, for small output planes
+ * (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels, where the planar kernel's set-up
+ * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words:
+ * the word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in
+ * all four bytes, so every window is complete as in the planar kernel) is copied to `words`;
+ * SXTB16 gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
+ * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels, feed
+ * SMLABB / SMLATT into four accumulators that start at the folded biases: 8 instructions per 4
+ * MACs, then each output is requantized in registers and stored over its input byte (channel c
+ * of pixel i is only written after the group's words hold it).
+ */
+
+/* One output of the channel-parallel variant, any channel: acc requantized and clamped. */
+TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
+                                            const dw_layer *l)
+{
+    return tmlc_dsp_clamp(tmlc_dsp_rq_apply(acc, q, l->output_offset), l->lo, l->hi);
+}
+
+/* The same for a group of four channels that all take the fast path, in registers. */
+#define DW_QUAD_FAST(q, acc)                                                                   \
+    ((int8_t)tmlc_arm_ssat8(tmlc_dsp_fast((acc), (q).multiplier, (q).khi, (q).e1)))
+
+/* One tap of four channels: v the pixel's word, t the tap's two filter words. */
+#define DW_QUAD_TAP(v, t)                                                                      \
+    do {                                                                                      \
+        const uint32_t v_ = (v);                                                              \
+        const uint32_t e_ = tmlc_arm_sxtb16(v_);                                              \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v_);                                         \
+        const uint32_t we_ = (t)[0];                                                          \
+        const uint32_t wo_ = (t)[1];                                                          \
+        a0 = tmlc_arm_smlabb(e_, we_, a0);                                                    \
+        a2 = tmlc_arm_smlatt(e_, we_, a2);                                                    \
+        a1 = tmlc_arm_smlabb(o_, wo_, a1);                                                    \
+        a3 = tmlc_arm_smlatt(o_, wo_, a3);                                                    \
+    } while (0)
+
+TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer, int32_t channels,
+                                               const uint32_t *filters,
+                                               const int32_t *multipliers,
+                                               const int32_t *shifts, int32_t out_h,
+                                               uint32_t *words)
 {
     const int32_t out_w = l->out_w;
-    const int32_t width = l->row_width;
-    const int32_t row_step = l->stride_h * width;
-    const uint32_t acc0 = f[0];
-    const uint32_t khi = tmlc_dsp_fast_khi(shift, l->output_offset);
-    const int32_t e1 = -shift - 1;
-    uint32_t acc[DW_CHUNK];
-    int32_t oy, ox, i;
-    for (oy = 0; oy < out_h; ++oy) {
-        const int8_t *r0 = in_plane + oy * row_step;
-        for (ox = 0; ox < out_w; ox += DW_CHUNK) {
-            const int32_t n = out_w - ox < DW_CHUNK ? out_w - ox : DW_CHUNK;
-            int8_t *out = out_plane + oy * out_w + ox;
-            if (l->path == DW_FAST3_S1) {
-                dw3x3_s1(r0 + ox, r0 + width + ox, r0 + 2 * width + ox, f + 1, acc,
-                         (n + 1) & ~1);
-            } else {
-                dw3x3_s2(r0 + 2 * ox, r0 + width + 2 * ox, r0 + 2 * width + 2 * ox, f + 1, acc,
-                         (n + 1) & ~1);
+    const int32_t k_h = l->k_h, k_w = l->k_w;
+    const int32_t pw = (out_w - 1) * l->stride_w + (k_w - 1) * l->dilation_w + 1;
+    const int32_t ph = l->plane_rows;
+    const int32_t words_per_channel = l->channel_words;
+    const int32_t row_step = l->stride_h * pw, col_step = l->stride_w;
+    const int32_t tap_row = l->dilation_h * pw, tap_col = l->dilation_w;
+    const int32_t first = l->pad_left < pw ? l->pad_left : pw;
+    const int32_t last_raw = l->pad_left + l->in_w < pw ? l->pad_left + l->in_w : pw;
+    const int32_t last = last_raw < first ? first : last_raw;
+    const int square3 = k_h == 3 && k_w == 3 && tap_col == 1;
+    uint32_t *const taps = words + ph * pw;
+    const uint32_t zero = (uint32_t)(uint8_t)l->zero_point * 0x01010101u;
+    int32_t c, i, j, py, px, oy, ox, fy, fx;
+    for (i = 0; i < ph * pw; ++i) {
+        words[i] = zero;
+    }
+    for (c = 0; c + 4 <= channels; c += 4) {
+        const uint32_t *const f0 = filters + c * words_per_channel;
+        uint32_t acc0[4];
+        tmlc_dsp_rq q[4];
+        uint32_t *t = taps;
+        int fast = l->simple_range;
+        for (j = 0; j < 4; ++j) {
+            acc0[j] = f0[j * words_per_channel];
+            tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
+            fast = fast && q[j].e1 != 0;
+        }
+        for (fy = 0; fy < k_h; ++fy) {
+            for (fx = 0; fx < k_w; ++fx) {
+                t[0] = tmlc_arm_pack16(dw_tap(l, f0 + 1, fy, fx),
+                                       dw_tap(l, f0 + 2 * words_per_channel + 1, fy, fx));
+                t[1] = tmlc_arm_pack16(dw_tap(l, f0 + words_per_channel + 1, fy, fx),
+                                       dw_tap(l, f0 + 3 * words_per_channel + 1, fy, fx));
+                t += 2;
             }
-            for (i = 0; i < n; ++i) {
-                out[i] = (int8_t)tmlc_arm_ssat8(tmlc_dsp_fast(acc[i] + acc0, multiplier, khi, e1));
+        }
+        for (py = 0; py < ph; ++py) {
+            const int32_t iy = py - l->pad_top;
+            if (iy >= 0 && iy < l->in_h) {
+                const int8_t *src = buffer + (iy * l->in_w + (first - l->pad_left)) * channels + c;
+                uint32_t *dst = words + py * pw;
+                for (px = first; px < last; ++px) {
+                    dst[px] = tmlc_arm_load32(src);
+                    src += channels;
+                }
+            }
+        }
+        for (oy = 0; oy < out_h; ++oy) {
+            int8_t *out = buffer + oy * out_w * channels + c;
+            const uint32_t *base = words + oy * row_step;
+            for (ox = 0; ox < out_w; ++ox) {
+                uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
+                const uint32_t *row = base;
+                const uint32_t *tp = taps;
+                if (square3) {
+                    /* 3x3, dilation 1: the nine taps unrolled. */
+                    DW_QUAD_TAP(row[0], tp);
+                    DW_QUAD_TAP(row[1], tp + 2);
+                    DW_QUAD_TAP(row[2], tp + 4);
+                    row += tap_row;
+                    DW_QUAD_TAP(row[0], tp + 6);
+                    DW_QUAD_TAP(row[1], tp + 8);
+                    DW_QUAD_TAP(row[2], tp + 10);
+                    row += tap_row;
+                    DW_QUAD_TAP(row[0], tp + 12);
+                    DW_QUAD_TAP(row[1], tp + 14);
+                    DW_QUAD_TAP(row[2], tp + 16);
+                } else {
+                    for (fy = 0; fy < k_h; ++fy) {
+                        const uint32_t *x = row;
+                        for (fx = 0; fx < k_w; ++fx) {
+                            DW_QUAD_TAP(*x, tp);
+                            tp += 2;
+                            x += tap_col;
+                        }
+                        row += tap_row;
+                    }
+                }
+                if (fast) {
+                    out[0] = DW_QUAD_FAST(q[0], a0);
+                    out[1] = DW_QUAD_FAST(q[1], a1);
+                    out[2] = DW_QUAD_FAST(q[2], a2);
+                    out[3] = DW_QUAD_FAST(q[3], a3);
+                } else {
+                    out[0] = dw_quad_out(a0, &q[0], l);
+                    out[1] = dw_quad_out(a1, &q[1], l);
+                    out[2] = dw_quad_out(a2, &q[2], l);
+                    out[3] = dw_quad_out(a3, &q[3], l);
+                }
+                out += channels;
+                base += col_step;
             }
         }
     }
@@ -525,7 +867,7 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
     int8_t *const ring = (int8_t *)scratch;
     dw_layer l;
     dw_rows r;
-    int32_t b, oy, c, m, fy, slot_size;
+    int32_t b, oy, fy, slot_size;
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_RING_ROWS(k_h, dilation_h), in_c, input_offset,
                   output_offset, act_min, act_max);
@@ -545,13 +887,8 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
             for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
                 r.rows[fy] = ring + ((prow0 + fy * dilation_h) % l.plane_rows) * slot_size;
             }
-            for (c = 0; c < in_c; ++c) {
-                for (m = 0; m < depth_multiplier; ++m) {
-                    const int32_t oc = c * depth_multiplier + m;
-                    dw_row(&l, &r, c * l.row_width, filters + oc * l.channel_words,
-                           multipliers[oc], shifts[oc], ring, prow0, output + oc, out_c);
-                }
-            }
+            dw_row_channels(&l, &r, filters, in_c, depth_multiplier, multipliers, shifts, ring,
+                            prow0, output);
             output += out_w * out_c;
         }
     }
@@ -566,19 +903,24 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
                                           int32_t out_h, int32_t out_w, int32_t output_offset,
                                           int32_t act_min, int32_t act_max, void *scratch)
 {
-    const int32_t plane_size = out_h * out_w;
     const uint32_t *const filters = (const uint32_t *)packed_filter;
-    int8_t *const out_plane = (int8_t *)scratch;
-    int8_t *const in_plane = out_plane + ((plane_size + 3) & ~3);
+    int8_t *const in_plane = (int8_t *)scratch;
     dw_layer l;
     dw_rows r;
-    int32_t c, oy, fy, prow, i;
+    int32_t c, oy, fy, prow;
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
+    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) && channels % 4 == 0) {
+        dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
+                         (uint32_t *)scratch);
+        return;
+    }
     fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
     for (c = 0; c < channels; ++c) {
         const uint32_t *f = filters + c * l.channel_words;
+        dw_fast q;
+        const int fast = dw_fast_init(&l, f, multipliers[c], shifts[c], &q);
         /* The whole padded plane of input channel c. */
         for (prow = 0; prow < l.plane_rows; ++prow) {
             const int32_t iy = prow - pad_top;
@@ -589,21 +931,20 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
                                  l.last_col - l.first_col, channels);
             }
         }
-        if ((l.path == DW_FAST3_S1 || l.path == DW_FAST3_S2) && l.simple_range &&
-            tmlc_dsp_fast_channel(multipliers[c], shifts[c])) {
-            dw_plane_fast3(&l, in_plane, f, multipliers[c], shifts[c], out_plane, out_h);
-        } else {
-            for (oy = 0; oy < out_h; ++oy) {
-                const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
-                for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
-                    r.rows[fy] = row0 + fy * dilation_h * l.row_width;
-                }
-                dw_row(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
-                       out_plane + oy * out_w, 1);
+        /* Channel c of the output goes straight over channel c of the input, which is all in
+         * the plane now (out_h * out_w <= in_h * in_w: only its first pixels are written). */
+        for (oy = 0; oy < out_h; ++oy) {
+            const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
+            int8_t *out = buffer + oy * out_w * channels + c;
+            for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
+                r.rows[fy] = row0 + fy * dilation_h * l.row_width;
             }
-        }
-        for (i = 0; i < plane_size; ++i) {
-            buffer[i * channels + c] = out_plane[i];
+            if (fast) {
+                dw_row_fused(&l, &r, 0, f, &q, out, channels);
+            } else {
+                dw_row_general(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
+                               out, channels);
+            }
         }
     }
 }
