@@ -280,7 +280,7 @@ fn mem_reports_the_arena_before_and_after_tiling() {
     );
 }
 
-/// The default search keeps the predicted extra instructions within 5 percent, and on a DSP
+/// The default search keeps the predicted extra instructions within 10 percent, and on a DSP
 /// core plans the Arm DSP kernels inside the patch loop (their scratch after the patch buffers).
 #[test]
 fn default_search_respects_the_cost_budget_and_runs_dsp_kernels_in_patches() {
@@ -311,7 +311,32 @@ fn default_search_respects_the_cost_budget_and_runs_dsp_kernels_in_patches() {
         Some(tmlc_core::attributes::Attribute::Int(v)) => *v,
         other => panic!("no predicted overhead: {other:?}"),
     };
-    assert!(predicted <= 5, "predicted overhead {predicted}%");
+    assert!(predicted <= 10, "predicted overhead {predicted}%");
+    // One stage: a second would buy about 2% of the arena for +6% predicted instructions, which
+    // `saving-per-cost` (1% of the arena per 1%) refuses; without that rule it is taken.
+    let loops = |module: &tmlc_core::ir::Module| {
+        let function = &module.functions[0];
+        function
+            .body
+            .ops
+            .iter()
+            .filter(|&&op| function.ops[op].name == "loop.patches")
+            .count()
+    };
+    assert_eq!(loops(&module), 1);
+    let mut unrestricted = tmlc_tflite::import::import_tflite(&bytes, "person_detect", &context)
+        .expect("imports")
+        .module;
+    let passes = tmlc::pass_registry()
+        .build_pipeline(
+            &pipeline.replace("tile", "tile{saving-per-cost=0}"),
+            &target,
+        )
+        .expect("pipeline");
+    PassManager::new(passes)
+        .run(&mut unrestricted, &context)
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(loops(&unrestricted), 2);
     let body = &function.ops[patch_loop].regions[0].ops;
     let dsp = body
         .iter()

@@ -31,7 +31,8 @@ pub fn default_passes(target: &Target) -> Vec<PassInfo> {
 /// What the default pipeline's plan search optimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Objective {
-    /// The smallest arena within `tile`'s instruction budget (+5% predicted).
+    /// The smallest arena within `tile`'s instruction budget (+10% predicted), each patch stage
+    /// worth its instructions.
     #[default]
     Small,
     /// The fastest plan whose arena fits the target's SRAM less the least stack

@@ -309,7 +309,7 @@ fn plans_section(shared: &std::path::Path, report: &mut String) {
     let _ = writeln!(
         report,
         "## Plans on cortex-m4: default, smallest, fastest (QEMU, ramp input, bit-exact)\n\n`tmlc sim --json`, DSP kernels. \
-         *default*: the default pipeline (`tile` within a predicted +5% of instructions); *smallest*: `tile{{cost-budget=1000}}` \
+         *default*: the default pipeline (`tile` within a predicted +10% of instructions, each stage saving at least 1% of the arena per 1% of them); *smallest*: `tile{{cost-budget=1000}}` \
          (the smallest arena within 15% extra MACs); *fastest*: no `tile`. RAM = arena + .data + .bss rest + peak stack. \
          `+int8-edges`: the model's float edges replaced by their int8 view (the `int8-edges` pass first; TinyEngine's interface).\n\n\
          | model | default instr | default RAM | smallest instr | smallest RAM | fastest instr | fastest RAM |\n\

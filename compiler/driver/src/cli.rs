@@ -239,7 +239,7 @@ pub enum Layout {
 /// What the default pipeline's memory plan optimizes, and the SRAM it must fit.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PlanArgs {
-    /// What the default pipeline's plan optimizes: `small`, the smallest arena within +5% of
+    /// What the default pipeline's plan optimizes: `small`, the smallest arena within +10% of
     /// predicted instructions (patch-based first layers); `fast`, the fastest plan whose arena
     /// fits the SRAM with 4 KiB left for the stack (untiled when that fits, else the plan with the
     /// fewest predicted extra instructions that fits).

@@ -20,7 +20,9 @@
 //! and whose extra instructions, predicted by the kernel library's cost model
 //! (`tmlc_tinyml::cost`: per MAC, per output row and per call of the kernel variant the target
 //! runs, so that many small patches cost what they cost the DSP kernels), stay within
-//! `cost-budget` percent of the network's predicted instructions (default 5). With `max-sram`
+//! `cost-budget` percent of the network's predicted instructions (default 10, shared by the
+//! stages), each stage saving at least `saving-per-cost` percent of the arena per percent of
+//! its predicted extra instructions (default 1). With `max-sram`
 //! (bytes, or `target`: the target's SRAM less the least stack) the objective is speed within an
 //! SRAM budget: the function untiled when its arena fits, otherwise, among plans whose arena fits
 //! (any predicted cost), the one with the fewest predicted extra instructions, and the smallest
@@ -68,6 +70,8 @@ pub struct Tile {
     max_sram: Option<usize>,
     mac_budget: usize,
     cost_budget: usize,
+    /// Percent of the arena a stage must save per percent of predicted extra instructions.
+    saving_per_cost: usize,
     /// The target's arena alignment, with which candidate plans are sized.
     alignment: usize,
     /// Chooses the target's kernels (and their scratch) in candidate plans, as the pipeline
@@ -106,7 +110,11 @@ pub fn info() -> PassInfo {
             },
             PassOption {
                 name: "cost-budget",
-                help: "search: extra predicted instructions allowed, in percent (default 5)",
+                help: "search: extra predicted instructions allowed, in percent (default 10)",
+            },
+            PassOption {
+                name: "saving-per-cost",
+                help: "search: percent of the arena a stage must save per percent of predicted extra instructions (default 1)",
             },
         ],
         create: |options: &PassOptions, target: &Target| {
@@ -154,7 +162,8 @@ pub fn info() -> PassInfo {
                     })?),
                 },
                 mac_budget: options.usize("mac-budget", 15)?,
-                cost_budget: options.usize("cost-budget", 5)?,
+                cost_budget: options.usize("cost-budget", 10)?,
+                saving_per_cost: options.usize("saving-per-cost", 1)?,
                 alignment: target.memory.alignment as usize,
                 kernels: SelectKernels::new(target),
             }))
@@ -721,7 +730,14 @@ impl Tile {
             }
         }
         let (_, arena, c, stage) = best?;
-        (arena < current).then(|| Stage {
+        let overhead_of = |stage: &Stage| stage.overhead.max(0.0);
+        // Without an SRAM budget a stage must also be worth its instructions: it saves at least
+        // `saving-per-cost` percent of the arena per percent of predicted extra instructions
+        // (a stage that buys a few bytes with many instructions is not taken).
+        let saved = (current.saturating_sub(arena)) as f64 / current.max(1) as f64 * 100.0;
+        let worth =
+            self.max_sram.is_some() || saved >= self.saving_per_cost as f64 * overhead_of(&stage);
+        (arena < current && worth).then(|| Stage {
             chain: chains[c].chain.clone(),
             ..stage
         })
