@@ -1,0 +1,91 @@
+/*
+ * tmlc runtime: int8 kernels for Armv8.1-M with Helium, the M-profile vector extension
+ * (public API).
+ *
+ * Owns the declarations and the contract of the *_mve kernels (sources: the src/arm/ files named after the op with an _mve suffix).
+ * Each one computes bit for bit what its portable counterpart (tmlc/kernels.h) computes, with
+ * the weights as stored; the scratch holds per-call tables (the bias folded with the input
+ * offset, the shifts) and the im2col buffer. Built without MVE (__ARM_FEATURE_MVE: the host,
+ * a Cortex-M4) every kernel runs the portable one, so a program using them stays correct
+ * anywhere; the vector code needs -mcpu=cortex-m55 (or another Armv8.1-M core with MVE).
+ */
+#ifndef TMLC_KERNELS_MVE_H
+#define TMLC_KERNELS_MVE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* tmlc_conv2d_1x1_s8_mve: three int32 tables of out_c entries. */
+#define TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c) (12 * (out_c))
+
+/* tmlc_conv2d_s8_mve: the tables, then one receptive field (k_h * k_w * in_c bytes). */
+#define TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)                                      \
+    (12 * (out_c) + (((k_h) * (k_w) * (in_c) + 3) / 4) * 4)
+
+/* tmlc_depthwise_conv2d_s8_mve: the folded bias of every channel. */
+#define TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels) (4 * (channels))
+
+/*
+ * CONV_2D with a 1x1 filter and stride 1: tmlc_conv2d_s8 with k_h = k_w = 1 seen as a GEMM
+ * over the pixels (the arguments of tmlc_conv2d_1x1_s8_dsp).
+ *  input:   [pixels][in_c]; filter: [out_c][in_c]; output: [pixels][out_c]
+ *  scratch: TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c) bytes, 4-byte aligned
+ * Dot products of 16 input channels per VMLADAVA, four output channels per pass over a
+ * pixel's channels, the last partial vector predicated; four channels requantized at once.
+ */
+void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t in_c,
+                            int32_t input_offset, const int8_t *filter, int32_t out_c,
+                            const int32_t *bias, const int32_t *multipliers,
+                            const int32_t *shifts, int8_t *output, int32_t output_offset,
+                            int32_t act_min, int32_t act_max, void *scratch);
+
+/*
+ * CONV_2D, any filter size, stride, dilation and padding (the arguments of tmlc_conv2d_s8 and
+ * a scratch): each output pixel's receptive field is copied into the scratch (padding = the
+ * input zero point), then multiplied with every filter as the 1x1 kernel does.
+ *  scratch: TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c) bytes, 4-byte aligned
+ */
+void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                        int32_t in_c, int32_t input_offset, const int8_t *filter, int32_t out_c,
+                        int32_t k_h, int32_t k_w, const int32_t *bias,
+                        const int32_t *multipliers, const int32_t *shifts, int32_t stride_h,
+                        int32_t stride_w, int32_t dilation_h, int32_t dilation_w,
+                        int32_t pad_top, int32_t pad_left, int8_t *output, int32_t out_h,
+                        int32_t out_w, int32_t output_offset, int32_t act_min, int32_t act_max,
+                        void *scratch);
+
+/*
+ * DEPTHWISE_CONV_2D (the arguments of tmlc_depthwise_conv2d_s8 and a scratch). Depth
+ * multiplier 1: twelve output pixels of one channel in three vectors, one gather load and one
+ * VMLA by the scalar tap weight per vector and tap; padded taps read the zero point. Other
+ * depth multipliers run the portable kernel.
+ *  scratch: TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c * depth_multiplier) bytes, 4-byte aligned
+ */
+void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h,
+                                  int32_t in_w, int32_t in_c, int32_t input_offset,
+                                  const int8_t *filter, int32_t depth_multiplier, int32_t k_h,
+                                  int32_t k_w, const int32_t *bias, const int32_t *multipliers,
+                                  const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                                  int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                                  int32_t pad_left, int8_t *output, int32_t out_h,
+                                  int32_t out_w, int32_t output_offset, int32_t act_min,
+                                  int32_t act_max, void *scratch);
+
+/*
+ * FULLY_CONNECTED (the arguments of tmlc_fully_connected_s8, weights as stored): four output
+ * rows per pass over the input, the weights' sums for the input offset taken in the same loop.
+ */
+void tmlc_fully_connected_s8_mve(const int8_t *input, int32_t batches, int32_t in_depth,
+                                 int32_t input_offset, const int8_t *weights, int32_t out_depth,
+                                 const int32_t *bias, const int32_t *multipliers,
+                                 const int32_t *shifts, int32_t per_channel, int8_t *output,
+                                 int32_t output_offset, int32_t act_min, int32_t act_max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TMLC_KERNELS_MVE_H */

@@ -1,0 +1,188 @@
+/*
+ * tmlc runtime, Helium (MVE) kernels: CONV_2D (owns tmlc_conv2d_1x1_s8_mve and the im2col
+ * tmlc_conv2d_s8_mve; contracts in tmlc/kernels_mve.h).
+ *
+ * Both reduce to one row kernel: the dot products of one int8 vector (a pixel's channels, or
+ * one receptive field) with every filter row. Per pass it reads 16 values of the vector and of
+ * four filter rows and accumulates four VMLADAVA sums; the last partial vector is a predicated
+ * load (inactive lanes read nothing and count zero). The input offset is folded into the bias
+ * once per call (bias + offset * sum(filter row), modulo 2^32 as the portable sums wrap), which
+ * is exact because padded taps hold the zero point -offset. Four channels are requantized in
+ * one vector (mve_internal.h) and stored with one (predicated for the last block) VSTRB.
+ */
+#include <stddef.h>
+
+#include "tmlc/kernels_mve.h"
+
+#include "tmlc/kernels.h"
+#include "mve_internal.h"
+
+#ifdef TMLC_HAVE_MVE
+
+/* The tables of tmlc_mve_tables in the scratch, for out_c filter rows of k values. */
+static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32_t out_c,
+                                      int32_t k, const int32_t *bias, const int32_t *shifts,
+                                      int32_t input_offset)
+{
+    tmlc_mve_tables t;
+    int32_t oc;
+    t.folded_bias = (int32_t *)scratch;
+    t.left = t.folded_bias + out_c;
+    t.neg_right = t.left + out_c;
+    for (oc = 0; oc < out_c; ++oc) {
+        const int8_t *row = filter + oc * k;
+        int32_t sum = 0;
+        int32_t i;
+        for (i = 0; i + 16 <= k; i += 16) {
+            sum = vaddvaq_s8(sum, vldrbq_s8(row + i));
+        }
+        if (i < k) {
+            sum = vaddvaq_s8(sum, vldrbq_z_s8(row + i, vctp8q((uint32_t)(k - i))));
+        }
+        t.folded_bias[oc] = tmlc_i_s32((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                       (uint32_t)input_offset * (uint32_t)sum);
+        t.left[oc] = tmlc_mve_left(shifts[oc]);
+        t.neg_right[oc] = tmlc_mve_neg_right(shifts[oc]);
+    }
+    return t;
+}
+
+/* output[oc] for every oc: requant(folded_bias[oc] + x . filter[oc]). */
+static void dot_rows(const int8_t *x, int32_t k, const int8_t *filter, int32_t out_c,
+                     const tmlc_mve_tables *t, const int32_t *multipliers, int8_t *output,
+                     int32_t output_offset, int32_t lo, int32_t hi)
+{
+    const int32_t full = k & ~15;
+    const int32_t rest = k - full;
+    const mve_pred16_t tail = vctp8q((uint32_t)rest);
+    int32_t oc;
+    for (oc = 0; oc < out_c; oc += 4) {
+        const int32_t n = out_c - oc < 4 ? out_c - oc : 4;
+        const int8_t *w0 = filter + oc * k;
+        const int8_t *w1 = n > 1 ? w0 + k : w0;
+        const int8_t *w2 = n > 2 ? w1 + k : w1;
+        const int8_t *w3 = n > 3 ? w2 + k : w2;
+        const int8_t *xp = x;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int32_t i;
+        int32x4_t acc;
+        for (i = full >> 4; i > 0; --i) {
+            const int8x16_t xv = vldrbq_s8(xp);
+            a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+            a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+            a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+            a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+            xp += 16;
+            w0 += 16;
+            w1 += 16;
+            w2 += 16;
+            w3 += 16;
+        }
+        if (rest != 0) {
+            const int8x16_t xv = vldrbq_z_s8(xp, tail);
+            a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+            a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+            a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+            a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
+        }
+        acc = vdupq_n_s32(a0);
+        acc = vsetq_lane_s32(a1, acc, 1);
+        acc = vsetq_lane_s32(a2, acc, 2);
+        acc = vsetq_lane_s32(a3, acc, 3);
+        if (n == 4) {
+            acc = vaddq_s32(acc, vldrwq_s32(t->folded_bias + oc));
+            acc = tmlc_mve_requant(acc, vldrwq_s32(multipliers + oc), vldrwq_s32(t->left + oc),
+                                   vldrwq_s32(t->neg_right + oc), output_offset, lo, hi);
+            vstrbq_s32(output + oc, acc);
+        } else {
+            const mve_pred16_t p = vctp32q((uint32_t)n);
+            acc = vaddq_s32(acc, vldrwq_z_s32(t->folded_bias + oc, p));
+            acc = tmlc_mve_requant(acc, vldrwq_z_s32(multipliers + oc, p),
+                                   vldrwq_z_s32(t->left + oc, p),
+                                   vldrwq_z_s32(t->neg_right + oc, p), output_offset, lo, hi);
+            vstrbq_p_s32(output + oc, acc, p);
+        }
+    }
+}
+
+#endif /* TMLC_HAVE_MVE */
+
+void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t in_c,
+                            int32_t input_offset, const int8_t *filter, int32_t out_c,
+                            const int32_t *bias, const int32_t *multipliers,
+                            const int32_t *shifts, int8_t *output, int32_t output_offset,
+                            int32_t act_min, int32_t act_max, void *scratch)
+{
+#ifdef TMLC_HAVE_MVE
+    if (tmlc_mve_foldable_offset(input_offset)) {
+        int32_t lo, hi, p;
+        const tmlc_mve_tables t =
+            prepare_tables(scratch, filter, out_c, in_c, bias, shifts, input_offset);
+        tmlc_mve_act_range(act_min, act_max, &lo, &hi);
+        for (p = 0; p < pixels; ++p) {
+            dot_rows(input + p * in_c, in_c, filter, out_c, &t, multipliers,
+                     output + p * out_c, output_offset, lo, hi);
+        }
+        return;
+    }
+#endif
+    (void)scratch;
+    tmlc_conv2d_s8(input, 1, 1, pixels, in_c, input_offset, filter, out_c, 1, 1, bias,
+                   multipliers, shifts, 1, 1, 1, 1, 0, 0, output, 1, pixels, output_offset,
+                   act_min, act_max);
+}
+
+void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                        int32_t in_c, int32_t input_offset, const int8_t *filter, int32_t out_c,
+                        int32_t k_h, int32_t k_w, const int32_t *bias,
+                        const int32_t *multipliers, const int32_t *shifts, int32_t stride_h,
+                        int32_t stride_w, int32_t dilation_h, int32_t dilation_w,
+                        int32_t pad_top, int32_t pad_left, int8_t *output, int32_t out_h,
+                        int32_t out_w, int32_t output_offset, int32_t act_min, int32_t act_max,
+                        void *scratch)
+{
+#ifdef TMLC_HAVE_MVE
+    if (tmlc_mve_foldable_offset(input_offset)) {
+        const int32_t k = k_h * k_w * in_c;
+        const int8_t zero_point = (int8_t)-input_offset;
+        const int8x16_t zero_points = vdupq_n_s8(zero_point);
+        const tmlc_mve_tables t =
+            prepare_tables(scratch, filter, out_c, k, bias, shifts, input_offset);
+        int8_t *field = (int8_t *)scratch + TMLC_MVE_TABLE_BYTES(out_c);
+        int32_t lo, hi, b, oy, ox;
+        tmlc_mve_act_range(act_min, act_max, &lo, &hi);
+        for (b = 0; b < batches; ++b) {
+            const int8_t *image = input + b * in_h * in_w * in_c;
+            for (oy = 0; oy < out_h; ++oy) {
+                for (ox = 0; ox < out_w; ++ox) {
+                    int8_t *dst = field;
+                    int32_t ky, kx;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t ix = ox * stride_w - pad_left + kx * dilation_w;
+                            const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+                            const int8_t *src = inside ? image + (iy * in_w + ix) * in_c : image;
+                            int32_t c;
+                            for (c = 0; c < in_c; c += 16) {
+                                const mve_pred16_t p = vctp8q((uint32_t)(in_c - c));
+                                vstrbq_p_s8(dst + c,
+                                            inside ? vldrbq_z_s8(src + c, p) : zero_points, p);
+                            }
+                            dst += in_c;
+                        }
+                    }
+                    dot_rows(field, k, filter, out_c, &t, multipliers,
+                             output + ((b * out_h + oy) * out_w + ox) * out_c, output_offset,
+                             lo, hi);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    (void)scratch;
+    tmlc_conv2d_s8(input, batches, in_h, in_w, in_c, input_offset, filter, out_c, k_h, k_w, bias,
+                   multipliers, shifts, stride_h, stride_w, dilation_h, dilation_w, pad_top,
+                   pad_left, output, out_h, out_w, output_offset, act_min, act_max);
+}
