@@ -424,7 +424,8 @@ static void run_depthwise(const conv_shape *s, int32_t multiplier, int case_inde
                              want, s->out_h, s->out_w, output_offset, act_min, act_max);
     for (k = 0; k < 2; ++k) {
         int8_t *got = alloc_output(out_size_, k_sentinels[k]);
-        void *scratch = random_scratch(TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(s->out_c));
+        void *scratch = random_scratch(TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(
+            s->out_c, s->k_h, s->k_w, s->stride_w, s->dilation_h, s->dilation_w, s->out_w));
         tmlc_depthwise_conv2d_s8_mve(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset,
                                      filter, multiplier, s->k_h, s->k_w, bias, multipliers,
                                      shifts, s->stride_h, s->stride_w, s->dilation_h,
@@ -433,6 +434,25 @@ static void run_depthwise(const conv_shape *s, int32_t multiplier, int case_inde
         check_s8(what, got, want, out_size_);
         free(scratch);
         free(got);
+    }
+    /* In place: the output from the start of the input's buffer. */
+    if (multiplier == 1 && s->batches == 1 && s->out_h <= s->in_h && s->out_w <= s->in_w) {
+        const int32_t ring = TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(
+            s->out_c, s->k_h, s->k_w, s->stride_w, s->dilation_h, s->dilation_w, s->out_w);
+        const int32_t plane = s->out_h * s->out_w;
+        void *scratch = random_scratch(ring > plane ? ring : plane);
+        int8_t *buffer = (int8_t *)xmalloc((size_t)in_size);
+        char in_place[420];
+        memcpy(buffer, input, (size_t)in_size);
+        snprintf(in_place, sizeof in_place, "%s (in place)", what);
+        tmlc_depthwise_conv2d_s8_mve(buffer, 1, s->in_h, s->in_w, s->in_c, input_offset, filter,
+                                     1, s->k_h, s->k_w, bias, multipliers, shifts, s->stride_h,
+                                     s->stride_w, s->dilation_h, s->dilation_w, s->pad_top,
+                                     s->pad_left, buffer, s->out_h, s->out_w, output_offset,
+                                     act_min, act_max, scratch);
+        check_s8(in_place, buffer, want, out_size_);
+        free(buffer);
+        free(scratch);
     }
     free(input);
     free(filter);

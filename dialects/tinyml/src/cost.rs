@@ -20,6 +20,9 @@ pub struct CallCost {
 
 /// The cost of the op's kernel of `variant`.
 pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
+    if variant == KernelVariant::ArmMve {
+        return mve_call_cost(view);
+    }
     let dsp = variant == KernelVariant::ArmDsp;
     let (per_mac, per_row, per_call) = match view {
         OpView::Conv2d(conv) => {
@@ -40,6 +43,30 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
             }
         }
         OpView::FullyConnected(_) => (if dsp { 1.6 } else { 4.5 }, 0.0, 200.0),
+        _ => (2.0, 20.0, 100.0),
+    };
+    CallCost {
+        per_mac,
+        per_row,
+        per_call,
+    }
+}
+
+/// The Helium kernels (cortex-m55, QEMU mps3-an547): 16 MACs per VMLADAVA in the GEMM-style
+/// kernels, 4 per VMLA in the depthwise kernel, the requantization per output.
+fn mve_call_cost(view: &OpView) -> CallCost {
+    let (per_mac, per_row, per_call) = match view {
+        OpView::Conv2d(conv) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            match (pointwise, conv.in_channels < 4) {
+                (true, _) => (0.3, 0.0, 600.0),
+                (false, true) => (1.5, 100.0, 600.0),
+                (false, false) => (0.4, 100.0, 600.0),
+            }
+        }
+        OpView::DepthwiseConv2d(_) => (0.9, 100.0, 600.0),
+        OpView::FullyConnected(_) => (0.3, 0.0, 200.0),
         _ => (2.0, 20.0, 100.0),
     };
     CallCost {

@@ -47,6 +47,36 @@ pub struct Kernel {
     pub sources: &'static [&'static str],
 }
 
+/// `TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c)`: the folded bias and the two shifts per channel.
+pub fn conv2d_1x1_mve_scratch(out_c: usize) -> usize {
+    12 * out_c
+}
+
+/// `TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)`: the tables, then one receptive field.
+pub fn conv2d_mve_scratch(k_h: usize, k_w: usize, in_c: usize, out_c: usize) -> usize {
+    12 * out_c + (k_h * k_w * in_c).div_ceil(4) * 4
+}
+
+/// `TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w)`: pixels of one padded input row of the
+/// Helium depthwise kernel (the columns whole chunks of 12 output pixels read).
+pub fn dw_mve_width(out_w: usize, stride_w: usize, k_w: usize, dilation_w: usize) -> usize {
+    (out_w.div_ceil(12) * 12 - 1) * stride_w + (k_w - 1) * dilation_w + 1
+}
+
+/// `TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels, k_h, k_w, stride_w, dilation_h, dilation_w,
+/// out_w)`: the folded bias of every channel, then a ring of padded input rows.
+pub fn depthwise_mve_scratch(
+    channels: usize,
+    [k_h, k_w]: [usize; 2],
+    stride_w: usize,
+    [dilation_h, dilation_w]: [usize; 2],
+    out_w: usize,
+) -> usize {
+    let ring_rows = (k_h - 1) * dilation_h + 1;
+    let width = dw_mve_width(out_w, stride_w, k_w, dilation_w);
+    4 * channels + (ring_rows * width * channels).div_ceil(4) * 4
+}
+
 /// The scratch of `TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c)`.
 pub fn conv2d_1x1_dsp_scratch(in_c: usize) -> usize {
     64 * in_c.div_ceil(4)
@@ -151,6 +181,26 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 &["src/conv2d.c", "src/arm/conv2d_dsp.c"],
             )
         }
+        (OpView::Conv2d(conv), ArmMve) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            let scratch = if pointwise {
+                conv2d_1x1_mve_scratch(conv.out_channels)
+            } else {
+                conv2d_mve_scratch(
+                    window.kernel[0],
+                    window.kernel[1],
+                    conv.in_channels,
+                    conv.out_channels,
+                )
+            };
+            kernel(
+                ArmMve,
+                scratch,
+                AsStored,
+                &["src/conv2d.c", "src/arm/conv2d_mve.c"],
+            )
+        }
         (OpView::DepthwiseConv2d(depthwise), Portable) => Kernel {
             in_place: true,
             // One output channel plane (`InPlace::ChannelPlanes`).
@@ -189,6 +239,31 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 )
             }
         }
+        // The same kernel runs in place (`mem.inplace` taken by `alloc`); its scratch then also
+        // holds the output plane of the portable in-place kernel it falls back to.
+        (OpView::DepthwiseConv2d(depthwise), ArmMve) => {
+            let ring = depthwise_mve_scratch(
+                depthwise.output[3],
+                depthwise.window.kernel,
+                depthwise.window.stride[1],
+                depthwise.window.dilation,
+                depthwise.output[2],
+            );
+            Kernel {
+                in_place: true,
+                in_place_scratch_bytes: ring.max(depthwise.output[1] * depthwise.output[2]),
+                ..kernel(
+                    ArmMve,
+                    ring,
+                    AsStored,
+                    &[
+                        "src/depthwise_conv2d.c",
+                        "src/depthwise_conv2d_inplace.c",
+                        "src/arm/depthwise_conv2d_mve.c",
+                    ],
+                )
+            }
+        }
         (OpView::FullyConnected(_), Portable) => {
             kernel(Portable, 0, AsStored, &["src/fully_connected.c"])
         }
@@ -197,6 +272,12 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
             0,
             FullyConnectedDspPacked,
             &["src/fully_connected.c", "src/arm/fully_connected_dsp.c"],
+        ),
+        (OpView::FullyConnected(_), ArmMve) => kernel(
+            ArmMve,
+            0,
+            AsStored,
+            &["src/fully_connected.c", "src/arm/fully_connected_mve.c"],
         ),
         (OpView::Add(_), Portable) => Kernel {
             in_place: true,
@@ -269,7 +350,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
 /// patch buffers: every variant can (the loop's scratch holds the kernels' scratch after the two
 /// patch buffers, see [`patch_scratch`]).
 pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
-    matches!(variant, KernelVariant::Portable | KernelVariant::ArmDsp)
+    matches!(
+        variant,
+        KernelVariant::Portable | KernelVariant::ArmDsp | KernelVariant::ArmMve
+    )
 }
 
 /// The scratch of the variant's kernel for the op computed patch by patch, on output patches at
@@ -279,6 +363,13 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usi
     match (view, variant) {
         (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => depthwise_dsp_scratch(
             depthwise.input[3],
+            depthwise.window.kernel,
+            depthwise.window.stride[1],
+            depthwise.window.dilation,
+            out_w.max(1),
+        ),
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmMve) => depthwise_mve_scratch(
+            depthwise.output[3],
             depthwise.window.kernel,
             depthwise.window.stride[1],
             depthwise.window.dilation,

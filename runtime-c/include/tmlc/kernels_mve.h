@@ -25,8 +25,20 @@ extern "C" {
 #define TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)                                      \
     (12 * (out_c) + (((k_h) * (k_w) * (in_c) + 3) / 4) * 4)
 
-/* tmlc_depthwise_conv2d_s8_mve: the folded bias of every channel. */
-#define TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels) (4 * (channels))
+/* tmlc_depthwise_conv2d_s8_mve: the folded bias of every channel, then a ring of
+ * (k_h - 1) * dilation_h + 1 padded input rows of TMLC_DW_MVE_WIDTH pixels (the columns whole
+ * chunks of 12 output pixels read). Filters of more than TMLC_DW_MVE_MAX_ROWS rows run the
+ * portable kernel. */
+#define TMLC_DW_MVE_MAX_ROWS 16
+#define TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w)                                   \
+    (((((out_w) + 11) / 12) * 12 - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1)
+#define TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels, k_h, k_w, stride_w, dilation_h,          \
+                                             dilation_w, out_w)                                \
+    (4 * (channels) + (((((k_h) - 1) * (dilation_h) + 1) *                                     \
+                            TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w) * (channels) + \
+                        3) /                                                                   \
+                       4) *                                                                    \
+                          4)
 
 /*
  * CONV_2D with a 1x1 filter and stride 1: tmlc_conv2d_s8 with k_h = k_w = 1 seen as a GEMM
@@ -59,10 +71,16 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
 
 /*
  * DEPTHWISE_CONV_2D (the arguments of tmlc_depthwise_conv2d_s8 and a scratch). Depth
- * multiplier 1: twelve output pixels of one channel in three vectors, one gather load and one
- * VMLA by the scalar tap weight per vector and tap; padded taps read the zero point. Other
- * depth multipliers run the portable kernel.
- *  scratch: TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c * depth_multiplier) bytes, 4-byte aligned
+ * multiplier 1: each input row is copied once, with its padding (the zero point), into a ring
+ * of rows in the scratch; up to twelve output pixels of one channel in three vectors, one
+ * gather load and one VMLA by the scalar tap weight per vector and tap. Other depth multipliers
+ * run the portable kernel.
+ *  scratch: TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c * depth_multiplier, k_h, k_w, stride_w,
+ *           dilation_h, dilation_w, out_w) bytes, 4-byte aligned
+ * In place: output == input is allowed for batch 1, depth multiplier 1, out_h <= in_h,
+ * out_w <= in_w (the output from the buffer's start, as tmlc_depthwise_conv2d_inplace_s8);
+ * the scratch must then also hold out_h * out_w bytes (pad_top > (k_h - 1) * dilation_h runs
+ * that portable in-place kernel).
  */
 void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,

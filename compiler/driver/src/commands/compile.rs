@@ -1,7 +1,7 @@
 //! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
 //! target and write it to the output directory.
 
-use crate::cli::{CompileArgs, Kernels, Layout};
+use crate::cli::{CompileArgs, Layout};
 use crate::input::{load_with_pipeline, target, LoadedModel, StdinReader};
 use crate::{Failure, Outcome};
 use tmlc_backends::target::Target;
@@ -56,7 +56,7 @@ pub fn with_alloc(pipeline: &str) -> Result<String, Failure> {
 }
 
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let mut target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let mut target = target(&args.target, args.kernels)?;
     let memory = &mut target.memory;
     memory.sram_bytes = args.sram_bytes.unwrap_or(memory.sram_bytes);
     memory.flash_bytes = args.flash_bytes.unwrap_or(memory.flash_bytes);

@@ -5,7 +5,7 @@
 //! beside the arena in the RAM the program links into).
 
 use crate::budget::budget;
-use crate::cli::{InfoArgs, Kernels};
+use crate::cli::InfoArgs;
 use crate::commands::compile::with_alloc;
 use crate::input::{load_model, load_with_pipeline, target, StdinReader};
 use crate::{Failure, Outcome};
@@ -143,7 +143,7 @@ fn on_target(out: &mut String, planned: &Module, target: &Target) -> Result<bool
 }
 
 pub fn run(args: &InfoArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let target = target(&args.target, args.kernels)?;
     let pipeline = match &args.pass_pipeline {
         Some(pipeline) => with_alloc(pipeline)?,
         None => default_pipeline_text(&target),

@@ -1,7 +1,6 @@
 //! `tmlc mem`: run the pipeline (planning memory) and show where every byte of the arena goes: a
 //! per-op table, a summary, `--json` for tools and `--svg` for people.
 
-use crate::cli::Kernels;
 use crate::cli::MemArgs;
 use crate::commands::compile::with_alloc;
 use crate::input::{load_with_pipeline, target, StdinReader};
@@ -128,7 +127,7 @@ fn without_tile(pipeline: &str) -> Option<String> {
 }
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let target = target(&args.target, args.kernels)?;
     let pipeline = match &args.pass_pipeline {
         Some(pipeline) => with_alloc(pipeline)?,
         None => default_pipeline_text(&target),
