@@ -329,7 +329,8 @@ static void run_conv(const conv_shape *s, int one_by_one, int case_index)
         int8_t *got = alloc_output(out_size_, k_sentinels[k]);
         void *scratch = random_scratch(scratch_size);
         if (one_by_one) {
-            tmlc_conv2d_1x1_s8_mve(input, s->batches * s->in_h * s->in_w, s->in_c, input_offset,
+            tmlc_conv2d_1x1_s8_mve(input, s->batches * s->in_h * s->in_w, s->in_w, s->in_c,
+                                   input_offset,
                                    filter, s->out_c, bias, multipliers, shifts, got,
                                    output_offset, act_min, act_max, scratch);
         } else {
@@ -342,6 +343,33 @@ static void run_conv(const conv_shape *s, int one_by_one, int case_index)
         check_s8(what, got, want, out_size_);
         free(scratch);
         free(got);
+    }
+    /* The output overlapping the input by the margin liveness allows (RowOrder::Increasing:
+     * output row r ends where input row r starts, at the latest). */
+    if (one_by_one && s->batches == 1) {
+        const int32_t in_row = s->in_w * s->in_c;
+        const int32_t out_row = s->in_w * s->out_c;
+        int32_t margin = 0;
+        int32_t r;
+        for (r = 0; r < s->in_h; ++r) {
+            const int32_t m = (r + 1) * out_row - r * in_row;
+            margin = m > margin ? m : margin;
+        }
+        {
+            const int32_t total = margin + in_size > out_size_ ? margin + in_size : out_size_;
+            int8_t *buffer = (int8_t *)xmalloc((size_t)total);
+            void *scratch = random_scratch(scratch_size);
+            char overlapping[440];
+            memcpy(buffer + margin, input, (size_t)in_size);
+            snprintf(overlapping, sizeof overlapping, "%s (overlapping)",
+                     what);
+            tmlc_conv2d_1x1_s8_mve(buffer + margin, s->in_h * s->in_w, s->in_w, s->in_c,
+                                   input_offset, filter, s->out_c, bias, multipliers, shifts,
+                                   buffer, output_offset, act_min, act_max, scratch);
+            check_s8(overlapping, buffer, want, out_size_);
+            free(scratch);
+            free(buffer);
+        }
     }
     free(input);
     free(filter);

@@ -558,7 +558,7 @@ impl Layer<'_> {
                 let (multipliers, shifts) = self.conv_tables(writer, conv.out_channels);
                 let pixels = format!("{} * {}", d.in_h, d.in_w);
                 let call = KernelCall::new("tmlc_conv2d_1x1_s8_mve")
-                    .args(["buffer_a", &pixels])
+                    .args(["buffer_a", &pixels, &d.in_w])
                     .arg(in_c)
                     .arg(-input_zero_point)
                     .arg(self.input(1))
@@ -761,7 +761,7 @@ impl Layer<'_> {
             } else if k_h == 1 && k_w == 1 && window.stride == [1, 1] {
                 KernelCall::new("tmlc_conv2d_1x1_s8_mve")
                     .arg(self.input(0))
-                    .args([input[0] * input[1] * input[2], input[3]])
+                    .args([input[0] * input[1] * input[2], input[2], input[3]])
                     .arg(-input_zero_point)
                     .arg(self.input(1))
                     .arg(filter[0])

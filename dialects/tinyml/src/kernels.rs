@@ -52,9 +52,12 @@ pub fn conv2d_1x1_mve_scratch(out_c: usize) -> usize {
     12 * out_c
 }
 
-/// `TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)`: the tables, then one receptive field.
+/// `TMLC_CONV2D_MVE_FIELDS`: receptive fields the Helium im2col kernel copies at a time.
+pub const CONV2D_MVE_FIELDS: usize = 8;
+
+/// `TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)`: the tables, then the receptive fields.
 pub fn conv2d_mve_scratch(k_h: usize, k_w: usize, in_c: usize, out_c: usize) -> usize {
-    12 * out_c + (k_h * k_w * in_c).div_ceil(4) * 4
+    12 * out_c + CONV2D_MVE_FIELDS * (k_h * k_w * in_c).div_ceil(4) * 4
 }
 
 /// `TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w)`: pixels of one padded input row of the

@@ -21,9 +21,11 @@ extern "C" {
 /* tmlc_conv2d_1x1_s8_mve: three int32 tables of out_c entries. */
 #define TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c) (12 * (out_c))
 
-/* tmlc_conv2d_s8_mve: the tables, then one receptive field (k_h * k_w * in_c bytes). */
+/* tmlc_conv2d_s8_mve: the tables, then TMLC_CONV2D_MVE_FIELDS receptive fields of
+ * k_h * k_w * in_c bytes (each rounded up to 4). */
+#define TMLC_CONV2D_MVE_FIELDS 8
 #define TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)                                      \
-    (12 * (out_c) + (((k_h) * (k_w) * (in_c) + 3) / 4) * 4)
+    (12 * (out_c) + TMLC_CONV2D_MVE_FIELDS * ((((k_h) * (k_w) * (in_c) + 3) / 4) * 4))
 
 /* tmlc_depthwise_conv2d_s8_mve: the folded bias of every channel, then a ring of
  * (k_h - 1) * dilation_h + 1 padded input rows of TMLC_DW_MVE_WIDTH pixels (the columns whole
@@ -42,13 +44,16 @@ extern "C" {
 
 /*
  * CONV_2D with a 1x1 filter and stride 1: tmlc_conv2d_s8 with k_h = k_w = 1 seen as a GEMM
- * over the pixels (the arguments of tmlc_conv2d_1x1_s8_dsp).
+ * over the pixels (the arguments of tmlc_conv2d_1x1_s8_dsp, and the row width).
  *  input:   [pixels][in_c]; filter: [out_c][in_c]; output: [pixels][out_c]
+ *  row_pixels: pixels of one image row (in_w). The kernel finishes a row before it reads the
+ *           next one, so the output may overlap the input as the kernel library's
+ *           RowOrder::Increasing allows (output row r below input row r).
  *  scratch: TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c) bytes, 4-byte aligned
  * Dot products of 16 input channels per VMLADAVA, four output channels per pass over a
  * pixel's channels, the last partial vector predicated; four channels requantized at once.
  */
-void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t in_c,
+void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t row_pixels, int32_t in_c,
                             int32_t input_offset, const int8_t *filter, int32_t out_c,
                             const int32_t *bias, const int32_t *multipliers,
                             const int32_t *shifts, int8_t *output, int32_t output_offset,

@@ -2,9 +2,10 @@
  * tmlc runtime, Helium (MVE) kernels: CONV_2D (owns tmlc_conv2d_1x1_s8_mve and the im2col
  * tmlc_conv2d_s8_mve; contracts in tmlc/kernels_mve.h).
  *
- * Both reduce to one row kernel: the dot products of one int8 vector (a pixel's channels, or
- * one receptive field) with every filter row. Per pass it reads 16 values of the vector and of
- * four filter rows and accumulates four VMLADAVA sums; the last partial vector is a predicated
+ * Both reduce to one kernel: the dot products of int8 vectors (pixels' channels, or receptive
+ * fields copied TMLC_CONV2D_MVE_FIELDS at a time) with every filter row. For four filter rows
+ * at a time (their requantization constants held in registers), per pixel and pass it reads 16
+ * values of the vector and of the four rows and accumulates four VMLADAVA sums; the last partial vector is a predicated
  * load (inactive lanes read nothing and count zero). The input offset is folded into the bias
  * once per call (bias + offset * sum(filter row), modulo 2^32 as the portable sums wrap), which
  * is exact because padded taps hold the zero point -offset. Four channels are requantized in
@@ -47,67 +48,80 @@ static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32
     return t;
 }
 
-/* output[oc] for every oc: requant(folded_bias[oc] + x . filter[oc]). */
-static void dot_rows(const int8_t *x, int32_t k, const int8_t *filter, int32_t out_c,
-                     const tmlc_mve_tables *t, const int32_t *multipliers, int8_t *output,
+/*
+ * output[i * out_stride + oc] = requant(folded_bias[oc] + x_i . filter[oc]) for `pixels`
+ * vectors x_i = x + i * x_stride of k values and every oc. Four channels at a time, whose
+ * requantization constants stay in registers over the pixels.
+ */
+static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t k,
+                     const int8_t *filter, int32_t out_c, const tmlc_mve_tables *t,
+                     const int32_t *multipliers, int8_t *output, int32_t out_stride,
                      int32_t output_offset, int32_t lo, int32_t hi)
 {
-    const int32_t full = k & ~15;
-    const int32_t rest = k - full;
+    const int32_t blocks = k >> 4;
+    const int32_t rest = k & 15;
     const mve_pred16_t tail = vctp8q((uint32_t)rest);
     int32_t oc;
     for (oc = 0; oc < out_c; oc += 4) {
         const int32_t n = out_c - oc < 4 ? out_c - oc : 4;
-        const int8_t *w0 = filter + oc * k;
-        const int8_t *w1 = n > 1 ? w0 + k : w0;
-        const int8_t *w2 = n > 2 ? w1 + k : w1;
-        const int8_t *w3 = n > 3 ? w2 + k : w2;
-        const int8_t *xp = x;
-        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const mve_pred16_t p = vctp32q((uint32_t)n);
+        const int8_t *const f0 = filter + oc * k;
+        const int8_t *const f1 = n > 1 ? f0 + k : f0;
+        const int8_t *const f2 = n > 2 ? f1 + k : f1;
+        const int8_t *const f3 = n > 3 ? f2 + k : f2;
+        const int32x4_t folded = vldrwq_z_s32(t->folded_bias + oc, p);
+        const int32x4_t m = vldrwq_z_s32(multipliers + oc, p);
+        const int32x4_t left = vldrwq_z_s32(t->left + oc, p);
+        const int32x4_t neg_right = vldrwq_z_s32(t->neg_right + oc, p);
+        const int8_t *xi = x;
+        int8_t *out = output + oc;
         int32_t i;
-        int32x4_t acc;
-        for (i = full >> 4; i > 0; --i) {
-            const int8x16_t xv = vldrbq_s8(xp);
-            a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
-            a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
-            a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
-            a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
-            xp += 16;
-            w0 += 16;
-            w1 += 16;
-            w2 += 16;
-            w3 += 16;
-        }
-        if (rest != 0) {
-            const int8x16_t xv = vldrbq_z_s8(xp, tail);
-            a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
-            a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
-            a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
-            a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
-        }
-        acc = vdupq_n_s32(a0);
-        acc = vsetq_lane_s32(a1, acc, 1);
-        acc = vsetq_lane_s32(a2, acc, 2);
-        acc = vsetq_lane_s32(a3, acc, 3);
-        if (n == 4) {
-            acc = vaddq_s32(acc, vldrwq_s32(t->folded_bias + oc));
-            acc = tmlc_mve_requant(acc, vldrwq_s32(multipliers + oc), vldrwq_s32(t->left + oc),
-                                   vldrwq_s32(t->neg_right + oc), output_offset, lo, hi);
-            vstrbq_s32(output + oc, acc);
-        } else {
-            const mve_pred16_t p = vctp32q((uint32_t)n);
-            acc = vaddq_s32(acc, vldrwq_z_s32(t->folded_bias + oc, p));
-            acc = tmlc_mve_requant(acc, vldrwq_z_s32(multipliers + oc, p),
-                                   vldrwq_z_s32(t->left + oc, p),
-                                   vldrwq_z_s32(t->neg_right + oc, p), output_offset, lo, hi);
-            vstrbq_p_s32(output + oc, acc, p);
+        for (i = 0; i < pixels; ++i) {
+            const int8_t *xp = xi;
+            const int8_t *w0 = f0;
+            const int8_t *w1 = f1;
+            const int8_t *w2 = f2;
+            const int8_t *w3 = f3;
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            int32_t j;
+            int32x4_t acc;
+            for (j = blocks; j > 0; --j) {
+                const int8x16_t xv = vldrbq_s8(xp);
+                a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+                a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+                a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+                a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+                xp += 16;
+                w0 += 16;
+                w1 += 16;
+                w2 += 16;
+                w3 += 16;
+            }
+            if (rest != 0) {
+                const int8x16_t xv = vldrbq_z_s8(xp, tail);
+                a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+                a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+                a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+                a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
+            }
+            acc = vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2),
+                                 3);
+            acc = tmlc_mve_requant(vaddq_s32(acc, folded), m, left, neg_right, output_offset, lo,
+                                   hi);
+            if (n == 4) {
+                vstrbq_s32(out, acc);
+            } else {
+                vstrbq_p_s32(out, acc, p);
+            }
+            xi += x_stride;
+            out += out_stride;
         }
     }
 }
 
 #endif /* TMLC_HAVE_MVE */
 
-void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t in_c,
+void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t row_pixels, int32_t in_c,
                             int32_t input_offset, const int8_t *filter, int32_t out_c,
                             const int32_t *bias, const int32_t *multipliers,
                             const int32_t *shifts, int8_t *output, int32_t output_offset,
@@ -115,18 +129,26 @@ void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t in_c,
 {
 #ifdef TMLC_HAVE_MVE
     if (tmlc_mve_foldable_offset(input_offset)) {
+        const int32_t row = row_pixels > 0 ? row_pixels : pixels;
         int32_t lo, hi, p;
         const tmlc_mve_tables t =
             prepare_tables(scratch, filter, out_c, in_c, bias, shifts, input_offset);
         tmlc_mve_act_range(act_min, act_max, &lo, &hi);
-        for (p = 0; p < pixels; ++p) {
-            dot_rows(input + p * in_c, in_c, filter, out_c, &t, multipliers,
-                     output + p * out_c, output_offset, lo, hi);
+        /* Row by row (see the contract); a wide row in runs of 64 pixels. */
+        for (p = 0; p < pixels; p += row) {
+            const int32_t row_end = pixels - p < row ? pixels : p + row;
+            int32_t q;
+            for (q = p; q < row_end; q += 64) {
+                const int32_t run = row_end - q < 64 ? row_end - q : 64;
+                dot_rows(input + q * in_c, in_c, run, in_c, filter, out_c, &t, multipliers,
+                         output + q * out_c, out_c, output_offset, lo, hi);
+            }
         }
         return;
     }
 #endif
     (void)scratch;
+    (void)row_pixels;
     tmlc_conv2d_s8(input, 1, 1, pixels, in_c, input_offset, filter, out_c, 1, 1, bias,
                    multipliers, shifts, 1, 1, 1, 1, 0, 0, output, 1, pixels, output_offset,
                    act_min, act_max);
@@ -148,14 +170,17 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
         const int8x16_t zero_points = vdupq_n_s8(zero_point);
         const tmlc_mve_tables t =
             prepare_tables(scratch, filter, out_c, k, bias, shifts, input_offset);
-        int8_t *field = (int8_t *)scratch + TMLC_MVE_TABLE_BYTES(out_c);
+        int8_t *fields = (int8_t *)scratch + TMLC_MVE_TABLE_BYTES(out_c);
+        const int32_t field_bytes = (k + 3) / 4 * 4;
         int32_t lo, hi, b, oy, ox;
         tmlc_mve_act_range(act_min, act_max, &lo, &hi);
         for (b = 0; b < batches; ++b) {
             const int8_t *image = input + b * in_h * in_w * in_c;
             for (oy = 0; oy < out_h; ++oy) {
+                int32_t filled = 0;
+                int8_t *out_row = output + (b * out_h + oy) * out_w * out_c;
                 for (ox = 0; ox < out_w; ++ox) {
-                    int8_t *dst = field;
+                    int8_t *dst = fields + filled * field_bytes;
                     int32_t ky, kx;
                     for (ky = 0; ky < k_h; ++ky) {
                         const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
@@ -172,9 +197,12 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
                             dst += in_c;
                         }
                     }
-                    dot_rows(field, k, filter, out_c, &t, multipliers,
-                             output + ((b * out_h + oy) * out_w + ox) * out_c, output_offset,
-                             lo, hi);
+                    if (++filled == TMLC_CONV2D_MVE_FIELDS || ox == out_w - 1) {
+                        dot_rows(fields, field_bytes, filled, k, filter, out_c, &t, multipliers,
+                                 out_row + (ox + 1 - filled) * out_c, out_c, output_offset, lo,
+                                 hi);
+                        filled = 0;
+                    }
                 }
             }
         }

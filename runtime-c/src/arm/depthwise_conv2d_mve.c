@@ -55,13 +55,14 @@ TMLC_MVE_ALWAYS_INLINE void dw_row_chunks(const dw_row *g, const int nv,
     const uint32x4_t store_offsets = vmulq_n_u32(lanes, (uint32_t)cs);
     const int32_t tap_step = g->dilation_w * g->in_c;
     int32_t ox0, c;
-    for (ox0 = 0; ox0 < g->out_w; ox0 += chunk) {
-        const int32_t n = g->out_w - ox0 < chunk ? g->out_w - ox0 : chunk;
-        const int32_t chunk_offset = ox0 * step;
-        for (c = 0; c < cs; ++c) {
-            const int32_t m = multipliers[c];
-            const int32_t left = tmlc_mve_left(shifts[c]);
-            const int32_t neg_right = tmlc_mve_neg_right(shifts[c]);
+    for (c = 0; c < cs; ++c) {
+        const int32_t m = multipliers[c];
+        const int32_t left = tmlc_mve_left(shifts[c]);
+        const int32_t neg_right = tmlc_mve_neg_right(shifts[c]);
+        const int32_t in_channel = c / g->multiplier;
+        for (ox0 = 0; ox0 < g->out_w; ox0 += chunk) {
+            const int32_t n = g->out_w - ox0 < chunk ? g->out_w - ox0 : chunk;
+            const int32_t chunk_offset = ox0 * step + in_channel;
             const int8_t *w = g->filter + c;
             int32x4_t acc0 = vdupq_n_s32(folded_bias[c]);
             int32x4_t acc1 = acc0;
@@ -69,7 +70,7 @@ TMLC_MVE_ALWAYS_INLINE void dw_row_chunks(const dw_row *g, const int nv,
             int8_t *out = out_row + ox0 * cs + c;
             int32_t ky, kx;
             for (ky = 0; ky < g->k_h; ++ky) {
-                const int8_t *x = g->rows[ky] + chunk_offset + c / g->multiplier;
+                const int8_t *x = g->rows[ky] + chunk_offset;
                 for (kx = 0; kx < g->k_w; ++kx) {
                     const int32_t wk = *w;
                     acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
