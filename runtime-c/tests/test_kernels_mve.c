@@ -453,7 +453,8 @@ static void run_depthwise(const conv_shape *s, int32_t multiplier, int case_inde
     for (k = 0; k < 2; ++k) {
         int8_t *got = alloc_output(out_size_, k_sentinels[k]);
         void *scratch = random_scratch(TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(
-            s->out_c, s->k_h, s->k_w, s->stride_w, s->dilation_h, s->dilation_w, s->out_w));
+            s->in_c, s->out_c, s->k_h, s->k_w, s->stride_h, s->stride_w, s->dilation_h,
+            s->dilation_w, s->out_h, s->out_w));
         tmlc_depthwise_conv2d_s8_mve(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset,
                                      filter, multiplier, s->k_h, s->k_w, bias, multipliers,
                                      shifts, s->stride_h, s->stride_w, s->dilation_h,
@@ -466,7 +467,8 @@ static void run_depthwise(const conv_shape *s, int32_t multiplier, int case_inde
     /* In place: the output from the start of the input's buffer. */
     if (multiplier == 1 && s->batches == 1 && s->out_h <= s->in_h && s->out_w <= s->in_w) {
         const int32_t ring = TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(
-            s->out_c, s->k_h, s->k_w, s->stride_w, s->dilation_h, s->dilation_w, s->out_w);
+            s->in_c, s->out_c, s->k_h, s->k_w, s->stride_h, s->stride_w, s->dilation_h,
+            s->dilation_w, s->out_h, s->out_w);
         const int32_t plane = s->out_h * s->out_w;
         void *scratch = random_scratch(ring > plane ? ring : plane);
         int8_t *buffer = (int8_t *)xmalloc((size_t)in_size);

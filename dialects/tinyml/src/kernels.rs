@@ -60,24 +60,21 @@ pub fn conv2d_mve_scratch(k_h: usize, k_w: usize, in_c: usize, out_c: usize) -> 
     12 * out_c + CONV2D_MVE_FIELDS * (k_h * k_w * in_c).div_ceil(4) * 4
 }
 
-/// `TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w)`: pixels of one padded input row of the
-/// Helium depthwise kernel (the columns whole chunks of 12 output pixels read).
-pub fn dw_mve_width(out_w: usize, stride_w: usize, k_w: usize, dilation_w: usize) -> usize {
-    (out_w.div_ceil(12) * 12 - 1) * stride_w + (k_w - 1) * dilation_w + 1
-}
-
-/// `TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels, k_h, k_w, stride_w, dilation_h, dilation_w,
-/// out_w)`: the folded bias of every channel, then a ring of padded input rows.
+/// `TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c, channels, k_h, k_w, stride_h, stride_w,
+/// dilation_h, dilation_w, out_h, out_w)`: the folded bias of every output channel, each output
+/// pixel's offset (whole chunks of 12), then the padded input image
+/// (`TMLC_DW_MVE_PADDED_H` x `TMLC_DW_MVE_PADDED_W` pixels).
 pub fn depthwise_mve_scratch(
+    in_c: usize,
     channels: usize,
     [k_h, k_w]: [usize; 2],
-    stride_w: usize,
+    [stride_h, stride_w]: [usize; 2],
     [dilation_h, dilation_w]: [usize; 2],
-    out_w: usize,
+    [out_h, out_w]: [usize; 2],
 ) -> usize {
-    let ring_rows = (k_h - 1) * dilation_h + 1;
-    let width = dw_mve_width(out_w, stride_w, k_w, dilation_w);
-    4 * channels + (ring_rows * width * channels).div_ceil(4) * 4
+    let padded_w = (out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1;
+    let padded_h = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
+    4 * channels + 48 * (out_h * out_w).div_ceil(12) + (padded_h * padded_w * in_c).div_ceil(4) * 4
 }
 
 /// The scratch of `TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c)`.
@@ -246,11 +243,12 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
         // holds the output plane of the portable in-place kernel it falls back to.
         (OpView::DepthwiseConv2d(depthwise), ArmMve) => {
             let ring = depthwise_mve_scratch(
+                depthwise.input[3],
                 depthwise.output[3],
                 depthwise.window.kernel,
-                depthwise.window.stride[1],
+                depthwise.window.stride,
                 depthwise.window.dilation,
-                depthwise.output[2],
+                [depthwise.output[1], depthwise.output[2]],
             );
             Kernel {
                 in_place: true,
@@ -360,9 +358,10 @@ pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
 }
 
 /// The scratch of the variant's kernel for the op computed patch by patch, on output patches at
-/// most `out_w` wide. A layer in a patch loop never runs in place (it reads one patch buffer and
-/// writes the other); only the depthwise kernel's row ring depends on the width.
-pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usize {
+/// most `out_h` high and `out_w` wide. A layer in a patch loop never runs in place (it reads one
+/// patch buffer and writes the other); only the depthwise kernels' scratch depends on the patch
+/// (the DSP row ring on its width, the Helium padded image on both).
+pub fn patch_scratch(view: &OpView, variant: KernelVariant, [out_h, out_w]: [usize; 2]) -> usize {
     match (view, variant) {
         (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => depthwise_dsp_scratch(
             depthwise.input[3],
@@ -372,11 +371,12 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usi
             out_w.max(1),
         ),
         (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmMve) => depthwise_mve_scratch(
+            depthwise.input[3],
             depthwise.output[3],
             depthwise.window.kernel,
-            depthwise.window.stride[1],
+            depthwise.window.stride,
             depthwise.window.dilation,
-            out_w.max(1),
+            [out_h.max(1), out_w.max(1)],
         ),
         _ => lookup(view, variant).map_or(0, |kernel| kernel.scratch_bytes),
     }

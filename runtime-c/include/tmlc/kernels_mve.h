@@ -27,20 +27,21 @@ extern "C" {
 #define TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)                                      \
     (12 * (out_c) + TMLC_CONV2D_MVE_FIELDS * ((((k_h) * (k_w) * (in_c) + 3) / 4) * 4))
 
-/* tmlc_depthwise_conv2d_s8_mve: the folded bias of every channel, then a ring of
- * (k_h - 1) * dilation_h + 1 padded input rows of TMLC_DW_MVE_WIDTH pixels (the columns whole
- * chunks of 12 output pixels read). Filters of more than TMLC_DW_MVE_MAX_ROWS rows run the
- * portable kernel. */
-#define TMLC_DW_MVE_MAX_ROWS 16
-#define TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w)                                   \
-    (((((out_w) + 11) / 12) * 12 - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1)
-#define TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(channels, k_h, k_w, stride_w, dilation_h,          \
-                                             dilation_w, out_w)                                \
-    (4 * (channels) + (((((k_h) - 1) * (dilation_h) + 1) *                                     \
-                            TMLC_DW_MVE_WIDTH(out_w, stride_w, k_w, dilation_w) * (channels) + \
-                        3) /                                                                   \
-                       4) *                                                                    \
-                          4)
+/* tmlc_depthwise_conv2d_s8_mve: the folded bias of every output channel, each output pixel's
+ * offset (rounded up to 12 pixels), then the padded input image of TMLC_DW_MVE_PADDED_H rows
+ * of TMLC_DW_MVE_PADDED_W pixels. */
+#define TMLC_DW_MVE_PADDED_W(out_w, stride_w, k_w, dilation_w)                                \
+    (((out_w) - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1)
+#define TMLC_DW_MVE_PADDED_H(out_h, stride_h, k_h, dilation_h)                                \
+    (((out_h) - 1) * (stride_h) + ((k_h) - 1) * (dilation_h) + 1)
+#define TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c, channels, k_h, k_w, stride_h, stride_w,      \
+                                             dilation_h, dilation_w, out_h, out_w)             \
+    (4 * (channels) + 48 * (((out_h) * (out_w) + 11) / 12) +                                  \
+     ((TMLC_DW_MVE_PADDED_H(out_h, stride_h, k_h, dilation_h) *                                \
+           TMLC_DW_MVE_PADDED_W(out_w, stride_w, k_w, dilation_w) * (in_c) +                  \
+       3) /                                                                                    \
+      4) *                                                                                     \
+         4)
 
 /*
  * CONV_2D with a 1x1 filter and stride 1: tmlc_conv2d_s8 with k_h = k_w = 1 seen as a GEMM
@@ -75,17 +76,16 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
                         void *scratch);
 
 /*
- * DEPTHWISE_CONV_2D (the arguments of tmlc_depthwise_conv2d_s8 and a scratch). Depth
- * multiplier 1: each input row is copied once, with its padding (the zero point), into a ring
- * of rows in the scratch; up to twelve output pixels of one channel in three vectors, one
- * gather load and one VMLA by the scalar tap weight per vector and tap. Other depth multipliers
- * run the portable kernel.
- *  scratch: TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c * depth_multiplier, k_h, k_w, stride_w,
- *           dilation_h, dilation_w, out_w) bytes, 4-byte aligned
- * In place: output == input is allowed for batch 1, depth multiplier 1, out_h <= in_h,
- * out_w <= in_w (the output from the buffer's start, as tmlc_depthwise_conv2d_inplace_s8);
- * the scratch must then also hold out_h * out_w bytes (pad_top > (k_h - 1) * dilation_h runs
- * that portable in-place kernel).
+ * DEPTHWISE_CONV_2D (the arguments of tmlc_depthwise_conv2d_s8 and a scratch), any depth
+ * multiplier: the input is copied with its padding (the zero point) into the scratch, then
+ * twelve output pixels of one output channel at a time (three vectors, raster order), one
+ * gather load and one VMLA by the scalar tap weight per vector and tap.
+ *  scratch: TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c, in_c * depth_multiplier, k_h, k_w,
+ *           stride_h, stride_w, dilation_h, dilation_w, out_h, out_w) bytes, 4-byte aligned
+ * The input is read before any output is written: the output may overlap it anywhere, and
+ * output == input runs in place (batch 1; the output from the buffer's start). An input
+ * offset that is no int8 zero point runs the portable kernels (in place:
+ * tmlc_depthwise_conv2d_inplace_s8, whose out_h * out_w bytes of scratch it must then hold).
  */
 void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
