@@ -23,6 +23,9 @@
 
 #ifdef TMLC_HAVE_MVE
 
+/* Filters of up to this many taps keep each tap's input pointer and weight in a table. */
+#define TMLC_DW_MVE_MAX_TAPS 49
+
 /* n bytes of the zero point at dst. */
 static void fill_zero_point(int8_t *dst, int32_t n, int8x16_t zero_points)
 {
@@ -118,7 +121,21 @@ void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t 
                 const int32_t neg_right = tmlc_mve_neg_right(shifts[c]);
                 const int32_t fb = folded_bias[c];
                 const int8_t *channel = image + c / depth_multiplier;
+                /* Per tap: where its window origin is and its weight (one load each in the
+                 * tap loop). */
+                const int8_t *tap_input[TMLC_DW_MVE_MAX_TAPS];
+                int32_t tap_weight[TMLC_DW_MVE_MAX_TAPS];
+                const int32_t taps = k_h * k_w;
                 int32_t chunk;
+                if (taps <= TMLC_DW_MVE_MAX_TAPS) {
+                    int32_t ky, kx;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        for (kx = 0; kx < k_w; ++kx) {
+                            tap_input[ky * k_w + kx] = channel + ky * row_step + kx * tap_step;
+                            tap_weight[ky * k_w + kx] = filter[(ky * k_w + kx) * cs + c];
+                        }
+                    }
+                }
                 for (chunk = 0; chunk < chunks; ++chunk) {
                     const uint32_t *o = offsets + 12 * chunk;
                     const uint32x4_t off0 = vldrwq_u32(o);
@@ -131,18 +148,29 @@ void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t 
                     int32x4_t acc2 = acc0;
                     int8_t *out = out_image + chunk * 12 * cs + c;
                     const int32_t n = pixels - chunk * 12 < 12 ? pixels - chunk * 12 : 12;
-                    int32_t ky, kx;
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int8_t *x = row;
-                        for (kx = 0; kx < k_w; ++kx) {
-                            const int32_t wk = *w;
+                    if (taps <= TMLC_DW_MVE_MAX_TAPS) {
+                        int32_t t;
+                        for (t = 0; t < taps; ++t) {
+                            const int8_t *x = tap_input[t];
+                            const int32_t wk = tap_weight[t];
                             acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
                             acc1 = vmlaq_n_s32(acc1, vldrbq_gather_offset_s32(x, off1), wk);
                             acc2 = vmlaq_n_s32(acc2, vldrbq_gather_offset_s32(x, off2), wk);
-                            x += tap_step;
-                            w += cs;
                         }
-                        row += row_step;
+                    } else {
+                        int32_t ky, kx;
+                        for (ky = 0; ky < k_h; ++ky) {
+                            const int8_t *x = row;
+                            for (kx = 0; kx < k_w; ++kx) {
+                                const int32_t wk = *w;
+                                acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
+                                acc1 = vmlaq_n_s32(acc1, vldrbq_gather_offset_s32(x, off1), wk);
+                                acc2 = vmlaq_n_s32(acc2, vldrbq_gather_offset_s32(x, off2), wk);
+                                x += tap_step;
+                                w += cs;
+                            }
+                            row += row_step;
+                        }
                     }
                     acc0 = tmlc_mve_requant_n(acc0, m, left, neg_right, output_offset, lo, hi);
                     acc1 = tmlc_mve_requant_n(acc1, m, left, neg_right, output_offset, lo, hi);
