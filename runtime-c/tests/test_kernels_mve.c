@@ -15,6 +15,7 @@
  * Built with arm-none-eabi-gcc -mcpu=cortex-m55 it runs the vector code in QEMU (mps3-an547);
  * built for the host the kernels run their portable fallback (only the harness is tested).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -567,6 +568,97 @@ static void test_fully_connected(int cases)
     }
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* ADD                                                                                       */
+
+/* TFLite's QuantizeMultiplier (frexp, round, the 2^31 carry); 0 for 0. */
+static void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
+{
+    int exponent = 0;
+    double q, scaled;
+    int64_t q_fixed;
+    if (real == 0.0) {
+        *multiplier = 0;
+        *shift = 0;
+        return;
+    }
+    q = frexp(real, &exponent);
+    scaled = floor(q * 2147483648.0 + 0.5); /* std::round of a positive value */
+    q_fixed = (int64_t)scaled;
+    if (q_fixed == ((int64_t)1 << 31)) {
+        q_fixed /= 2;
+        ++exponent;
+    }
+    *multiplier = (int32_t)q_fixed;
+    *shift = exponent;
+}
+
+/*
+ * tmlc_add_s8_dsp against tmlc_add_s8: parameters as AddParams::prepare makes them from random
+ * scales (the fast path), or anything (the fallback), on random data and, in place, into the
+ * first input.
+ */
+static void test_add(int cases)
+{
+    int i;
+    for (i = 0; i < cases; ++i) {
+        const int32_t size = chance(20) ? rnd_range(1, 7) : rnd_range(1, 300);
+        int8_t *x = random_s8(size);
+        int8_t *y = random_s8(size);
+        int8_t *want = alloc_output(size, 0);
+        int32_t o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min, act_max;
+        char what[300];
+        int k;
+        if (chance(80)) {
+            const double s1 = ldexp(1.0 + rnd_range(0, 1000) / 1000.0, rnd_range(-9, -2));
+            const double s2 = chance(10) ? s1 : ldexp(1.0 + rnd_range(0, 1000) / 1000.0,
+                                                      rnd_range(-9, -2));
+            const double so = ldexp(1.0 + rnd_range(0, 1000) / 1000.0, rnd_range(-9, -1));
+            const double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
+            ls = 20;
+            quantize_multiplier(s1 / twice_max, &m1, &sh1);
+            quantize_multiplier(s2 / twice_max, &m2, &sh2);
+            quantize_multiplier(twice_max / (1048576.0 * so), &mo, &sho);
+            o1 = random_input_offset();
+            o2 = random_input_offset();
+            oo = rnd_range(-128, 127);
+        } else {
+            ls = rnd_range(0, 24);
+            m1 = bits_s32(rnd());
+            m2 = chance(50) ? rnd_range(0, INT32_MAX) : bits_s32(rnd());
+            mo = rnd_range(0, INT32_MAX);
+            sh1 = rnd_range(-33, 3);
+            sh2 = rnd_range(-33, 3);
+            sho = rnd_range(-30, 2);
+            o1 = chance(50) ? random_input_offset() : rnd_range(-300, 300);
+            o2 = random_input_offset();
+            oo = random_output_offset();
+        }
+        random_act(oo, &act_min, &act_max);
+        snprintf(what, sizeof what,
+                 "add_mve #%d: size %ld, offsets %ld %ld %ld, left_shift %ld, (%ld, %ld) (%ld, %ld) "
+                 "(%ld, %ld), act [%ld, %ld]",
+                 i, (long)size, (long)o1, (long)o2, (long)oo, (long)ls, (long)m1, (long)sh1,
+                 (long)m2, (long)sh2, (long)mo, (long)sho, (long)act_min, (long)act_max);
+        tmlc_add_s8(x, y, want, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                    act_max);
+        for (k = 0; k < 2; ++k) {
+            int8_t *got = alloc_output(size, k_sentinels[k]);
+            tmlc_add_s8_mve(x, y, got, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                            act_max);
+            check_s8(what, got, want, size);
+            free(got);
+        }
+        /* In place: the output is the first input. */
+        tmlc_add_s8_mve(x, y, x, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
+                        act_max);
+        check_s8(what, x, want, size);
+        free(x);
+        free(y);
+        free(want);
+    }
+}
+
 #ifndef TMLC_MVE_TEST_CASES
 #define TMLC_MVE_TEST_CASES 1000
 #endif
@@ -578,6 +670,7 @@ int main(void)
     test_conv(n);
     test_depthwise(n);
     test_fully_connected(n);
+    test_add(n);
     printf("test_kernels_mve (%s): %d checks, %d failures\n",
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
            "MVE instructions",

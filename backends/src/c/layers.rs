@@ -961,10 +961,10 @@ impl Layer<'_> {
     fn add(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
         let [a, b, output] = self.binary_quantizations();
         let params = AddParams::prepare(a, b, output, act);
-        let same_shape = if variant(self.op) == KernelVariant::ArmDsp {
-            "tmlc_add_s8_dsp"
-        } else {
-            "tmlc_add_s8"
+        let same_shape = match variant(self.op) {
+            KernelVariant::ArmDsp => "tmlc_add_s8_dsp",
+            KernelVariant::ArmMve => "tmlc_add_s8_mve",
+            KernelVariant::Portable => "tmlc_add_s8",
         };
         let call = self.binary_call(writer, same_shape, "tmlc_add_broadcast4d_s8");
         writer.body_line(&call.args(add_arguments(&params)).statement());

@@ -172,6 +172,10 @@ const MVE: &[(&str, &str)] = &[
         "runtime/src/arm/fully_connected_mve.c",
         include_str!("../../../runtime-c/src/arm/fully_connected_mve.c"),
     ),
+    (
+        "runtime/src/arm/add_mve.c",
+        include_str!("../../../runtime-c/src/arm/add_mve.c"),
+    ),
 ];
 
 /// DSP kernel files shipped only to the models whose kernels name them (they call into their

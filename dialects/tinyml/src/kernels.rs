@@ -288,6 +288,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
             in_place: true,
             ..kernel(ArmDsp, 0, AsStored, &["src/add.c", "src/arm/add_dsp.c"])
         },
+        (OpView::Add(add), ArmMve) if add.same_shapes => Kernel {
+            in_place: true,
+            ..kernel(ArmMve, 0, AsStored, &["src/add.c", "src/arm/add_mve.c"])
+        },
         (OpView::Mul(_), Portable) => Kernel {
             in_place: true,
             ..kernel(Portable, 0, AsStored, &["src/mul.c"])

@@ -107,6 +107,16 @@ void tmlc_fully_connected_s8_mve(const int8_t *input, int32_t batches, int32_t i
                                  const int32_t *shifts, int32_t per_channel, int8_t *output,
                                  int32_t output_offset, int32_t act_min, int32_t act_max);
 
+/*
+ * ADD of two same-shape tensors: the parameters, the in-place rules and the result of
+ * tmlc_add_s8 (any parameters: the 4-lane requantization is exact for all of them).
+ */
+void tmlc_add_s8_mve(const int8_t *input1, const int8_t *input2, int8_t *output, int32_t size,
+                     int32_t input1_offset, int32_t input2_offset, int32_t output_offset,
+                     int32_t left_shift, int32_t input1_multiplier, int32_t input1_shift,
+                     int32_t input2_multiplier, int32_t input2_shift, int32_t output_multiplier,
+                     int32_t output_shift, int32_t act_min, int32_t act_max);
+
 #ifdef __cplusplus
 }
 #endif
