@@ -184,6 +184,23 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
                     int32_t ky, kx;
                     for (ky = 0; ky < k_h; ++ky) {
                         const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
+                        const int32_t ix0 = ox * stride_w - pad_left;
+                        const int32_t ix1 = ix0 + (k_w - 1) * dilation_w;
+                        if (dilation_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix1 < in_w) {
+                            /* The filter row's taps are contiguous in the input. */
+                            const int8_t *src = image + (iy * in_w + ix0) * in_c;
+                            const int32_t n = k_w * in_c;
+                            int32_t c;
+                            for (c = 0; c + 16 <= n; c += 16) {
+                                vstrbq_s8(dst + c, vldrbq_s8(src + c));
+                            }
+                            if (c < n) {
+                                const mve_pred16_t p = vctp8q((uint32_t)(n - c));
+                                vstrbq_p_s8(dst + c, vldrbq_z_s8(src + c, p), p);
+                            }
+                            dst += n;
+                            continue;
+                        }
                         for (kx = 0; kx < k_w; ++kx) {
                             const int32_t ix = ox * stride_w - pad_left + kx * dilation_w;
                             const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
