@@ -121,7 +121,8 @@ fn c_mve_program() -> String {
 /// no C compiler, a loud skip).
 fn run_c(name: &str, program: &str) -> Option<String> {
     let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime-c/include");
-    let dir = std::env::temp_dir().join(format!("tmlc-kernel-library-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("tmlc-kernel-library-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let source = dir.join("scratch.c");
     let binary = dir.join("scratch");

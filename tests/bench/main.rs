@@ -248,7 +248,12 @@ fn helium_section(shared: &std::path::Path, report: &mut String) {
         let macs =
             tmlc_tinyml::macs::function_macs(&imported.module, &imported.module.functions[0]);
         let sim = |kernels: &str| {
-            sim_json(&path, "cortex-m55", &input, &["--kernels".into(), kernels.into()])
+            sim_json(
+                &path,
+                "cortex-m55",
+                &input,
+                &["--kernels".into(), kernels.into()],
+            )
         };
         let (helium, dsp) = (sim("auto"), sim("dsp"));
         let instructions = |v: &serde_json::Value| v["instructions"].as_u64().unwrap_or(0);
