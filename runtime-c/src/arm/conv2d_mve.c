@@ -48,10 +48,78 @@ static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32
     return t;
 }
 
+#if defined(__GNUC__)
+#define TMLC_MVE_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define TMLC_MVE_ALWAYS_INLINE static inline
+#endif
+
+/* The four dot products of x with the rows w, w + k, w + 2k, w + 3k (k values each), as a
+ * vector; the last partial 16 values under `tail`. */
+TMLC_MVE_ALWAYS_INLINE int32x4_t dot4(const int8_t *x, const int8_t *w, int32_t k,
+                                      int32_t blocks, int32_t rest, mve_pred16_t tail)
+{
+    const int8_t *w0 = w;
+    const int8_t *w1 = w + k;
+    const int8_t *w2 = w1 + k;
+    const int8_t *w3 = w2 + k;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t j;
+    for (j = blocks; j > 0; --j) {
+        const int8x16_t xv = vldrbq_s8(x);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+        w3 += 16;
+    }
+    if (rest != 0) {
+        const int8x16_t xv = vldrbq_z_s8(x, tail);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
+    }
+    return vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
+}
+
+/* dot4 for the last n < 4 rows: the missing rows repeat the last one. */
+static int32x4_t dot4_partial(const int8_t *x, const int8_t *w, int32_t k, int32_t n,
+                              int32_t blocks, int32_t rest, mve_pred16_t tail)
+{
+    const int8_t *w0 = w;
+    const int8_t *w1 = n > 1 ? w0 + k : w0;
+    const int8_t *w2 = n > 2 ? w1 + k : w1;
+    int32_t a0 = 0, a1 = 0, a2 = 0;
+    int32_t j;
+    for (j = blocks; j > 0; --j) {
+        const int8x16_t xv = vldrbq_s8(x);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+    }
+    if (rest != 0) {
+        const int8x16_t xv = vldrbq_z_s8(x, tail);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+    }
+    return vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2);
+}
+
 /*
  * output[i * out_stride + oc] = requant(folded_bias[oc] + x_i . filter[oc]) for `pixels`
  * vectors x_i = x + i * x_stride of k values and every oc. Four channels at a time, whose
- * requantization constants stay in registers over the pixels.
+ * requantization constants stay in registers over the pixels; the last partial group of
+ * one to three channels takes dot4_partial.
  */
 static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t k,
                      const int8_t *filter, int32_t out_c, const tmlc_mve_tables *t,
@@ -61,14 +129,29 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
     const int32_t blocks = k >> 4;
     const int32_t rest = k & 15;
     const mve_pred16_t tail = vctp8q((uint32_t)rest);
+    const int32_t full = out_c & ~3;
     int32_t oc;
-    for (oc = 0; oc < out_c; oc += 4) {
-        const int32_t n = out_c - oc < 4 ? out_c - oc : 4;
+    for (oc = 0; oc < full; oc += 4) {
+        const int8_t *const f = filter + oc * k;
+        const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
+        const int32x4_t m = vldrwq_s32(multipliers + oc);
+        const int32x4_t left = vldrwq_s32(t->left + oc);
+        const int32x4_t neg_right = vldrwq_s32(t->neg_right + oc);
+        const int8_t *xi = x;
+        int8_t *out = output + oc;
+        int32_t i;
+        for (i = pixels; i > 0; --i) {
+            int32x4_t acc = vaddq_s32(dot4(xi, f, k, blocks, rest, tail), folded);
+            acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
+            vstrbq_s32(out, acc);
+            xi += x_stride;
+            out += out_stride;
+        }
+    }
+    if (oc < out_c) {
+        const int32_t n = out_c - oc;
         const mve_pred16_t p = vctp32q((uint32_t)n);
-        const int8_t *const f0 = filter + oc * k;
-        const int8_t *const f1 = n > 1 ? f0 + k : f0;
-        const int8_t *const f2 = n > 2 ? f1 + k : f1;
-        const int8_t *const f3 = n > 3 ? f2 + k : f2;
+        const int8_t *const f = filter + oc * k;
         const int32x4_t folded = vldrwq_z_s32(t->folded_bias + oc, p);
         const int32x4_t m = vldrwq_z_s32(multipliers + oc, p);
         const int32x4_t left = vldrwq_z_s32(t->left + oc, p);
@@ -76,43 +159,10 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
         const int8_t *xi = x;
         int8_t *out = output + oc;
         int32_t i;
-        for (i = 0; i < pixels; ++i) {
-            const int8_t *xp = xi;
-            const int8_t *w0 = f0;
-            const int8_t *w1 = f1;
-            const int8_t *w2 = f2;
-            const int8_t *w3 = f3;
-            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            int32_t j;
-            int32x4_t acc;
-            for (j = blocks; j > 0; --j) {
-                const int8x16_t xv = vldrbq_s8(xp);
-                a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
-                a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
-                a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
-                a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
-                xp += 16;
-                w0 += 16;
-                w1 += 16;
-                w2 += 16;
-                w3 += 16;
-            }
-            if (rest != 0) {
-                const int8x16_t xv = vldrbq_z_s8(xp, tail);
-                a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
-                a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
-                a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
-                a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
-            }
-            acc = vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2),
-                                 3);
-            acc = tmlc_mve_requant(vaddq_s32(acc, folded), m, left, neg_right, output_offset, lo,
-                                   hi);
-            if (n == 4) {
-                vstrbq_s32(out, acc);
-            } else {
-                vstrbq_p_s32(out, acc, p);
-            }
+        for (i = pixels; i > 0; --i) {
+            int32x4_t acc = vaddq_s32(dot4_partial(xi, f, k, n, blocks, rest, tail), folded);
+            acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
+            vstrbq_p_s32(out, acc, p);
             xi += x_stride;
             out += out_stride;
         }
