@@ -61,7 +61,8 @@ void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t 
                                   int32_t act_max, void *scratch)
 {
 #ifdef TMLC_HAVE_MVE
-    if (depth_multiplier >= 1 && tmlc_mve_foldable_offset(input_offset)) {
+    if (depth_multiplier >= 1 && tmlc_mve_foldable_offset(input_offset) &&
+        k_h * k_w <= TMLC_DW_MVE_MAX_TAPS) {
         const int32_t cs = in_c * depth_multiplier;
         const int32_t pixels = out_h * out_w;
         const int32_t chunks = (pixels + 11) / 12;
@@ -126,69 +127,49 @@ void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t 
                 const int8_t *tap_input[TMLC_DW_MVE_MAX_TAPS];
                 int32_t tap_weight[TMLC_DW_MVE_MAX_TAPS];
                 const int32_t taps = k_h * k_w;
-                int32_t chunk;
-                if (taps <= TMLC_DW_MVE_MAX_TAPS) {
-                    int32_t ky, kx;
-                    for (ky = 0; ky < k_h; ++ky) {
-                        for (kx = 0; kx < k_w; ++kx) {
-                            tap_input[ky * k_w + kx] = channel + ky * row_step + kx * tap_step;
-                            tap_weight[ky * k_w + kx] = filter[(ky * k_w + kx) * cs + c];
-                        }
+                const int32_t full_chunks = pixels / 12;
+                const int32_t tail = pixels - 12 * full_chunks;
+                int32_t ky, kx, chunk;
+                for (ky = 0; ky < k_h; ++ky) {
+                    for (kx = 0; kx < k_w; ++kx) {
+                        tap_input[ky * k_w + kx] = channel + ky * row_step + kx * tap_step;
+                        tap_weight[ky * k_w + kx] = filter[(ky * k_w + kx) * cs + c];
                     }
                 }
-                for (chunk = 0; chunk < chunks; ++chunk) {
+                for (chunk = 0; chunk < full_chunks + (tail != 0); ++chunk) {
                     const uint32_t *o = offsets + 12 * chunk;
                     const uint32x4_t off0 = vldrwq_u32(o);
                     const uint32x4_t off1 = vldrwq_u32(o + 4);
                     const uint32x4_t off2 = vldrwq_u32(o + 8);
-                    const int8_t *w = filter + c;
-                    const int8_t *row = channel;
                     int32x4_t acc0 = vdupq_n_s32(fb);
                     int32x4_t acc1 = acc0;
                     int32x4_t acc2 = acc0;
                     int8_t *out = out_image + chunk * 12 * cs + c;
-                    const int32_t n = pixels - chunk * 12 < 12 ? pixels - chunk * 12 : 12;
-                    if (taps <= TMLC_DW_MVE_MAX_TAPS) {
-                        int32_t t;
-                        for (t = 0; t < taps; ++t) {
-                            const int8_t *x = tap_input[t];
-                            const int32_t wk = tap_weight[t];
-                            acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
-                            acc1 = vmlaq_n_s32(acc1, vldrbq_gather_offset_s32(x, off1), wk);
-                            acc2 = vmlaq_n_s32(acc2, vldrbq_gather_offset_s32(x, off2), wk);
-                        }
-                    } else {
-                        int32_t ky, kx;
-                        for (ky = 0; ky < k_h; ++ky) {
-                            const int8_t *x = row;
-                            for (kx = 0; kx < k_w; ++kx) {
-                                const int32_t wk = *w;
-                                acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
-                                acc1 = vmlaq_n_s32(acc1, vldrbq_gather_offset_s32(x, off1), wk);
-                                acc2 = vmlaq_n_s32(acc2, vldrbq_gather_offset_s32(x, off2), wk);
-                                x += tap_step;
-                                w += cs;
-                            }
-                            row += row_step;
-                        }
+                    int32_t t;
+                    for (t = 0; t < taps; ++t) {
+                        const int8_t *x = tap_input[t];
+                        const int32_t wk = tap_weight[t];
+                        acc0 = vmlaq_n_s32(acc0, vldrbq_gather_offset_s32(x, off0), wk);
+                        acc1 = vmlaq_n_s32(acc1, vldrbq_gather_offset_s32(x, off1), wk);
+                        acc2 = vmlaq_n_s32(acc2, vldrbq_gather_offset_s32(x, off2), wk);
                     }
                     acc0 = tmlc_mve_requant_n(acc0, m, left, neg_right, output_offset, lo, hi);
                     acc1 = tmlc_mve_requant_n(acc1, m, left, neg_right, output_offset, lo, hi);
                     acc2 = tmlc_mve_requant_n(acc2, m, left, neg_right, output_offset, lo, hi);
-                    if (n == 12) {
+                    if (chunk < full_chunks) {
                         vstrbq_scatter_offset_s32(out, store_offsets, acc0);
                         vstrbq_scatter_offset_s32(out + 4 * cs, store_offsets, acc1);
                         vstrbq_scatter_offset_s32(out + 8 * cs, store_offsets, acc2);
                     } else {
                         vstrbq_scatter_offset_p_s32(out, store_offsets, acc0,
-                                                    vctp32q((uint32_t)n));
-                        if (n > 4) {
+                                                    vctp32q((uint32_t)tail));
+                        if (tail > 4) {
                             vstrbq_scatter_offset_p_s32(out + 4 * cs, store_offsets, acc1,
-                                                        vctp32q((uint32_t)(n - 4)));
+                                                        vctp32q((uint32_t)(tail - 4)));
                         }
-                        if (n > 8) {
+                        if (tail > 8) {
                             vstrbq_scatter_offset_p_s32(out + 8 * cs, store_offsets, acc2,
-                                                        vctp32q((uint32_t)(n - 8)));
+                                                        vctp32q((uint32_t)(tail - 8)));
                         }
                     }
                 }
