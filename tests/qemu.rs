@@ -255,12 +255,14 @@ fn cortex_m55_helium_kernels_are_bit_exact_and_fast() {
     if !have_tools() {
         return;
     }
-    // (model, bound): measured 4,974,012; 5,519,657; 1,812,589; 4,428,612.
+    // (model, bound): measured 4,605,684; 5,160,728; 1,681,131; 4,305,300. person_detect's is
+    // issue 15's goal, 0.75x TFLite Micro + CMSIS-NN; the others are not met yet (goals 4.92 M,
+    // 1.36 M, 3.68 M).
     let bounds = [
-        ("person_detect", 5_050_000),
-        ("vww_96_int8", 5_600_000),
-        ("kws_ref_model", 1_840_000),
-        ("pretrainedResnet_quant", 4_500_000),
+        ("person_detect", 4_880_000),
+        ("vww_96_int8", 5_250_000),
+        ("kws_ref_model", 1_710_000),
+        ("pretrainedResnet_quant", 4_380_000),
     ];
     for (model, bound) in bounds {
         let path = shared.join("models").join(format!("{model}.tflite"));
