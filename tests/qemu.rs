@@ -322,7 +322,7 @@ fn cortex_m0plus_small_models_bit_exact() {
 /// explicit pads) and the LeNet (float log-softmax after the DEQUANTIZE, newlib's expf and logf)
 /// on the Cortex-M4, and MCUNet's person detector (three float outputs, upsampling) on the
 /// Cortex-M7; the MNIST LSTM (int16 cell state) on the Cortex-M4. (The SSD, 320x320, is host
-/// only.)
+/// only.) The Cortex-M55 runs all four below.
 #[test]
 fn second_set_bit_exact_on_cortex_m() {
     models_bit_exact(
@@ -334,6 +334,21 @@ fn second_set_bit_exact_on_cortex_m() {
         ],
     );
     models_bit_exact("cortex-m7", &["mcunet_person_det_128x160"]);
+}
+
+/// The second set on the Cortex-M55 with its default Helium kernels (the LSTM keeps its DSP
+/// kernel, the float edges their portable ones).
+#[test]
+fn second_set_bit_exact_on_cortex_m55() {
+    models_bit_exact(
+        "cortex-m55",
+        &[
+            "mcunet_vww1_80",
+            "mcunet_person_det_128x160",
+            "te_mnist_lenet_300_100",
+            "tflm_mnist_lstm_int8",
+        ],
+    );
 }
 
 #[test]
