@@ -131,7 +131,40 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
     const mve_pred16_t tail = vctp8q((uint32_t)rest);
     const int32_t full = out_c & ~3;
     int32_t oc;
-    for (oc = 0; oc < full; oc += 4) {
+    if (k <= 16) {
+        /* One vector per pixel (all 16 lanes for k = 16): the four filter rows stay in
+         * registers over the pixels. */
+        const mve_pred16_t p = blocks != 0 ? (mve_pred16_t)0xFFFF : tail;
+        for (oc = 0; oc < full; oc += 4) {
+            const int8_t *const f = filter + oc * k;
+            const int8x16_t w0 = vldrbq_z_s8(f, p);
+            const int8x16_t w1 = vldrbq_z_s8(f + k, p);
+            const int8x16_t w2 = vldrbq_z_s8(f + 2 * k, p);
+            const int8x16_t w3 = vldrbq_z_s8(f + 3 * k, p);
+            const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
+            const int32x4_t m = vldrwq_s32(multipliers + oc);
+            const int32x4_t left = vldrwq_s32(t->left + oc);
+            const int32x4_t neg_right = vldrwq_s32(t->neg_right + oc);
+            const int8_t *xi = x;
+            int8_t *out = output + oc;
+            int32_t i;
+            for (i = pixels; i > 0; --i) {
+                const int8x16_t xv = vldrbq_z_s8(xi, p);
+                int32x4_t acc = vdupq_n_s32(vmladavq_s8(xv, w0));
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w1), acc, 1);
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w2), acc, 2);
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w3), acc, 3);
+                acc = tmlc_mve_requant(vaddq_s32(acc, folded), m, left, neg_right, output_offset,
+                                       lo, hi);
+                vstrbq_s32(out, acc);
+                xi += x_stride;
+                out += out_stride;
+            }
+        }
+    } else {
+        oc = 0;
+    }
+    for (; oc < full; oc += 4) {
         const int8_t *const f = filter + oc * k;
         const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
         const int32x4_t m = vldrwq_s32(multipliers + oc);
