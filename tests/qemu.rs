@@ -246,7 +246,7 @@ fn cortex_m55_every_model_bit_exact() {
 
 /// The Cortex-M55's default kernels are the Helium ones: bit-exact, within the instruction bounds
 /// measured when they were written (one inference, QEMU mps3-an547), and at most 0.4x the
-/// instructions of the same model with the Arm DSP kernels (`--kernels dsp`; 0.30-0.34x measured).
+/// instructions of the same model with the Arm DSP kernels (`--kernels dsp`; 0.26-0.32x measured).
 /// TFLite Micro with CMSIS-NN's MVE kernels on the same emulator: person_detect 6,510,285;
 /// vww_96_int8 6,560,469; kws_ref_model 1,814,004; pretrainedResnet_quant 4,911,913.
 #[test]
