@@ -2,16 +2,17 @@
 //! sizes the passes plan for the Arm DSP kernels must be exactly the macros of
 //! `runtime-c/include/tmlc/kernels_arm.h`. A C program evaluates the macros over a grid of layer
 //! shapes and prints them; the Rust formulas must print the same. A missing C compiler is a loud
-//! skip (a failure under CI=true). Likewise the LSTM's work buffer (`TMLC_LSTM_S8_WORK`), and the
-//! sigmoid table of `runtime-c/src/lstm.c` must be `semantics::lstm::SIGMOID_TABLE`.
+//! skip (a failure under CI=true). Likewise the LSTM's work buffer (`TMLC_LSTM_S8_WORK`), the
+//! Helium kernels' scratch (`runtime-c/include/tmlc/kernels_mve.h`), and the sigmoid table of
+//! `runtime-c/src/lstm.c` must be `semantics::lstm::SIGMOID_TABLE`.
 
 use std::fmt::Write;
 use std::path::Path;
 use std::process::Command;
 use tmlc_tests::tools::have;
 use tmlc_tinyml::kernels::{
-    conv2d_1x1_dsp_scratch, conv2d_dsp_scratch, depthwise_dsp_scratch,
-    depthwise_inplace_dsp_scratch, lstm_work_bytes,
+    conv2d_1x1_dsp_scratch, conv2d_1x1_mve_scratch, conv2d_dsp_scratch, conv2d_mve_scratch,
+    depthwise_dsp_scratch, depthwise_inplace_dsp_scratch, depthwise_mve_scratch, lstm_work_bytes,
 };
 use tmlc_tinyml::semantics::lstm::SIGMOID_TABLE;
 
@@ -77,6 +78,86 @@ fn c_program() -> String {
         );
     }
     format!("#include <stdio.h>\n#include \"tmlc/kernels_arm.h\"\n\nint main(void) {{\n{rows}    return 0;\n}}\n")
+}
+
+/// The Helium kernels' scratch by the Rust formulas, one line per shape (out_c = 2 * in_c + 1).
+fn rust_mve_values() -> String {
+    let mut out = String::new();
+    for [in_c, k_h, k_w, s_h, s_w, d_h, d_w, out_h, out_w] in shapes() {
+        let out_c = 2 * in_c + 1;
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            conv2d_1x1_mve_scratch(out_c),
+            conv2d_mve_scratch(k_h, k_w, in_c, out_c),
+            depthwise_mve_scratch(
+                in_c,
+                out_c,
+                [k_h, k_w],
+                [s_h, s_w],
+                [d_h, d_w],
+                [out_h, out_w]
+            ),
+        );
+    }
+    out
+}
+
+fn c_mve_program() -> String {
+    let mut rows = String::new();
+    for [in_c, k_h, k_w, s_h, s_w, d_h, d_w, out_h, out_w] in shapes() {
+        let out_c = 2 * in_c + 1;
+        let _ = writeln!(
+            rows,
+            "    printf(\"%ld %ld %ld\\n\", (long)TMLC_CONV2D_1X1_S8_MVE_SCRATCH({out_c}), \
+             (long)TMLC_CONV2D_S8_MVE_SCRATCH({k_h}, {k_w}, {in_c}, {out_c}), \
+             (long)TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH({in_c}, {out_c}, {k_h}, {k_w}, {s_h}, {s_w}, {d_h}, {d_w}, {out_h}, {out_w}));"
+        );
+    }
+    format!("#include <stdio.h>\n#include \"tmlc/kernels_mve.h\"\n\nint main(void) {{\n{rows}    return 0;\n}}\n")
+}
+
+/// Compiles and runs `program` against runtime-c's headers and returns what it prints (`None`:
+/// no C compiler, a loud skip).
+fn run_c(name: &str, program: &str) -> Option<String> {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime-c/include");
+    let dir =
+        std::env::temp_dir().join(format!("tmlc-kernel-library-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("scratch.c");
+    let binary = dir.join("scratch");
+    std::fs::write(&source, program).expect("write the C program");
+    if !have("cc") {
+        return None;
+    }
+    let compiled = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(&include)
+        .arg(&source)
+        .arg("-o")
+        .arg(&binary)
+        .output()
+        .expect("cc runs");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let run = Command::new(&binary).output().expect("run the C program");
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(String::from_utf8_lossy(&run.stdout).into_owned())
+}
+
+#[test]
+fn mve_scratch_sizes_match_the_c_header() {
+    let Some(c_values) = run_c("mve", &c_mve_program()) else {
+        return;
+    };
+    let rust = rust_mve_values();
+    for (line, (c, r)) in c_values.lines().zip(rust.lines()).enumerate() {
+        assert_eq!(c, r, "line {line}");
+    }
+    assert_eq!(c_values.lines().count(), shapes().len());
 }
 
 #[test]

@@ -93,8 +93,13 @@ impl Pass for SelectKernels {
                     let Some(view) = OpView::of(module, function, layer.op) else {
                         continue;
                     };
+                    let out_h = plan.patches.iter().map(|p| p[k].output.height()).max();
                     let out_w = plan.patches.iter().map(|p| p[k].output.width()).max();
-                    let bytes = kernels::patch_scratch(&view, kernel.variant, out_w.unwrap_or(1));
+                    let bytes = kernels::patch_scratch(
+                        &view,
+                        kernel.variant,
+                        [out_h.unwrap_or(1), out_w.unwrap_or(1)],
+                    );
                     kernel_scratch = kernel_scratch.max(bytes.div_ceil(4) * 4);
                     layer_choices.push((layer.op, kernel.variant));
                 }

@@ -394,6 +394,9 @@ impl Layer<'_> {
         if variant(self.op) == KernelVariant::ArmDsp {
             return self.patch_call_dsp(writer, &view, layer, d);
         }
+        if variant(self.op) == KernelVariant::ArmMve {
+            return self.patch_call_mve(writer, &view, layer, d);
+        }
         Ok(match view {
             OpView::Conv2d(conv) => window_call(
                 "tmlc_conv2d_s8",
@@ -535,6 +538,82 @@ impl Layer<'_> {
         })
     }
 
+    /// The Helium kernel call of one body layer on the patch buffers (the loop's scratch holds
+    /// its tables after the two buffers: `kernel_scratch`).
+    fn patch_call_mve(
+        &self,
+        writer: &mut CWriter,
+        view: &OpView,
+        layer: &LayerGeometry,
+        d: &PatchDims,
+    ) -> DiagResult<KernelCall> {
+        let (_, input_zero_point) = per_tensor(self.op.operand_type(0));
+        let (_, output_zero_point) = per_tensor(self.op.result_type(0));
+        let in_c = layer.input[2];
+        let window = |call: KernelCall| {
+            call.args([
+                layer.stride[0],
+                layer.stride[1],
+                layer.dilation[0],
+                layer.dilation[1],
+            ])
+            .args([&d.pad_top, &d.pad_left])
+            .args(["buffer_b", &d.out_h, &d.out_w])
+        };
+        let tail = |call: KernelCall, act| {
+            let (act_min, act_max) = self.activation_range(act);
+            call.args([output_zero_point, act_min, act_max])
+                .arg("kernel_scratch")
+        };
+        Ok(match view {
+            OpView::Conv2d(conv) if layer.kernel == [1, 1] && layer.stride == [1, 1] => {
+                let (multipliers, shifts) = self.conv_tables(writer, conv.out_channels);
+                let pixels = format!("{} * {}", d.in_h, d.in_w);
+                let call = KernelCall::new("tmlc_conv2d_1x1_s8_mve")
+                    .args(["buffer_a", &pixels, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(conv.out_channels)
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts])
+                    .arg("buffer_b");
+                tail(call, conv.act)
+            }
+            OpView::Conv2d(conv) => {
+                let (multipliers, shifts) = self.conv_tables(writer, conv.out_channels);
+                let call = KernelCall::new("tmlc_conv2d_s8_mve")
+                    .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(conv.out_channels)
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts]);
+                tail(window(call), conv.act)
+            }
+            OpView::DepthwiseConv2d(depthwise) => {
+                let (multipliers, shifts) = self.conv_tables(writer, depthwise.output[3]);
+                let call = KernelCall::new("tmlc_depthwise_conv2d_s8_mve")
+                    .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(depthwise.multiplier)
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts]);
+                tail(window(call), depthwise.act)
+            }
+            _ => {
+                return Err(self
+                    .op
+                    .error("has no Helium kernel the C backend can call per patch"))
+            }
+        })
+    }
+
     /// The bytes of constant operand `index` (`None` when absent or not a constant).
     fn constant_bytes(&self, index: usize) -> Option<&[u8]> {
         let value = *self.op.data().operands.get(index)?;
@@ -659,7 +738,52 @@ impl Layer<'_> {
         // one, which also runs when `alloc` overlapped the two by the row margin).
         let in_place = self.op.data().attributes.contains_key(tmlc_mem::INPLACE)
             && self.input(0) == self.output();
-        let call = if variant(self.op) == KernelVariant::ArmDsp {
+        let call = if variant(self.op) == KernelVariant::ArmMve {
+            // The weights as stored; the scratch holds the per-call tables. The depthwise kernel
+            // runs in place when given the output as its input.
+            let call = if depthwise {
+                let source = if in_place {
+                    self.output()
+                } else {
+                    self.input(0)
+                };
+                KernelCall::new("tmlc_depthwise_conv2d_s8_mve")
+                    .arg(source)
+                    .args([input[0], input[1], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .args([multiplier.unwrap_or(1), k_h, k_w])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry)
+                    .arg(self.output())
+                    .args([output[1], output[2]])
+            } else if k_h == 1 && k_w == 1 && window.stride == [1, 1] {
+                KernelCall::new("tmlc_conv2d_1x1_s8_mve")
+                    .arg(self.input(0))
+                    .args([input[0] * input[1] * input[2], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(filter[0])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .arg(self.output())
+            } else {
+                KernelCall::new("tmlc_conv2d_s8_mve")
+                    .arg(self.input(0))
+                    .args([input[0], input[1], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(self.input(1))
+                    .arg(filter[0])
+                    .args([k_h, k_w])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry)
+                    .arg(self.output())
+                    .args([output[1], output[2]])
+            };
+            call.args(tail).arg(self.scratch()?)
+        } else if variant(self.op) == KernelVariant::ArmDsp {
             let scratch = self.scratch()?;
             if depthwise {
                 let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
@@ -771,7 +895,12 @@ impl Layer<'_> {
                 .arg(out_depth)
                 .args([folded, multiplier_table, shift_table])
         } else {
-            KernelCall::new("tmlc_fully_connected_s8")
+            let function = if variant(self.op) == KernelVariant::ArmMve {
+                "tmlc_fully_connected_s8_mve"
+            } else {
+                "tmlc_fully_connected_s8"
+            };
+            KernelCall::new(function)
                 .arg(self.input(0))
                 .args([batches, in_depth])
                 .arg(-input_zero_point)
@@ -832,10 +961,10 @@ impl Layer<'_> {
     fn add(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
         let [a, b, output] = self.binary_quantizations();
         let params = AddParams::prepare(a, b, output, act);
-        let same_shape = if variant(self.op) == KernelVariant::ArmDsp {
-            "tmlc_add_s8_dsp"
-        } else {
-            "tmlc_add_s8"
+        let same_shape = match variant(self.op) {
+            KernelVariant::ArmDsp => "tmlc_add_s8_dsp",
+            KernelVariant::ArmMve => "tmlc_add_s8_mve",
+            KernelVariant::Portable => "tmlc_add_s8",
         };
         let call = self.binary_call(writer, same_shape, "tmlc_add_broadcast4d_s8");
         writer.body_line(&call.args(add_arguments(&params)).statement());

@@ -86,6 +86,7 @@ pub fn model_project(
     let function = module.function("main").or(module.functions.first());
     let mut sources = std::collections::BTreeSet::new();
     let mut dsp = false;
+    let mut mve = false;
     if let Some(f) = function {
         for op in f.walk() {
             let Some(view) = OpView::of(module, f, op) else {
@@ -93,6 +94,7 @@ pub fn model_project(
             };
             let variant = tmlc_mem::kernel_variant(&f.ops[op].attributes);
             dsp |= variant == KernelVariant::ArmDsp;
+            mve |= variant == KernelVariant::ArmMve;
             // The portable kernel too: the DSP kernels fall back to it.
             for variant in [KernelVariant::Portable, variant] {
                 if let Some(kernel) = kernels::lookup(&view, variant) {
@@ -105,7 +107,7 @@ pub fn model_project(
     project.add(format!("{model}.h"), header);
     project.add(format!("{model}.c"), source);
     let mut runtime_sources = Vec::new();
-    for (path, contents) in runtime::runtime_files(&sources, dsp) {
+    for (path, contents) in runtime::runtime_files(&sources, dsp, mve) {
         if path.ends_with(".c") {
             runtime_sources.push(path.to_string());
         }

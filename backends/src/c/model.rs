@@ -234,15 +234,20 @@ fn generate(
         layer += 1;
     }
     weight_bytes += writer.constant_bytes;
-    let uses_dsp =
-        function.body.ops.iter().any(|&op| {
-            tmlc_mem::kernel_variant(&function.ops[op].attributes) == KernelVariant::ArmDsp
-        });
-    let arm_include = if uses_dsp {
-        "#include \"tmlc/kernels_arm.h\"\n"
-    } else {
-        ""
+    let uses = |wanted: KernelVariant| {
+        function
+            .body
+            .ops
+            .iter()
+            .any(|&op| tmlc_mem::kernel_variant(&function.ops[op].attributes) == wanted)
     };
+    let mut arm_include = String::new();
+    if uses(KernelVariant::ArmDsp) {
+        arm_include.push_str("#include \"tmlc/kernels_arm.h\"\n");
+    }
+    if uses(KernelVariant::ArmMve) {
+        arm_include.push_str("#include \"tmlc/kernels_mve.h\"\n");
+    }
     let edges = |side: Side, values: &[Value]| -> Vec<Edge> {
         values
             .iter()

@@ -149,6 +149,35 @@ const DSP: &[(&str, &str)] = &[
     ),
 ];
 
+/// The Helium (MVE) kernels (`mem.kernel = arm_mve`) with their headers, shipped together. They
+/// fall back to the portable kernels, which the kernel library lists among their sources.
+const MVE: &[(&str, &str)] = &[
+    (
+        "runtime/include/tmlc/kernels_mve.h",
+        include_str!("../../../runtime-c/include/tmlc/kernels_mve.h"),
+    ),
+    (
+        "runtime/src/arm/mve_internal.h",
+        include_str!("../../../runtime-c/src/arm/mve_internal.h"),
+    ),
+    (
+        "runtime/src/arm/conv2d_mve.c",
+        include_str!("../../../runtime-c/src/arm/conv2d_mve.c"),
+    ),
+    (
+        "runtime/src/arm/depthwise_conv2d_mve.c",
+        include_str!("../../../runtime-c/src/arm/depthwise_conv2d_mve.c"),
+    ),
+    (
+        "runtime/src/arm/fully_connected_mve.c",
+        include_str!("../../../runtime-c/src/arm/fully_connected_mve.c"),
+    ),
+    (
+        "runtime/src/arm/add_mve.c",
+        include_str!("../../../runtime-c/src/arm/add_mve.c"),
+    ),
+];
+
 /// DSP kernel files shipped only to the models whose kernels name them (they call into their
 /// portable kernel's file, which the others lack).
 const DSP_ON_DEMAND: &[(&str, &str)] = &[(
@@ -157,9 +186,13 @@ const DSP_ON_DEMAND: &[(&str, &str)] = &[(
 )];
 
 /// The runtime files a model needs: the headers and shared sources, the portable kernel files
-/// among `sources` (paths relative to `runtime-c/`, from the kernel library), and every DSP file
-/// when `dsp`; without duplicates, in a stable order.
-pub fn runtime_files(sources: &BTreeSet<&str>, dsp: bool) -> Vec<(&'static str, &'static str)> {
+/// among `sources` (paths relative to `runtime-c/`, from the kernel library), every DSP file
+/// when `dsp` and every Helium file when `mve`; without duplicates, in a stable order.
+pub fn runtime_files(
+    sources: &BTreeSet<&str>,
+    dsp: bool,
+    mve: bool,
+) -> Vec<(&'static str, &'static str)> {
     let mut files: Vec<(&'static str, &'static str)> = ALWAYS.to_vec();
     for &(path, contents) in KERNELS {
         let relative = path.trim_start_matches("runtime/");
@@ -174,6 +207,9 @@ pub fn runtime_files(sources: &BTreeSet<&str>, dsp: bool) -> Vec<(&'static str, 
                 files.push((path, contents));
             }
         }
+    }
+    if mve {
+        files.extend_from_slice(MVE);
     }
     files
 }

@@ -105,18 +105,25 @@ pub enum BackendKind {
 pub enum KernelVariant {
     /// The portable C kernels (`runtime-c/src/*.c`): every op has one.
     Portable,
-    /// The Armv7E-M DSP kernels (`runtime-c/src/arm/`).
+    /// The Armv7E-M DSP kernels (`runtime-c/src/arm/*_dsp.c`).
     ArmDsp,
+    /// The Helium (MVE) kernels of Armv8.1-M (`runtime-c/src/arm/*_mve.c`).
+    ArmMve,
 }
 
 impl KernelVariant {
-    pub const ALL: [KernelVariant; 2] = [KernelVariant::Portable, KernelVariant::ArmDsp];
+    pub const ALL: [KernelVariant; 3] = [
+        KernelVariant::Portable,
+        KernelVariant::ArmDsp,
+        KernelVariant::ArmMve,
+    ];
 
     /// The name the IR shows (`mem.kernel = arm_dsp`).
     pub fn name(self) -> &'static str {
         match self {
             KernelVariant::Portable => "portable",
             KernelVariant::ArmDsp => "arm_dsp",
+            KernelVariant::ArmMve => "arm_mve",
         }
     }
 
@@ -142,11 +149,26 @@ impl Target {
     /// The kernel variants the target runs, fastest first; the portable kernels always.
     pub fn kernel_variants(&self) -> Vec<KernelVariant> {
         let mut variants = Vec::new();
+        if self.features.mve {
+            variants.push(KernelVariant::ArmMve);
+        }
         if self.features.dsp {
             variants.push(KernelVariant::ArmDsp);
         }
         variants.push(KernelVariant::Portable);
         variants
+    }
+
+    /// The same target without its Helium kernels (`--kernels dsp`): the Armv7E-M DSP variants
+    /// where the core has DSP.
+    pub fn without_mve(&self) -> Target {
+        Target {
+            features: Features {
+                mve: false,
+                ..self.features
+            },
+            ..self.clone()
+        }
     }
 
     /// The same target restricted to the portable kernels (`--kernels portable`).

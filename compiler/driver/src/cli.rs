@@ -112,7 +112,8 @@ pub struct FitArgs {
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
 
-    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    /// Kernels of the default pipeline (`auto`: Helium variants where the core has MVE, else Arm
+    /// DSP variants where it has DSP; `dsp`: no Helium).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 
@@ -149,8 +150,8 @@ pub struct MemArgs {
     #[arg(long, default_value = "host")]
     pub target: String,
 
-    /// Kernels: `auto` uses the target's fastest variants (Arm DSP on DSP cores, also inside
-    /// patch loops), `portable` only the portable ones.
+    /// Kernels: `auto` uses the target's fastest variants (Helium on MVE cores, Arm DSP on DSP
+    /// cores, also inside patch loops), `dsp` no Helium, `portable` only the portable ones.
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 
@@ -181,7 +182,8 @@ pub struct InfoArgs {
     #[arg(long, value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
 
-    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    /// Kernels of the default pipeline (`auto`: Helium variants where the core has MVE, else Arm
+    /// DSP variants where it has DSP; `dsp`: no Helium).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 
@@ -217,8 +219,9 @@ pub struct CompileArgs {
     #[arg(long, value_name = "BYTES")]
     pub flash_bytes: Option<u64>,
 
-    /// Kernels: `auto` uses the target's fastest variants (the Arm DSP kernels on targets with
-    /// the DSP extension), `portable` only the portable ones (and then tiles the first layers).
+    /// Kernels: `auto` uses the target's fastest variants (the Helium kernels on targets with
+    /// MVE, the Arm DSP kernels on targets with the DSP extension), `dsp` no Helium, `portable`
+    /// only the portable ones (and then tiles the first layers).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 
@@ -263,7 +266,10 @@ pub enum Objective {
 /// Which kernel variants the default pipeline selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kernels {
+    /// The fastest variants the core has (Helium, then Arm DSP, then portable).
     Auto,
+    /// The Arm DSP variants, not Helium (on a core with MVE, for comparison).
+    Dsp,
     Portable,
 }
 
@@ -391,7 +397,8 @@ pub struct SimArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
 
-    /// Kernels of the default pipeline (`auto`: Arm DSP variants where the core has DSP).
+    /// Kernels of the default pipeline (`auto`: Helium variants where the core has MVE, else Arm
+    /// DSP variants where it has DSP; `dsp`: no Helium).
     #[arg(long, value_enum, default_value_t = Kernels::Auto)]
     pub kernels: Kernels,
 

@@ -119,19 +119,19 @@ pub fn parse_and_verify(file_name: &str, bytes: &[u8]) -> Result<Module, Failure
 /// The target called `name` for a command with plan options: `--sram-bytes` replaces its SRAM.
 pub fn planned_target(
     name: &str,
-    portable: bool,
+    kernels: crate::cli::Kernels,
     plan: &crate::cli::PlanArgs,
 ) -> Result<Target, Failure> {
-    let mut target = target(name, portable)?;
+    let mut target = target(name, kernels)?;
     if let Some(bytes) = plan.sram_bytes {
         target.memory.sram_bytes = bytes;
     }
     Ok(target)
 }
 
-/// The target called `name`, or a usage error listing the known ones. With `portable`, the
-/// target restricted to the portable kernels (`--kernels portable`).
-pub fn target(name: &str, portable: bool) -> Result<Target, Failure> {
+/// The target called `name`, or a usage error listing the known ones; restricted to the Arm DSP
+/// kernels with `--kernels dsp`, to the portable ones with `--kernels portable`.
+pub fn target(name: &str, kernels: crate::cli::Kernels) -> Result<Target, Failure> {
     let target = tmlc_backends::target::lookup(name).ok_or_else(|| {
         let known: Vec<String> = tmlc_backends::target::targets()
             .into_iter()
@@ -145,9 +145,9 @@ pub fn target(name: &str, portable: bool) -> Result<Target, Failure> {
             .render("<command line>", ""),
         )
     })?;
-    Ok(if portable {
-        target.portable_only()
-    } else {
-        target
+    Ok(match kernels {
+        crate::cli::Kernels::Auto => target,
+        crate::cli::Kernels::Dsp => target.without_mve(),
+        crate::cli::Kernels::Portable => target.portable_only(),
     })
 }

@@ -20,6 +20,9 @@ pub struct CallCost {
 
 /// The cost of the op's kernel of `variant`.
 pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
+    if variant == KernelVariant::ArmMve {
+        return mve_call_cost(view);
+    }
     let dsp = variant == KernelVariant::ArmDsp;
     let (per_mac, per_row, per_call) = match view {
         OpView::Conv2d(conv) => {
@@ -54,6 +57,38 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
             }
         }
         OpView::FullyConnected(_) => (if dsp { 1.6 } else { 4.5 }, 0.0, 200.0),
+        _ => (2.0, 20.0, 100.0),
+    };
+    CallCost {
+        per_mac,
+        per_row,
+        per_call,
+    }
+}
+
+/// The Helium kernels (cortex-m55, QEMU mps3-an547): 16 MACs per VMLADAVA in the GEMM-style
+/// kernels, 4 per VMLA in the depthwise kernel, the requantization per output.
+fn mve_call_cost(view: &OpView) -> CallCost {
+    // Per call: the tables of folded biases and shifts (and for depthwise the padded input
+    // copy and the pixel offset table, per output pixel below), which patch loops pay per patch.
+    let (per_mac, per_row, per_call) = match view {
+        OpView::Conv2d(conv) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            let tables = 20.0 * conv.out_channels as f64;
+            match (pointwise, conv.in_channels < 4) {
+                (true, _) => (0.3, 150.0, 800.0 + tables),
+                (false, true) => (1.5, 300.0, 800.0 + tables),
+                (false, false) => (0.4, 300.0, 800.0 + tables),
+            }
+        }
+        OpView::DepthwiseConv2d(depthwise) => {
+            let channels = depthwise.output[3] as f64;
+            let taps = (depthwise.window.kernel[0] * depthwise.window.kernel[1]) as f64;
+            let row = 15.0 * depthwise.output[2] as f64 + 2.0 * channels;
+            (1.6, row, 1000.0 + 4.0 * taps * channels)
+        }
+        OpView::FullyConnected(_) => (0.3, 0.0, 200.0),
         _ => (2.0, 20.0, 100.0),
     };
     CallCost {

@@ -47,6 +47,36 @@ pub struct Kernel {
     pub sources: &'static [&'static str],
 }
 
+/// `TMLC_CONV2D_1X1_S8_MVE_SCRATCH(out_c)`: the folded bias and the two shifts per channel.
+pub fn conv2d_1x1_mve_scratch(out_c: usize) -> usize {
+    12 * out_c
+}
+
+/// `TMLC_CONV2D_MVE_FIELDS`: receptive fields the Helium im2col kernel copies at a time.
+pub const CONV2D_MVE_FIELDS: usize = 8;
+
+/// `TMLC_CONV2D_S8_MVE_SCRATCH(k_h, k_w, in_c, out_c)`: the tables, then the receptive fields.
+pub fn conv2d_mve_scratch(k_h: usize, k_w: usize, in_c: usize, out_c: usize) -> usize {
+    12 * out_c + CONV2D_MVE_FIELDS * (k_h * k_w * in_c).div_ceil(4) * 4
+}
+
+/// `TMLC_DEPTHWISE_CONV2D_S8_MVE_SCRATCH(in_c, channels, k_h, k_w, stride_h, stride_w,
+/// dilation_h, dilation_w, out_h, out_w)`: the folded bias of every output channel, each output
+/// pixel's offset (whole chunks of 12), then the padded input image
+/// (`TMLC_DW_MVE_PADDED_H` x `TMLC_DW_MVE_PADDED_W` pixels).
+pub fn depthwise_mve_scratch(
+    in_c: usize,
+    channels: usize,
+    [k_h, k_w]: [usize; 2],
+    [stride_h, stride_w]: [usize; 2],
+    [dilation_h, dilation_w]: [usize; 2],
+    [out_h, out_w]: [usize; 2],
+) -> usize {
+    let padded_w = (out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1;
+    let padded_h = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
+    4 * channels + 48 * (out_h * out_w).div_ceil(12) + (padded_h * padded_w * in_c).div_ceil(4) * 4
+}
+
 /// The scratch of `TMLC_CONV2D_1X1_S8_DSP_SCRATCH(in_c)`.
 pub fn conv2d_1x1_dsp_scratch(in_c: usize) -> usize {
     64 * in_c.div_ceil(4)
@@ -160,6 +190,26 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 &["src/conv2d.c", "src/arm/conv2d_dsp.c"],
             )
         }
+        (OpView::Conv2d(conv), ArmMve) => {
+            let window = conv.window;
+            let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            let scratch = if pointwise {
+                conv2d_1x1_mve_scratch(conv.out_channels)
+            } else {
+                conv2d_mve_scratch(
+                    window.kernel[0],
+                    window.kernel[1],
+                    conv.in_channels,
+                    conv.out_channels,
+                )
+            };
+            kernel(
+                ArmMve,
+                scratch,
+                AsStored,
+                &["src/conv2d.c", "src/arm/conv2d_mve.c"],
+            )
+        }
         (OpView::DepthwiseConv2d(depthwise), Portable) => Kernel {
             in_place: true,
             // One output channel plane (`InPlace::ChannelPlanes`).
@@ -198,6 +248,32 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 )
             }
         }
+        // The same kernel runs in place (`mem.inplace` taken by `alloc`); its scratch then also
+        // holds the output plane of the portable in-place kernel it falls back to.
+        (OpView::DepthwiseConv2d(depthwise), ArmMve) => {
+            let ring = depthwise_mve_scratch(
+                depthwise.input[3],
+                depthwise.output[3],
+                depthwise.window.kernel,
+                depthwise.window.stride,
+                depthwise.window.dilation,
+                [depthwise.output[1], depthwise.output[2]],
+            );
+            Kernel {
+                in_place: true,
+                in_place_scratch_bytes: ring.max(depthwise.output[1] * depthwise.output[2]),
+                ..kernel(
+                    ArmMve,
+                    ring,
+                    AsStored,
+                    &[
+                        "src/depthwise_conv2d.c",
+                        "src/depthwise_conv2d_inplace.c",
+                        "src/arm/depthwise_conv2d_mve.c",
+                    ],
+                )
+            }
+        }
         (OpView::FullyConnected(_), Portable) => {
             kernel(Portable, 0, AsStored, &["src/fully_connected.c"])
         }
@@ -207,6 +283,12 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
             FullyConnectedDspPacked,
             &["src/fully_connected.c", "src/arm/fully_connected_dsp.c"],
         ),
+        (OpView::FullyConnected(_), ArmMve) => kernel(
+            ArmMve,
+            0,
+            AsStored,
+            &["src/fully_connected.c", "src/arm/fully_connected_mve.c"],
+        ),
         (OpView::Add(_), Portable) => Kernel {
             in_place: true,
             ..kernel(Portable, 0, AsStored, &["src/add.c"])
@@ -214,6 +296,10 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
         (OpView::Add(add), ArmDsp) if add.same_shapes => Kernel {
             in_place: true,
             ..kernel(ArmDsp, 0, AsStored, &["src/add.c", "src/arm/add_dsp.c"])
+        },
+        (OpView::Add(add), ArmMve) if add.same_shapes => Kernel {
+            in_place: true,
+            ..kernel(ArmMve, 0, AsStored, &["src/add.c", "src/arm/add_mve.c"])
         },
         (OpView::Mul(_), Portable) => Kernel {
             in_place: true,
@@ -278,13 +364,17 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
 /// patch buffers: every variant can (the loop's scratch holds the kernels' scratch after the two
 /// patch buffers, see [`patch_scratch`]).
 pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
-    matches!(variant, KernelVariant::Portable | KernelVariant::ArmDsp)
+    matches!(
+        variant,
+        KernelVariant::Portable | KernelVariant::ArmDsp | KernelVariant::ArmMve
+    )
 }
 
 /// The scratch of the variant's kernel for the op computed patch by patch, on output patches at
-/// most `out_w` wide. A layer in a patch loop never runs in place (it reads one patch buffer and
-/// writes the other); only the depthwise kernel's row ring depends on the width.
-pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usize {
+/// most `out_h` high and `out_w` wide. A layer in a patch loop never runs in place (it reads one
+/// patch buffer and writes the other); only the depthwise kernels' scratch depends on the patch
+/// (the DSP row ring on its width, the Helium padded image on both).
+pub fn patch_scratch(view: &OpView, variant: KernelVariant, [out_h, out_w]: [usize; 2]) -> usize {
     match (view, variant) {
         (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => depthwise_dsp_scratch(
             depthwise.input[3],
@@ -292,6 +382,14 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usi
             depthwise.window.stride[1],
             depthwise.window.dilation,
             out_w.max(1),
+        ),
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmMve) => depthwise_mve_scratch(
+            depthwise.input[3],
+            depthwise.output[3],
+            depthwise.window.kernel,
+            depthwise.window.stride,
+            depthwise.window.dilation,
+            [out_h.max(1), out_w.max(1)],
         ),
         _ => lookup(view, variant).map_or(0, |kernel| kernel.scratch_bytes),
     }

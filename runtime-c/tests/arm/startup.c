@@ -1,6 +1,6 @@
 /*
- * tmlc runtime tests: minimal Cortex-M startup for QEMU's mps2-an386 (owns the vector table
- * and the reset handler of the bare-metal test programs).
+ * tmlc runtime tests: minimal Cortex-M startup for QEMU's mps2-an386 and mps3-an547 (owns the
+ * vector table and the reset handler of the bare-metal test programs).
  *
  * newlib's own crt0 crashes QEMU (DESIGN.md, "Facts about the emulator"), so the programs link
  * with -nostartfiles and this file: copy .data from flash, zero .bss, open the semihosting
@@ -39,6 +39,11 @@ void tmlc_reset_handler(void)
 {
     uint32_t *src = __data_load;
     uint32_t *dst = __data_start;
+#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
+    /* CPACR: full access to CP10 and CP11, the FPU and (Armv8.1-M) the MVE registers. */
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
     while (dst < __data_end) {
         *dst++ = *src++;
     }

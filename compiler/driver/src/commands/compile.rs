@@ -1,7 +1,7 @@
 //! `tmlc compile`: load, run the pipeline (ending with `alloc`), generate the project for a
 //! target and write it to the output directory.
 
-use crate::cli::{CompileArgs, Kernels, Layout, Objective, PlanArgs};
+use crate::cli::{CompileArgs, Layout, Objective, PlanArgs};
 use crate::input::{load_with_pipeline, planned_target, LoadedModel, StdinReader};
 use crate::{Failure, Outcome};
 use tmlc_backends::target::Target;
@@ -82,7 +82,7 @@ pub fn pipeline(
 }
 
 pub fn run(args: &CompileArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let mut target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
+    let mut target = planned_target(&args.target, args.kernels, &args.plan)?;
     let memory = &mut target.memory;
     memory.flash_bytes = args.flash_bytes.unwrap_or(memory.flash_bytes);
     let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;

@@ -8,7 +8,7 @@
 use super::mem::render_plan;
 use crate::architecture::{build, locate, schema};
 use crate::budget::{budget, Budget};
-use crate::cli::{FitArgs, Kernels};
+use crate::cli::FitArgs;
 use crate::commands::compile::with_alloc;
 use crate::input::{target, StdinReader};
 use crate::{context, write_output, Failure, Outcome};
@@ -340,7 +340,7 @@ fn jsonl(oracle: &Oracle, file_name: &str, source: &str, jobs: usize) -> String 
 }
 
 pub fn run(args: &FitArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = target(&args.target, args.kernels == Kernels::Portable)?;
+    let target = target(&args.target, args.kernels)?;
     let pipeline = match &args.pass_pipeline {
         Some(pipeline) => with_alloc(pipeline)?,
         None => default_pipeline_text(&target),

@@ -5,7 +5,7 @@
 //! beside the arena in the RAM the program links into).
 
 use crate::budget::budget;
-use crate::cli::{InfoArgs, Kernels};
+use crate::cli::InfoArgs;
 use crate::commands::compile::pipeline;
 use crate::input::{load_model, load_with_pipeline, planned_target, StdinReader};
 use crate::{Failure, Outcome};
@@ -144,7 +144,7 @@ fn on_target(out: &mut String, planned: &Module, target: &Target) -> Result<bool
 }
 
 pub fn run(args: &InfoArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
+    let target = planned_target(&args.target, args.kernels, &args.plan)?;
     let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;
     // The model may come from standard input, which can be read once: keep its bytes.
     let mut bytes: Option<Vec<u8>> = None;

@@ -1,7 +1,6 @@
 //! `tmlc mem`: run the pipeline (planning memory) and show where every byte of the arena goes: a
 //! per-op table, a summary, `--json` for tools and `--svg` for people.
 
-use crate::cli::Kernels;
 use crate::cli::MemArgs;
 use crate::commands::compile::pipeline;
 use crate::input::{load_with_pipeline, planned_target, StdinReader};
@@ -127,7 +126,7 @@ fn without_tile(pipeline: &str) -> Option<String> {
 }
 
 pub fn run(args: &MemArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
-    let target = planned_target(&args.target, args.kernels == Kernels::Portable, &args.plan)?;
+    let target = planned_target(&args.target, args.kernels, &args.plan)?;
     let pipeline = pipeline(&args.pass_pipeline, &target, &args.plan)?;
     // The model may come from standard input, which can be read once: keep its bytes.
     let mut bytes: Option<Vec<u8>> = None;

@@ -22,7 +22,7 @@ pub fn run(args: &OptArgs, stdin: StdinReader) -> Result<Outcome, Failure> {
     let Some(input) = &args.input else {
         return Err(Failure::message("error: no input file".to_string()));
     };
-    let target = crate::input::target(&args.target, false)?;
+    let target = crate::input::target(&args.target, crate::cli::Kernels::Auto)?;
     let passes = registry
         .build_pipeline(&args.pass_pipeline, &target)
         .map_err(|d| Failure::usage(d.render("<pass-pipeline>", &args.pass_pipeline)))?;

@@ -1,0 +1,316 @@
+/*
+ * tmlc runtime, Helium (MVE) kernels: CONV_2D (owns tmlc_conv2d_1x1_s8_mve and the im2col
+ * tmlc_conv2d_s8_mve; contracts in tmlc/kernels_mve.h).
+ *
+ * Both reduce to one kernel: the dot products of int8 vectors (pixels' channels, or receptive
+ * fields copied TMLC_CONV2D_MVE_FIELDS at a time) with every filter row. For four filter rows
+ * at a time (their requantization constants held in registers), per pixel and pass it reads 16
+ * values of the vector and of the four rows and accumulates four VMLADAVA sums; the last partial vector is a predicated
+ * load (inactive lanes read nothing and count zero). The input offset is folded into the bias
+ * once per call (bias + offset * sum(filter row), modulo 2^32 as the portable sums wrap), which
+ * is exact because padded taps hold the zero point -offset. Four channels are requantized in
+ * one vector (mve_internal.h) and stored with one (predicated for the last block) VSTRB.
+ */
+#include <stddef.h>
+
+#include "tmlc/kernels_mve.h"
+
+#include "tmlc/kernels.h"
+#include "mve_internal.h"
+
+#ifdef TMLC_HAVE_MVE
+
+/* The tables of tmlc_mve_tables in the scratch, for out_c filter rows of k values. */
+static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32_t out_c,
+                                      int32_t k, const int32_t *bias, const int32_t *shifts,
+                                      int32_t input_offset)
+{
+    tmlc_mve_tables t;
+    int32_t oc;
+    t.folded_bias = (int32_t *)scratch;
+    t.left = t.folded_bias + out_c;
+    t.neg_right = t.left + out_c;
+    for (oc = 0; oc < out_c; ++oc) {
+        const int8_t *row = filter + oc * k;
+        int32_t sum = 0;
+        int32_t i;
+        for (i = 0; i + 16 <= k; i += 16) {
+            sum = vaddvaq_s8(sum, vldrbq_s8(row + i));
+        }
+        if (i < k) {
+            sum = vaddvaq_s8(sum, vldrbq_z_s8(row + i, vctp8q((uint32_t)(k - i))));
+        }
+        t.folded_bias[oc] = tmlc_i_s32((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                       (uint32_t)input_offset * (uint32_t)sum);
+        t.left[oc] = tmlc_mve_left(shifts[oc]);
+        t.neg_right[oc] = tmlc_mve_neg_right(shifts[oc]);
+    }
+    return t;
+}
+
+#if defined(__GNUC__)
+#define TMLC_MVE_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define TMLC_MVE_ALWAYS_INLINE static inline
+#endif
+
+/* The four dot products of x with the rows w, w + k, w + 2k, w + 3k (k values each), as a
+ * vector; the last partial 16 values under `tail`. */
+TMLC_MVE_ALWAYS_INLINE int32x4_t dot4(const int8_t *x, const int8_t *w, int32_t k,
+                                      int32_t blocks, int32_t rest, mve_pred16_t tail)
+{
+    const int8_t *w0 = w;
+    const int8_t *w1 = w + k;
+    const int8_t *w2 = w1 + k;
+    const int8_t *w3 = w2 + k;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t j;
+    for (j = blocks; j > 0; --j) {
+        const int8x16_t xv = vldrbq_s8(x);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+        w3 += 16;
+    }
+    if (rest != 0) {
+        const int8x16_t xv = vldrbq_z_s8(x, tail);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
+    }
+    return vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
+}
+
+/* dot4 for the last n < 4 rows: the missing rows repeat the last one. */
+static int32x4_t dot4_partial(const int8_t *x, const int8_t *w, int32_t k, int32_t n,
+                              int32_t blocks, int32_t rest, mve_pred16_t tail)
+{
+    const int8_t *w0 = w;
+    const int8_t *w1 = n > 1 ? w0 + k : w0;
+    const int8_t *w2 = n > 2 ? w1 + k : w1;
+    int32_t a0 = 0, a1 = 0, a2 = 0;
+    int32_t j;
+    for (j = blocks; j > 0; --j) {
+        const int8x16_t xv = vldrbq_s8(x);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+    }
+    if (rest != 0) {
+        const int8x16_t xv = vldrbq_z_s8(x, tail);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
+    }
+    return vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2);
+}
+
+/*
+ * output[i * out_stride + oc] = requant(folded_bias[oc] + x_i . filter[oc]) for `pixels`
+ * vectors x_i = x + i * x_stride of k values and every oc. Four channels at a time, whose
+ * requantization constants stay in registers over the pixels; the last partial group of
+ * one to three channels takes dot4_partial.
+ */
+static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t k,
+                     const int8_t *filter, int32_t out_c, const tmlc_mve_tables *t,
+                     const int32_t *multipliers, int8_t *output, int32_t out_stride,
+                     int32_t output_offset, int32_t lo, int32_t hi)
+{
+    const int32_t blocks = k >> 4;
+    const int32_t rest = k & 15;
+    const mve_pred16_t tail = vctp8q((uint32_t)rest);
+    const int32_t full = out_c & ~3;
+    int32_t oc;
+    if (k <= 16) {
+        /* One vector per pixel (all 16 lanes for k = 16): the four filter rows stay in
+         * registers over the pixels. */
+        const mve_pred16_t p = blocks != 0 ? (mve_pred16_t)0xFFFF : tail;
+        for (oc = 0; oc < full; oc += 4) {
+            const int8_t *const f = filter + oc * k;
+            const int8x16_t w0 = vldrbq_z_s8(f, p);
+            const int8x16_t w1 = vldrbq_z_s8(f + k, p);
+            const int8x16_t w2 = vldrbq_z_s8(f + 2 * k, p);
+            const int8x16_t w3 = vldrbq_z_s8(f + 3 * k, p);
+            const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
+            const int32x4_t m = vldrwq_s32(multipliers + oc);
+            const int32x4_t left = vldrwq_s32(t->left + oc);
+            const int32x4_t neg_right = vldrwq_s32(t->neg_right + oc);
+            const int8_t *xi = x;
+            int8_t *out = output + oc;
+            int32_t i;
+            for (i = pixels; i > 0; --i) {
+                const int8x16_t xv = vldrbq_z_s8(xi, p);
+                int32x4_t acc = vdupq_n_s32(vmladavq_s8(xv, w0));
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w1), acc, 1);
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w2), acc, 2);
+                acc = vsetq_lane_s32(vmladavq_s8(xv, w3), acc, 3);
+                acc = tmlc_mve_requant(vaddq_s32(acc, folded), m, left, neg_right, output_offset,
+                                       lo, hi);
+                vstrbq_s32(out, acc);
+                xi += x_stride;
+                out += out_stride;
+            }
+        }
+    } else {
+        oc = 0;
+    }
+    for (; oc < full; oc += 4) {
+        const int8_t *const f = filter + oc * k;
+        const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
+        const int32x4_t m = vldrwq_s32(multipliers + oc);
+        const int32x4_t left = vldrwq_s32(t->left + oc);
+        const int32x4_t neg_right = vldrwq_s32(t->neg_right + oc);
+        const int8_t *xi = x;
+        int8_t *out = output + oc;
+        int32_t i;
+        for (i = pixels; i > 0; --i) {
+            int32x4_t acc = vaddq_s32(dot4(xi, f, k, blocks, rest, tail), folded);
+            acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
+            vstrbq_s32(out, acc);
+            xi += x_stride;
+            out += out_stride;
+        }
+    }
+    if (oc < out_c) {
+        const int32_t n = out_c - oc;
+        const mve_pred16_t p = vctp32q((uint32_t)n);
+        const int8_t *const f = filter + oc * k;
+        const int32x4_t folded = vldrwq_z_s32(t->folded_bias + oc, p);
+        const int32x4_t m = vldrwq_z_s32(multipliers + oc, p);
+        const int32x4_t left = vldrwq_z_s32(t->left + oc, p);
+        const int32x4_t neg_right = vldrwq_z_s32(t->neg_right + oc, p);
+        const int8_t *xi = x;
+        int8_t *out = output + oc;
+        int32_t i;
+        for (i = pixels; i > 0; --i) {
+            int32x4_t acc = vaddq_s32(dot4_partial(xi, f, k, n, blocks, rest, tail), folded);
+            acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
+            vstrbq_p_s32(out, acc, p);
+            xi += x_stride;
+            out += out_stride;
+        }
+    }
+}
+
+#endif /* TMLC_HAVE_MVE */
+
+void tmlc_conv2d_1x1_s8_mve(const int8_t *input, int32_t pixels, int32_t row_pixels, int32_t in_c,
+                            int32_t input_offset, const int8_t *filter, int32_t out_c,
+                            const int32_t *bias, const int32_t *multipliers,
+                            const int32_t *shifts, int8_t *output, int32_t output_offset,
+                            int32_t act_min, int32_t act_max, void *scratch)
+{
+#ifdef TMLC_HAVE_MVE
+    if (tmlc_mve_foldable_offset(input_offset)) {
+        const int32_t row = row_pixels > 0 ? row_pixels : pixels;
+        int32_t lo, hi, p;
+        const tmlc_mve_tables t =
+            prepare_tables(scratch, filter, out_c, in_c, bias, shifts, input_offset);
+        tmlc_mve_act_range(act_min, act_max, &lo, &hi);
+        /* Row by row (see the contract); a wide row in runs of 64 pixels. */
+        for (p = 0; p < pixels; p += row) {
+            const int32_t row_end = pixels - p < row ? pixels : p + row;
+            int32_t q;
+            for (q = p; q < row_end; q += 64) {
+                const int32_t run = row_end - q < 64 ? row_end - q : 64;
+                dot_rows(input + q * in_c, in_c, run, in_c, filter, out_c, &t, multipliers,
+                         output + q * out_c, out_c, output_offset, lo, hi);
+            }
+        }
+        return;
+    }
+#endif
+    (void)scratch;
+    (void)row_pixels;
+    tmlc_conv2d_s8(input, 1, 1, pixels, in_c, input_offset, filter, out_c, 1, 1, bias,
+                   multipliers, shifts, 1, 1, 1, 1, 0, 0, output, 1, pixels, output_offset,
+                   act_min, act_max);
+}
+
+void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                        int32_t in_c, int32_t input_offset, const int8_t *filter, int32_t out_c,
+                        int32_t k_h, int32_t k_w, const int32_t *bias,
+                        const int32_t *multipliers, const int32_t *shifts, int32_t stride_h,
+                        int32_t stride_w, int32_t dilation_h, int32_t dilation_w,
+                        int32_t pad_top, int32_t pad_left, int8_t *output, int32_t out_h,
+                        int32_t out_w, int32_t output_offset, int32_t act_min, int32_t act_max,
+                        void *scratch)
+{
+#ifdef TMLC_HAVE_MVE
+    if (tmlc_mve_foldable_offset(input_offset)) {
+        const int32_t k = k_h * k_w * in_c;
+        const int8_t zero_point = (int8_t)-input_offset;
+        const int8x16_t zero_points = vdupq_n_s8(zero_point);
+        const tmlc_mve_tables t =
+            prepare_tables(scratch, filter, out_c, k, bias, shifts, input_offset);
+        int8_t *fields = (int8_t *)scratch + TMLC_MVE_TABLE_BYTES(out_c);
+        const int32_t field_bytes = (k + 3) / 4 * 4;
+        int32_t lo, hi, b, oy, ox;
+        tmlc_mve_act_range(act_min, act_max, &lo, &hi);
+        for (b = 0; b < batches; ++b) {
+            const int8_t *image = input + b * in_h * in_w * in_c;
+            for (oy = 0; oy < out_h; ++oy) {
+                int32_t filled = 0;
+                int8_t *out_row = output + (b * out_h + oy) * out_w * out_c;
+                for (ox = 0; ox < out_w; ++ox) {
+                    int8_t *dst = fields + filled * field_bytes;
+                    int32_t ky, kx;
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
+                        const int32_t ix0 = ox * stride_w - pad_left;
+                        const int32_t ix1 = ix0 + (k_w - 1) * dilation_w;
+                        if (dilation_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix1 < in_w) {
+                            /* The filter row's taps are contiguous in the input. */
+                            const int8_t *src = image + (iy * in_w + ix0) * in_c;
+                            const int32_t n = k_w * in_c;
+                            int32_t c;
+                            for (c = 0; c + 16 <= n; c += 16) {
+                                vstrbq_s8(dst + c, vldrbq_s8(src + c));
+                            }
+                            if (c < n) {
+                                const mve_pred16_t p = vctp8q((uint32_t)(n - c));
+                                vstrbq_p_s8(dst + c, vldrbq_z_s8(src + c, p), p);
+                            }
+                            dst += n;
+                            continue;
+                        }
+                        for (kx = 0; kx < k_w; ++kx) {
+                            const int32_t ix = ox * stride_w - pad_left + kx * dilation_w;
+                            const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+                            const int8_t *src = inside ? image + (iy * in_w + ix) * in_c : image;
+                            int32_t c;
+                            for (c = 0; c < in_c; c += 16) {
+                                const mve_pred16_t p = vctp8q((uint32_t)(in_c - c));
+                                vstrbq_p_s8(dst + c,
+                                            inside ? vldrbq_z_s8(src + c, p) : zero_points, p);
+                            }
+                            dst += in_c;
+                        }
+                    }
+                    if (++filled == TMLC_CONV2D_MVE_FIELDS || ox == out_w - 1) {
+                        dot_rows(fields, field_bytes, filled, k, filter, out_c, &t, multipliers,
+                                 out_row + (ox + 1 - filled) * out_c, out_c, output_offset, lo,
+                                 hi);
+                        filled = 0;
+                    }
+                }
+            }
+        }
+        return;
+    }
+#endif
+    (void)scratch;
+    tmlc_conv2d_s8(input, batches, in_h, in_w, in_c, input_offset, filter, out_c, k_h, k_w, bias,
+                   multipliers, shifts, stride_h, stride_w, dilation_h, dilation_w, pad_top,
+                   pad_left, output, out_h, out_w, output_offset, act_min, act_max);
+}
