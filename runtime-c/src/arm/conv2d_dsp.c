@@ -170,7 +170,6 @@ typedef struct {
     int32_t k, out_c;
     const int32_t *bias, *multipliers, *shifts;
     int32_t output_offset, lo, hi;
-    int fast_offset; /* tmlc_dsp_fast_offset(output_offset) */
     int full_range;  /* [lo, hi] == [-128, 127]: the clamp is one SSAT */
 } gemm_params;
 
@@ -187,7 +186,6 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
     g->shifts = shifts;
     g->output_offset = output_offset;
     tmlc_dsp_act_range(act_min, act_max, &g->lo, &g->hi);
-    g->fast_offset = tmlc_dsp_fast_offset(output_offset);
     g->full_range = g->lo == -128 && g->hi == 127;
 }
 
@@ -282,7 +280,7 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
 #define GEMM_FAST(j)                                                                          \
     do {                                                                                      \
         if (N > (j)) {                                                                        \
-            const int32_t r_ = tmlc_dsp_fast(a##j, multiplier, khi, e1);                      \
+            const int32_t r_ = tmlc_dsp_fast_any(a##j, multiplier, e1, output_offset);        \
             *o = FULL ? (int8_t)tmlc_arm_ssat8(r_) : tmlc_dsp_clamp(r_, lo, hi);              \
             o += out_c;                                                                       \
         }                                                                                     \
@@ -355,8 +353,7 @@ GEMM_ALWAYS_INLINE void gemm_sub(const gemm_params *g, const uint32_t *x0, int8_
             GEMM_GROUP(v);
             w += rem;
         }
-        if (g->fast_offset && tmlc_dsp_fast_channel(multiplier, shift)) {
-            const uint32_t khi = tmlc_dsp_fast_khi(shift, output_offset);
+        if (tmlc_dsp_fast_channel_any(multiplier, shift)) {
             const int32_t e1 = -shift - 1;
             GEMM_FAST(0);
             GEMM_FAST(1);
@@ -427,14 +424,20 @@ TMLC_DSP_NOINLINE static void gemm8_one(const gemm_params *g, const uint32_t *x,
     "orr %[e], %[e], #0x40000000\n\t"                                                         \
     "add %[o], %[wo], %[" a "], asr #31\n\t"                                                  \
     "smlal %[e], %[o], %[" a "], %[we]\n\t"                                                   \
-    "asr %[o], %[o], %[x]\n\t"                                                                \
-    "ssat %[o], #8, %[o]\n\t"
+    "asr %[o], %[o], %[x]\n\t"
+
+/* Adds the output offset (in %[a0]) to %[o], saturates it to int8 and stores it at addr. */
+#define GEMM_ASM_STORE(addr)                                                                  \
+    "add %[o], %[o], %[a0]\n\t"                                                             \
+    "ssat %[o], #8, %[o]\n\t"                                                               \
+    "strb %[o], " addr "\n\t"
 
 /*
  * gemm8_full for K a multiple of 8: each fast channel is one asm block (the eight sums start at
- * the bias, GEMM_PAIRS8_ASM's loop, then the eight fast requantizations in registers, the
- * multiplier, khi, e1 and the output pointer taking the registers the loop leaves free: 7.5
- * instructions per output); the other channels take gemm8_one.
+ * the bias, GEMM_PAIRS8_ASM's loop, then the eight requantizations of tmlc_dsp_fast_any in
+ * registers, the multiplier, khi0, e1, the output pointer, the offset and out_c taking the
+ * registers the loop leaves free: 8.5 instructions per output); the other channels (shifts
+ * -1 and above, negative multipliers) take gemm8_one.
  */
 TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0, int8_t *output)
 {
@@ -446,11 +449,11 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
     for (oc = 0; oc < out_c; ++oc) {
         const int32_t multiplier = g->multipliers[oc];
         const int32_t shift = g->shifts[oc];
-        if (!(g->fast_offset && tmlc_dsp_fast_channel(multiplier, shift))) {
+        if (!tmlc_dsp_fast_channel_any(multiplier, shift)) {
             gemm8_one(g, x0, output, oc);
         } else {
             const uint32_t bias = g->bias != 0 ? (uint32_t)g->bias[oc] : 0u;
-            const uint32_t khi = tmlc_dsp_fast_khi(shift, output_offset);
+            const uint32_t khi = (uint32_t)1 << (-shift - 2);
             const int32_t e1 = -shift - 1;
             int8_t *const optr = output + oc;
             const uint32_t *x = x0;
@@ -476,23 +479,23 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
                 "ldr %[wo], %[khi]\n\t"
                 "ldr %[x], %[e1]\n\t"
                 "ldr %[w], %[optr]\n\t" GEMM_ASM_REQUANT("a0")
-                "strb %[o], [%[w]]\n\t"
-                "ldr %[a0], %[outc]\n\t" GEMM_ASM_REQUANT("a1")
-                "strb %[o], [%[w], %[a0]]\n\t"
-                "add %[w], %[w], %[a0], lsl #1\n\t" GEMM_ASM_REQUANT("a2")
-                "strb %[o], [%[w]]\n\t" GEMM_ASM_REQUANT("a3")
-                "strb %[o], [%[w], %[a0]]\n\t"
-                "add %[w], %[w], %[a0], lsl #1\n\t" GEMM_ASM_REQUANT("a4")
-                "strb %[o], [%[w]]\n\t" GEMM_ASM_REQUANT("a5")
-                "strb %[o], [%[w], %[a0]]\n\t"
-                "add %[w], %[w], %[a0], lsl #1\n\t" GEMM_ASM_REQUANT("a6")
-                "strb %[o], [%[w]]\n\t" GEMM_ASM_REQUANT("a7")
-                "strb %[o], [%[w], %[a0]]\n\t"
+                "ldr %[a0], %[off]\n\t" GEMM_ASM_STORE("[%[w]]")
+                GEMM_ASM_REQUANT("a1")
+                "ldr %[a1], %[outc]\n\t" GEMM_ASM_STORE("[%[w], %[a1]]")
+                "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a2")
+                GEMM_ASM_STORE("[%[w]]") GEMM_ASM_REQUANT("a3")
+                GEMM_ASM_STORE("[%[w], %[a1]]")
+                "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a4")
+                GEMM_ASM_STORE("[%[w]]") GEMM_ASM_REQUANT("a5")
+                GEMM_ASM_STORE("[%[w], %[a1]]")
+                "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a6")
+                GEMM_ASM_STORE("[%[w]]") GEMM_ASM_REQUANT("a7")
+                GEMM_ASM_STORE("[%[w], %[a1]]")
                 : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
                   [a4] "=&r"(a4), [a5] "=&r"(a5), [a6] "=&r"(a6), [a7] "=&r"(a7), [x] "+r"(x),
                   [w] "+r"(w), [we] "=&r"(we_), [wo] "=&r"(wo_), [e] "=&r"(e_), [o] "=&r"(o_)
                 : [endp] "m"(end), [bias] "m"(bias), [mul] "m"(multiplier), [khi] "m"(khi),
-                  [e1] "m"(e1), [optr] "m"(optr), [outc] "m"(out_c)
+                  [e1] "m"(e1), [optr] "m"(optr), [outc] "m"(out_c), [off] "m"(output_offset)
                 : "cc", "memory");
         }
     }
