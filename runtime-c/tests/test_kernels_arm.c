@@ -875,20 +875,26 @@ static void test_requant_edges_gemm(int cases)
     uint32_t scratch[TMLC_CONV2D_1X1_S8_DSP_SCRATCH(max_k) / 4];
     int i, j;
     for (i = 0; i < cases; ++i) {
+        /* Mode 0: any shifts (channels fast and generic side by side); 1: right shifts only
+         * (every channel fast); 2: shifts -22..-2 and an offset within +-128 (the offset
+         * folded into khi). */
+        const int mode = rnd_range(0, 2);
         const int32_t k = chance(50) ? 8 : 16;
-        const int32_t output_offset =
-            chance(50) ? k_offsets[rnd_range(0, 9)] : rnd_range(-128, 128);
+        const int32_t output_offset = mode != 2 && chance(50) ? k_offsets[rnd_range(0, 9)]
+                                                              : rnd_range(-128, 128);
         char what[120];
         memset(filter, 0, sizeof filter);
         for (j = 0; j < channels; ++j) {
-            const int32_t shift = k_shifts[rnd_range(0, 12)];
+            const int32_t shift = mode == 0   ? k_shifts[rnd_range(0, 12)]
+                                  : mode == 1 ? k_shifts[rnd_range(0, 9)]
+                                              : k_shifts[rnd_range(5, 9)];
             const int kind = rnd_range(0, 3);
             filter[j * k + j % k] = 1;
             multipliers[j] = chance(20) ? 1 << 30 : rnd_range(0, INT32_MAX);
             shifts[j] = shift;
             if (kind == 0) {
                 bias[j] = chance(50) ? INT32_MIN + 40 : INT32_MAX - 40;
-            } else if (kind == 1 && shift < 0) {
+            } else if (kind == 1 && shift < 0 && shift > -31) {
                 bias[j] = bits_s32((uint32_t)(uint64_t)((int64_t)rnd_range(-300, 300) *
                                                         ((int64_t)1 << -shift)));
             } else {
@@ -903,8 +909,8 @@ static void test_requant_edges_gemm(int cases)
         memset(got, 0x55, sizeof got);
         tmlc_conv2d_1x1_s8_dsp(input, pixels, k, 0, filter, channels, bias, multipliers, shifts,
                                got, output_offset, -128, 127, scratch);
-        snprintf(what, sizeof what, "requant edges, GEMM K=%ld #%d (out_off %ld)", (long)k, i,
-                 (long)output_offset);
+        snprintf(what, sizeof what, "requant edges, GEMM mode %d K=%ld #%d (out_off %ld)", mode,
+                 (long)k, i, (long)output_offset);
         check_s8(what, got, want, pixels * channels);
     }
 }

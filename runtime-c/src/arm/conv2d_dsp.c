@@ -171,6 +171,8 @@ typedef struct {
     const int32_t *bias, *multipliers, *shifts;
     int32_t output_offset, lo, hi;
     int full_range;  /* [lo, hi] == [-128, 127]: the clamp is one SSAT */
+    int all_fast;    /* a bias, and every channel passes tmlc_dsp_fast_channel_any */
+    int all_folded;  /* all_fast, tmlc_dsp_fast_offset, every channel tmlc_dsp_fast_channel */
 } gemm_params;
 
 static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, int32_t out_c,
@@ -178,6 +180,7 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
                              const int32_t *shifts, int32_t output_offset, int32_t act_min,
                              int32_t act_max)
 {
+    int32_t oc;
     g->filter = filter;
     g->k = k;
     g->out_c = out_c;
@@ -187,6 +190,13 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
     g->output_offset = output_offset;
     tmlc_dsp_act_range(act_min, act_max, &g->lo, &g->hi);
     g->full_range = g->lo == -128 && g->hi == 127;
+    g->all_fast = bias != 0 && out_c > 0;
+    g->all_folded = g->all_fast && tmlc_dsp_fast_offset(output_offset);
+    for (oc = 0; oc < out_c && g->all_fast; ++oc) {
+        g->all_fast = tmlc_dsp_fast_channel_any(multipliers[oc], shifts[oc]);
+        g->all_folded = g->all_folded && tmlc_dsp_fast_channel(multipliers[oc], shifts[oc]);
+    }
+    g->all_folded = g->all_folded && g->all_fast;
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -502,6 +512,102 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
 }
 #endif
 
+#if TMLC_ARM_HAVE_DSP
+/* The offset folded into khi (tmlc_dsp_fast): saturate %[o] to int8 and store it at addr. */
+#define GEMM_ASM_STORE_FOLDED(addr)                                                           \
+    "ssat %[o], #8, %[o]\n\t"                                                                 \
+    "strb %[o], " addr "\n\t"
+
+/*
+ * The whole of an eight-pixel sub-block in one asm block, for a call whose channels all take
+ * tmlc_dsp_fast_any and that has a bias (gemm_params.all_fast) and K a multiple of 8. Per
+ * channel: the bias from its array, the pairs loop, the multiplier and the shift from theirs
+ * (e1 = ~shift, khi0 = 2^(e1 - 1)), then the eight requantizations. FOLDED: every channel also
+ * passes tmlc_dsp_fast_channel and the offset tmlc_dsp_fast_offset, so the offset is folded into
+ * khi (tmlc_dsp_fast_khi = khi0 + offset * 2^e1) instead of added per output. The walking
+ * pointers and the loop bounds live on the stack: every register is the loop's.
+ */
+#define GEMM8_ASM_ALL(FOLD_KHI, AFTER_A0, STORE)                                              \
+    __asm__ volatile(                                                                         \
+        "2:\n\t"                                                                              \
+        "ldr %[x], %[x0m]\n\t"                                                                \
+        "ldr %[e], %[pbias]\n\t"                                                              \
+        "ldr %[a0], [%[e]], #4\n\t"                                                           \
+        "str %[e], %[pbias]\n\t"                                                              \
+        "mov %[a1], %[a0]\n\t"                                                                \
+        "mov %[a2], %[a0]\n\t"                                                                \
+        "mov %[a3], %[a0]\n\t"                                                                \
+        "mov %[a4], %[a0]\n\t"                                                                \
+        "mov %[a5], %[a0]\n\t"                                                                \
+        "mov %[a6], %[a0]\n\t"                                                                \
+        "mov %[a7], %[a0]\n\t"                                                                \
+        "1:\n\t"                                                                              \
+        "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                        \
+        "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(64)                                       \
+        "adds %[x], %[x], #128\n\t"                                                           \
+        "ldr %[e], %[endm]\n\t"                                                               \
+        "cmp %[x], %[e]\n\t"                                                                  \
+        "bne 1b\n\t"                                                                          \
+        "ldr %[e], %[pmul]\n\t"                                                               \
+        "ldr %[we], [%[e]], #4\n\t"                                                           \
+        "str %[e], %[pmul]\n\t"                                                               \
+        "ldr %[e], %[pshift]\n\t"                                                             \
+        "ldr %[x], [%[e]], #4\n\t"                                                            \
+        "str %[e], %[pshift]\n\t"                                                             \
+        "mvn %[x], %[x]\n\t"                                                                  \
+        "sub %[e], %[x], #1\n\t"                                                              \
+        "mov %[wo], #1\n\t"                                                                   \
+        "lsl %[wo], %[wo], %[e]\n\t" FOLD_KHI                                                 \
+        "str %[w], %[wsave]\n\t"                                                              \
+        "ldr %[w], %[optr]\n\t"                                                               \
+        "add %[e], %[w], #1\n\t"                                                              \
+        "str %[e], %[optr]\n\t" GEMM_ASM_REQUANT("a0") AFTER_A0 STORE("[%[w]]")               \
+        GEMM_ASM_REQUANT("a1")                                                                \
+        "ldr %[a1], %[outc]\n\t" STORE("[%[w], %[a1]]")                                       \
+        "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a2") STORE("[%[w]]")            \
+        GEMM_ASM_REQUANT("a3") STORE("[%[w], %[a1]]")                                         \
+        "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a4") STORE("[%[w]]")            \
+        GEMM_ASM_REQUANT("a5") STORE("[%[w], %[a1]]")                                         \
+        "add %[w], %[w], %[a1], lsl #1\n\t" GEMM_ASM_REQUANT("a6") STORE("[%[w]]")            \
+        GEMM_ASM_REQUANT("a7") STORE("[%[w], %[a1]]")                                         \
+        "ldr %[w], %[wsave]\n\t"                                                              \
+        "ldr %[e], %[wend]\n\t"                                                               \
+        "cmp %[w], %[e]\n\t"                                                                  \
+        "bne 2b\n\t"                                                                          \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4),     \
+          [a5] "=&r"(a5), [a6] "=&r"(a6), [a7] "=&r"(a7), [x] "=&r"(x), [w] "+r"(w),          \
+          [we] "=&r"(we_), [wo] "=&r"(wo_), [e] "=&r"(e_), [o] "=&r"(o_), [pbias] "+m"(pbias), \
+          [pmul] "+m"(pmul), [pshift] "+m"(pshift), [optr] "+m"(optr), [wsave] "+m"(wsave)    \
+        : [x0m] "m"(x0), [endm] "m"(end), [wend] "m"(wend), [off] "m"(output_offset),         \
+          [outc] "m"(out_c)                                                                   \
+        : "cc", "memory")
+
+/* gemm8_asm for a call with gemm_params.all_fast (out_c >= 1). */
+TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t *x0,
+                                            int8_t *output)
+{
+    const int32_t k = g->k;
+    const int32_t out_c = g->out_c;
+    const int32_t output_offset = g->output_offset;
+    const uint32_t *const end = x0 + 4 * k;
+    const int8_t *w = g->filter;
+    const int8_t *const wend = g->filter + out_c * k;
+    const int32_t *pbias = g->bias, *pmul = g->multipliers, *pshift = g->shifts;
+    int8_t *optr = output;
+    const int8_t *wsave = w;
+    const uint32_t *x;
+    uint32_t a0, a1, a2, a3, a4, a5, a6, a7, we_, wo_, e_, o_;
+    if (g->all_folded) {
+        GEMM8_ASM_ALL("ldr %[e], %[off]\n\t"
+                      "lsl %[e], %[e], %[x]\n\t"
+                      "add %[wo], %[wo], %[e]\n\t",
+                      "", GEMM_ASM_STORE_FOLDED);
+    } else {
+        GEMM8_ASM_ALL("", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+    }
+}
+#endif
+
 /* All outputs of a packed block of n (1-8) pixels: one exact-size GEMM per sub-block. */
 static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *output, int32_t n)
 {
@@ -510,7 +616,7 @@ static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *out
     if ((n & 8) != 0) {
 #if TMLC_ARM_HAVE_DSP
         if (full && (g->k & 7) == 0) {
-            gemm8_asm(g, packed, output);
+            (g->all_fast ? gemm8_asm_all : gemm8_asm)(g, packed, output);
             return;
         }
 #endif
