@@ -575,6 +575,8 @@ static void test_fully_connected(int cases)
         int32_t input_offset = chance(90) ? random_input_offset() : bits_s32(rnd());
         int32_t *folded = fold_bias(bias, weights, in_depth, out_depth, input_offset);
         void *packed = pack_fc(weights, in_depth, out_depth);
+        uint32_t *wide = (uint32_t *)xmalloc(
+            (size_t)TMLC_FULLY_CONNECTED_S8_DSP_WIDE_PACKED_BYTES(in_depth, out_depth));
         int32_t output_offset = random_output_offset();
         int32_t *multipliers, *shifts;
         int32_t act_min, act_max;
@@ -591,6 +593,7 @@ static void test_fully_connected(int cases)
         tmlc_fully_connected_s8(input, batches, in_depth, input_offset, weights, out_depth, bias,
                                 multipliers, shifts, per_channel, want, output_offset, act_min,
                                 act_max);
+        tmlc_fully_connected_s8_dsp_pack_wide(weights, in_depth, out_depth, wide);
         for (k = 0; k < 2; ++k) {
             int8_t *got = alloc_output(batches * out_depth, k_sentinels[k]);
             tmlc_fully_connected_s8_dsp(input, batches, in_depth, packed, out_depth, folded,
@@ -598,7 +601,15 @@ static void test_fully_connected(int cases)
                                         act_min, act_max);
             check_s8(what, got, want, batches * out_depth);
             free(got);
+            /* The int16 weight layout. */
+            got = alloc_output(batches * out_depth, k_sentinels[k]);
+            tmlc_fully_connected_s8_dsp_wide(input, batches, in_depth, wide, out_depth, folded,
+                                             multipliers, shifts, per_channel, got,
+                                             output_offset, act_min, act_max);
+            check_s8(what, got, want, batches * out_depth);
+            free(got);
         }
+        free(wide);
         free(input);
         free(weights);
         free(packed);
