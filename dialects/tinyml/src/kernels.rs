@@ -318,3 +318,17 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, out_w: usize) -> usi
         _ => lookup(view, variant).map_or(0, |kernel| kernel.scratch_bytes),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_weights_fit_three_quarters_of_the_flash() {
+        assert!(wide_weights_fit(500, 250, 1000));
+        assert!(!wide_weights_fit(500, 251, 1000));
+        // Nothing to widen: nothing chosen.
+        assert!(!wide_weights_fit(0, 0, 1 << 20));
+        assert_eq!(fully_connected_dsp_packed_bytes(5, 3), 3 * 8);
+    }
+}
