@@ -11,14 +11,24 @@
  *
  * which is what SXTB16 and SXTB16 ROR #8 make of four filter bytes, so the filter is read as
  * stored (int8, [out_c][K]) with one LDR and two SXTB16 per four taps. The K % 4 leftover
- * values form one more group whose missing filter bytes are 0.
+ * values form one more group whose missing lanes are 0.
  *
- * The usual case (a full block of eight pixels, every channel with the fast requantization, an
- * int8 activation range) keeps the eight pixels' pairs of a group side by side and runs, per
- * output channel, one pass over its filter row with eight accumulators: 1 LDR, 2 SXTB16, 8 LDRD
- * and 16 SMLAD per 32 MACs, then eight fast requantizations and SSATs. Other blocks are packed
- * as two sub-blocks of four pixels and take a general path (four accumulators, any
- * requantization and clamp).
+ * A block of n pixels is packed as sub-blocks of 8, 4, 2 and 1 pixels (the binary digits of
+ * n), each multiplied with the filters by a GEMM of exactly its size (no padding pixels), so that
+ * a tail costs what its pixels need. Per output channel a sub-block's GEMM makes one pass over
+ * the filter row with N accumulators in registers (per 4 taps: 1 LDR, 2 SXTB16, N LDRD, 2N
+ * SMLAD), then requantizes the N sums in registers and stores them. The requantization is chosen
+ * per channel: tmlc_dsp_fast_any (any right shift TFLite gives, -31..-2, any output offset) or
+ * the exact generic path for the others, so one odd channel costs only itself.
+ *
+ * The eight-pixel GEMM with K a multiple of 8 and an int8 activation range is written in asm,
+ * since its loop needs all fourteen allocatable registers: two groups (64 MACs) in 58
+ * instructions, and when every channel takes the fast path the whole channel loop (bias, dot
+ * products, requantization, stores; 7.5 instructions per output, 8.5 when the output offset
+ * cannot be folded into the rounding constant) is one asm block.
+ *
+ * Tails of K: the packed lanes past K are 0, so the GEMM reads whole filter words (the next
+ * row's bytes add nothing; the last row is read only as far as it goes).
  *
  * A tap in the padding must add nothing: the receptive field is first copied as int8 into a
  * staging area with padded taps set to -input_offset (the input zero point), which becomes 0

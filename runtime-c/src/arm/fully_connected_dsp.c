@@ -1,6 +1,7 @@
 /*
- * tmlc runtime, Arm DSP kernels: int8 FULLY_CONNECTED (owns tmlc_fully_connected_s8_dsp and
- * tmlc_fully_connected_s8_dsp_pack).
+ * tmlc runtime, Arm DSP kernels: int8 FULLY_CONNECTED (owns tmlc_fully_connected_s8_dsp,
+ * tmlc_fully_connected_s8_dsp_wide and their layouts' references, tmlc_fully_connected_s8_dsp_pack
+ * and tmlc_fully_connected_s8_dsp_pack_wide).
  *
  * A matrix-vector product per batch row, four output units at a time. Every weight is used once
  * per inference, so what matters is the cost per weight byte: the compiler lays the weights out
@@ -9,6 +10,11 @@
  * loads and widens the inputs once (LDR, 2 SXTB16) and, per row, widens four weights (2 SXTB16)
  * and adds two SMLAD: with two groups per loop pass, 45 instructions per 32 MACs. The sums wrap
  * modulo 2^32 like the portable kernel's and dsp_internal.h requantizes bit for bit.
+ *
+ * tmlc_fully_connected_s8_dsp_wide reads the same layout with every weight as int16 (the wide
+ * layout of tmlc_fully_connected_s8_dsp_pack_wide, twice the flash, chosen by the compiler only
+ * when the flash allows): per row and four inputs one LDRD and two SMLAD, 33 instructions per
+ * 32 MACs with the inputs' widening.
  *
  * Packed layout (tmlc_fully_connected_s8_dsp_pack is the reference; the compiler computes the
  * same bytes), with G = ceil(in_depth / 4) groups of four inputs, missing inputs' weights 0:
