@@ -23,7 +23,7 @@
  *
  * The eight-pixel GEMM with K a multiple of 8 and an int8 activation range is written in asm,
  * since its loop needs all fourteen allocatable registers: two groups (64 MACs) in 58
- * instructions, and when every channel takes the fast path the whole channel loop (bias, dot
+ * instructions (four in 112 when K is a multiple of 16), and when every channel takes the fast path the whole channel loop (bias, dot
  * products, requantization, stores; 7.5 instructions per output, 8.5 when the output offset
  * cannot be folded into the rounding constant) is one asm block.
  *
@@ -537,7 +537,28 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
  * khi (tmlc_dsp_fast_khi = khi0 + offset * 2^e1) instead of added per output. The walking
  * pointers and the loop bounds live on the stack: every register is the loop's.
  */
-#define GEMM8_ASM_ALL(FOLD_KHI, AFTER_A0, STORE)                                              \
+/* The dot products of GEMM8_ASM_ALL: two groups (64 MACs) per iteration, or four when K is a
+ * multiple of 16 (112 instructions per 128 MACs). */
+#define GEMM8_LOOP_PAIRS                                                                      \
+    "1:\n\t"                                                                                  \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                            \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(64)                                           \
+    "adds %[x], %[x], #128\n\t"                                                               \
+    "ldr %[e], %[endm]\n\t"                                                                   \
+    "cmp %[x], %[e]\n\t"                                                                      \
+    "bne 1b\n\t"
+#define GEMM8_LOOP_QUADS                                                                      \
+    "1:\n\t"                                                                                  \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                            \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(64)                                           \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(128)                                          \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(192)                                          \
+    "adds %[x], %[x], #256\n\t"                                                               \
+    "ldr %[e], %[endm]\n\t"                                                                   \
+    "cmp %[x], %[e]\n\t"                                                                      \
+    "bne 1b\n\t"
+
+#define GEMM8_ASM_ALL(LOOP, FOLD_KHI, AFTER_A0, STORE)                                        \
     __asm__ volatile(                                                                         \
         "2:\n\t"                                                                              \
         "ldr %[x], %[x0m]\n\t"                                                                \
@@ -550,14 +571,7 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
         "mov %[a4], %[a0]\n\t"                                                                \
         "mov %[a5], %[a0]\n\t"                                                                \
         "mov %[a6], %[a0]\n\t"                                                                \
-        "mov %[a7], %[a0]\n\t"                                                                \
-        "1:\n\t"                                                                              \
-        "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                        \
-        "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(64)                                       \
-        "adds %[x], %[x], #128\n\t"                                                           \
-        "ldr %[e], %[endm]\n\t"                                                               \
-        "cmp %[x], %[e]\n\t"                                                                  \
-        "bne 1b\n\t"                                                                          \
+        "mov %[a7], %[a0]\n\t" LOOP                                                          \
         "ldr %[e], %[pmul]\n\t"                                                               \
         "ldr %[we], [%[e]], #4\n\t"                                                           \
         "str %[e], %[pmul]\n\t"                                                               \
@@ -607,14 +621,22 @@ TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t
     const int8_t *wsave = w;
     const uint32_t *x;
     uint32_t a0, a1, a2, a3, a4, a5, a6, a7, we_, wo_, e_, o_;
-    if (g->all_folded) {
-        GEMM8_ASM_ALL("ldr %[e], %[off]\n\t"
-                      "lsl %[e], %[e], %[x]\n\t"
-                      "add %[wo], %[wo], %[e]\n\t",
-                      "", GEMM_ASM_STORE_FOLDED);
+#define GEMM8_FOLD_KHI                                                                        \
+    "ldr %[e], %[off]\n\t"                                                                    \
+    "lsl %[e], %[e], %[x]\n\t"                                                                \
+    "add %[wo], %[wo], %[e]\n\t"
+    if ((k & 15) == 0) {
+        if (g->all_folded) {
+            GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        } else {
+            GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        }
+    } else if (g->all_folded) {
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
     } else {
-        GEMM8_ASM_ALL("", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
     }
+#undef GEMM8_FOLD_KHI
 }
 #endif
 
