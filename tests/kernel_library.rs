@@ -165,7 +165,10 @@ fn tiny_cnn_c(name: &str, extra: &[&str]) -> String {
 /// int8 tables (300 bytes) but not the wide ones (316), the int8 kernel.
 #[test]
 fn fully_connected_takes_int16_weights_only_when_the_flash_allows() {
-    for (name, extra) in [("default", &[][..]), ("1000", &["--flash-bytes", "1000"][..])] {
+    for (name, extra) in [
+        ("default", &[][..]),
+        ("1000", &["--flash-bytes", "1000"][..]),
+    ] {
         let c = tiny_cnn_c(name, extra);
         assert!(c.contains("tmlc_fully_connected_s8_dsp_wide("), "{name}");
         assert!(c.contains("layer3_packed_weights[8]"), "{name}");

@@ -777,11 +777,11 @@ impl Layer<'_> {
             } else {
                 "tmlc_fully_connected_s8_dsp"
             })
-                .arg(self.input(0))
-                .args([batches, in_depth])
-                .arg(packed)
-                .arg(out_depth)
-                .args([folded, multiplier_table, shift_table])
+            .arg(self.input(0))
+            .args([batches, in_depth])
+            .arg(packed)
+            .arg(out_depth)
+            .args([folded, multiplier_table, shift_table])
         } else {
             KernelCall::new("tmlc_fully_connected_s8")
                 .arg(self.input(0))

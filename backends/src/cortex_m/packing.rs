@@ -95,7 +95,12 @@ pub fn fully_connected_wide(
     let byte = |w: u32, j: u32| ((w >> (8 * j)) as u8 as i8 as i16 as u16) as u32;
     let wide = words
         .iter()
-        .flat_map(|&w| [byte(w, 0) | (byte(w, 2) << 16), byte(w, 1) | (byte(w, 3) << 16)])
+        .flat_map(|&w| {
+            [
+                byte(w, 0) | (byte(w, 2) << 16),
+                byte(w, 1) | (byte(w, 3) << 16),
+            ]
+        })
         .collect();
     (wide, folded)
 }
