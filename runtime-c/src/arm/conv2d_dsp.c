@@ -48,6 +48,18 @@
 /* Pixels per block. */
 #define GEMM_BLOCK 8
 
+/*
+ * The asm blocks take all fourteen registers GCC allocates when it omits the frame pointer, as
+ * it does when optimizing; without optimization (-O0), with Clang (which keeps r7), or with
+ * TMLC_ARM_NO_GEMM_ASM defined (say, for -fno-omit-frame-pointer) the C paths run instead.
+ */
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) &&   \
+    !defined(TMLC_ARM_NO_GEMM_ASM)
+#define TMLC_GEMM_ASM 1
+#else
+#define TMLC_GEMM_ASM 0
+#endif
+
 /* Four copies of the low byte of v. */
 static uint32_t splat8(uint32_t v)
 {
@@ -240,7 +252,7 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
         GEMM_TAP(7, 56);                                                                      \
     } while (0)
 
-#if TMLC_ARM_HAVE_DSP
+#if TMLC_GEMM_ASM
 /* One group of four taps of the eight pixels at x + off (off: a literal, bytes), the filter
  * word's halves in we and wo. */
 #define GEMM_ASM_GROUP8(off)                                                                  \
@@ -342,7 +354,7 @@ GEMM_ALWAYS_INLINE void gemm_sub(const gemm_params *g, const uint32_t *x0, int8_
         const uint32_t *x = x0;
         int8_t *o = output + oc;
         uint32_t a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-#if TMLC_ARM_HAVE_DSP
+#if TMLC_GEMM_ASM
         if (N == 8) {
             if (x != pairs_end) {
                 GEMM_PAIRS8_ASM(x, w, pairs_end);
@@ -430,7 +442,7 @@ TMLC_DSP_NOINLINE static void gemm1_clamp(const gemm_params *g, const uint32_t *
     gemm_sub(g, x, o, 1, 0, 0, g->out_c);
 }
 
-#if TMLC_ARM_HAVE_DSP
+#if TMLC_GEMM_ASM
 /* Output channel oc alone of an eight-pixel sub-block (the channels gemm8_asm leaves out). */
 TMLC_DSP_NOINLINE static void gemm8_one(const gemm_params *g, const uint32_t *x, int8_t *o,
                                         int32_t oc)
@@ -522,7 +534,7 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
 }
 #endif
 
-#if TMLC_ARM_HAVE_DSP
+#if TMLC_GEMM_ASM
 /* The offset folded into khi (tmlc_dsp_fast): saturate %[o] to int8 and store it at addr. */
 #define GEMM_ASM_STORE_FOLDED(addr)                                                           \
     "ssat %[o], #8, %[o]\n\t"                                                                 \
@@ -646,7 +658,7 @@ static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *out
     const int32_t groups = (g->k + 3) >> 2;
     const int full = g->full_range;
     if ((n & 8) != 0) {
-#if TMLC_ARM_HAVE_DSP
+#if TMLC_GEMM_ASM
         if (full && (g->k & 7) == 0) {
             (g->all_fast ? gemm8_asm_all : gemm8_asm)(g, packed, output);
             return;
