@@ -28,7 +28,7 @@
  * cannot be folded into the rounding constant) is one asm block.
  *
  * Tails of K: the packed lanes past K are 0, so the GEMM reads whole filter words (the next
- * row's bytes add nothing; the last row is read only as far as it goes).
+ * rows' bytes add nothing; the filter is read only as far as it goes).
  *
  * A tap in the padding must add nothing: the receptive field is first copied as int8 into a
  * staging area with padded taps set to -input_offset (the input zero point), which becomes 0
@@ -346,6 +346,7 @@ GEMM_ALWAYS_INLINE void gemm_sub(const gemm_params *g, const uint32_t *x0, int8_
     const int32_t lo = g->lo, hi = g->hi;
     const uint32_t *const pairs_end = x0 + 4 * N * (k >> 3);
     const int8_t *w = g->filter + oc_begin * k;
+    const int8_t *const filter_end = g->filter + out_c * k;
     int32_t oc;
     for (oc = oc_begin; oc < oc_end; ++oc) {
         const uint32_t b = g->bias != 0 ? (uint32_t)g->bias[oc] : 0u;
@@ -379,9 +380,9 @@ GEMM_ALWAYS_INLINE void gemm_sub(const gemm_params *g, const uint32_t *x0, int8_
             w += 4;
         }
         if (rem != 0) {
-            /* The packed lanes past K are 0: the bytes past the row (the next row's) add
-             * nothing, and the last row is read only as far as it goes. */
-            const uint32_t v = oc + 1 < out_c ? tmlc_arm_load32(w) : load_tail(w, rem);
+            /* The packed lanes past K are 0: the bytes past the row (the next rows') add
+             * nothing, and the filter is read only as far as it goes. */
+            const uint32_t v = filter_end - w >= 4 ? tmlc_arm_load32(w) : load_tail(w, rem);
             GEMM_GROUP(v);
             w += rem;
         }
