@@ -217,3 +217,45 @@ fn lstm_sigmoid_tables_agree() {
         .collect();
     assert_eq!(c, SIGMOID_TABLE.to_vec());
 }
+
+/// Compiles examples/tiny_cnn.tir for cortex-m4 with `extra` arguments; returns the model's C.
+fn tiny_cnn_c(name: &str, extra: &[&str]) -> String {
+    let out = std::env::temp_dir().join(format!("tmlc-wide-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tiny_cnn.tir");
+    let mut args: Vec<String> = ["compile", "--target", "cortex-m4", "-o"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(out.display().to_string());
+    args.push(model.display().to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut stdin = || Ok(Vec::new());
+    if let Err(failure) = tmlc::run_cli(args, &mut stdin) {
+        panic!("{}", failure.rendered);
+    }
+    let c = std::fs::read_to_string(out.join("tiny_cnn.c")).expect("tiny_cnn.c");
+    let _ = std::fs::remove_dir_all(&out);
+    c
+}
+
+/// The fully-connected DSP kernel's int16 weights are chosen only when the flash allows: with
+/// the cortex-m4's 1 MB (and with 1,000 bytes, which still hold three quarters for the
+/// constants), tiny_cnn's fully-connected layer calls the wide kernel on wide weights (two
+/// words per four weights: 16 bytes of weights -> 8 words); with 300 bytes, which hold the
+/// int8 tables (300 bytes) but not the wide ones (316), the int8 kernel.
+#[test]
+fn fully_connected_takes_int16_weights_only_when_the_flash_allows() {
+    for (name, extra) in [
+        ("default", &[][..]),
+        ("1000", &["--flash-bytes", "1000"][..]),
+    ] {
+        let c = tiny_cnn_c(name, extra);
+        assert!(c.contains("tmlc_fully_connected_s8_dsp_wide("), "{name}");
+        assert!(c.contains("layer3_packed_weights[8]"), "{name}");
+    }
+    let c = tiny_cnn_c("300", &["--flash-bytes", "300"]);
+    assert!(c.contains("tmlc_fully_connected_s8_dsp("));
+    assert!(!c.contains("tmlc_fully_connected_s8_dsp_wide("));
+    assert!(c.contains("layer3_packed_weights[4]"));
+}

@@ -10,7 +10,10 @@
 //! `alloc` may or may not take), enough for the ordinary and the in-place kernel. The layers of a patch loop
 //! (`loop.patches`) get their variants too; the loop's scratch then holds, after its two patch
 //! buffers, the largest scratch any of them needs on its patches
-//! (`tmlc_tinyml::kernels::patch_scratch`). Needs: the final op order, after `inplace`. Preserves: what is computed (every
+//! (`tmlc_tinyml::kernels::patch_scratch`). Ops whose kernel has a wide weight layout
+//! (fully connected: int16 weights) get `mem.weights = wide` when the model's constants with
+//! all of them widened take at most three quarters of the target's flash (`kernels::wide_weights_fit`).
+//! Needs: the final op order, after `inplace`. Preserves: what is computed (every
 //! variant gives the portable kernel's bytes). On a target with only the portable kernels it
 //! changes nothing. Options: none.
 
@@ -26,12 +29,15 @@ use tmlc_tinyml::{kernels, OpView};
 pub struct SelectKernels {
     /// The target's variants, fastest first.
     variants: Vec<KernelVariant>,
+    /// The target's flash, for the kernels' wide weight layouts.
+    flash_bytes: u64,
 }
 
 impl SelectKernels {
     pub fn new(target: &Target) -> SelectKernels {
         SelectKernels {
             variants: target.kernel_variants(),
+            flash_bytes: target.memory.flash_bytes,
         }
     }
 }
@@ -105,7 +111,30 @@ impl Pass for SelectKernels {
                 }
                 loop_scratch.push((op, plan.buffers_bytes() + kernel_scratch));
             }
+            // Wide weight layouts (fully connected: int16 weights), all or none, when the
+            // model's constants with them still fit the flash (`kernels::wide_weights_fit`).
+            let wide: Vec<_> = choices
+                .iter()
+                .filter_map(|&(op, ref kernel)| {
+                    let view = OpView::of(module, function, op)?;
+                    let (_, extra) = kernels::wide_layout(&view, kernel.variant)?;
+                    Some((op, extra))
+                })
+                .collect();
+            let constant_bytes = module.resources.iter().map(|r| r.data.len()).sum();
+            let extra = wide.iter().map(|&(_, extra)| extra).sum();
+            let wide_fits = kernels::wide_weights_fit(constant_bytes, extra, self.flash_bytes);
             let function = &mut module.functions[index];
+            for (op, _) in wide {
+                let attributes = &mut function.ops[op].attributes;
+                let value = Attribute::Keyword("wide".into());
+                if wide_fits && attributes.get(tmlc_mem::WEIGHTS) != Some(&value) {
+                    attributes.insert(tmlc_mem::WEIGHTS.into(), value);
+                    changed = true;
+                } else if !wide_fits && attributes.remove(tmlc_mem::WEIGHTS).is_some() {
+                    changed = true;
+                }
+            }
             for (op, variant) in layer_choices {
                 tmlc_mem::set_kernel_variant(&mut function.ops[op].attributes, variant);
                 changed = true;

@@ -618,6 +618,8 @@ static void test_fully_connected(int cases)
         int32_t input_offset = chance(90) ? random_input_offset() : bits_s32(rnd());
         int32_t *folded = fold_bias(bias, weights, in_depth, out_depth, input_offset);
         void *packed = pack_fc(weights, in_depth, out_depth);
+        uint32_t *wide = (uint32_t *)xmalloc(
+            (size_t)TMLC_FULLY_CONNECTED_S8_DSP_WIDE_PACKED_BYTES(in_depth, out_depth));
         int32_t output_offset = random_output_offset();
         int32_t *multipliers, *shifts;
         int32_t act_min, act_max;
@@ -634,6 +636,7 @@ static void test_fully_connected(int cases)
         tmlc_fully_connected_s8(input, batches, in_depth, input_offset, weights, out_depth, bias,
                                 multipliers, shifts, per_channel, want, output_offset, act_min,
                                 act_max);
+        tmlc_fully_connected_s8_dsp_pack_wide(weights, in_depth, out_depth, wide);
         for (k = 0; k < 2; ++k) {
             int8_t *got = alloc_output(batches * out_depth, k_sentinels[k]);
             tmlc_fully_connected_s8_dsp(input, batches, in_depth, packed, out_depth, folded,
@@ -641,7 +644,15 @@ static void test_fully_connected(int cases)
                                         act_min, act_max);
             check_s8(what, got, want, batches * out_depth);
             free(got);
+            /* The int16 weight layout. */
+            got = alloc_output(batches * out_depth, k_sentinels[k]);
+            tmlc_fully_connected_s8_dsp_wide(input, batches, in_depth, wide, out_depth, folded,
+                                             multipliers, shifts, per_channel, got,
+                                             output_offset, act_min, act_max);
+            check_s8(what, got, want, batches * out_depth);
+            free(got);
         }
+        free(wide);
         free(input);
         free(weights);
         free(packed);
@@ -898,6 +909,63 @@ static void test_requant_edges_fast_paths(int cases)
                  (long)output_offset);
         check_s8(what, dw_in, dw_want, side * side * channels);
         free(packed);
+    }
+}
+
+/*
+ * The requantization edges through the 1x1 GEMM with K a multiple of 8 (the eight-pixel asm
+ * block on Cortex-M, tmlc_dsp_fast_any for every right shift -31..-2 and any output offset,
+ * the generic path per channel for the others), on 29 pixels: blocks of 8 and a tail of
+ * 4 + 1. Filter row c has a single 1 at tap c % K, so acc = bias + one input value per pixel.
+ */
+static void test_requant_edges_gemm(int cases)
+{
+    static const int32_t k_shifts[] = {-31, -30, -27, -24, -23, -22, -21, -12, -3, -2, -1, 0, 4};
+    static const int32_t k_offsets[] = {-128, -1, 0, 5, 127, 128, 129, -129, 70000, INT32_MAX};
+    enum { channels = 12, pixels = 29, max_k = 16 };
+    int8_t input[pixels * max_k], filter[channels * max_k];
+    int32_t bias[channels], multipliers[channels], shifts[channels];
+    int8_t want[pixels * channels], got[pixels * channels];
+    uint32_t scratch[TMLC_CONV2D_1X1_S8_DSP_SCRATCH(max_k) / 4];
+    int i, j;
+    for (i = 0; i < cases; ++i) {
+        /* Mode 0: any shifts (channels fast and generic side by side); 1: right shifts only
+         * (every channel fast); 2: shifts -22..-2 and an offset within +-128 (the offset
+         * folded into khi). */
+        const int mode = rnd_range(0, 2);
+        const int32_t k = chance(50) ? 8 : 16;
+        const int32_t output_offset = mode != 2 && chance(50) ? k_offsets[rnd_range(0, 9)]
+                                                              : rnd_range(-128, 128);
+        char what[120];
+        memset(filter, 0, sizeof filter);
+        for (j = 0; j < channels; ++j) {
+            const int32_t shift = mode == 0   ? k_shifts[rnd_range(0, 12)]
+                                  : mode == 1 ? k_shifts[rnd_range(0, 9)]
+                                              : k_shifts[rnd_range(5, 9)];
+            const int kind = rnd_range(0, 3);
+            filter[j * k + j % k] = 1;
+            multipliers[j] = chance(20) ? 1 << 30 : rnd_range(0, INT32_MAX);
+            shifts[j] = shift;
+            if (kind == 0) {
+                bias[j] = chance(50) ? INT32_MIN + 40 : INT32_MAX - 40;
+            } else if (kind == 1 && shift < 0 && shift > -31) {
+                bias[j] = bits_s32((uint32_t)(uint64_t)((int64_t)rnd_range(-300, 300) *
+                                                        ((int64_t)1 << -shift)));
+            } else {
+                bias[j] = bits_s32(rnd());
+            }
+        }
+        for (j = 0; j < pixels * k; ++j) {
+            input[j] = (int8_t)rnd_range(-3, 3);
+        }
+        tmlc_conv2d_s8(input, 1, 1, pixels, k, 0, filter, channels, 1, 1, bias, multipliers,
+                       shifts, 1, 1, 1, 1, 0, 0, want, 1, pixels, output_offset, -128, 127);
+        memset(got, 0x55, sizeof got);
+        tmlc_conv2d_1x1_s8_dsp(input, pixels, k, 0, filter, channels, bias, multipliers, shifts,
+                               got, output_offset, -128, 127, scratch);
+        snprintf(what, sizeof what, "requant edges, GEMM mode %d K=%ld #%d (out_off %ld)", mode,
+                 (long)k, i, (long)output_offset);
+        check_s8(what, got, want, pixels * channels);
     }
 }
 
@@ -1230,6 +1298,7 @@ int main(void)
     const int n = TMLC_ARM_TEST_CASES;
     test_requant_edges(n);
     test_requant_edges_fast_paths(n);
+    test_requant_edges_gemm(n);
     test_conv_1x1(n);
     test_conv(n);
     test_depthwise(n, 0);

@@ -668,10 +668,16 @@ impl Layer<'_> {
         &self,
         writer: &mut CWriter,
         input_offset: i32,
+        wide: bool,
     ) -> DiagResult<(String, String)> {
         let shape = &self.op.operand_type(1).shape;
         let (out_depth, in_depth) = (shape[0], shape[1]);
-        let (words, folded) = packing::fully_connected(
+        let pack = if wide {
+            packing::fully_connected_wide
+        } else {
+            packing::fully_connected
+        };
+        let (words, folded) = pack(
             &self.constant_i8(1)?,
             &self.bias_values(2, out_depth),
             [out_depth, in_depth],
@@ -887,13 +893,19 @@ impl Layer<'_> {
         let (act_min, act_max) = self.activation_range(act);
         let batches = input.num_elements() / in_depth;
         let call = if variant(self.op) == KernelVariant::ArmDsp {
-            let (packed, folded) = self.packed_fully_connected(writer, -input_zero_point)?;
-            KernelCall::new("tmlc_fully_connected_s8_dsp")
-                .arg(self.input(0))
-                .args([batches, in_depth])
-                .arg(packed)
-                .arg(out_depth)
-                .args([folded, multiplier_table, shift_table])
+            // `select-kernels` chose the wide (int16) weights when the flash allows.
+            let wide = tmlc_mem::wide_weights(&self.op.data().attributes);
+            let (packed, folded) = self.packed_fully_connected(writer, -input_zero_point, wide)?;
+            KernelCall::new(if wide {
+                "tmlc_fully_connected_s8_dsp_wide"
+            } else {
+                "tmlc_fully_connected_s8_dsp"
+            })
+            .arg(self.input(0))
+            .args([batches, in_depth])
+            .arg(packed)
+            .arg(out_depth)
+            .args([folded, multiplier_table, shift_table])
         } else {
             let function = if variant(self.op) == KernelVariant::ArmMve {
                 "tmlc_fully_connected_s8_mve"

@@ -62,6 +62,21 @@ pub fn model_project(
         provenance: &options.provenance,
         arena_alignment: api::arena_alignment(target.memory.alignment),
     };
+    let mut generated = generate_model(module, &model, &api)?;
+    if generated.weight_bytes as u64 > target.memory.flash_bytes {
+        // `select-kernels` chose wide weight layouts on an estimate of the flash; when the
+        // tables do not fit with them, the default layouts may still.
+        let mut narrow = module.clone();
+        let mut any_wide = false;
+        for function in &mut narrow.functions {
+            for op in function.ops.values_mut() {
+                any_wide |= op.attributes.remove(tmlc_mem::WEIGHTS).is_some();
+            }
+        }
+        if any_wide {
+            generated = generate_model(&narrow, &model, &api)?;
+        }
+    }
     let GeneratedModel {
         header,
         source,
@@ -73,7 +88,7 @@ pub fn model_project(
         weight_bytes,
         state_size,
         layers,
-    } = generate_model(module, &model, &api)?;
+    } = generated;
     if weight_bytes as u64 > target.memory.flash_bytes {
         return Err(Diagnostic::new(
             ErrorCode::PassFailed,

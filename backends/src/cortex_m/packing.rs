@@ -80,3 +80,27 @@ pub fn fully_connected(
         .collect();
     (words, folded)
 }
+
+/// The fully-connected DSP kernel's wide layout (`tmlc_fully_connected_s8_dsp_pack_wide`): the
+/// words of [`fully_connected`] in the same order, each word of four weight bytes
+/// (w0, w1, w2, w3) as the two words of int16 halfwords (w0, w2) and (w1, w3); the same folded
+/// bias.
+pub fn fully_connected_wide(
+    weights: &[i32],
+    bias: &[i32],
+    dims: [usize; 2],
+    input_offset: i32,
+) -> (Vec<u32>, Vec<i32>) {
+    let (words, folded) = fully_connected(weights, bias, dims, input_offset);
+    let byte = |w: u32, j: u32| ((w >> (8 * j)) as u8 as i8 as i16 as u16) as u32;
+    let wide = words
+        .iter()
+        .flat_map(|&w| {
+            [
+                byte(w, 0) | (byte(w, 2) << 16),
+                byte(w, 1) | (byte(w, 3) << 16),
+            ]
+        })
+        .collect();
+    (wide, folded)
+}

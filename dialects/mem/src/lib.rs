@@ -21,6 +21,9 @@ pub const INPLACE: &str = "mem.inplace";
 pub const SCRATCH_SIZE: &str = "mem.scratch_size";
 pub const SCRATCH_OFFSET: &str = "mem.scratch_offset";
 pub const KERNEL: &str = "mem.kernel";
+/// `wide`: the op's kernel reads its constant weights in the library's wide (int16) layout
+/// (`tmlc_tinyml::kernels::WeightLayout`), which `select-kernels` chooses when the flash allows.
+pub const WEIGHTS: &str = "mem.weights";
 
 fn non_negative(attribute: &Attribute) -> Result<(), String> {
     match attribute {
@@ -63,6 +66,14 @@ pub fn register(context: &mut Context) {
         },
     });
     context.register_attribute(AttributeDefinition {
+        name: WEIGHTS,
+        summary: "the layout of an op's constant weights when not the kernel's default (wide)",
+        verify: |attribute| match attribute {
+            Attribute::Keyword(name) if name == "wide" => Ok(()),
+            other => Err(format!("must be `wide`, got {other}")),
+        },
+    });
+    context.register_attribute(AttributeDefinition {
         name: ARENA_SIZE,
         summary: "size of a function's arena in bytes",
         verify: non_negative,
@@ -85,6 +96,11 @@ pub fn kernel_variant(attributes: &Attributes) -> KernelVariant {
         }
         _ => KernelVariant::Portable,
     }
+}
+
+/// Whether the op's kernel reads its weights in the wide layout (`mem.weights = wide`).
+pub fn wide_weights(attributes: &Attributes) -> bool {
+    matches!(attributes.get(WEIGHTS), Some(Attribute::Keyword(name)) if name == "wide")
 }
 
 /// Records the kernel variant of an op.

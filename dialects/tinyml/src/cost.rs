@@ -28,10 +28,13 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
         OpView::Conv2d(conv) => {
             let window = conv.window;
             let pointwise = window.kernel == [1, 1] && window.stride == [1, 1];
+            // DSP: the GEMM of runtime-c's conv2d_dsp.c (eight-pixel asm blocks, the
+            // requantization in registers); per MAC over the shared models' layers of each
+            // class (pointwise 1.26, im2col 1.11, three input channels 2.52).
             match (dsp, pointwise, conv.in_channels < 4) {
-                (true, true, _) => (1.6, 0.0, 1500.0),
-                (true, false, true) => (2.9, 300.0, 1500.0),
-                (true, false, false) => (1.2, 300.0, 1500.0),
+                (true, true, _) => (1.26, 0.0, 1500.0),
+                (true, false, true) => (2.5, 300.0, 1500.0),
+                (true, false, false) => (1.1, 300.0, 1500.0),
                 (false, _, _) => (4.5, 40.0, 200.0),
             }
         }

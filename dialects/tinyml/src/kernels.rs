@@ -27,6 +27,37 @@ pub enum WeightLayout {
     /// `tmlc_fully_connected_s8_dsp_pack`: blocks of four rows in groups of four inputs, and the
     /// bias folded with `input_offset * sum(row)`.
     FullyConnectedDspPacked,
+    /// `tmlc_fully_connected_s8_dsp_pack_wide`: the same order with every weight as int16 (twice
+    /// the flash, no widening at run time), for `tmlc_fully_connected_s8_dsp_wide`; the bias
+    /// folded as for `FullyConnectedDspPacked`. Chosen by `select-kernels` (`mem.weights =
+    /// wide`) when [`wide_weights_fit`].
+    FullyConnectedDspWide,
+}
+
+/// `TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth)`: the int8 packed weights of
+/// the fully-connected DSP kernel, and what its wide layout adds to them.
+pub fn fully_connected_dsp_packed_bytes(in_depth: usize, out_depth: usize) -> usize {
+    out_depth * 4 * in_depth.div_ceil(4)
+}
+
+/// The wide layout of an op's kernel of `variant`, when it has one (`mem.weights = wide` then
+/// selects it), and the flash bytes it takes beyond the kernel's default layout.
+pub fn wide_layout(view: &OpView, variant: KernelVariant) -> Option<(WeightLayout, usize)> {
+    match (view, variant) {
+        (OpView::FullyConnected(fc), KernelVariant::ArmDsp) => Some((
+            WeightLayout::FullyConnectedDspWide,
+            fully_connected_dsp_packed_bytes(fc.in_depth, fc.out_depth),
+        )),
+        _ => None,
+    }
+}
+
+/// Whether the ops with a wide layout take it: when the model's constant bytes plus what the
+/// wide layouts add stay within three quarters of the target's flash (the last quarter for the
+/// code, the runtime and the application). All or none, so that the choice never depends on op
+/// order.
+pub fn wide_weights_fit(constant_bytes: usize, wide_extra_bytes: usize, flash_bytes: u64) -> bool {
+    wide_extra_bytes > 0 && ((constant_bytes + wide_extra_bytes) as u64) <= flash_bytes / 4 * 3
 }
 
 /// One kernel of the library for one op.
@@ -392,5 +423,19 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, [out_h, out_w]: [usi
             [out_h.max(1), out_w.max(1)],
         ),
         _ => lookup(view, variant).map_or(0, |kernel| kernel.scratch_bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_weights_fit_three_quarters_of_the_flash() {
+        assert!(wide_weights_fit(500, 250, 1000));
+        assert!(!wide_weights_fit(500, 251, 1000));
+        // Nothing to widen: nothing chosen.
+        assert!(!wide_weights_fit(0, 0, 1 << 20));
+        assert_eq!(fully_connected_dsp_packed_bytes(5, 3), 3 * 8);
     }
 }

@@ -234,6 +234,32 @@ void tmlc_fully_connected_s8_dsp_pack(const int8_t *weights, int32_t in_depth, i
                                       int8_t *packed);
 
 /*
+ * FULLY_CONNECTED with the weights stored as int16 (twice the flash of
+ * tmlc_fully_connected_s8_dsp, no widening per weight at run time): the same parameters and
+ * result, with packed_weights in the wide layout of tmlc_fully_connected_s8_dsp_pack_wide,
+ * TMLC_FULLY_CONNECTED_S8_DSP_WIDE_PACKED_BYTES(in_depth, out_depth) bytes, 4-byte aligned.
+ */
+void tmlc_fully_connected_s8_dsp_wide(const int8_t *input, int32_t batches, int32_t in_depth,
+                                      const void *packed_weights, int32_t out_depth,
+                                      const int32_t *folded_bias, const int32_t *multipliers,
+                                      const int32_t *shifts, int32_t per_channel,
+                                      int8_t *output, int32_t output_offset, int32_t act_min,
+                                      int32_t act_max);
+
+/* Size of the wide packed weights: two words per word of the int8 layout. */
+#define TMLC_FULLY_CONNECTED_S8_DSP_WIDE_PACKED_BYTES(in_depth, out_depth)                     \
+    (2 * TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth))
+
+/*
+ * The wide layout: the words of tmlc_fully_connected_s8_dsp_pack's layout in the same order,
+ * each word of four weight bytes (w0, w1, w2, w3) replaced by the two words of int16 halfwords
+ * (w0, w2) and (w1, w3) (what SXTB16 and SXTB16 ROR #8 make of it). A reference for the
+ * compiler and the tests; generated code never calls it.
+ */
+void tmlc_fully_connected_s8_dsp_pack_wide(const int8_t *weights, int32_t in_depth,
+                                           int32_t out_depth, uint32_t *packed);
+
+/*
  * ADD of two same-shape tensors: the parameters, the in-place rules and the result of
  * tmlc_add_s8 (the fields of add::AddParams::prepare). The usual case (left_shift <= 21, input
  * and output offsets within +-128, multipliers >= 0, input shifts <= 0, output shift in

@@ -81,6 +81,29 @@ TMLC_DSP_INLINE int32_t tmlc_dsp_fast(uint32_t acc, int32_t multiplier, uint32_t
 }
 
 /*
+ * The fast path for any output offset and every right shift TFLite allows (e = -shift in
+ * [2, 31]): the offset is added after the shift instead of being folded into the accumulator,
+ * so that the high word stays an int32 for shifts beyond 22. With Y' = a * m + 2^30 + 2^(30 + e)
+ * - s * 2^31 (Y of the proof above without the offset term), |Y'| < 2^62 + 2^61 + 2^31 < 2^63,
+ * so floor(Y' / 2^32) is an int32 and its arithmetic shift by e - 1 is floor(Y' / 2^(31 + e)),
+ * MBQM(a, m, shift) exactly; then the offset is added modulo 2^32 as in tmlc_dsp_generic. The
+ * initial high word is khi0 - s with khi0 = 2^(e - 2). One instruction more than tmlc_dsp_fast.
+ */
+TMLC_DSP_INLINE int tmlc_dsp_fast_channel_any(int32_t multiplier, int32_t shift)
+{
+    return multiplier >= 0 && (uint32_t)shift + 31u <= 29u;
+}
+
+/* MBQM(acc, multiplier, -(e1 + 1)) + output_offset (mod 2^32) for a channel that passed
+ * tmlc_dsp_fast_channel_any, e1 = -shift - 1 in [1, 30]. */
+TMLC_DSP_INLINE int32_t tmlc_dsp_fast_any(uint32_t acc, int32_t multiplier, int32_t e1,
+                                          int32_t output_offset)
+{
+    const uint32_t khi0 = (uint32_t)1 << (e1 - 1);
+    return tmlc_i_add_wrap(tmlc_dsp_fast(acc, multiplier, khi0, e1), output_offset);
+}
+
+/*
  * Any channel: MBQM(acc, multiplier, shift) + output_offset modulo 2^32 (unclamped), exactly
  * what tmlc_i_requant_s8 computes before its clamp. Out of line (requant_dsp.c), so that the
  * rare generic case costs the hot loops no registers.

@@ -1,6 +1,7 @@
 /*
- * tmlc runtime, Arm DSP kernels: int8 FULLY_CONNECTED (owns tmlc_fully_connected_s8_dsp and
- * tmlc_fully_connected_s8_dsp_pack).
+ * tmlc runtime, Arm DSP kernels: int8 FULLY_CONNECTED (owns tmlc_fully_connected_s8_dsp,
+ * tmlc_fully_connected_s8_dsp_wide and their layouts' references, tmlc_fully_connected_s8_dsp_pack
+ * and tmlc_fully_connected_s8_dsp_pack_wide).
  *
  * A matrix-vector product per batch row, four output units at a time. Every weight is used once
  * per inference, so what matters is the cost per weight byte: the compiler lays the weights out
@@ -9,6 +10,11 @@
  * loads and widens the inputs once (LDR, 2 SXTB16) and, per row, widens four weights (2 SXTB16)
  * and adds two SMLAD: with two groups per loop pass, 45 instructions per 32 MACs. The sums wrap
  * modulo 2^32 like the portable kernel's and dsp_internal.h requantizes bit for bit.
+ *
+ * tmlc_fully_connected_s8_dsp_wide reads the same layout with every weight as int16 (the wide
+ * layout of tmlc_fully_connected_s8_dsp_pack_wide, twice the flash, chosen by the compiler only
+ * when the flash allows): per row and four inputs one LDRD and two SMLAD, 33 instructions per
+ * 32 MACs with the inputs' widening.
  *
  * Packed layout (tmlc_fully_connected_s8_dsp_pack is the reference; the compiler computes the
  * same bytes), with G = ceil(in_depth / 4) groups of four inputs, missing inputs' weights 0:
@@ -54,6 +60,22 @@ void tmlc_fully_connected_s8_dsp_pack(const int8_t *weights, int32_t in_depth, i
                 *packed++ = 4 * g + j < in_depth ? weights[o * in_depth + 4 * g + j] : 0;
             }
         }
+    }
+}
+
+void tmlc_fully_connected_s8_dsp_pack_wide(const int8_t *weights, int32_t in_depth,
+                                           int32_t out_depth, uint32_t *packed)
+{
+    const int32_t words = out_depth * ((in_depth + 3) / 4);
+    int32_t i;
+    /* The int8 layout first, in the second half of the buffer, then widened word by word
+     * (word i of the int8 layout lies at or after words 2i, 2i + 1 it becomes). */
+    int8_t *bytes = (int8_t *)(packed + words);
+    tmlc_fully_connected_s8_dsp_pack(weights, in_depth, out_depth, bytes);
+    for (i = 0; i < words; ++i) {
+        const uint32_t v = tmlc_arm_load32(bytes + 4 * i);
+        packed[2 * i] = tmlc_arm_sxtb16(v);
+        packed[2 * i + 1] = tmlc_arm_sxtb16_ror8(v);
     }
 }
 
@@ -127,6 +149,83 @@ static inline void fc_block4(const int8_t *x, const uint32_t *w, int32_t in_dept
     acc[3] = a3;
 }
 
+/* The wide layout's products of one row and group: its two words we, wo of int16 pairs. */
+#define FC_ROW_WIDE(acc, we, wo)                                                              \
+    do {                                                                                      \
+        acc = tmlc_arm_smlad(xe, we, acc);                                                    \
+        acc = tmlc_arm_smlad(xo, wo, acc);                                                    \
+    } while (0)
+
+/* One group of four inputs at x of a block of the wide layout at w (8 words). */
+#define FC_GROUP_WIDE(xp, wp)                                                                 \
+    do {                                                                                      \
+        const uint32_t xv_ = tmlc_arm_load32(xp);                                             \
+        const uint32_t xe = tmlc_arm_sxtb16(xv_);                                             \
+        const uint32_t xo = tmlc_arm_sxtb16_ror8(xv_);                                        \
+        uint32_t we_, wo_;                                                                    \
+        TMLC_ARM_LDRD(wp, 0, we_, wo_);                                                       \
+        FC_ROW_WIDE(a0, we_, wo_);                                                            \
+        TMLC_ARM_LDRD(wp, 8, we_, wo_);                                                       \
+        FC_ROW_WIDE(a1, we_, wo_);                                                            \
+        TMLC_ARM_LDRD(wp, 16, we_, wo_);                                                      \
+        FC_ROW_WIDE(a2, we_, wo_);                                                            \
+        TMLC_ARM_LDRD(wp, 24, we_, wo_);                                                      \
+        FC_ROW_WIDE(a3, we_, wo_);                                                            \
+    } while (0)
+
+/* fc_block4 for the wide layout (int16 weights: 8 words per group). */
+static inline void fc_block4_wide(const int8_t *x, const uint32_t *w, int32_t in_depth,
+                                  uint32_t acc[4])
+{
+    const int32_t rem = in_depth & 3;
+    const int8_t *const x_end2 = x + 8 * (in_depth >> 3);
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    while (x != x_end2) {
+        FC_GROUP_WIDE(x, w);
+        FC_GROUP_WIDE(x + 4, w + 8);
+        x += 8;
+        w += 16;
+    }
+    if (in_depth & 4) {
+        FC_GROUP_WIDE(x, w);
+        x += 4;
+        w += 8;
+    }
+    if (rem != 0) {
+        const uint32_t xv = load_tail(x, rem);
+        const uint32_t xe = tmlc_arm_sxtb16(xv);
+        const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
+        FC_ROW_WIDE(a0, w[0], w[1]);
+        FC_ROW_WIDE(a1, w[2], w[3]);
+        FC_ROW_WIDE(a2, w[4], w[5]);
+        FC_ROW_WIDE(a3, w[6], w[7]);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* fc_row for the wide layout (2 G words). */
+static uint32_t fc_row_wide(const int8_t *x, const uint32_t *w, int32_t in_depth, uint32_t acc)
+{
+    int32_t i = 0;
+    for (; i + 4 <= in_depth; i += 4) {
+        const uint32_t xv = tmlc_arm_load32(x + i);
+        const uint32_t xe = tmlc_arm_sxtb16(xv);
+        const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
+        FC_ROW_WIDE(acc, w[0], w[1]);
+        w += 2;
+    }
+    if (i < in_depth) {
+        const uint32_t xv = load_tail(x + i, in_depth - i);
+        const uint32_t xe = tmlc_arm_sxtb16(xv);
+        const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
+        FC_ROW_WIDE(acc, w[0], w[1]);
+    }
+    return acc;
+}
+
 /*
  * The common case for the blocks of four rows of one batch row: every unit takes the fast
  * requantization and the activation range is int8 (one SSAT). Per-tensor requantization
@@ -137,9 +236,9 @@ TMLC_DSP_NOINLINE static void fc_blocks_common(const int8_t *x, const uint32_t *
                                                const int32_t *folded_bias,
                                                const int32_t *multipliers, const int32_t *shifts,
                                                int32_t per_channel, int32_t output_offset,
-                                               int8_t *out)
+                                               int wide, int8_t *out)
 {
-    const int32_t words = 4 * ((in_depth + 3) >> 2);
+    const int32_t words = (wide ? 8 : 4) * ((in_depth + 3) >> 2);
     int32_t multiplier = multipliers[0];
     int32_t e1 = -shifts[0] - 1;
     uint32_t khi = tmlc_dsp_fast_khi(shifts[0], output_offset);
@@ -150,7 +249,11 @@ TMLC_DSP_NOINLINE static void fc_blocks_common(const int8_t *x, const uint32_t *
         acc[1] = (uint32_t)folded_bias[1];
         acc[2] = (uint32_t)folded_bias[2];
         acc[3] = (uint32_t)folded_bias[3];
-        fc_block4(x, w, in_depth, acc);
+        if (wide) {
+            fc_block4_wide(x, w, in_depth, acc);
+        } else {
+            fc_block4(x, w, in_depth, acc);
+        }
         for (j = 0; j < 4; ++j) {
             if (per_channel) {
                 multiplier = multipliers[j];
@@ -210,13 +313,14 @@ static void fc_store(const int32_t *multipliers, const int32_t *shifts, int32_t 
     }
 }
 
-void tmlc_fully_connected_s8_dsp(const int8_t *input, int32_t batches, int32_t in_depth,
-                                 const void *packed_weights, int32_t out_depth,
-                                 const int32_t *folded_bias, const int32_t *multipliers,
-                                 const int32_t *shifts, int32_t per_channel, int8_t *output,
-                                 int32_t output_offset, int32_t act_min, int32_t act_max)
+/* Both layouts: wide selects the int16 one (words per row and group: 2, else 1). */
+static void fc_run(const int8_t *input, int32_t batches, int32_t in_depth,
+                   const void *packed_weights, int32_t out_depth, const int32_t *folded_bias,
+                   const int32_t *multipliers, const int32_t *shifts, int32_t per_channel,
+                   int8_t *output, int32_t output_offset, int32_t act_min, int32_t act_max,
+                   int wide)
 {
-    const int32_t groups = (in_depth + 3) >> 2;
+    const int32_t groups = (wide ? 2 : 1) * ((in_depth + 3) >> 2);
     const uint32_t *const weights = (const uint32_t *)packed_weights;
     int32_t lo, hi, b, o, j;
     int common;
@@ -233,7 +337,7 @@ void tmlc_fully_connected_s8_dsp(const int8_t *input, int32_t batches, int32_t i
         if (common) {
             const int32_t blocks = out_depth >> 2;
             fc_blocks_common(x, w, in_depth, blocks, folded_bias, multipliers, shifts,
-                             per_channel, output_offset, output);
+                             per_channel, output_offset, wide, output);
             o = 4 * blocks;
             w += o * groups;
             output += o;
@@ -243,18 +347,44 @@ void tmlc_fully_connected_s8_dsp(const int8_t *input, int32_t batches, int32_t i
             for (j = 0; j < 4; ++j) {
                 acc[j] = (uint32_t)folded_bias[o + j];
             }
-            fc_block4(x, w, in_depth, acc);
+            if (wide) {
+                fc_block4_wide(x, w, in_depth, acc);
+            } else {
+                fc_block4(x, w, in_depth, acc);
+            }
             w += 4 * groups;
             fc_store(multipliers, shifts, per_channel, o, acc, 4, output_offset, lo, hi, common,
                      output);
             output += 4;
         }
         for (; o < out_depth; ++o) {
-            const uint32_t acc = fc_row(x, w, in_depth, (uint32_t)folded_bias[o]);
+            const uint32_t acc = wide ? fc_row_wide(x, w, in_depth, (uint32_t)folded_bias[o])
+                                      : fc_row(x, w, in_depth, (uint32_t)folded_bias[o]);
             w += groups;
             fc_store(multipliers, shifts, per_channel, o, &acc, 1, output_offset, lo, hi, common,
                      output);
             ++output;
         }
     }
+}
+
+void tmlc_fully_connected_s8_dsp(const int8_t *input, int32_t batches, int32_t in_depth,
+                                 const void *packed_weights, int32_t out_depth,
+                                 const int32_t *folded_bias, const int32_t *multipliers,
+                                 const int32_t *shifts, int32_t per_channel, int8_t *output,
+                                 int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    fc_run(input, batches, in_depth, packed_weights, out_depth, folded_bias, multipliers, shifts,
+           per_channel, output, output_offset, act_min, act_max, 0);
+}
+
+void tmlc_fully_connected_s8_dsp_wide(const int8_t *input, int32_t batches, int32_t in_depth,
+                                      const void *packed_weights, int32_t out_depth,
+                                      const int32_t *folded_bias, const int32_t *multipliers,
+                                      const int32_t *shifts, int32_t per_channel,
+                                      int8_t *output, int32_t output_offset, int32_t act_min,
+                                      int32_t act_max)
+{
+    fc_run(input, batches, in_depth, packed_weights, out_depth, folded_bias, multipliers, shifts,
+           per_channel, output, output_offset, act_min, act_max, 1);
 }
