@@ -246,7 +246,12 @@ fn cortex_m55_every_model_bit_exact() {
 
 /// The Cortex-M55's default kernels are the Helium ones: bit-exact, within the instruction bounds
 /// measured when they were written (one inference, QEMU mps3-an547), and at most 0.4x the
-/// instructions of the same model with the Arm DSP kernels (`--kernels dsp`; 0.26-0.32x measured).
+/// instructions of the same model with the Arm DSP kernels (`--kernels dsp`; 0.36-0.41x measured
+/// against the fused-requantization DSP kernels, 0.26-0.32x against the earlier ones): at most
+/// 0.45x.
+/// The bounds are for speed: `--objective fast`, the fastest plan that fits the part's 512 KB
+/// (untiled for these models); the default objective (`small`) also stays bit-exact and trades
+/// up to +10% predicted instructions for a smaller arena.
 /// TFLite Micro with CMSIS-NN's MVE kernels on the same emulator: person_detect 6,510,285;
 /// vww_96_int8 6,560,469; kws_ref_model 1,814,004; pretrainedResnet_quant 4,911,913.
 #[test]
@@ -269,11 +274,14 @@ fn cortex_m55_helium_kernels_are_bit_exact_and_fast() {
         let reference = shared.join("reference").join(model);
         let input = reference.join("input.ramp.bin");
         let golden = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
-        let helium = sim(&path, &input, &["--target", "cortex-m55"]);
-        let dsp = sim(
-            &path,
-            &input,
-            &["--target", "cortex-m55", "--kernels", "dsp"],
+        let fast = ["--target", "cortex-m55", "--objective", "fast"];
+        let helium = sim(&path, &input, &fast);
+        let small = sim(&path, &input, &["--target", "cortex-m55"]);
+        let dsp = sim(&path, &input, &[&fast[..], &["--kernels", "dsp"]].concat());
+        assert_eq!(
+            output_bytes(&small),
+            golden,
+            "{model}: Helium kernels, tiled"
         );
         assert_eq!(output_bytes(&helium), golden, "{model}: Helium kernels");
         assert_eq!(output_bytes(&dsp), golden, "{model}: Arm DSP kernels");
@@ -284,8 +292,8 @@ fn cortex_m55_helium_kernels_are_bit_exact_and_fast() {
         eprintln!("cortex-m55 {model:<24} Helium {helium:>10}  Arm DSP {dsp:>10}");
         assert!(helium <= bound, "{model}: {helium} instructions > {bound}");
         assert!(
-            helium * 10 <= dsp * 4,
-            "{model}: Helium {helium} is more than 0.4x Arm DSP {dsp}"
+            helium * 20 <= dsp * 9,
+            "{model}: Helium {helium} is more than 0.45x Arm DSP {dsp}"
         );
     }
 }
@@ -575,6 +583,37 @@ fn person_detect_on_cortex_m4_is_small_and_fast_at_once() {
     assert!(
         instructions <= 14_000_000,
         "instructions {instructions} > 14.0 M"
+    );
+}
+
+/// vww_96_int8 on cortex-m4 with the default pipeline: its 27,648-byte input stays resident, so
+/// the patch stage must be small and its kernels fast (issue 13: at most 36,000 B of RAM with at
+/// most 18.0 M instructions). Measured: 35,216 B and 14.50 M (a 5x4 grid over 4 layers, the patch
+/// buffer region's two ends; 42,196 B and 17.79 M with two fixed buffers on a 3x3 grid and the
+/// earlier kernels).
+#[test]
+fn vww_96_on_cortex_m4_is_small_and_fast_at_once() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = shared.join("models/vww_96_int8.tflite");
+    let reference = shared.join("reference/vww_96_int8");
+    let report = sim(
+        &model,
+        &reference.join("input.ramp.bin"),
+        &["--target", "cortex-m4"],
+    );
+    let golden = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
+    assert_eq!(output_bytes(&report), golden, "vww_96_int8 on cortex-m4");
+    let (ram, instructions) = (
+        number(&report, "ram_bytes"),
+        number(&report, "instructions"),
+    );
+    assert!(ram <= 36_000, "RAM {ram} > 36,000");
+    assert!(
+        instructions <= 18_000_000,
+        "instructions {instructions} > 18.0 M"
     );
 }
 
