@@ -7,7 +7,7 @@
 //! (`tmlc_loop::patches::layer_geometry` asks the interfaces); batch 1; each result used only by
 //! the next layer. Fixed plans take the chain at the function's input; the search also tries the
 //! chains holding the ops where the most bytes are live (after a skip branch, for instance),
-//! near-square and per-axis grids (one column more or fewer), and makes stage after stage (each
+//! near-square and per-axis grids (one column fewer), and makes stage after stage (each
 //! search sees the stages before it; the budgets are shared). Needs: the final
 //! op order (after `schedule`, before `inplace` and `alloc`). Preserves: what is computed (the
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
@@ -56,7 +56,7 @@ pub const MAX_SPLIT: usize = 32;
 pub const MAX_STAGES: usize = 4;
 
 /// How many of the times where the most bytes are live give the search a chain to try.
-pub const PEAK_CHAINS: usize = 4;
+pub const PEAK_CHAINS: usize = 2;
 
 /// Ops of the head of a function on which candidate plans are compared.
 pub const SEARCH_OPS: usize = 4096;
@@ -559,8 +559,9 @@ fn call_cost_default() -> CallCost {
 
 /// The grids tried for a stage ending in `last`: for 1..16 rows of patches, the columns that
 /// make patches near-square (as many on a square output; scaled by width / height otherwise)
-/// and one column more or fewer (per-axis grids: a 6x3 grid, say, can fit where 4x4 does not at
-/// fewer extra instructions than 5x5).
+/// and one column fewer (per-axis grids: more, shorter bands of rows make the first band, whose
+/// output the loop writes before it has freed any input, smaller; vww_96_int8 fits a 5x4 grid
+/// where 4x4 does not, at fewer extra instructions than 5x5).
 fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
     let [height, width] = [last.output[0].max(1), last.output[1].max(1)];
     let mut grids = Vec::new();
@@ -568,7 +569,7 @@ fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
         let scaled = ((n * width) as f64 / height as f64)
             .round()
             .clamp(1.0, 16.0) as usize;
-        for m in [scaled, n, scaled.saturating_sub(1), scaled + 1] {
+        for m in [scaled, n, scaled.saturating_sub(1)] {
             if (1..=16).contains(&m) && !grids.contains(&[n, m]) {
                 grids.push([n, m]);
             }
