@@ -494,7 +494,7 @@ impl Tile {
         grid: [usize; 2],
     ) -> f64 {
         let total = self.predicted_instructions(module, index);
-        self.predicted_overhead_of(module, index, layers, grid, total)
+        self.predicted_overhead_of(module, index, &plan(layers, grid), total)
     }
 
     /// The cost model's instructions for the whole of function `index`.
@@ -524,13 +524,13 @@ impl Tile {
             .sum()
     }
 
-    /// [`Self::predicted_overhead`] with the function's predicted instructions given.
+    /// [`Self::predicted_overhead`] of a plan already made, with the function's predicted
+    /// instructions given.
     fn predicted_overhead_of(
         &self,
         module: &Module,
         index: usize,
-        layers: &[LayerGeometry],
-        grid: [usize; 2],
+        geometry: &tmlc_loop::patches::PatchPlan,
         total: f64,
     ) -> f64 {
         let function = &module.functions[index];
@@ -539,8 +539,8 @@ impl Tile {
                 .map(|view| call_cost(&view, self.kernels.variant_of(&view)))
         };
         let fallback = call_cost_default();
-        let (patched, whole) = plan(layers, grid)
-            .instructions(&|layer: &LayerGeometry| cost_of(layer.op).unwrap_or(fallback));
+        let (patched, whole) =
+            geometry.instructions(&|layer: &LayerGeometry| cost_of(layer.op).unwrap_or(fallback));
         if total <= 0.0 {
             return 0.0;
         }
@@ -668,17 +668,13 @@ impl Tile {
                 let ends = bytes(function.ops[chain[0].op].operands[0])
                     .max(bytes(function.ops[chain[split - 1].op].results[0]));
                 for grid in grids(&chain[split - 1]) {
-                    let mac_overhead = plan(&chain[..split], grid).overhead_percent(total_macs);
+                    let geometry = plan(&chain[..split], grid);
+                    let mac_overhead = geometry.overhead_percent(total_macs);
                     if spent.macs + mac_overhead > self.mac_budget as f64 {
                         continue;
                     }
-                    let overhead = self.predicted_overhead_of(
-                        module,
-                        index,
-                        &chain[..split],
-                        grid,
-                        total_instructions,
-                    );
+                    let overhead =
+                        self.predicted_overhead_of(module, index, &geometry, total_instructions);
                     // A given SRAM budget replaces the instruction budget: any plan that fits
                     // beats one that does not.
                     if self.max_sram.is_none()
@@ -689,7 +685,7 @@ impl Tile {
                     // The preference only grows with the arena: a candidate whose lower bound
                     // cannot beat the best one (ties keep the first found) is not planned.
                     // While the stage runs its patch buffers lie beside its input or output.
-                    let at_stage = plan(&chain[..split], grid).buffers_bytes() + ends;
+                    let at_stage = geometry.buffers_bytes() + ends;
                     // A stage is taken only when its arena is below the current one.
                     if untouched.max(at_stage) >= current {
                         continue;
@@ -731,13 +727,12 @@ impl Tile {
             }
         }
         let (_, arena, c, stage) = best?;
-        let overhead_of = |stage: &Stage| stage.overhead.max(0.0);
         // Without an SRAM budget a stage must also be worth its instructions: it saves at least
         // `saving-per-cost` percent of the arena per percent of predicted extra instructions
         // (a stage that buys a few bytes with many instructions is not taken).
         let saved = (current.saturating_sub(arena)) as f64 / current.max(1) as f64 * 100.0;
-        let worth =
-            self.max_sram.is_some() || saved >= self.saving_per_cost as f64 * overhead_of(&stage);
+        let worth = self.max_sram.is_some()
+            || saved >= self.saving_per_cost as f64 * stage.overhead.max(0.0);
         (arena < current && worth).then(|| Stage {
             chain: chains[c].chain.clone(),
             ..stage
