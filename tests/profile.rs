@@ -2,9 +2,10 @@
 //! person_detect (cortex-m4) every layer of the generated code gets one row with a positive
 //! count, the rows sum to the inference's instructions within a small overhead, their MACs to the
 //! model's, the counts repeat run after run, the depthwise layers stay within per-MAC bounds of
-//! the fused DSP kernels, and the headline count is the normal build's (which links no layer
-//! marker). The table of examples/tiny_cnn.tir is snapshotted: instruction counts
-//! are deterministic. A project without a profile build is refused with a message.
+//! the fused DSP kernels, a patch loop's body ops and copies are counted apart and sum to its
+//! row, and the headline count is the normal build's (which links no layer marker). The tables
+//! of examples/tiny_cnn.tir and of examples/two_stages.tir (a patch loop's ops under it) are
+//! snapshotted: instruction counts are deterministic. A project without a profile build is refused with a message.
 //!
 //! Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, make and cc (a loud skip
 //! without them, a failure under CI=true); the person_detect test also needs ../shared.
@@ -115,6 +116,7 @@ fn person_detect_profile_covers_every_layer() {
     assert_eq!(rows.len(), emitted.len(), "one row per emitted layer");
     let mut sum = 0;
     let mut macs = 0;
+    let (mut patch_loops, mut segments) = (0, 0);
     for (position, row) in rows.iter().enumerate() {
         assert_eq!(number(row, "index") as usize, position);
         assert!(emitted.contains(&position));
@@ -128,6 +130,12 @@ fn person_detect_profile_covers_every_layer() {
             assert!(row["instructions_per_mac"].is_null());
         }
         assert!(["portable", "arm_dsp", "mixed"].contains(&row["kernel"].as_str().unwrap()));
+        if row["op"] == "patches" {
+            patch_loops += 1;
+            segments += check_patch_loop(row);
+        } else {
+            segments += 1;
+        }
         sum += instructions;
         macs += layer_macs;
     }
@@ -151,7 +159,8 @@ fn person_detect_profile_covers_every_layer() {
     }
     assert_eq!(sum, number(&report, "layer_instructions"));
     assert!(sum < number(&report, "profile_instructions"));
-    let bound = OVERHEAD_PER_LAYER * rows.len() as u64 + OVERHEAD_FIXED;
+    assert!(patch_loops > 0, "the default plan has a patch loop");
+    let bound = OVERHEAD_PER_LAYER * segments + OVERHEAD_FIXED;
     assert!(
         sum.abs_diff(total) <= bound,
         "the layers sum to {sum}, the inference takes {total}: more than {bound} apart"
@@ -183,6 +192,37 @@ fn person_detect_profile_covers_every_layer() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A patch loop's row: one part per body op, each counted, the parts and the copies summing to
+/// the row, the parts' MACs to the row's. Returns the marker pairs it ran (the step hooks split
+/// every patch).
+fn check_patch_loop(row: &Value) -> u64 {
+    let body = row["body"].as_array().expect("a body");
+    let parts = row["part_instructions"]
+        .as_array()
+        .expect("a patch loop has part_instructions");
+    assert_eq!(parts.len(), body.len(), "one part per body op: {row}");
+    let mut sum = number(row, "copy_instructions");
+    let mut macs = 0;
+    for (part, op) in parts.iter().zip(body) {
+        assert_eq!(&part["op"], op);
+        assert!(
+            number(part, "instructions") > 0,
+            "a part counted nothing: {part}"
+        );
+        sum += number(part, "instructions");
+        macs += number(part, "macs");
+    }
+    assert_eq!(
+        sum,
+        number(row, "instructions"),
+        "parts + copies = the loop: {row}"
+    );
+    assert_eq!(macs, number(row, "macs"));
+    // The copies of a patch's input region and output patch are a small share of the loop.
+    assert!(number(row, "copy_instructions") * 10 < number(row, "instructions"));
+    1 + number(row, "patches") * (parts.len() as u64 + 1)
+}
+
 #[test]
 fn tiny_cnn_profile_table() {
     if !have_tools() {
@@ -199,6 +239,48 @@ fn tiny_cnn_profile_table() {
     .expect("input");
     let text = sim(&dir, &input, &["--profile"]);
     let table = &text[text.find("per-layer profile").expect("a profile table")..];
+    insta::assert_snapshot!(table);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A patch loop's table: its body ops and its copies, each a row under it (examples/two_stages.tir
+/// with a stage on its inverted-residual block).
+#[test]
+fn two_stages_profile_table_splits_the_patch_loop() {
+    if !have_tools() {
+        return;
+    }
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let dir = scratch("two_stages");
+    let (model, out) = (
+        examples.join("two_stages.tir").display().to_string(),
+        dir.display().to_string(),
+    );
+    let pipeline = "canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,select-kernels,alloc";
+    let compiled = tmlc(&[
+        "compile",
+        &model,
+        "--target",
+        "cortex-m4",
+        "--pass-pipeline",
+        pipeline,
+        "-o",
+        &out,
+    ]);
+    if let Err(failure) = compiled {
+        panic!("tmlc compile {model} failed:\n{}", failure.rendered);
+    }
+    let input = dir.join("input.bin");
+    std::fs::write(
+        &input,
+        (0..3072u32)
+            .map(|i| (i.wrapping_mul(37) % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .expect("input");
+    let text = sim(&dir, &input, &["--profile"]);
+    let table = &text[text.find("per-layer profile").expect("a profile table")..];
+    assert!(table.contains("(patch copies, loop)"), "{table}");
     insta::assert_snapshot!(table);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -86,18 +86,73 @@ pub fn profile_section(shared: &Path, report: &mut String) {
                 number(row, "instructions"),
                 row["percent"].as_f64().unwrap_or(0.0),
             );
+            // A patch loop's ops (all patches, halo included) and its copies, under it.
+            let parts = row["part_instructions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for (k, part) in parts.iter().enumerate() {
+                let shape: Vec<String> = part["shape"]
+                    .as_array()
+                    .map(|dims| dims.iter().map(|d| d.to_string()).collect())
+                    .unwrap_or_default();
+                let per_mac = part["instructions_per_mac"]
+                    .as_f64()
+                    .map_or("-".to_string(), |v| format!("{v:.2}"));
+                let _ = writeln!(
+                    report,
+                    "| {}.{k} | &nbsp;&nbsp;{} (in the loop) | {} | {} | {} | {} | {per_mac} | {:.1}% |",
+                    number(row, "index"),
+                    part["op"].as_str().unwrap_or("?"),
+                    shape.join("x"),
+                    number(part, "macs"),
+                    part["kernel"].as_str().unwrap_or("?"),
+                    number(part, "instructions"),
+                    part["percent"].as_f64().unwrap_or(0.0),
+                );
+            }
+            if !parts.is_empty() {
+                let copies = number(row, "copy_instructions");
+                let _ = writeln!(
+                    report,
+                    "| {}.- | &nbsp;&nbsp;patch copies and loop | | | | {copies} | - | {:.1}% |",
+                    number(row, "index"),
+                    100.0 * copies as f64
+                        / number(&report_json, "profile_instructions").max(1) as f64,
+                );
+            }
         }
-        // Instructions and MACs per op, most instructions first.
+        // Instructions and MACs per op, most instructions first; a patch loop's ops count under
+        // their own op (their instructions include the halo), its copies as `patch copies`.
         let mut per_op: Vec<(String, u64, u64, usize)> = Vec::new();
+        let mut add = |op: String, instructions: u64, macs: u64| match per_op
+            .iter_mut()
+            .find(|(name, ..)| *name == op)
+        {
+            Some(entry) => {
+                entry.1 += instructions;
+                entry.2 += macs;
+                entry.3 += 1;
+            }
+            None => per_op.push((op, instructions, macs, 1)),
+        };
         for row in &rows {
-            let op = row["op"].as_str().unwrap_or("?").to_string();
-            match per_op.iter_mut().find(|(name, ..)| *name == op) {
-                Some(entry) => {
-                    entry.1 += number(row, "instructions");
-                    entry.2 += number(row, "macs");
-                    entry.3 += 1;
+            match row["part_instructions"].as_array() {
+                Some(parts) => {
+                    for part in parts {
+                        let op = part["op"].as_str().unwrap_or("?").to_string();
+                        add(op, number(part, "instructions"), number(part, "macs"));
+                    }
+                    add(
+                        "patch copies".to_string(),
+                        number(row, "copy_instructions"),
+                        0,
+                    );
                 }
-                None => per_op.push((op, number(row, "instructions"), number(row, "macs"), 1)),
+                None => {
+                    let op = row["op"].as_str().unwrap_or("?").to_string();
+                    add(op, number(row, "instructions"), number(row, "macs"));
+                }
             }
         }
         per_op.sort_by_key(|(_, instructions, ..)| std::cmp::Reverse(*instructions));

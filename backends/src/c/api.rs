@@ -33,6 +33,12 @@ pub fn layer_hook(prefix: &str, which: &str, index: usize, op: &str) -> String {
     format!("{prefix}_LAYER_{which}({index}, \"{op}\");")
 }
 
+/// The step hook of patch loop `index` before body op `step` of every patch (`step` = the
+/// number of body ops after the last one), e.g. `TMLC_M_LAYER_STEP(0, 2);`.
+pub fn layer_step(prefix: &str, index: usize, step: usize) -> String {
+    format!("{prefix}_LAYER_STEP({index}, {step});")
+}
+
 /// The model source's defaults for the hooks: a header the user names, else nothing.
 pub fn hooks_defaults(prefix: &str) -> String {
     format!(
@@ -40,7 +46,8 @@ pub fn hooks_defaults(prefix: &str) -> String {
          * {prefix}_HOOKS_HEADER (-D{prefix}_HOOKS_HEADER='\"my_hooks.h\"'). */\n\
          #ifdef {prefix}_HOOKS_HEADER\n#include {prefix}_HOOKS_HEADER\n#endif\n\
          #ifndef {prefix}_LAYER_BEGIN\n#define {prefix}_LAYER_BEGIN(index, name) ((void)0)\n#endif\n\
-         #ifndef {prefix}_LAYER_END\n#define {prefix}_LAYER_END(index, name) ((void)0)\n#endif\n"
+         #ifndef {prefix}_LAYER_END\n#define {prefix}_LAYER_END(index, name) ((void)0)\n#endif\n\
+         #ifndef {prefix}_LAYER_STEP\n#define {prefix}_LAYER_STEP(index, step) ((void)0)\n#endif\n"
     )
 }
 
@@ -50,7 +57,9 @@ pub fn hooks_documentation(prefix: &str) -> String {
         "/* Per-layer hooks: every layer runs between {prefix}_LAYER_BEGIN(index, name) and\n \
          * {prefix}_LAYER_END(index, name) (index from 0, name the op: \"conv2d\"), which do nothing\n \
          * unless the library is built with them defined, e.g. in a header named by\n \
-         * -D{prefix}_HOOKS_HEADER='\"my_hooks.h\"', to read DWT->CYCCNT per layer. */\n\n"
+         * -D{prefix}_HOOKS_HEADER='\"my_hooks.h\"', to read DWT->CYCCNT per layer. Inside a patch\n \
+         * loop, {prefix}_LAYER_STEP(index, step) runs before body op `step` of every patch and,\n \
+         * with `step` the number of body ops, after the last one (the rest is the patch copies). */\n\n"
     )
 }
 

@@ -5,6 +5,7 @@
 
 mod lstm;
 
+use super::api;
 use super::call::KernelCall;
 use super::writer::{c_array, CWriter, U32Literal};
 use crate::cortex_m::packing;
@@ -77,7 +78,7 @@ pub fn emit_layer(
         names,
     };
     if loop_plan(op.module, op.function, op.op).is_some() {
-        return layer.patch_loop(writer);
+        return layer.patch_loop(writer, index);
     }
     let Some(view) = OpView::decode(op).transpose()? else {
         return Err(Diagnostic::new(
@@ -237,8 +238,9 @@ impl Layer<'_> {
     /// A `loop.patches` op: for every output patch, copy the input region it needs to the start
     /// of the patch buffer region, run each layer of the body from one end of the region to the
     /// other with the patch's sizes and border padding (a table computed here by `loop_plan`), and copy the
-    /// last layer's patch into the result.
-    fn patch_loop(&self, writer: &mut CWriter) -> DiagResult<()> {
+    /// last layer's patch into the result. Step hooks (`api::layer_step`) mark each body op's
+    /// call, so a profile build can count the ops and the copies apart.
+    fn patch_loop(&self, writer: &mut CWriter, index: usize) -> DiagResult<()> {
         let function = self.op.function;
         let plan = loop_plan(self.op.module, function, self.op.op).ok_or_else(|| {
             self.op
@@ -343,9 +345,13 @@ impl Layer<'_> {
                 writer.body_line(&format!("        buffer_b = {scratch};"));
             }
             let call = inner_layer.patch_call(writer, layer, &dims)?;
+            let step = api::layer_step(&writer.hook_prefix, index, k);
+            writer.body_line(&format!("        {step}"));
             writer.body_line(&format!("        {}", call.statement()));
             writer.body_line("        buffer_a = buffer_b;");
         }
+        let step = api::layer_step(&writer.hook_prefix, index, layers.len());
+        writer.body_line(&format!("        {step}"));
         writer.body_line(&format!(
             "        for (y = t[4]; y < t[5]; ++y) memcpy({} + ((int32_t)y * {output_width} + t[6]) * {output_channels}, buffer_a + (y - t[4]) * (t[7] - t[6]) * {output_channels}, (size_t)((t[7] - t[6]) * {output_channels}));",
             self.output()

@@ -128,6 +128,7 @@ fn generate(
     let macro_prefix = format!("TMLC_{}", model.to_ascii_uppercase());
     let mut writer = CWriter {
         measuring,
+        hook_prefix: macro_prefix.clone(),
         ..CWriter::default()
     };
     let mut names = Names {

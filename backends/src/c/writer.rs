@@ -84,6 +84,8 @@ pub struct CWriter {
     pub constant_bytes: usize,
     /// Only counting: the tables' text is not written (`constant_bytes` and the body are).
     pub measuring: bool,
+    /// The model's macro prefix (`TMLC_<MODEL>`), which names the per-layer hooks.
+    pub hook_prefix: String,
 }
 
 impl CWriter {

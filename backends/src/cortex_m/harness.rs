@@ -165,7 +165,9 @@ pub fn profile_hooks(model: &str) -> String {
          #define {prefix}_PROFILE_HOOKS_H\n\n\
          #include \"tmlc_board.h\"\n\n\
          #define {prefix}_LAYER_BEGIN(index, name) tmlc_marker_layer_begin()\n\
-         #define {prefix}_LAYER_END(index, name) tmlc_marker_layer_end()\n\n\
+         #define {prefix}_LAYER_END(index, name) tmlc_marker_layer_end()\n\
+         /* A patch loop's steps end one segment and begin the next. */\n\
+         #define {prefix}_LAYER_STEP(index, step) (tmlc_marker_layer_end(), tmlc_marker_layer_begin())\n\n\
          #endif /* {prefix}_PROFILE_HOOKS_H */\n",
         elf = super::PROFILE_ELF,
         normal = super::ELF,

@@ -19,7 +19,7 @@
 //! QEMU counts instructions, not cycles: the count is exact and identical from run to run, but
 //! it is not a cycle count of any real core.
 
-use crate::c::layer_list::Layer;
+use crate::c::layer_list::{Layer, Part};
 use crate::cortex_m::{
     Manifest, MANIFEST, MARKER_LAYER_BEGIN, MARKER_LAYER_END, STACK_REPORT_PREFIX,
 };
@@ -172,6 +172,25 @@ pub struct LayerProfile {
     /// patches).
     pub instructions: u64,
     /// Instructions per MAC; `None` for a layer without MACs.
+    pub instructions_per_mac: Option<f64>,
+    /// Percent of the profile build's inference.
+    pub percent: f64,
+    /// A patch loop's instructions per body op (`layer.parts`, all patches, halo included).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub part_instructions: Vec<PartProfile>,
+    /// A patch loop's instructions outside its body ops: the patch copies and the loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_instructions: Option<u64>,
+}
+
+/// One body op's instructions in a patch loop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartProfile {
+    #[serde(flatten)]
+    pub part: Part,
+    pub instructions: u64,
+    /// Instructions per MAC of the op's output (the halo the patches recompute included in the
+    /// instructions, not in the MACs); `None` without MACs.
     pub instructions_per_mac: Option<f64>,
     /// Percent of the profile build's inference.
     pub percent: f64,
@@ -834,9 +853,10 @@ fn profile(
         )));
     }
     let counts = run.layers.unwrap_or_default();
-    if counts.len() != manifest.layers.len() {
+    let segments: usize = manifest.layers.iter().map(Layer::segments).sum();
+    if counts.len() != segments {
         return Err(error(format!(
-            "the profile build ran {} layers, the project lists {}",
+            "the profile build ran {} marker pairs, the project's {} layers have {segments}",
             counts.len(),
             manifest.layers.len()
         )));
@@ -844,20 +864,56 @@ fn profile(
     Ok(profile_rows(&manifest.layers, &counts, run.instructions))
 }
 
-/// The profile of `layers` that ran `counts` instructions each, `total` in the whole inference.
+/// The profile of `layers` whose marker pairs ([`Layer::segments`] each, in order) ran `counts`
+/// instructions, `total` in the whole inference.
 pub fn profile_rows(layers: &[Layer], counts: &[u64], total: u64) -> Profile {
+    let percent = |instructions: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            100.0 * instructions as f64 / total as f64
+        }
+    };
+    let per_mac =
+        |instructions: u64, macs: u64| (macs > 0).then(|| instructions as f64 / macs as f64);
+    let mut next = 0;
     let rows = layers
         .iter()
-        .zip(counts)
-        .map(|(layer, &instructions)| LayerProfile {
-            layer: layer.clone(),
-            instructions,
-            instructions_per_mac: (layer.macs > 0).then(|| instructions as f64 / layer.macs as f64),
-            percent: if total == 0 {
-                0.0
-            } else {
-                100.0 * instructions as f64 / total as f64
-            },
+        .map(|layer| {
+            let segments = &counts[next..next + layer.segments()];
+            next += segments.len();
+            let instructions = segments.iter().sum();
+            let mut part_counts = vec![0u64; layer.parts.len()];
+            let mut copies = 0;
+            for (segment, &count) in segments.iter().enumerate() {
+                match layer.segment_part(segment) {
+                    Some(k) => part_counts[k] += count,
+                    None => copies += count,
+                }
+            }
+            let split = layer.segments() > 1;
+            LayerProfile {
+                layer: layer.clone(),
+                instructions,
+                instructions_per_mac: per_mac(instructions, layer.macs),
+                percent: percent(instructions),
+                part_instructions: if split {
+                    layer
+                        .parts
+                        .iter()
+                        .zip(part_counts)
+                        .map(|(part, instructions)| PartProfile {
+                            part: part.clone(),
+                            instructions,
+                            instructions_per_mac: per_mac(instructions, part.macs),
+                            percent: percent(instructions),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                copy_instructions: split.then_some(copies),
+            }
         })
         .collect();
     Profile {

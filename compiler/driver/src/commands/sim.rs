@@ -78,6 +78,7 @@ pub fn render_profile(profile: &Profile) -> String {
         "instr/MAC".to_string(),
         "share".to_string(),
     ]];
+    let per_mac = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     for row in &profile.layers {
         let layer = &row.layer;
         let op = if layer.body.is_empty() {
@@ -92,10 +93,38 @@ pub fn render_profile(profile: &Profile) -> String {
             layer.macs.to_string(),
             layer.kernel.clone(),
             row.instructions.to_string(),
-            row.instructions_per_mac
-                .map_or("-".to_string(), |v| format!("{v:.2}")),
+            per_mac(row.instructions_per_mac),
             format!("{:.1}%", row.percent),
         ]);
+        // A patch loop's body ops and copies, indented under it (all patches, halo included).
+        for (k, part) in row.part_instructions.iter().enumerate() {
+            let dims: Vec<String> = part.part.shape.iter().map(|d| d.to_string()).collect();
+            rows.push([
+                format!("{}.{k}", layer.index),
+                format!("  {}", part.part.op),
+                dims.join("x"),
+                part.part.macs.to_string(),
+                part.part.kernel.clone(),
+                part.instructions.to_string(),
+                per_mac(part.instructions_per_mac),
+                format!("{:.1}%", part.percent),
+            ]);
+        }
+        if let Some(copies) = row.copy_instructions {
+            rows.push([
+                format!("{}.-", layer.index),
+                "  (patch copies, loop)".to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                copies.to_string(),
+                "-".to_string(),
+                format!(
+                    "{:.1}%",
+                    100.0 * copies as f64 / profile.profile_instructions.max(1) as f64
+                ),
+            ]);
+        }
     }
     let mut widths = [0usize; 8];
     for row in &rows {
@@ -104,7 +133,7 @@ pub fn render_profile(profile: &Profile) -> String {
         }
     }
     let mut text = String::from(
-        "\nper-layer profile (profile build: every layer between two markers; a patch loop is one layer):\n",
+        "\nper-layer profile (profile build: every layer between two markers; a patch loop is one layer, its ops under it):\n",
     );
     for row in &rows {
         let mut line = String::new();
@@ -117,14 +146,6 @@ pub fn render_profile(profile: &Profile) -> String {
             }
         }
         let _ = writeln!(text, "{}", line.trim_end());
-    }
-    for row in profile.layers.iter().filter(|r| !r.layer.body.is_empty()) {
-        let _ = writeln!(
-            text,
-            "layer {}: a patch loop of {}",
-            row.layer.index,
-            row.layer.body.join(", ")
-        );
     }
     let outside = profile
         .profile_instructions
