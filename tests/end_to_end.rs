@@ -151,6 +151,13 @@ fn harness_rejects_an_input_of_no_frame_and_runs_several_frames() {
 const TILED: &str =
     "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=2x2,split=3},inplace,alloc";
 
+/// Streamed bands of rows (no halo recomputed): the tour's three layers in 3 uneven bands, the
+/// two-stage example's stem and stride-2 depthwise one output row per band.
+const STREAMED_TOUR: &str =
+    "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=3x1,split=3,stream=true},inplace,alloc";
+const STREAMED_STEM: &str =
+    "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=16x1,split=2,stream=true},inplace,alloc";
+
 /// The smallest-arena search: puts the inverted-residual example's stage after its stem, where
 /// the expansion peaks, and the two-stage example's stages at its input and on its block.
 const SEARCHED: &str =
@@ -169,7 +176,7 @@ fn examples_match_the_interpreter() {
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seed = 0x2545_f491_u64;
-    let cases: [(&str, &[&str]); 11] = [
+    let cases: [(&str, &[&str]); 13] = [
         ("tiny_cnn", &[]),
         ("op_tour", &[]),
         ("float_edges", &[]),
@@ -180,6 +187,8 @@ fn examples_match_the_interpreter() {
         ("inverted_residual", &[SEARCHED]),
         ("two_stages", &[]),
         ("two_stages", &[SEARCHED]),
+        ("activations_tour", &[STREAMED_TOUR]),
+        ("two_stages", &[STREAMED_STEM]),
         ("recurrent", &[]),
     ];
     for (index, (name, extra)) in cases.into_iter().enumerate() {

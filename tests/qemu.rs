@@ -459,7 +459,7 @@ fn sim_rejects_bad_requests() {
 }
 
 /// The hand-made examples (ops the real models lack, negative per-channel scales, float edges
-/// with several inputs and outputs) give the interpreter's bytes on the Cortex-M4 (Arm DSP
+/// with several inputs and outputs, patch loops searched and streamed) give the interpreter's bytes on the Cortex-M4 (Arm DSP
 /// kernels, FPU) and the Cortex-M7.
 #[test]
 fn examples_match_the_interpreter_in_qemu() {
@@ -470,12 +470,16 @@ fn examples_match_the_interpreter_in_qemu() {
     // The inverted-residual example with the smallest-arena search: its patch stage after the
     // stem, the Arm DSP kernels inside the loop; the two-stage example: two patch loops.
     let searched = "--pass-pipeline=canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,select-kernels,alloc";
+    // Streamed bands of rows: the stem and its stride-2 depthwise, 4 bands, the DSP kernels on
+    // the row buffers.
+    let streamed = "--pass-pipeline=canonicalize,fuse,schedule,tile{patches=4x1,split=2,stream=true},inplace,select-kernels,alloc";
     for target in ["cortex-m4", "cortex-m7"] {
         for (name, extra) in [
             ("op_tour", &[][..]),
             ("float_edges", &[]),
             ("inverted_residual", &[searched]),
             ("two_stages", &[searched]),
+            ("two_stages", &[streamed]),
             ("recurrent", &[]),
         ] {
             let model = examples.join(format!("{name}.tir"));

@@ -14,6 +14,11 @@ use tmlc_tinyml::interpreter::{run, TensorData};
 const PIPELINE: &str = "canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,alloc";
 
 fn tiled(shared: &std::path::Path, model: &str) -> Module {
+    tiled_with(shared, model, PIPELINE)
+}
+
+/// `model` after `pipeline` (and `check-plan`) for the host.
+fn tiled_with(shared: &std::path::Path, model: &str, pipeline: &str) -> Module {
     let bytes =
         std::fs::read(shared.join("models").join(format!("{model}.tflite"))).expect("model");
     let context = tmlc::context();
@@ -21,7 +26,7 @@ fn tiled(shared: &std::path::Path, model: &str) -> Module {
         .expect("imports")
         .module;
     let passes = tmlc::pass_registry()
-        .build_pipeline(&format!("{PIPELINE},check-plan"), &host())
+        .build_pipeline(&format!("{pipeline},check-plan"), &host())
         .expect("pipeline");
     PassManager::new(passes)
         .run(&mut module, &context)
@@ -155,7 +160,8 @@ fn tiled_models_are_bit_exact_in_c() {
 
 /// Softmax outputs hide small errors, so this cuts each tiled network right after its patch
 /// loop and compares the whole stage output (thousands of bytes) computed by C patch by patch
-/// with the interpreter's.
+/// with the interpreter's: the searched plans, and streamed ones (bands of rows kept from band
+/// to band: 24 bands of one row, 7 uneven bands, 25 bands of a 10x4 stride-2 start).
 #[test]
 fn patch_loop_outputs_match_the_interpreter_byte_for_byte() {
     let Some(shared) = shared_dir() else { return };
@@ -166,13 +172,18 @@ fn patch_loop_outputs_match_the_interpreter_byte_for_byte() {
         );
         return;
     }
-    for model in [
-        "person_detect",
-        "vww_96_int8",
-        "kws_ref_model",
-        "pretrainedResnet_quant",
+    let streamed =
+        |plan: &str| format!("canonicalize,fuse,schedule,tile{{{plan},stream=true}},inplace,alloc");
+    for (model, pipeline) in [
+        ("person_detect", PIPELINE.to_string()),
+        ("vww_96_int8", PIPELINE.to_string()),
+        ("kws_ref_model", PIPELINE.to_string()),
+        ("pretrainedResnet_quant", PIPELINE.to_string()),
+        ("vww_96_int8", streamed("patches=24x1,split=4")),
+        ("person_detect", streamed("patches=7x1,split=4")),
+        ("kws_ref_model", streamed("patches=25x1,split=3")),
     ] {
-        let mut module = tiled(&shared, model);
+        let mut module = tiled_with(&shared, model, &pipeline);
         let function = &mut module.functions[0];
         let Some(&patch_loop) = function
             .body

@@ -45,6 +45,9 @@ pub struct OpRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct PatchStage {
     pub grid: [usize; 2],
+    /// Its bands of rows are streamed (rows kept from band to band, no halo recomputed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     /// The layers it computes patch by patch.
     pub layers: usize,
     pub mac_overhead_percent: i64,
@@ -237,6 +240,7 @@ fn plan_summary(module: &Module, function: &Function) -> PlanSummary {
         if let Some(plan) = tmlc_loop::patches::loop_plan(module, function, op) {
             summary.patch_stages.push(PatchStage {
                 grid: tmlc_loop::patches::loop_grid(function, op).unwrap_or([1, 1]),
+                stream: plan.row_buffers.is_some(),
                 layers: plan.layers.len(),
                 mac_overhead_percent: int(op, "mac_overhead_percent").unwrap_or(0),
                 predicted_overhead_percent: int(op, "predicted_overhead_percent"),

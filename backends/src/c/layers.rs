@@ -246,6 +246,9 @@ impl Layer<'_> {
             self.op
                 .error("has a layer the C backend cannot compute per patch")
         })?;
+        if let Some(row_buffers) = &plan.row_buffers {
+            return self.stream_loop(writer, index, &plan, row_buffers);
+        }
         let layers = &plan.layers;
         let scratch = self.scratch()?;
         let table = format!("{}_patches", self.prefix);
@@ -356,6 +359,127 @@ impl Layer<'_> {
             "        for (y = t[4]; y < t[5]; ++y) memcpy({} + ((int32_t)y * {output_width} + t[6]) * {output_channels}, buffer_a + (y - t[4]) * (t[7] - t[6]) * {output_channels}, (size_t)((t[7] - t[6]) * {output_channels}));",
             self.output()
         ));
+        writer.body_line("    }");
+        writer.body_line("}");
+        Ok(())
+    }
+
+    /// A streamed `loop.patches` op (`PatchPlan::row_buffers`): band by band, the rows each
+    /// layer keeps move to the start of its row buffer, then every layer computes its new rows
+    /// after them, the first reading the loop's input and the last writing the loop's result in
+    /// place (a table of the rows per band, computed here by `loop_plan`).
+    fn stream_loop(
+        &self,
+        writer: &mut CWriter,
+        index: usize,
+        plan: &tmlc_loop::patches::PatchPlan,
+        row_buffers: &[usize],
+    ) -> DiagResult<()> {
+        let function = self.op.function;
+        let layers = &plan.layers;
+        let n = layers.len();
+        let scratch = self.scratch()?;
+        let table = format!("{}_bands", self.prefix);
+        let columns = 2 + 5 * n;
+        let rows: Vec<String> = plan
+            .patches
+            .iter()
+            .map(|patch| {
+                let mut row = vec![patch[0].input.row0, patch[n - 1].output.row0];
+                for layer in patch {
+                    row.extend([
+                        layer.input.height(),
+                        layer.pad[0],
+                        layer.output.height(),
+                        layer.kept_rows,
+                        layer.shift_rows,
+                    ]);
+                }
+                let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                format!("{{{}}}", cells.join(", "))
+            })
+            .collect();
+        writer.table(&format!(
+            "/* Per band: the loop's first input row, its first result row, then per layer the\n * rows it reads, its top padding, the rows it computes, the rows its buffer keeps and how\n * far they move. */\nstatic const int16_t {table}[{}][{columns}] = {{\n    {}\n}};\n",
+            rows.len(),
+            rows.join(",\n    ")
+        ));
+        let row_bytes = |k: usize| layers[k].output[1] * layers[k].output[2];
+        writer.body_line("{");
+        let kernels_use_scratch = layers.iter().any(|layer| {
+            tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
+        });
+        if kernels_use_scratch {
+            writer.body_line(&format!(
+                "    void *kernel_scratch = {scratch} + {};",
+                plan.buffers_bytes()
+            ));
+        }
+        writer.body_line("    int32_t p;");
+        writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
+        writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+        writer.body_line("        const int8_t *buffer_a;");
+        writer.body_line("        int8_t *buffer_b;");
+        for (k, &offset) in row_buffers.iter().enumerate() {
+            let (kept, shift) = (2 + 5 * k + 3, 2 + 5 * k + 4);
+            writer.body_line(&format!(
+                "        if (t[{shift}] > 0) memmove({scratch} + {offset}, {scratch} + {offset} + (int32_t)t[{shift}] * {rb}, (size_t)t[{kept}] * {rb});",
+                rb = row_bytes(k)
+            ));
+        }
+        for (k, layer) in layers.iter().enumerate() {
+            let base = 2 + 5 * k;
+            let dims = PatchDims {
+                in_h: format!("t[{base}]"),
+                in_w: layer.input[1].to_string(),
+                pad_top: format!("t[{}]", base + 1),
+                pad_left: layer.pad[1].to_string(),
+                out_h: format!("t[{}]", base + 2),
+                out_w: layer.output[1].to_string(),
+            };
+            let inner = OpContext {
+                module: self.op.module,
+                function,
+                op: layer.op,
+            };
+            let inner_layer = Layer {
+                op: &inner,
+                prefix: format!("{}_{k}", self.prefix),
+                names: self.names,
+            };
+            writer.body_line(&format!("        /* {} */", function.ops[layer.op].name));
+            let input = if k == 0 {
+                format!(
+                    "(const int8_t *)({}) + (int32_t)t[0] * {}",
+                    self.input(0),
+                    layer.input[1] * layer.input[2]
+                )
+            } else {
+                format!("{scratch} + {}", row_buffers[k - 1])
+            };
+            let output = if k + 1 == n {
+                format!("{} + (int32_t)t[1] * {}", self.output(), row_bytes(k))
+            } else {
+                format!(
+                    "{scratch} + {} + (int32_t)t[{}] * {}",
+                    row_buffers[k],
+                    base + 3,
+                    row_bytes(k)
+                )
+            };
+            writer.body_line(&format!("        buffer_a = {input};"));
+            writer.body_line(&format!("        buffer_b = {output};"));
+            let call = inner_layer.patch_call(writer, layer, &dims)?;
+            let step = api::layer_step(&writer.hook_prefix, index, k);
+            writer.body_line(&format!("        {step}"));
+            writer.body_line(&format!(
+                "        if (t[{}] > 0) {}",
+                base + 2,
+                call.statement()
+            ));
+        }
+        let step = api::layer_step(&writer.hook_prefix, index, n);
+        writer.body_line(&format!("        {step}"));
         writer.body_line("    }");
         writer.body_line("}");
         Ok(())

@@ -14,7 +14,9 @@
 //! once over the whole input, which is what the reference interpreter does. A backend computes it
 //! output patch by output patch on a `grid = [rows, columns]` of the result, each patch from the
 //! input region it needs (its receptive field, halo included), so only patch-sized intermediate
-//! tensors are ever live: that is what saves memory.
+//! tensors are ever live: that is what saves memory. With `stream = true` (a grid of `[N, 1]`,
+//! bands of full-width rows) it recomputes no halo: every layer keeps the rows the next one still
+//! needs in a row buffer of its own (`patches::stream_plan`).
 
 pub mod patches;
 
@@ -52,10 +54,26 @@ impl OpDefinition for Patches {
     fn verify(&self, op: &OpContext) -> DiagResult<()> {
         op.expect_operands(1, 1)?;
         op.expect_results(1)?;
-        op.expect_attributes(&["grid", "mac_overhead_percent", "predicted_overhead_percent"])?;
+        op.expect_attributes(&[
+            "grid",
+            "mac_overhead_percent",
+            "predicted_overhead_percent",
+            "stream",
+        ])?;
         let grid = op.int_array_attribute("grid", Some(2), None)?;
         if grid.iter().any(|&g| !(1..=1024).contains(&g)) {
             return Err(op.attribute_error("grid", "the grid must be two numbers in [1, 1024]"));
+        }
+        match op.data().attributes.get("stream") {
+            None | Some(tmlc_core::attributes::Attribute::Bool(false)) => {}
+            Some(tmlc_core::attributes::Attribute::Bool(true)) if grid[1] == 1 => {}
+            Some(tmlc_core::attributes::Attribute::Bool(true)) => {
+                return Err(op.attribute_error(
+                    "stream",
+                    "a streamed loop runs bands of full-width rows: its grid must be [N, 1]",
+                ))
+            }
+            Some(_) => return Err(op.attribute_error("stream", "`stream` must be true or false")),
         }
         let data = op.data();
         let [region] = data.regions.as_slice() else {

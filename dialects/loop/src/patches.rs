@@ -3,12 +3,22 @@
 //! each layer sees at the patch's border, the scratch the patches need and the MACs they do.
 //! The `tile` pass sizes and chooses plans with it; backends emit the patch loop from it. A
 //! layer is asked through its interfaces: a sliding window, or elementwise with one operand.
+//!
+//! A streamed loop (`stream = true`, a grid of N bands of full-width rows, [`stream_plan`])
+//! recomputes nothing: each layer keeps the rows of its output the next layer still needs in a
+//! row buffer of its own, and computes only its new rows per band; the first layer reads the
+//! loop's input and the last writes the loop's result in place (full-width rows are contiguous
+//! in NHWC), so there are no copies either.
 
 use tmlc_core::attributes::Attribute;
 use tmlc_core::ir::{Function, Module, Op};
 use tmlc_core::types::ElementType;
 use tmlc_tinyml::cost::CallCost;
 use tmlc_tinyml::{OpView, SlidingWindow};
+
+/// Predicted instructions of a streamed band's set-up, and per byte its row buffers move.
+const STREAM_BAND_INSTRUCTIONS: f64 = 40.0;
+const STREAM_MOVE_PER_BYTE: f64 = 0.5;
 
 /// What one layer of the chain does to rows and columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +63,10 @@ pub struct PatchLayer {
     pub input: Rect,
     pub output: Rect,
     pub pad: [usize; 2],
+    /// Streamed loops: rows of this layer's row buffer kept from the bands before (the next
+    /// layer still reads them), and by how many rows they move to the buffer's start first.
+    pub kept_rows: usize,
+    pub shift_rows: usize,
 }
 
 /// The whole plan of a patch loop.
@@ -71,6 +85,9 @@ pub struct PatchPlan {
     /// MACs of the chain computed patch by patch, and computed once.
     pub patch_macs: u64,
     pub full_macs: u64,
+    /// A streamed loop ([`stream_plan`]): the byte offset of every layer's row buffer but the
+    /// last's in the patch buffer region (each a 4-byte multiple). `None` for patches with halos.
+    pub row_buffers: Option<Vec<usize>>,
 }
 
 impl PatchPlan {
@@ -107,8 +124,26 @@ impl PatchPlan {
                 let (rows, cols) = (p.output.height(), p.output.width());
                 c.instructions(rows, work(layer, rows, cols))
             })
-            .sum();
-        (patched, whole)
+            .sum::<f64>();
+        // A streamed loop moves the rows its buffers keep (a word copy: about half an
+        // instruction per byte) and sets up every band (the table, the pointers).
+        let moves: f64 = if self.row_buffers.is_some() {
+            self.patches
+                .iter()
+                .map(|patch| {
+                    let moved: usize = patch
+                        .iter()
+                        .zip(&self.layers)
+                        .filter(|(p, _)| p.shift_rows > 0)
+                        .map(|(p, l)| p.kept_rows * l.output[1] * l.output[2])
+                        .sum();
+                    STREAM_BAND_INSTRUCTIONS + STREAM_MOVE_PER_BYTE * moved as f64
+                })
+                .sum()
+        } else {
+            0.0
+        };
+        (patched + moves, whole)
     }
 
     /// Extra MACs from recomputed halos, in percent of `total_macs` (the whole network's).
@@ -212,7 +247,13 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                     layer.pad[0] + in_row0 - output.row0 * layer.stride[0],
                     layer.pad[1] + in_col0 - output.col0 * layer.stride[1],
                 ];
-                patch.push(PatchLayer { input, output, pad });
+                patch.push(PatchLayer {
+                    input,
+                    output,
+                    pad,
+                    kept_rows: 0,
+                    shift_rows: 0,
+                });
                 patch_macs +=
                     (output.height() * output.width() * layer.output[2] * layer.macs_per_output)
                         as u64;
@@ -238,7 +279,126 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
         buffer_bytes,
         patch_macs,
         full_macs,
+        row_buffers: None,
     }
+}
+
+/// The streamed plan of `layers` in `bands` bands of the last layer's output rows, or `None`
+/// when a layer skips input rows (a stride above its kernel's extent), the chain has one layer,
+/// or a band would be empty.
+///
+/// Band by band, layer `k` computes its output rows `[done, end)`: `done` where the band before
+/// stopped, `end` as far as the next layer needs in this band. It reads input rows
+/// `[first, last)` (`needed`), which for `k > 0` are exactly what layer `k - 1`'s row buffer
+/// holds: the rows kept from the bands before (`kept_rows`, moved `shift_rows` up to the start
+/// first), then the new ones.
+pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<PatchPlan> {
+    let last = layers.last()?;
+    if layers.len() < 2 || bands_count < 2 || bands_count > last.output[0] {
+        return None;
+    }
+    if layers
+        .iter()
+        .any(|l| l.stride[0] > (l.kernel[0] - 1) * l.dilation[0] + 1)
+    {
+        return None;
+    }
+    let n = layers.len();
+    // Rows of every layer's output computed so far, and the first input row each layer still
+    // reads (its input rows `[first, ...)`).
+    let mut done = vec![0usize; n];
+    let mut first_read = vec![0usize; n];
+    let mut read_end = vec![0usize; n];
+    let mut held = vec![0usize; n];
+    let mut patches = Vec::new();
+    let mut patch_macs = 0u64;
+    for (_, band_end) in bands(last.output[0], bands_count) {
+        let mut patch = Vec::with_capacity(n);
+        let mut end = band_end;
+        for k in (0..n).rev() {
+            let layer = &layers[k];
+            let end_k = end.max(done[k]);
+            let start = (done[k] * layer.stride[0])
+                .saturating_sub(layer.pad[0])
+                .min(layer.input[0]);
+            let (_, stop) = if end_k > done[k] {
+                needed(done[k], end_k, 0, layer)
+            } else {
+                (start, read_end[k])
+            };
+            let stop = stop.max(read_end[k]);
+            let shift = start - first_read[k];
+            let output = Rect {
+                row0: done[k],
+                row1: end_k,
+                col0: 0,
+                col1: layer.output[1],
+            };
+            let input = Rect {
+                row0: start,
+                row1: stop,
+                col0: 0,
+                col1: layer.input[1],
+            };
+            let pad = [
+                layer.pad[0] + start - done[k] * layer.stride[0],
+                layer.pad[1],
+            ];
+            patch_macs +=
+                ((end_k - done[k]) * layer.output[1] * layer.output[2] * layer.macs_per_output)
+                    as u64;
+            patch.push((input, output, pad, shift));
+            first_read[k] = start;
+            read_end[k] = stop;
+            end = stop;
+        }
+        patch.reverse();
+        // Layer k's row buffer (k < n - 1) holds the rows layer k + 1 reads: kept ones first.
+        let mut layers_of_patch = Vec::with_capacity(n);
+        for (k, &(input, output, pad, _)) in patch.iter().enumerate() {
+            let (kept_rows, shift_rows) = if k + 1 < n {
+                let (next_input, _, _, next_shift) = patch[k + 1];
+                held[k] = held[k].max(next_input.height());
+                (done[k].checked_sub(next_input.row0)?, next_shift)
+            } else {
+                (0, 0)
+            };
+            layers_of_patch.push(PatchLayer {
+                input,
+                output,
+                pad,
+                kept_rows,
+                shift_rows,
+            });
+        }
+        for (k, layer) in layers_of_patch.iter().enumerate() {
+            done[k] = layer.output.row1;
+        }
+        patches.push(layers_of_patch);
+    }
+    // Every layer computed all its rows exactly once.
+    if layers.iter().zip(&done).any(|(l, &d)| d != l.output[0]) {
+        return None;
+    }
+    let round = |bytes: usize| bytes.div_ceil(4) * 4;
+    let mut row_buffers = Vec::with_capacity(n - 1);
+    let mut buffer_bytes = 0;
+    for (k, layer) in layers[..n - 1].iter().enumerate() {
+        row_buffers.push(buffer_bytes);
+        buffer_bytes += round(held[k] * layer.output[1] * layer.output[2]);
+    }
+    let full_macs = layers
+        .iter()
+        .map(|l| (l.output[0] * l.output[1] * l.output[2] * l.macs_per_output) as u64)
+        .sum();
+    Some(PatchPlan {
+        layers: layers.to_vec(),
+        patches,
+        buffer_bytes,
+        patch_macs,
+        full_macs,
+        row_buffers: Some(row_buffers),
+    })
 }
 
 /// The grid of a `loop.patches` op, `None` for other ops.
@@ -268,7 +428,21 @@ pub fn loop_plan(module: &Module, function: &Function, op: Op) -> Option<PatchPl
         .iter()
         .map(|&inner| layer_geometry(module, function, inner))
         .collect::<Option<_>>()?;
-    (!layers.is_empty()).then(|| plan(&layers, grid))
+    if layers.is_empty() {
+        return None;
+    }
+    if loop_streams(function, op) {
+        return stream_plan(&layers, grid[0]);
+    }
+    Some(plan(&layers, grid))
+}
+
+/// Whether a `loop.patches` op is streamed (`stream = true`).
+pub fn loop_streams(function: &Function, op: Op) -> bool {
+    matches!(
+        function.ops[op].attributes.get("stream"),
+        Some(Attribute::Bool(true))
+    )
 }
 
 #[cfg(test)]
@@ -317,5 +491,60 @@ mod tests {
             plan.buffers_bytes() < ends[0] + ends[1],
             "{both} vs {ends:?}"
         );
+    }
+
+    /// A streamed plan computes every row of every layer once, in order; each layer reads
+    /// exactly the rows the previous layer's buffer holds (the kept ones, then the new ones),
+    /// which cover its window; the buffers fit what they hold.
+    #[test]
+    fn streamed_bands_compute_every_row_once_from_the_rows_kept() {
+        let layers = [
+            conv([32, 32, 3], [16, 16, 8], 3, 2),
+            conv([16, 16, 8], [16, 16, 8], 3, 1),
+            conv([16, 16, 8], [16, 16, 16], 1, 1),
+            conv([16, 16, 16], [8, 8, 16], 3, 2),
+        ];
+        for bands in [2, 3, 5, 8] {
+            let plan = stream_plan(&layers, bands).expect("streams");
+            assert_eq!(plan.patch_macs, plan.full_macs, "no halo is recomputed");
+            let offsets = plan.row_buffers.clone().expect("row buffers");
+            let mut done = [0usize; 4];
+            for patch in &plan.patches {
+                for (k, (p, l)) in patch.iter().zip(&layers).enumerate() {
+                    assert_eq!(
+                        p.output.row0, done[k],
+                        "layer {k} continues where it stopped"
+                    );
+                    assert_eq!((p.output.col0, p.output.col1), (0, l.output[1]));
+                    if p.output.height() > 0 {
+                        let (first, last) = needed(p.output.row0, p.output.row1, 0, l);
+                        assert!(p.input.row0 <= first && last <= p.input.row1);
+                    }
+                    if k > 0 {
+                        let before = &patch[k - 1];
+                        assert_eq!(p.input.row1, before.output.row1);
+                        assert_eq!(p.input.row0, before.output.row0 - before.kept_rows);
+                    }
+                    if k + 1 < layers.len() {
+                        let held = (p.kept_rows + p.output.height()) * l.output[1] * l.output[2];
+                        let end = offsets.get(k + 1).copied().unwrap_or(plan.buffers_bytes());
+                        assert!(offsets[k] + held <= end, "layer {k}'s rows fit its buffer");
+                    }
+                }
+                for (k, p) in patch.iter().enumerate() {
+                    done[k] = p.output.row1;
+                }
+            }
+            for (k, l) in layers.iter().enumerate() {
+                assert_eq!(done[k], l.output[0], "layer {k} computed all its rows");
+            }
+        }
+        // A layer that skips input rows (1x1, stride 2) and a single layer do not stream.
+        let skipping = [
+            conv([16, 16, 8], [16, 16, 8], 3, 1),
+            conv([16, 16, 8], [8, 8, 8], 1, 2),
+        ];
+        assert!(stream_plan(&skipping, 4).is_none());
+        assert!(stream_plan(&layers[..1], 4).is_none());
     }
 }

@@ -13,7 +13,12 @@
 //! loop's meaning is its body; the backends compute the same bytes patch by patch). Records the
 //! plan on the op: `grid`, `mac_overhead_percent`, and `mem.scratch_size` (the patch buffer region).
 //!
-//! Options: `patches=NxM` and `split=K` fix the plan. Without them (or with `max-sram=BYTES`)
+//! A streamed stage (`stream = true`, bands of full-width rows; `tmlc_loop::patches::stream_plan`)
+//! recomputes no halo: each layer keeps the rows the next one still needs. The search tries
+//! streamed bands beside the grids.
+//!
+//! Options: `patches=NxM` and `split=K` fix the plan (`stream=true` with `patches=Nx1` streams
+//! it). Without them (or with `max-sram=BYTES`)
 //! the pass searches split and grid for the smallest arena (as
 //! `inplace,select-kernels,alloc` would plan it for the target) whose extra MACs (recomputed
 //! halos, in percent of the whole network's MACs) stay within `mac-budget` percent (default 15)
@@ -45,7 +50,7 @@ use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Module, OpData, Region, Value, ValueDef, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
 use tmlc_core::target::Target;
-use tmlc_loop::patches::{layer_geometry, plan, LayerGeometry};
+use tmlc_loop::patches::{layer_geometry, plan, stream_plan, LayerGeometry, PatchPlan};
 use tmlc_tinyml::cost::{call_cost, CallCost};
 use tmlc_tinyml::OpView;
 
@@ -64,9 +69,29 @@ pub const SEARCH_OPS: usize = 4096;
 /// How much a candidate plan is preferred; smaller is better (compared lexicographically).
 type Preference = (u8, u64, u64);
 
+/// The shape of a stage's loop: its grid, and whether its bands of rows are streamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    grid: [usize; 2],
+    stream: bool,
+}
+
+impl Shape {
+    /// The loop's plan for `layers`; `None` when a streamed one cannot be made.
+    fn plan(&self, layers: &[LayerGeometry]) -> Option<PatchPlan> {
+        if self.stream {
+            stream_plan(layers, self.grid[0])
+        } else {
+            Some(plan(layers, self.grid))
+        }
+    }
+}
+
 pub struct Tile {
     grid: Option<[usize; 2]>,
     split: Option<usize>,
+    /// The fixed plan streams its bands (`tmlc_loop::patches::stream_plan`).
+    stream: bool,
     max_sram: Option<usize>,
     mac_budget: usize,
     cost_budget: usize,
@@ -101,6 +126,10 @@ pub fn info() -> PassInfo {
                 help: "how many leading layers the patches compute",
             },
             PassOption {
+                name: "stream",
+                help: "with patches=Nx1: stream the N bands of rows (each layer keeps the rows the next needs; no halo recomputed, no copies)",
+            },
+            PassOption {
                 name: "max-sram",
                 help: "search: the fewest predicted extra instructions whose arena fits BYTES, or `target` (the target's SRAM less the least stack); untiled when that fits",
             },
@@ -133,6 +162,18 @@ pub fn info() -> PassInfo {
                 .get("split")
                 .map(|_| options.usize("split", 0))
                 .transpose()?;
+            let stream = match options.get("stream") {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(text) => return Err(option_error(options, "stream", format!("option `stream` of pass `tile` must be true or false, got `{text}`"))),
+            };
+            if stream && grid.is_none_or(|g| g[1] != 1) {
+                return Err(option_error(
+                    options,
+                    "stream",
+                    "pass `tile` streams bands of full-width rows: `stream=true` needs `patches=Nx1`".into(),
+                ));
+            }
             if grid.is_some() != split.is_some() {
                 let given = if grid.is_some() { "patches" } else { "split" };
                 return Err(option_error(
@@ -144,6 +185,7 @@ pub fn info() -> PassInfo {
             Ok(Box::new(Tile {
                 grid,
                 split,
+                stream,
                 max_sram: match options.get("max-sram") {
                     None => None,
                     Some("target") => Some(
@@ -340,12 +382,13 @@ fn apply(
     index: usize,
     chain: &[LayerGeometry],
     split: usize,
-    grid: [usize; 2],
+    shape: Shape,
     predicted_overhead: Option<f64>,
     total_macs: u64,
-) -> tmlc_core::ir::Op {
+) -> Option<tmlc_core::ir::Op> {
     let layers = &chain[..split];
-    let plan = plan(layers, grid);
+    let plan = shape.plan(layers)?;
+    let grid = shape.grid;
     let function = &mut module.functions[index];
     let first = function.ops[layers[0].op].operands[0];
     let last = function.ops[layers[split - 1].op].results[0];
@@ -354,6 +397,9 @@ fn apply(
         "grid".into(),
         Attribute::int_array(&[grid[0] as i64, grid[1] as i64]),
     );
+    if shape.stream {
+        attributes.insert("stream".into(), Attribute::Bool(true));
+    }
     attributes.insert(
         "mac_overhead_percent".into(),
         Attribute::Int(plan.overhead_percent(total_macs).round() as i64),
@@ -405,7 +451,7 @@ fn apply(
         arguments: vec![argument],
         ops: region_ops,
     });
-    loop_op
+    Some(loop_op)
 }
 
 fn head(module: &Module, index: usize) -> Module {
@@ -483,18 +529,12 @@ impl Prepared {
 }
 
 impl Tile {
-    /// The predicted extra instructions of computing `layers` patch by patch on `grid`, in
+    /// The predicted extra instructions of computing the plan of `layers` patch by patch, in
     /// percent of the function's predicted instructions (each op costed with the kernel variant
     /// the target will run).
-    fn predicted_overhead(
-        &self,
-        module: &Module,
-        index: usize,
-        layers: &[LayerGeometry],
-        grid: [usize; 2],
-    ) -> f64 {
+    fn predicted_overhead(&self, module: &Module, index: usize, geometry: &PatchPlan) -> f64 {
         let total = self.predicted_instructions(module, index);
-        self.predicted_overhead_of(module, index, &plan(layers, grid), total)
+        self.predicted_overhead_of(module, index, geometry, total)
     }
 
     /// The cost model's instructions for the whole of function `index`.
@@ -530,7 +570,7 @@ impl Tile {
         &self,
         module: &Module,
         index: usize,
-        geometry: &tmlc_loop::patches::PatchPlan,
+        geometry: &PatchPlan,
         total: f64,
     ) -> f64 {
         let function = &module.functions[index];
@@ -582,6 +622,30 @@ fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
     grids
 }
 
+/// The shapes tried for a stage ending in `last`: its [`grids`], then streamed bands of
+/// 8, 6, 4, 3, 2 and 1 output rows (coarse to fine).
+fn shapes(last: &LayerGeometry) -> Vec<Shape> {
+    let height = last.output[0].max(1);
+    let mut shapes: Vec<Shape> = grids(last)
+        .into_iter()
+        .map(|grid| Shape {
+            grid,
+            stream: false,
+        })
+        .collect();
+    for rows in [8usize, 6, 4, 3, 2, 1] {
+        let bands = height.div_ceil(rows);
+        let shape = Shape {
+            grid: [bands, 1],
+            stream: true,
+        };
+        if (2..=height).contains(&bands) && !shapes.contains(&shape) {
+            shapes.push(shape);
+        }
+    }
+    shapes
+}
+
 /// The budgets (percent of the function's predicted instructions and of its MACs) the stages
 /// applied so far have used.
 #[derive(Debug, Clone, Copy, Default)]
@@ -590,11 +654,11 @@ struct Spent {
     macs: f64,
 }
 
-/// A stage the search chose: the first `split` layers of `chain` on `grid`.
+/// A stage the search chose: the first `split` layers of `chain` in a loop of `shape`.
 struct Stage {
     chain: Vec<LayerGeometry>,
     split: usize,
-    grid: [usize; 2],
+    shape: Shape,
     overhead: f64,
     mac_overhead: f64,
 }
@@ -667,8 +731,10 @@ impl Tile {
                 let bytes = |v| function.value_type(v).num_elements();
                 let ends = bytes(function.ops[chain[0].op].operands[0])
                     .max(bytes(function.ops[chain[split - 1].op].results[0]));
-                for grid in grids(&chain[split - 1]) {
-                    let geometry = plan(&chain[..split], grid);
+                for shape in shapes(&chain[split - 1]) {
+                    let Some(geometry) = shape.plan(&chain[..split]) else {
+                        continue;
+                    };
                     let mac_overhead = geometry.overhead_percent(total_macs);
                     if spent.macs + mac_overhead > self.mac_budget as f64 {
                         continue;
@@ -696,7 +762,10 @@ impl Tile {
                         }
                     }
                     let mut candidate = head.clone();
-                    apply(&mut candidate, index, chain, split, grid, None, head_macs);
+                    if apply(&mut candidate, index, chain, split, shape, None, head_macs).is_none()
+                    {
+                        continue;
+                    }
                     let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels) else {
                         continue;
                     };
@@ -717,7 +786,7 @@ impl Tile {
                         let stage = Stage {
                             chain: Vec::new(),
                             split,
-                            grid,
+                            shape,
                             overhead,
                             mac_overhead,
                         };
@@ -757,14 +826,27 @@ impl Pass for Tile {
                         ),
                     ));
                 }
-                let overhead = self.predicted_overhead(module, index, &chain[..split], grid);
+                let shape = Shape {
+                    grid,
+                    stream: self.stream,
+                };
+                let Some(geometry) = shape.plan(&chain[..split]) else {
+                    return Err(Diagnostic::new(
+                        ErrorCode::PassFailed,
+                        format!(
+                            "tile: the first {split} layer(s) of @{} cannot stream {} bands: the chain needs two layers or more, at most one band per output row, and no stride above its kernel",
+                            module.functions[index].name, grid[0]
+                        ),
+                    ));
+                };
+                let overhead = self.predicted_overhead(module, index, &geometry);
                 let total_macs = tmlc_tinyml::macs::function_macs(module, &module.functions[index]);
                 let _ = apply(
                     module,
                     index,
                     &chain,
                     split,
-                    grid,
+                    shape,
                     Some(overhead),
                     total_macs,
                 );
@@ -787,7 +869,7 @@ impl Pass for Tile {
                     index,
                     &stage.chain,
                     stage.split,
-                    stage.grid,
+                    stage.shape,
                     Some(stage.overhead),
                     total_macs,
                 );

@@ -183,10 +183,15 @@ pub fn render_plan(plan: &tmlc_passes::memory_report::PlanSummary) -> String {
         let predicted = stage
             .predicted_overhead_percent
             .map_or(String::new(), |p| format!(", +{p}% instructions predicted"));
+        let shape = if stage.stream {
+            format!("in {} streamed bands of rows", stage.grid[0])
+        } else {
+            format!("on a {}x{} grid", stage.grid[0], stage.grid[1])
+        };
         let _ = writeln!(
             out,
-            "  patch stage: {} layers on a {}x{} grid, +{}% MACs{predicted}",
-            stage.layers, stage.grid[0], stage.grid[1], stage.mac_overhead_percent
+            "  patch stage: {} layers {shape}, +{}% MACs{predicted}",
+            stage.layers, stage.mac_overhead_percent
         );
     }
     if plan.patch_stages.is_empty() {
