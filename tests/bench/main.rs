@@ -418,7 +418,7 @@ fn tile_section(shared: &std::path::Path, report: &mut String) {
         report,
         "## Patch-based execution (`tile`)\n\n`tmlc mem --json --pass-pipeline=canonicalize,fuse,schedule,tile,inplace,alloc`: \
          the automatic plan (smallest arena within 15% extra MACs of the whole network), against the same pipeline \
-         without `tile`. Extra MACs are the halos the patches recompute. All bit-exact (tests/tile.rs).\n\n\
+         without `tile`. Extra MACs are the halos the patches recompute; *streamed*: bands of full-width rows, each layer keeping the rows the next still reads (no halo recomputed). All bit-exact (tests/tile.rs).\n\n\
          | model | MACs | arena without tile | arena with tile | grid | extra MACs % |\n|---|---|---|---|---|---|"
     );
     for model in MODELS.iter().chain(SECOND_SET) {
@@ -459,7 +459,12 @@ fn tile_section(shared: &std::path::Path, report: &mut String) {
                 function.ops[op]
                     .attributes
                     .get("grid")
-                    .map_or("-".to_string(), |g| g.to_string()),
+                    .map_or("-".to_string(), |g| g.to_string())
+                    + if tmlc_loop::patches::loop_streams(function, op) {
+                        " streamed"
+                    } else {
+                        ""
+                    },
                 function.ops[op]
                     .attributes
                     .get("mac_overhead_percent")

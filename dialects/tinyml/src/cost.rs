@@ -54,7 +54,20 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
                 } else {
                     3.65
                 };
-                (per_mac, 120.0 * depthwise.output[3] as f64, 1500.0)
+                // Per call, per channel: the plane ring's first rows and the channel's
+                // constants (what a streamed band of one output row pays again every call:
+                // examples/mcunet_small.json in QEMU, stride 1 with 16 channels 120 a channel
+                // per call, stride 2 with 48 channels 330).
+                let per_channel = if depthwise.window.stride[1] >= 2 {
+                    330.0
+                } else {
+                    120.0
+                };
+                (
+                    per_mac,
+                    120.0 * depthwise.output[3] as f64,
+                    1500.0 + per_channel * depthwise.output[3] as f64,
+                )
             } else {
                 (7.5, 40.0, 200.0)
             }
