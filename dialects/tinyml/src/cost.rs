@@ -7,6 +7,10 @@
 use crate::ops::OpView;
 use tmlc_core::target::KernelVariant;
 
+/// Per MAC of a one-input-channel depthwise convolution the DSP library runs as a convolution
+/// (`kernels::depthwise_runs_as_conv`), measured on micro_speech_quantized's first layer.
+const DEPTHWISE_AS_CONV_PER_MAC: f64 = 1.5;
+
 /// What one kernel call costs, in instructions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallCost {
@@ -39,7 +43,10 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
             }
         }
         OpView::DepthwiseConv2d(depthwise) => {
-            if dsp {
+            if dsp && crate::kernels::depthwise_runs_as_conv(depthwise) {
+                // Run as a convolution by conv2d_dsp.c (one input channel, M outputs).
+                (DEPTHWISE_AS_CONV_PER_MAC, 300.0, 1500.0)
+            } else if dsp {
                 // The fused row loops (requantization in registers): about 2.7 instructions per
                 // MAC in the 3x3 loop, more with the gather of two input rows per output row at
                 // stride 2. The kernel sets up every output row once per channel (the

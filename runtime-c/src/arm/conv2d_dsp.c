@@ -586,11 +586,10 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
         "mov %[a6], %[a0]\n\t"                                                                \
         "mov %[a7], %[a0]\n\t" LOOP                                                          \
         "ldr %[e], %[pmul]\n\t"                                                               \
+        "ldr %[x], %[dshift]\n\t"                                                             \
+        "ldr %[x], [%[e], %[x]]\n\t"                                                          \
         "ldr %[we], [%[e]], #4\n\t"                                                           \
         "str %[e], %[pmul]\n\t"                                                               \
-        "ldr %[e], %[pshift]\n\t"                                                             \
-        "ldr %[x], [%[e]], #4\n\t"                                                            \
-        "str %[e], %[pshift]\n\t"                                                             \
         "mvn %[x], %[x]\n\t"                                                                  \
         "sub %[e], %[x], #1\n\t"                                                              \
         "mov %[wo], #1\n\t"                                                                   \
@@ -614,22 +613,47 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4),     \
           [a5] "=&r"(a5), [a6] "=&r"(a6), [a7] "=&r"(a7), [x] "=&r"(x), [w] "+r"(w),          \
           [we] "=&r"(we_), [wo] "=&r"(wo_), [e] "=&r"(e_), [o] "=&r"(o_), [pbias] "+m"(pbias), \
-          [pmul] "+m"(pmul), [pshift] "+m"(pshift), [optr] "+m"(optr), [wsave] "+m"(wsave)    \
+          [pmul] "+m"(pmul), [optr] "+m"(optr), [wsave] "+m"(wsave)                          \
         : [x0m] "m"(x0), [endm] "m"(end), [wend] "m"(wend), [off] "m"(output_offset),         \
-          [outc] "m"(out_c)                                                                   \
+          [outc] "m"(out_c), [wadj] "m"(wadj), [dshift] "m"(dshift)                          \
         : "cc", "memory")
 
-/* gemm8_asm for a call with gemm_params.all_fast (out_c >= 1). */
+/*
+ * An odd number of groups (K not a multiple of 8): after the pairs (if any), one more group, then
+ * the filter pointer moved back by wadj = (4 - K % 4) % 4 bytes, since the last group's filter
+ * word was read whole (its bytes past K meet packed lanes that are 0, and belong to the next
+ * channel's row: the last channel, whose row ends the filter, is left to gemm8_one).
+ */
+#define GEMM8_ONE_GROUP_ADJ                                                                   \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                             \
+    "ldr %[e], %[wadj]\n\t"                                                                    \
+    "subs %[w], %[w], %[e]\n\t"
+#define GEMM8_LOOP_PAIRS_ONE GEMM8_LOOP_PAIRS GEMM8_ONE_GROUP_ADJ
+
+/* Whether gemm8_asm_all takes the call: K a multiple of 8, or an odd number of groups. */
+static int gemm8_asm_all_takes(const gemm_params *g)
+{
+    return g->all_fast && ((g->k & 7) == 0 || (((g->k + 3) >> 2) & 1) != 0);
+}
+
+/* gemm8_asm for a call with gemm8_asm_all_takes (out_c >= 1). */
 TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t *x0,
                                             int8_t *output)
 {
     const int32_t k = g->k;
     const int32_t out_c = g->out_c;
     const int32_t output_offset = g->output_offset;
-    const uint32_t *const end = x0 + 4 * k;
+    const int32_t groups = (k + 3) >> 2;
+    /* The channels the asm block computes: all but the last when the last filter word of a
+     * row would be read past the filter's end. */
+    const int32_t channels = (k & 3) != 0 ? out_c - 1 : out_c;
+    const int32_t wadj = (4 - (k & 3)) & 3;
+    const uint32_t *const end = x0 + 32 * (groups >> 1);
     const int8_t *w = g->filter;
-    const int8_t *const wend = g->filter + out_c * k;
-    const int32_t *pbias = g->bias, *pmul = g->multipliers, *pshift = g->shifts;
+    const int8_t *const wend = g->filter + channels * k;
+    const int32_t *pbias = g->bias, *pmul = g->multipliers;
+    /* A channel's shift is read at its multiplier's address + dshift. */
+    const int32_t dshift = (int32_t)((uintptr_t)g->shifts - (uintptr_t)g->multipliers);
     int8_t *optr = output;
     const int8_t *wsave = w;
     const uint32_t *x;
@@ -638,18 +662,35 @@ TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t
     "ldr %[e], %[off]\n\t"                                                                    \
     "lsl %[e], %[e], %[x]\n\t"                                                                \
     "add %[wo], %[wo], %[e]\n\t"
-    if ((k & 15) == 0) {
+    if (channels == 0) {
+        /* One channel, and its row ends the filter. */
+    } else if ((k & 15) == 0) {
         if (g->all_folded) {
             GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
         } else {
             GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
         }
+    } else if ((k & 7) == 0) {
+        if (g->all_folded) {
+            GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        } else {
+            GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        }
+    } else if (groups == 1) {
+        if (g->all_folded) {
+            GEMM8_ASM_ALL(GEMM8_ONE_GROUP_ADJ, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        } else {
+            GEMM8_ASM_ALL(GEMM8_ONE_GROUP_ADJ, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        }
     } else if (g->all_folded) {
-        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS_ONE, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
     } else {
-        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS_ONE, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
     }
 #undef GEMM8_FOLD_KHI
+    if (channels < out_c) {
+        gemm8_one(g, x0, output, out_c - 1);
+    }
 }
 #endif
 
@@ -660,8 +701,12 @@ static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *out
     const int full = g->full_range;
     if ((n & 8) != 0) {
 #if TMLC_GEMM_ASM
+        if (full && gemm8_asm_all_takes(g)) {
+            gemm8_asm_all(g, packed, output);
+            return;
+        }
         if (full && (g->k & 7) == 0) {
-            (g->all_fast ? gemm8_asm_all : gemm8_asm)(g, packed, output);
+            gemm8_asm(g, packed, output);
             return;
         }
 #endif
