@@ -54,9 +54,16 @@ impl WeightLayout {
 /// channel and a depth multiplier M of at least 2, output channel m reads the one input channel
 /// through filter column m, which is a convolution with M output channels (same sums, the same
 /// per-channel requantization on the output channel), and the GEMM widens each input pixel once
-/// for all M channels instead of once per channel.
+/// for all M channels instead of once per channel. Only when the filter rows are whole groups of
+/// four taps (`k_w % 4 == 0`), so that the GEMM packs each window straight from the input: with
+/// other widths it stages every window byte by byte first, which on micro-sized filters (3x3,
+/// person_detect's first layer: 3.6 instructions per MAC as a convolution in its patch loop)
+/// costs more than the depthwise kernel.
 pub fn depthwise_runs_as_conv(depthwise: &crate::ops::depthwise_conv2d::DepthwiseConv2d) -> bool {
-    depthwise.input[3] == 1 && depthwise.multiplier >= 2
+    depthwise.input[3] == 1
+        && depthwise.multiplier >= 2
+        && depthwise.window.kernel[1].is_multiple_of(4)
+        && depthwise.window.dilation[1] == 1
 }
 
 /// `TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth)`: the int8 packed weights of

@@ -23,9 +23,12 @@
  *
  * The eight-pixel GEMM with K a multiple of 8 and an int8 activation range is written in asm,
  * since its loop needs all fourteen allocatable registers: two groups (64 MACs) in 58
- * instructions (four in 112 when K is a multiple of 16), and when every channel takes the fast path the whole channel loop (bias, dot
- * products, requantization, stores; 7.5 instructions per output, 8.5 when the output offset
- * cannot be folded into the rounding constant) is one asm block.
+ * instructions (four in 112 when K is a multiple of 16), and when every channel takes the fast
+ * path the whole channel loop (bias, dot products, requantization, stores; 7.5 instructions per
+ * output, 8.5 when the output offset cannot be folded into the rounding constant) is one asm
+ * block, which also takes K with an odd number of groups (first layers: K = 9, 27, 75): one
+ * group after the pairs, its filter word read whole, the last channel in C when that word would
+ * reach past the filter.
  *
  * Tails of K: the packed lanes past K are 0, so the GEMM reads whole filter words (the next
  * rows' bytes add nothing; the filter is read only as far as it goes).
@@ -195,6 +198,12 @@ typedef struct {
     int full_range;  /* [lo, hi] == [-128, 127]: the clamp is one SSAT */
     int all_fast;    /* a bias, and every channel passes tmlc_dsp_fast_channel_any */
     int all_folded;  /* all_fast, tmlc_dsp_fast_offset, every channel tmlc_dsp_fast_channel */
+    int asm_all;     /* gemm8_asm_all takes the eight-pixel sub-blocks */
+    /* For gemm8_asm_all: the channels its asm block computes (all but the last when the last
+     * filter word of a row would be read past the filter's end), the bytes the filter pointer
+     * moves back after a row ((4 - K % 4) % 4), and the distance from a channel's multiplier to
+     * its shift (bytes). */
+    int32_t asm_channels, wadj, dshift;
 } gemm_params;
 
 static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, int32_t out_c,
@@ -219,6 +228,11 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
         g->all_folded = g->all_folded && tmlc_dsp_fast_channel(multipliers[oc], shifts[oc]);
     }
     g->all_folded = g->all_folded && g->all_fast;
+    /* K a multiple of 8, or an odd number of groups (one group after the pairs). */
+    g->asm_all = g->all_fast && g->full_range && ((k & 7) == 0 || (((k + 3) >> 2) & 1) != 0);
+    g->asm_channels = (k & 3) != 0 ? out_c - 1 : out_c;
+    g->wadj = (4 - (k & 3)) & 3;
+    g->dshift = (int32_t)((uintptr_t)shifts - (uintptr_t)multipliers);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -543,7 +557,8 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
 
 /*
  * The whole of an eight-pixel sub-block in one asm block, for a call whose channels all take
- * tmlc_dsp_fast_any and that has a bias (gemm_params.all_fast) and K a multiple of 8. Per
+ * tmlc_dsp_fast_any and that has a bias (gemm_params.all_fast), the full int8 range, and K a
+ * multiple of 8 or an odd number of groups (GEMM8_LOOP_PAIRS_ONE, GEMM8_ONE_GROUP_ADJ). Per
  * channel: the bias from its array, the pairs loop, the multiplier and the shift from theirs
  * (e1 = ~shift, khi0 = 2^(e1 - 1)), then the eight requantizations. FOLDED: every channel also
  * passes tmlc_dsp_fast_channel and the offset tmlc_dsp_fast_offset, so the offset is folded into
@@ -630,13 +645,7 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
     "subs %[w], %[w], %[e]\n\t"
 #define GEMM8_LOOP_PAIRS_ONE GEMM8_LOOP_PAIRS GEMM8_ONE_GROUP_ADJ
 
-/* Whether gemm8_asm_all takes the call: K a multiple of 8, or an odd number of groups. */
-static int gemm8_asm_all_takes(const gemm_params *g)
-{
-    return g->all_fast && ((g->k & 7) == 0 || (((g->k + 3) >> 2) & 1) != 0);
-}
-
-/* gemm8_asm for a call with gemm8_asm_all_takes (out_c >= 1). */
+/* gemm8_asm for a call with gemm_params.asm_all (out_c >= 1). */
 TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t *x0,
                                             int8_t *output)
 {
@@ -644,16 +653,13 @@ TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t
     const int32_t out_c = g->out_c;
     const int32_t output_offset = g->output_offset;
     const int32_t groups = (k + 3) >> 2;
-    /* The channels the asm block computes: all but the last when the last filter word of a
-     * row would be read past the filter's end. */
-    const int32_t channels = (k & 3) != 0 ? out_c - 1 : out_c;
-    const int32_t wadj = (4 - (k & 3)) & 3;
+    const int32_t channels = g->asm_channels;
+    const int32_t wadj = g->wadj;
+    const int32_t dshift = g->dshift; /* a channel's shift: at its multiplier + dshift */
     const uint32_t *const end = x0 + 32 * (groups >> 1);
     const int8_t *w = g->filter;
     const int8_t *const wend = g->filter + channels * k;
     const int32_t *pbias = g->bias, *pmul = g->multipliers;
-    /* A channel's shift is read at its multiplier's address + dshift. */
-    const int32_t dshift = (int32_t)((uintptr_t)g->shifts - (uintptr_t)g->multipliers);
     int8_t *optr = output;
     const int8_t *wsave = w;
     const uint32_t *x;
@@ -701,7 +707,7 @@ static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *out
     const int full = g->full_range;
     if ((n & 8) != 0) {
 #if TMLC_GEMM_ASM
-        if (full && gemm8_asm_all_takes(g)) {
+        if (g->asm_all) {
             gemm8_asm_all(g, packed, output);
             return;
         }
