@@ -690,7 +690,8 @@ impl Layer<'_> {
             c_array(
                 "int8_t",
                 &name,
-                (0..channels).flat_map(|m| (0..taps).map(move |t| (m, t)))
+                (0..channels)
+                    .flat_map(|m| (0..taps).map(move |t| (m, t)))
                     .map(|(m, t)| filter[t * channels + m]),
             )
         });
