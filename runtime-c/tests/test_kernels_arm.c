@@ -95,6 +95,51 @@ static void run_conv(const conv_shape *s, int one_by_one, int case_index)
     free(want);
 }
 
+/* run_conv with a bias, every channel's requantization fast (right shifts -31..-2, positive
+ * multipliers) and the full int8 activation range: the eight-pixel asm blocks. */
+static void run_conv_fast(const conv_shape *s, int case_index)
+{
+    const int32_t in_size = s->batches * s->in_h * s->in_w * s->in_c;
+    const int32_t out_size_ = s->batches * s->out_h * s->out_w * s->out_c;
+    const int32_t filter_size = s->out_c * s->k_h * s->k_w * s->in_c;
+    const int32_t scratch_size = TMLC_CONV2D_S8_DSP_SCRATCH(s->k_h, s->k_w, s->in_c);
+    int8_t *input = random_s8(in_size);
+    int8_t *filter = random_s8(filter_size);
+    int32_t *bias = random_bias(s->out_c);
+    int32_t *multipliers = (int32_t *)xmalloc((size_t)s->out_c * sizeof(int32_t));
+    int32_t *shifts = (int32_t *)xmalloc((size_t)s->out_c * sizeof(int32_t));
+    const int32_t input_offset = random_input_offset();
+    const int32_t output_offset = rnd_range(-128, 128);
+    int8_t *want = alloc_output(out_size_, 0);
+    int8_t *got = alloc_output(out_size_, k_sentinels[case_index & 1]);
+    void *scratch = random_scratch(scratch_size);
+    char what[400];
+    int32_t c;
+    for (c = 0; c < s->out_c; ++c) {
+        multipliers[c] = rnd_range(1 << 30, INT32_MAX);
+        shifts[c] = chance(80) ? rnd_range(-12, -2) : rnd_range(-31, -2);
+    }
+    describe_conv(what, sizeof what, "conv2d first layer", s, input_offset, output_offset, -128,
+                  127, case_index);
+    tmlc_conv2d_s8(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset, filter, s->out_c,
+                   s->k_h, s->k_w, bias, multipliers, shifts, s->stride_h, s->stride_w,
+                   s->dilation_h, s->dilation_w, s->pad_top, s->pad_left, want, s->out_h,
+                   s->out_w, output_offset, -128, 127);
+    tmlc_conv2d_s8_dsp(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset, filter,
+                       s->out_c, s->k_h, s->k_w, bias, multipliers, shifts, s->stride_h,
+                       s->stride_w, s->dilation_h, s->dilation_w, s->pad_top, s->pad_left, got,
+                       s->out_h, s->out_w, output_offset, -128, 127, scratch);
+    check_s8(what, got, want, out_size_);
+    free(scratch);
+    free(got);
+    free(input);
+    free(filter);
+    free(bias);
+    free(multipliers);
+    free(shifts);
+    free(want);
+}
+
 static void test_conv_1x1(int cases)
 {
     int i;
@@ -112,6 +157,37 @@ static void test_conv_1x1(int cases)
         s.out_h = s.in_h;
         s.out_w = s.in_w;
         run_conv(&s, 1, i);
+    }
+}
+
+/*
+ * First layers: 3x3 (or 5x5, 3x1) filters at stride 1 or 2 over one or three input channels
+ * (K = 9, 27, 25, 75, 3: the eight-pixel asm block with an odd number of groups), every channel
+ * taking the fast requantization and the full int8 range, any padding.
+ */
+static void test_conv_first_layers(int cases)
+{
+    int i = 0;
+    while (i < cases) {
+        conv_shape s;
+        int32_t j;
+        s.batches = 1;
+        s.in_h = rnd_range(1, 20);
+        s.in_w = rnd_range(1, 20);
+        s.in_c = chance(50) ? 1 : 3;
+        s.out_c = rnd_range(1, 20);
+        s.k_h = chance(70) ? 3 : 5;
+        s.k_w = chance(90) ? s.k_h : 1;
+        s.stride_h = s.stride_w = rnd_range(1, 2);
+        s.dilation_h = s.dilation_w = 1;
+        if (!random_axis(s.in_h, s.k_h, s.stride_h, 1, &s.pad_top, &s.out_h) ||
+            !random_axis(s.in_w, s.k_w, s.stride_w, 1, &s.pad_left, &s.out_w)) {
+            continue;
+        }
+        for (j = 0; j < 4; ++j) {
+            run_conv_fast(&s, i);
+        }
+        ++i;
     }
 }
 
@@ -656,7 +732,10 @@ static void test_requant_edges_gemm(int cases)
 {
     static const int32_t k_shifts[] = {-31, -30, -27, -24, -23, -22, -21, -12, -3, -2, -1, 0, 4};
     static const int32_t k_offsets[] = {-128, -1, 0, 5, 127, 128, 129, -129, 70000, INT32_MAX};
-    enum { channels = 12, pixels = 29, max_k = 16 };
+    /* K: multiples of 8 (the pairs and quads loops), odd group counts (one group after the
+     * pairs, or alone, the last channel in C when K % 4 != 0), even ones with a tail. */
+    static const int32_t k_depths[] = {8, 16, 1, 3, 4, 5, 9, 12, 20, 27, 6, 14};
+    enum { channels = 12, pixels = 29, max_k = 27 };
     int8_t input[pixels * max_k], filter[channels * max_k];
     int32_t bias[channels], multipliers[channels], shifts[channels];
     int8_t want[pixels * channels], got[pixels * channels];
@@ -667,7 +746,7 @@ static void test_requant_edges_gemm(int cases)
          * (every channel fast); 2: shifts -22..-2 and an offset within +-128 (the offset
          * folded into khi). */
         const int mode = rnd_range(0, 2);
-        const int32_t k = chance(50) ? 8 : 16;
+        const int32_t k = k_depths[rnd_range(0, 11)];
         const int32_t output_offset = mode != 2 && chance(50) ? k_offsets[rnd_range(0, 9)]
                                                               : rnd_range(-128, 128);
         char what[120];
@@ -1035,6 +1114,7 @@ int main(void)
     test_requant_edges_gemm(n);
     test_conv_1x1(n);
     test_conv(n);
+    test_conv_first_layers(n / 4);
     test_depthwise(n, 0);
     test_depthwise(n, 1);
     test_depthwise_small_planes();

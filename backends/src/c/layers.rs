@@ -41,12 +41,12 @@ fn variant(op: &OpContext) -> KernelVariant {
 /// The operands whose constant bytes the emitted call reads directly: all of them, except the
 /// weights and bias of a kernel that takes them in another layout (packed here instead).
 pub fn raw_constant_operands(op: &OpContext) -> Vec<usize> {
-    let packed = OpView::decode(op)
+    let layout = OpView::decode(op)
         .and_then(Result::ok)
         .and_then(|view| kernels::lookup(&view, variant(op)))
-        .is_some_and(|kernel| kernel.weights != WeightLayout::AsStored);
+        .map_or(WeightLayout::AsStored, |kernel| kernel.weights);
     (0..op.data().operands.len())
-        .filter(|&i| !(packed && i >= 1))
+        .filter(|&i| !layout.repacks_operand(i))
         .collect()
 }
 
@@ -646,6 +646,21 @@ impl Layer<'_> {
                 let call = geometry(call).args(["buffer_b", &d.out_h, &d.out_w]);
                 tail(call, conv.act)
             }
+            OpView::DepthwiseConv2d(depthwise) if kernels::depthwise_runs_as_conv(depthwise) => {
+                let (multipliers, shifts) = self.conv_tables(writer, depthwise.output[3]);
+                let filter = self.depthwise_conv_filter(writer)?;
+                let call = KernelCall::new("tmlc_conv2d_s8_dsp")
+                    .args(["buffer_a", "1", &d.in_h, &d.in_w])
+                    .arg(in_c)
+                    .arg(-input_zero_point)
+                    .arg(filter)
+                    .arg(depthwise.output[3])
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .arg(self.bias(2))
+                    .args([multipliers, shifts]);
+                let call = geometry(call).args(["buffer_b", &d.out_h, &d.out_w]);
+                tail(call, depthwise.act)
+            }
             OpView::DepthwiseConv2d(depthwise) => {
                 let (multipliers, shifts) = self.conv_tables(writer, depthwise.output[3]);
                 let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
@@ -792,6 +807,27 @@ impl Layer<'_> {
         Ok(name)
     }
 
+    /// Emits the filter `[1, k_h, k_w, M]` of a depthwise convolution with one input channel as
+    /// the convolution filter `[M, k_h, k_w, 1]` (`WeightLayout::DepthwiseAsConv`); returns its
+    /// name.
+    fn depthwise_conv_filter(&self, writer: &mut CWriter) -> DiagResult<String> {
+        let shape = &self.op.operand_type(1).shape;
+        let (taps, channels) = (shape[1] * shape[2], shape[3]);
+        let filter = self.constant_i8(1)?;
+        let name = format!("{}_conv_filter", self.prefix);
+        writer.constant_bytes += taps * channels;
+        writer.table_with(|| {
+            c_array(
+                "int8_t",
+                &name,
+                (0..channels)
+                    .flat_map(|m| (0..taps).map(move |t| (m, t)))
+                    .map(|(m, t)| filter[t * channels + m]),
+            )
+        });
+        Ok(name)
+    }
+
     /// Emits the fully-connected DSP kernel's packed weights and folded bias; returns their
     /// names.
     fn packed_fully_connected(
@@ -921,7 +957,25 @@ impl Layer<'_> {
             call.args(tail).arg(self.scratch()?)
         } else if variant(self.op) == KernelVariant::ArmDsp {
             let scratch = self.scratch()?;
-            if depthwise {
+            let as_conv = match OpView::decode(self.op).transpose()? {
+                Some(OpView::DepthwiseConv2d(view)) => kernels::depthwise_runs_as_conv(&view),
+                _ => false,
+            };
+            if as_conv {
+                let filter_table = self.depthwise_conv_filter(writer)?;
+                KernelCall::new("tmlc_conv2d_s8_dsp")
+                    .arg(self.input(0))
+                    .args([input[0], input[1], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(filter_table)
+                    .arg(channels)
+                    .args([k_h, k_w])
+                    .arg(self.bias(2))
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry)
+                    .arg(self.output())
+                    .args([output[1], output[2]])
+            } else if depthwise {
                 let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
                 let call = if in_place {
                     KernelCall::new("tmlc_depthwise_conv2d_inplace_s8_dsp")

@@ -32,6 +32,38 @@ pub enum WeightLayout {
     /// folded as for `FullyConnectedDspPacked`. Chosen by `select-kernels` (`mem.weights =
     /// wide`) when [`wide_weights_fit`].
     FullyConnectedDspWide,
+    /// A depthwise convolution with one input channel run as a convolution
+    /// ([`depthwise_runs_as_conv`]): the filter `[1, k_h, k_w, M]` transposed to the convolution
+    /// filter `[M, k_h, k_w, 1]` (output channel major); the bias as stored.
+    DepthwiseAsConv,
+}
+
+impl WeightLayout {
+    /// Whether the backend emits operand `index` of the op in this layout itself (so that the
+    /// operand's stored bytes are not emitted for the call).
+    pub fn repacks_operand(self, index: usize) -> bool {
+        match self {
+            WeightLayout::AsStored => false,
+            WeightLayout::DepthwiseAsConv => index == 1,
+            _ => index >= 1,
+        }
+    }
+}
+
+/// Whether the DSP library runs a depthwise convolution as a convolution: with one input
+/// channel and a depth multiplier M of at least 2, output channel m reads the one input channel
+/// through filter column m, which is a convolution with M output channels (same sums, the same
+/// per-channel requantization on the output channel), and the GEMM widens each input pixel once
+/// for all M channels instead of once per channel. Only when the filter rows are whole groups of
+/// four taps (`k_w % 4 == 0`), so that the GEMM packs each window straight from the input: with
+/// other widths it stages every window byte by byte first, which on micro-sized filters (3x3,
+/// person_detect's first layer: 3.6 instructions per MAC as a convolution in its patch loop)
+/// costs more than the depthwise kernel.
+pub fn depthwise_runs_as_conv(depthwise: &crate::ops::depthwise_conv2d::DepthwiseConv2d) -> bool {
+    depthwise.input[3] == 1
+        && depthwise.multiplier >= 2
+        && depthwise.window.kernel[1].is_multiple_of(4)
+        && depthwise.window.dilation[1] == 1
 }
 
 /// `TMLC_FULLY_CONNECTED_S8_DSP_PACKED_BYTES(in_depth, out_depth)`: the int8 packed weights of
@@ -252,6 +284,15 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 &["src/depthwise_conv2d.c", "src/depthwise_conv2d_inplace.c"],
             )
         },
+        (OpView::DepthwiseConv2d(depthwise), ArmDsp) if depthwise_runs_as_conv(depthwise) => {
+            let [k_h, k_w] = depthwise.window.kernel;
+            kernel(
+                ArmDsp,
+                conv2d_dsp_scratch(k_h, k_w, 1),
+                DepthwiseAsConv,
+                &["src/conv2d.c", "src/arm/conv2d_dsp.c"],
+            )
+        }
         (OpView::DepthwiseConv2d(depthwise), ArmDsp) => {
             let window = depthwise.window;
             let out = [depthwise.output[1], depthwise.output[2]];
@@ -407,6 +448,12 @@ pub fn runs_in_patch_loops(variant: KernelVariant) -> bool {
 /// (the DSP row ring on its width, the Helium padded image on both).
 pub fn patch_scratch(view: &OpView, variant: KernelVariant, [out_h, out_w]: [usize; 2]) -> usize {
     match (view, variant) {
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp)
+            if depthwise_runs_as_conv(depthwise) =>
+        {
+            let [k_h, k_w] = depthwise.window.kernel;
+            conv2d_dsp_scratch(k_h, k_w, 1)
+        }
         (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => depthwise_dsp_scratch(
             depthwise.input[3],
             depthwise.window.kernel,

@@ -23,9 +23,12 @@
  *
  * The eight-pixel GEMM with K a multiple of 8 and an int8 activation range is written in asm,
  * since its loop needs all fourteen allocatable registers: two groups (64 MACs) in 58
- * instructions (four in 112 when K is a multiple of 16), and when every channel takes the fast path the whole channel loop (bias, dot
- * products, requantization, stores; 7.5 instructions per output, 8.5 when the output offset
- * cannot be folded into the rounding constant) is one asm block.
+ * instructions (four in 112 when K is a multiple of 16), and when every channel takes the fast
+ * path the whole channel loop (bias, dot products, requantization, stores; 7.5 instructions per
+ * output, 8.5 when the output offset cannot be folded into the rounding constant) is one asm
+ * block, which also takes K with an odd number of groups (first layers: K = 9, 27, 75): one
+ * group after the pairs, its filter word read whole, the last channel in C when that word would
+ * reach past the filter.
  *
  * Tails of K: the packed lanes past K are 0, so the GEMM reads whole filter words (the next
  * rows' bytes add nothing; the filter is read only as far as it goes).
@@ -195,6 +198,12 @@ typedef struct {
     int full_range;  /* [lo, hi] == [-128, 127]: the clamp is one SSAT */
     int all_fast;    /* a bias, and every channel passes tmlc_dsp_fast_channel_any */
     int all_folded;  /* all_fast, tmlc_dsp_fast_offset, every channel tmlc_dsp_fast_channel */
+    int asm_all;     /* gemm8_asm_all takes the eight-pixel sub-blocks */
+    /* For gemm8_asm_all: the channels its asm block computes (all but the last when the last
+     * filter word of a row would be read past the filter's end), the bytes the filter pointer
+     * moves back after a row ((4 - K % 4) % 4), and the distance from a channel's multiplier to
+     * its shift (bytes). */
+    int32_t asm_channels, wadj, dshift;
 } gemm_params;
 
 static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, int32_t out_c,
@@ -219,6 +228,11 @@ static void gemm_params_init(gemm_params *g, const int8_t *filter, int32_t k, in
         g->all_folded = g->all_folded && tmlc_dsp_fast_channel(multipliers[oc], shifts[oc]);
     }
     g->all_folded = g->all_folded && g->all_fast;
+    /* K a multiple of 8, or an odd number of groups (one group after the pairs). */
+    g->asm_all = g->all_fast && g->full_range && ((k & 7) == 0 || (((k + 3) >> 2) & 1) != 0);
+    g->asm_channels = (k & 3) != 0 ? out_c - 1 : out_c;
+    g->wadj = (4 - (k & 3)) & 3;
+    g->dshift = (int32_t)((uintptr_t)shifts - (uintptr_t)multipliers);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -543,7 +557,8 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
 
 /*
  * The whole of an eight-pixel sub-block in one asm block, for a call whose channels all take
- * tmlc_dsp_fast_any and that has a bias (gemm_params.all_fast) and K a multiple of 8. Per
+ * tmlc_dsp_fast_any and that has a bias (gemm_params.all_fast), the full int8 range, and K a
+ * multiple of 8 or an odd number of groups (GEMM8_LOOP_PAIRS_ONE, GEMM8_ONE_GROUP_ADJ). Per
  * channel: the bias from its array, the pairs loop, the multiplier and the shift from theirs
  * (e1 = ~shift, khi0 = 2^(e1 - 1)), then the eight requantizations. FOLDED: every channel also
  * passes tmlc_dsp_fast_channel and the offset tmlc_dsp_fast_offset, so the offset is folded into
@@ -586,11 +601,10 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
         "mov %[a6], %[a0]\n\t"                                                                \
         "mov %[a7], %[a0]\n\t" LOOP                                                          \
         "ldr %[e], %[pmul]\n\t"                                                               \
+        "ldr %[x], %[dshift]\n\t"                                                             \
+        "ldr %[x], [%[e], %[x]]\n\t"                                                          \
         "ldr %[we], [%[e]], #4\n\t"                                                           \
         "str %[e], %[pmul]\n\t"                                                               \
-        "ldr %[e], %[pshift]\n\t"                                                             \
-        "ldr %[x], [%[e]], #4\n\t"                                                            \
-        "str %[e], %[pshift]\n\t"                                                             \
         "mvn %[x], %[x]\n\t"                                                                  \
         "sub %[e], %[x], #1\n\t"                                                              \
         "mov %[wo], #1\n\t"                                                                   \
@@ -614,22 +628,38 @@ TMLC_DSP_NOINLINE static void gemm8_asm(const gemm_params *g, const uint32_t *x0
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4),     \
           [a5] "=&r"(a5), [a6] "=&r"(a6), [a7] "=&r"(a7), [x] "=&r"(x), [w] "+r"(w),          \
           [we] "=&r"(we_), [wo] "=&r"(wo_), [e] "=&r"(e_), [o] "=&r"(o_), [pbias] "+m"(pbias), \
-          [pmul] "+m"(pmul), [pshift] "+m"(pshift), [optr] "+m"(optr), [wsave] "+m"(wsave)    \
+          [pmul] "+m"(pmul), [optr] "+m"(optr), [wsave] "+m"(wsave)                          \
         : [x0m] "m"(x0), [endm] "m"(end), [wend] "m"(wend), [off] "m"(output_offset),         \
-          [outc] "m"(out_c)                                                                   \
+          [outc] "m"(out_c), [wadj] "m"(wadj), [dshift] "m"(dshift)                          \
         : "cc", "memory")
 
-/* gemm8_asm for a call with gemm_params.all_fast (out_c >= 1). */
+/*
+ * An odd number of groups (K not a multiple of 8): after the pairs (if any), one more group, then
+ * the filter pointer moved back by wadj = (4 - K % 4) % 4 bytes, since the last group's filter
+ * word was read whole (its bytes past K meet packed lanes that are 0, and belong to the next
+ * channel's row: the last channel, whose row ends the filter, is left to gemm8_one).
+ */
+#define GEMM8_ONE_GROUP_ADJ                                                                   \
+    "ldr %[we], [%[w]], #4\n\t" GEMM_ASM_GROUP8(0)                                             \
+    "ldr %[e], %[wadj]\n\t"                                                                    \
+    "subs %[w], %[w], %[e]\n\t"
+#define GEMM8_LOOP_PAIRS_ONE GEMM8_LOOP_PAIRS GEMM8_ONE_GROUP_ADJ
+
+/* gemm8_asm for a call with gemm_params.asm_all (out_c >= 1). */
 TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t *x0,
                                             int8_t *output)
 {
     const int32_t k = g->k;
     const int32_t out_c = g->out_c;
     const int32_t output_offset = g->output_offset;
-    const uint32_t *const end = x0 + 4 * k;
+    const int32_t groups = (k + 3) >> 2;
+    const int32_t channels = g->asm_channels;
+    const int32_t wadj = g->wadj;
+    const int32_t dshift = g->dshift; /* a channel's shift: at its multiplier + dshift */
+    const uint32_t *const end = x0 + 32 * (groups >> 1);
     const int8_t *w = g->filter;
-    const int8_t *const wend = g->filter + out_c * k;
-    const int32_t *pbias = g->bias, *pmul = g->multipliers, *pshift = g->shifts;
+    const int8_t *const wend = g->filter + channels * k;
+    const int32_t *pbias = g->bias, *pmul = g->multipliers;
     int8_t *optr = output;
     const int8_t *wsave = w;
     const uint32_t *x;
@@ -638,18 +668,35 @@ TMLC_DSP_NOINLINE static void gemm8_asm_all(const gemm_params *g, const uint32_t
     "ldr %[e], %[off]\n\t"                                                                    \
     "lsl %[e], %[e], %[x]\n\t"                                                                \
     "add %[wo], %[wo], %[e]\n\t"
-    if ((k & 15) == 0) {
+    if (channels == 0) {
+        /* One channel, and its row ends the filter. */
+    } else if ((k & 15) == 0) {
         if (g->all_folded) {
             GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
         } else {
             GEMM8_ASM_ALL(GEMM8_LOOP_QUADS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
         }
+    } else if ((k & 7) == 0) {
+        if (g->all_folded) {
+            GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        } else {
+            GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        }
+    } else if (groups == 1) {
+        if (g->all_folded) {
+            GEMM8_ASM_ALL(GEMM8_ONE_GROUP_ADJ, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        } else {
+            GEMM8_ASM_ALL(GEMM8_ONE_GROUP_ADJ, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        }
     } else if (g->all_folded) {
-        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS_ONE, GEMM8_FOLD_KHI, "", GEMM_ASM_STORE_FOLDED);
     } else {
-        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
+        GEMM8_ASM_ALL(GEMM8_LOOP_PAIRS_ONE, "", "ldr %[a0], %[off]\n\t", GEMM_ASM_STORE);
     }
 #undef GEMM8_FOLD_KHI
+    if (channels < out_c) {
+        gemm8_one(g, x0, output, out_c - 1);
+    }
 }
 #endif
 
@@ -660,8 +707,12 @@ static void gemm_block(const gemm_params *g, const uint32_t *packed, int8_t *out
     const int full = g->full_range;
     if ((n & 8) != 0) {
 #if TMLC_GEMM_ASM
+        if (g->asm_all) {
+            gemm8_asm_all(g, packed, output);
+            return;
+        }
         if (full && (g->k & 7) == 0) {
-            (g->all_fast ? gemm8_asm_all : gemm8_asm)(g, packed, output);
+            gemm8_asm(g, packed, output);
             return;
         }
 #endif
