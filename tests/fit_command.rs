@@ -100,9 +100,9 @@ fn agrees_to_the_byte_with_mem_and_info() {
     let tiled = temp("tiled.json");
     std::fs::write(&tiled, tiled_architecture()).expect("write");
     let fit = assert_agrees(&tiled, "cortex-m4");
-    assert_eq!(
-        fit["plan"]["patch_stages"].as_array().map(Vec::len),
-        Some(1),
+    let stages = fit["plan"]["patch_stages"].as_array().map_or(0, Vec::len);
+    assert!(
+        stages >= 1,
         "the tiled description gets a patch stage: {fit}"
     );
     assert_eq!(fit["peak_op"]["op"], "loop.patches");

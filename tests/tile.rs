@@ -184,28 +184,10 @@ fn patch_loop_outputs_match_the_interpreter_byte_for_byte() {
         ("kws_ref_model", streamed("patches=25x1,split=3")),
     ] {
         let mut module = tiled_with(&shared, model, &pipeline);
-        let function = &mut module.functions[0];
-        let Some(&patch_loop) = function
-            .body
-            .ops
-            .iter()
-            .find(|&&op| function.ops[op].name == "loop.patches")
-        else {
-            panic!("{model}: no patch loop");
-        };
-        let stage = function.ops[patch_loop].results[0];
-        let position = function
-            .body
-            .ops
-            .iter()
-            .position(|&op| op == patch_loop)
-            .expect("in body");
-        let return_op = function.return_op().expect("return");
-        function.ops[return_op].operands = vec![stage];
-        function.result_types = vec![function.value_type(stage).clone()];
-        function.body.ops.truncate(position + 1);
-        function.body.ops.push(return_op);
-        module.remove_unused_resources();
+        assert!(
+            tmlc_tests::stages::cut_after_first_patch_loop(&mut module),
+            "{model}: no patch loop"
+        );
         let dir =
             std::env::temp_dir().join(format!("tmlc-tile-stage-{}-{model}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

@@ -101,11 +101,13 @@ impl Pass for SelectKernels {
                     };
                     let out_h = plan.patches.iter().map(|p| p[k].output.height()).max();
                     let out_w = plan.patches.iter().map(|p| p[k].output.width()).max();
-                    let bytes = kernels::patch_scratch(
-                        &view,
-                        kernel.variant,
-                        [out_h.unwrap_or(1), out_w.unwrap_or(1)],
-                    );
+                    let dims = [out_h.unwrap_or(1), out_w.unwrap_or(1)];
+                    // A streamed loop's layer in place: the in-place kernel's scratch.
+                    let bytes = if plan.patches.first().is_some_and(|p| p[k].in_place) {
+                        kernels::patch_scratch_in_place(&view, kernel.variant, dims)
+                    } else {
+                        kernels::patch_scratch(&view, kernel.variant, dims)
+                    };
                     kernel_scratch = kernel_scratch.max(bytes.div_ceil(4) * 4);
                     layer_choices.push((layer.op, kernel.variant));
                 }

@@ -4,6 +4,7 @@
 //! The outcome (printed IR, or the rendered diagnostic) is what gets snapshotted.
 
 pub mod shared;
+pub mod stages;
 pub mod tools;
 
 use std::path::Path;

@@ -467,9 +467,18 @@ impl Layer<'_> {
                     row_bytes(k)
                 )
             };
-            writer.body_line(&format!("        buffer_a = {input};"));
-            writer.body_line(&format!("        buffer_b = {output};"));
-            let call = inner_layer.patch_call(writer, layer, &dims)?;
+            let in_place = plan.patches.first().is_some_and(|p| p[k].in_place);
+            let call = if in_place {
+                // Over its input in the previous layer's row buffer, the output rows at its
+                // start (then, for the last layer, copied to the result).
+                writer.body_line(&format!("        buffer_b = {input};"));
+                writer.body_line("        buffer_a = buffer_b;");
+                inner_layer.patch_call_in_place(writer, layer, &dims)?
+            } else {
+                writer.body_line(&format!("        buffer_a = {input};"));
+                writer.body_line(&format!("        buffer_b = {output};"));
+                inner_layer.patch_call(writer, layer, &dims)?
+            };
             let step = api::layer_step(&writer.hook_prefix, index, k);
             writer.body_line(&format!("        {step}"));
             writer.body_line(&format!(
@@ -477,12 +486,65 @@ impl Layer<'_> {
                 base + 2,
                 call.statement()
             ));
+            if in_place && k + 1 == n {
+                writer.body_line(&format!(
+                    "        memcpy({output}, buffer_b, (size_t)t[{}] * {});",
+                    base + 2,
+                    row_bytes(k)
+                ));
+            }
         }
         let step = api::layer_step(&writer.hook_prefix, index, n);
         writer.body_line(&format!("        {step}"));
         writer.body_line("    }");
         writer.body_line("}");
         Ok(())
+    }
+
+    /// The in-place kernel call of a depthwise body layer of a streamed loop over `buffer_b`
+    /// (`buffer_a` is the same buffer), its scratch at `kernel_scratch`.
+    fn patch_call_in_place(
+        &self,
+        writer: &mut CWriter,
+        layer: &LayerGeometry,
+        d: &PatchDims,
+    ) -> DiagResult<KernelCall> {
+        let view = OpView::decode(self.op)
+            .transpose()?
+            .ok_or_else(|| self.op.error("is not a tinyml op"))?;
+        let OpView::DepthwiseConv2d(depthwise) = &view else {
+            return Err(self.op.error("cannot run in place in a patch loop"));
+        };
+        match variant(self.op) {
+            KernelVariant::ArmMve => self.patch_call_mve(writer, &view, layer, d),
+            KernelVariant::ArmDsp => {
+                let (_, input_zero_point) = per_tensor(self.op.operand_type(0));
+                let (_, output_zero_point) = per_tensor(self.op.result_type(0));
+                let (multipliers, shifts) = self.conv_tables(writer, depthwise.output[3]);
+                let packed = self.packed_depthwise_filter(writer, -input_zero_point)?;
+                let (act_min, act_max) = self.activation_range(depthwise.act);
+                Ok(KernelCall::new("tmlc_depthwise_conv2d_inplace_s8_dsp")
+                    .args(["buffer_b", &d.in_h, &d.in_w])
+                    .arg(layer.input[2])
+                    .arg(-input_zero_point)
+                    .arg(packed)
+                    .args([layer.kernel[0], layer.kernel[1]])
+                    .args([multipliers, shifts])
+                    .args([
+                        layer.stride[0],
+                        layer.stride[1],
+                        layer.dilation[0],
+                        layer.dilation[1],
+                    ])
+                    .args([&d.pad_top, &d.pad_left])
+                    .args([&d.out_h, &d.out_w])
+                    .args([output_zero_point, act_min, act_max])
+                    .arg("kernel_scratch"))
+            }
+            KernelVariant::Portable => Err(self
+                .op
+                .error("has no portable kernel the C backend can run in place per patch")),
+        }
     }
 
     /// The kernel call of one body layer on the patch buffers (`buffer_a` in, `buffer_b` out).

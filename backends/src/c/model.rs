@@ -235,12 +235,12 @@ fn generate(
         layer += 1;
     }
     weight_bytes += writer.constant_bytes;
+    // Every op, those inside patch loops too (a model whose only Arm kernels run per patch).
     let uses = |wanted: KernelVariant| {
         function
-            .body
-            .ops
-            .iter()
-            .any(|&op| tmlc_mem::kernel_variant(&function.ops[op].attributes) == wanted)
+            .walk()
+            .into_iter()
+            .any(|op| tmlc_mem::kernel_variant(&function.ops[op].attributes) == wanted)
     };
     let mut arm_include = String::new();
     if uses(KernelVariant::ArmDsp) {

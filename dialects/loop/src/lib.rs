@@ -16,7 +16,9 @@
 //! input region it needs (its receptive field, halo included), so only patch-sized intermediate
 //! tensors are ever live: that is what saves memory. With `stream = true` (a grid of `[N, 1]`,
 //! bands of full-width rows) it recomputes no halo: every layer keeps the rows the next one still
-//! needs in a row buffer of its own (`patches::stream_plan`).
+//! needs in a row buffer of its own (`patches::stream_plan`); `in_place = [k, ...]` names the
+//! body layers (depthwise) that run in place in the previous layer's row buffer, `below = [k,
+//! ...]` those that write their output rows below their input rows there.
 
 pub mod patches;
 
@@ -59,6 +61,8 @@ impl OpDefinition for Patches {
             "mac_overhead_percent",
             "predicted_overhead_percent",
             "stream",
+            "in_place",
+            "below",
         ])?;
         let grid = op.int_array_attribute("grid", Some(2), None)?;
         if grid.iter().any(|&g| !(1..=1024).contains(&g)) {
@@ -74,6 +78,23 @@ impl OpDefinition for Patches {
                 ))
             }
             Some(_) => return Err(op.attribute_error("stream", "`stream` must be true or false")),
+        }
+        for key in ["in_place", "below"] {
+            if !op.data().attributes.contains_key(key) {
+                continue;
+            }
+            let streamed = matches!(
+                op.data().attributes.get("stream"),
+                Some(tmlc_core::attributes::Attribute::Bool(true))
+            );
+            let layers = op.data().regions.first().map_or(0, |r| body(r).len());
+            let listed = op.int_array_attribute(key, None, None)?;
+            if !streamed || listed.iter().any(|&k| k < 1 || k as usize >= layers) {
+                return Err(op.attribute_error(
+                    key,
+                    format!("`{key}` names body layers after the first of a streamed loop"),
+                ));
+            }
         }
         let data = op.data();
         let [region] = data.regions.as_slice() else {

@@ -67,6 +67,12 @@ pub struct PatchLayer {
     /// layer still reads them), and by how many rows they move to the buffer's start first.
     pub kept_rows: usize,
     pub shift_rows: usize,
+    /// Streamed loops: the layer runs in place in the previous layer's row buffer (its output
+    /// rows at the buffer's start, over input rows no later band reads).
+    pub in_place: bool,
+    /// Streamed loops: the layer writes its output rows below its input rows in the previous
+    /// layer's row buffer ([`streams_below`]).
+    pub below: bool,
 }
 
 /// The whole plan of a patch loop.
@@ -254,6 +260,8 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
                     pad,
                     kept_rows: 0,
                     shift_rows: 0,
+                    in_place: false,
+                    below: false,
                 });
                 patch_macs +=
                     (output.height() * output.width() * layer.output[2] * layer.macs_per_output)
@@ -286,14 +294,22 @@ pub fn plan(layers: &[LayerGeometry], grid: [usize; 2]) -> PatchPlan {
 
 /// The streamed plan of `layers` in `bands` bands of the last layer's output rows, or `None`
 /// when a layer skips input rows (a stride above its kernel's extent), the chain has one layer,
-/// or a band would be empty.
+/// or a band would be empty. `in_place` names the layers that run in place (a depthwise kernel
+/// that writes its output over its input; [`streams_in_place`] says which can), `below` those
+/// whose output rows go below their input rows in the previous layer's row buffer, overlapping
+/// the input rows they have consumed ([`streams_below`]); either saves the layer's own buffer.
 ///
 /// Band by band, layer `k` computes its output rows `[done, end)`: `done` where the band before
 /// stopped, `end` as far as the next layer needs in this band. It reads input rows
 /// `[first, last)` (`needed`), which for `k > 0` are exactly what layer `k - 1`'s row buffer
 /// holds: the rows kept from the bands before (`kept_rows`, moved `shift_rows` up to the start
 /// first), then the new ones.
-pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<PatchPlan> {
+pub fn stream_plan(
+    layers: &[LayerGeometry],
+    bands_count: usize,
+    in_place: &[usize],
+    below: &[usize],
+) -> Option<PatchPlan> {
     let last = layers.last()?;
     if layers.len() < 2 || bands_count < 2 || bands_count > last.output[0] {
         return None;
@@ -357,7 +373,8 @@ pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<Patch
         // Layer k's row buffer (k < n - 1) holds the rows layer k + 1 reads: kept ones first.
         let mut layers_of_patch = Vec::with_capacity(n);
         for (k, &(input, output, pad, _)) in patch.iter().enumerate() {
-            let (kept_rows, shift_rows) = if k + 1 < n {
+            let own_buffer = !in_place.contains(&k) && !below.contains(&k);
+            let (kept_rows, shift_rows) = if k + 1 < n && own_buffer {
                 let (next_input, _, _, next_shift) = patch[k + 1];
                 held[k] = held[k].max(next_input.height());
                 (done[k].checked_sub(next_input.row0)?, next_shift)
@@ -370,6 +387,8 @@ pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<Patch
                 pad,
                 kept_rows,
                 shift_rows,
+                in_place: in_place.contains(&k),
+                below: below.contains(&k),
             });
         }
         for (k, layer) in layers_of_patch.iter().enumerate() {
@@ -381,12 +400,37 @@ pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<Patch
     if layers.iter().zip(&done).any(|(l, &d)| d != l.output[0]) {
         return None;
     }
+    if in_place
+        .iter()
+        .any(|&k| !streams_in_place(layers, &patches, k))
+    {
+        return None;
+    }
     let round = |bytes: usize| bytes.div_ceil(4) * 4;
-    let mut row_buffers = Vec::with_capacity(n - 1);
+    // The room each layer `below` needs under its input rows.
+    let mut room = vec![0usize; n];
+    for &k in below {
+        if in_place.contains(&k) || k == 0 || below.contains(&(k - 1)) {
+            return None;
+        }
+        room[k] = round(streams_below(layers, &patches, k)?);
+    }
+    let mut row_buffers: Vec<usize> = Vec::with_capacity(n - 1);
     let mut buffer_bytes = 0;
     for (k, layer) in layers[..n - 1].iter().enumerate() {
-        row_buffers.push(buffer_bytes);
-        buffer_bytes += round(held[k] * layer.output[1] * layer.output[2]);
+        // A layer in place has its output in the previous layer's buffer, a layer below it
+        // under that buffer, in the room left before it.
+        if in_place.contains(&k) {
+            row_buffers.push(row_buffers[k - 1]);
+            continue;
+        }
+        if below.contains(&k) {
+            row_buffers.push(row_buffers[k - 1] - room[k]);
+            continue;
+        }
+        let start = buffer_bytes + room[k + 1];
+        row_buffers.push(start);
+        buffer_bytes = start + round(held[k] * layer.output[1] * layer.output[2]);
     }
     let full_macs = layers
         .iter()
@@ -400,6 +444,74 @@ pub fn stream_plan(layers: &[LayerGeometry], bands_count: usize) -> Option<Patch
         full_macs,
         row_buffers: Some(row_buffers),
     })
+}
+
+/// Whether layer `k` of a streamed plan can run in place in the previous layer's row buffer: not
+/// the first layer (it reads the loop's input), not after a layer in place, channels in =
+/// channels out, the next layer (if any) reads no rows of it twice (one kernel row, stride 1),
+/// and in every band its output bytes fit the rows of its input no later band reads (the rows
+/// the buffer keeps are its last ones).
+pub fn streams_in_place(layers: &[LayerGeometry], patches: &[Vec<PatchLayer>], k: usize) -> bool {
+    let Some(layer) = layers.get(k) else {
+        return false;
+    };
+    if k == 0 || layer.input[2] != layer.output[2] {
+        return false;
+    }
+    if patches.iter().any(|patch| patch[k - 1].in_place) {
+        return false;
+    }
+    if let Some(next) = layers.get(k + 1) {
+        if next.kernel[0] != 1 || next.stride[0] != 1 {
+            return false;
+        }
+    }
+    let input_row = layer.input[1] * layer.input[2];
+    let output_row = layer.output[1] * layer.output[2];
+    patches.windows(2).all(|pair| {
+        let (now, next) = (&pair[0][k], &pair[1][k]);
+        now.output.height() * output_row <= (next.input.row0 - now.input.row0) * input_row
+    })
+}
+
+/// The bytes layer `k` of a streamed plan needs under its input rows (in the previous layer's
+/// row buffer) to write its output rows there, or `None` when it cannot: the first layer (it
+/// reads the loop's input), the last (it writes the result), or a next layer that reads rows of
+/// it twice (more than one kernel row, or a stride). Its kernel walks rows in increasing order
+/// and may read the input rows of output row `r` while it writes row `r`, so writing row `r`
+/// must stay below the first input row `r` reads, and the last output row below the rows the
+/// buffer keeps for the next band (liveness's overlap margin, per band).
+pub fn streams_below(
+    layers: &[LayerGeometry],
+    patches: &[Vec<PatchLayer>],
+    k: usize,
+) -> Option<usize> {
+    let layer = layers.get(k)?;
+    let next = layers.get(k + 1)?;
+    if k == 0 || next.kernel[0] != 1 || next.stride[0] != 1 {
+        return None;
+    }
+    let input_row = layer.input[1] * layer.input[2];
+    let output_row = layer.output[1] * layer.output[2];
+    let mut room = 0usize;
+    for (b, patch) in patches.iter().enumerate() {
+        let now = &patch[k];
+        let start = now.input.row0;
+        for j in 0..now.output.height() {
+            let r = now.output.row0 + j;
+            let first = (r * layer.stride[0])
+                .saturating_sub(layer.pad[0])
+                .min(layer.input[0]);
+            let written = (j + 1) * output_row;
+            room = room.max(written.saturating_sub((first.max(start) - start) * input_row));
+        }
+        if let Some(later) = patches.get(b + 1) {
+            let kept_from = later[k].input.row0.max(start) - start;
+            let written = now.output.height() * output_row;
+            room = room.max(written.saturating_sub(kept_from * input_row));
+        }
+    }
+    Some(room)
 }
 
 /// The grid of a `loop.patches` op, `None` for other ops.
@@ -433,9 +545,29 @@ pub fn loop_plan(module: &Module, function: &Function, op: Op) -> Option<PatchPl
         return None;
     }
     if loop_streams(function, op) {
-        return stream_plan(&layers, grid[0]);
+        return stream_plan(
+            &layers,
+            grid[0],
+            &loop_layers(function, op, "in_place"),
+            &loop_layers(function, op, "below"),
+        );
     }
     Some(plan(&layers, grid))
+}
+
+/// The body layers a streamed `loop.patches` op lists in attribute `key`: those it runs in
+/// place (`in_place = [k, ...]`), those whose output goes below their input (`below`).
+pub fn loop_layers(function: &Function, op: Op, key: &str) -> Vec<usize> {
+    match function.ops[op].attributes.get(key) {
+        Some(Attribute::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Attribute::Int(k) => usize::try_from(*k).ok(),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether a `loop.patches` op is streamed (`stream = true`).
@@ -506,7 +638,7 @@ mod tests {
             conv([16, 16, 16], [8, 8, 16], 3, 2),
         ];
         for bands in [2, 3, 5, 8] {
-            let plan = stream_plan(&layers, bands).expect("streams");
+            let plan = stream_plan(&layers, bands, &[], &[]).expect("streams");
             assert_eq!(plan.patch_macs, plan.full_macs, "no halo is recomputed");
             let offsets = plan.row_buffers.clone().expect("row buffers");
             let mut done = [0usize; 4];
@@ -545,7 +677,7 @@ mod tests {
             conv([16, 16, 8], [16, 16, 8], 3, 1),
             conv([16, 16, 8], [8, 8, 8], 1, 2),
         ];
-        assert!(stream_plan(&skipping, 4).is_none());
-        assert!(stream_plan(&layers[..1], 4).is_none());
+        assert!(stream_plan(&skipping, 4, &[], &[]).is_none());
+        assert!(stream_plan(&layers[..1], 4, &[], &[]).is_none());
     }
 }

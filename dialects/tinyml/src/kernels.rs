@@ -473,6 +473,36 @@ pub fn patch_scratch(view: &OpView, variant: KernelVariant, [out_h, out_w]: [usi
     }
 }
 
+/// [`patch_scratch`] of a depthwise layer that a streamed patch loop runs in place in its
+/// input's row buffer (`[out_h, out_w]` of one band): the in-place kernel's scratch.
+pub fn patch_scratch_in_place(
+    view: &OpView,
+    variant: KernelVariant,
+    [out_h, out_w]: [usize; 2],
+) -> usize {
+    let [out_h, out_w] = [out_h.max(1), out_w.max(1)];
+    match (view, variant) {
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmDsp) => {
+            depthwise_inplace_dsp_scratch(
+                [out_h, out_w],
+                depthwise.window.kernel,
+                depthwise.window.stride,
+                depthwise.window.dilation,
+            )
+        }
+        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmMve) => depthwise_mve_scratch(
+            depthwise.input[3],
+            depthwise.output[3],
+            depthwise.window.kernel,
+            depthwise.window.stride,
+            depthwise.window.dilation,
+            [out_h, out_w],
+        )
+        .max(out_h * out_w),
+        _ => patch_scratch(view, variant, [out_h, out_w]).max(out_h * out_w),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

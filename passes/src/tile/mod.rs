@@ -49,8 +49,10 @@ use tmlc_core::diagnostic::{DiagResult, Diagnostic, ErrorCode};
 use tmlc_core::dialect::Context;
 use tmlc_core::ir::{Module, OpData, Region, Value, ValueDef, RETURN_OP};
 use tmlc_core::pass::{Pass, PassInfo, PassOption, PassOptions};
-use tmlc_core::target::Target;
-use tmlc_loop::patches::{layer_geometry, plan, stream_plan, LayerGeometry, PatchPlan};
+use tmlc_core::target::{KernelVariant, Target};
+use tmlc_loop::patches::{
+    layer_geometry, plan, stream_plan, streams_below, streams_in_place, LayerGeometry, PatchPlan,
+};
 use tmlc_tinyml::cost::{call_cost, CallCost};
 use tmlc_tinyml::OpView;
 
@@ -77,13 +79,31 @@ struct Shape {
 }
 
 impl Shape {
-    /// The loop's plan for `layers`; `None` when a streamed one cannot be made.
-    fn plan(&self, layers: &[LayerGeometry]) -> Option<PatchPlan> {
-        if self.stream {
-            stream_plan(layers, self.grid[0])
-        } else {
-            Some(plan(layers, self.grid))
+    /// The loop's plan for `layers`; `None` when a streamed one cannot be made. A streamed plan
+    /// saves the row buffer of every layer it can: in place where the layer is in `in_place`
+    /// (its op and kernel can run over their input) and `streams_in_place` allows it, else with
+    /// its output below its input (`streams_below`: the target's kernels walk rows in
+    /// increasing order), never two neighbours.
+    fn plan(&self, layers: &[LayerGeometry], in_place: &[usize]) -> Option<PatchPlan> {
+        if !self.stream {
+            return Some(plan(layers, self.grid));
         }
+        let base = stream_plan(layers, self.grid[0], &[], &[])?;
+        let (mut chosen, mut below): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+        for k in 1..layers.len() {
+            if chosen.contains(&(k - 1)) || below.contains(&(k - 1)) {
+                continue;
+            }
+            if in_place.contains(&k) && streams_in_place(layers, &base.patches, k) {
+                chosen.push(k);
+            } else if streams_below(layers, &base.patches, k).is_some() {
+                below.push(k);
+            }
+        }
+        if chosen.is_empty() && below.is_empty() {
+            return Some(base);
+        }
+        stream_plan(layers, self.grid[0], &chosen, &below).or(Some(base))
     }
 }
 
@@ -382,12 +402,12 @@ fn apply(
     index: usize,
     chain: &[LayerGeometry],
     split: usize,
-    shape: Shape,
+    (shape, in_place): (Shape, &[usize]),
     predicted_overhead: Option<f64>,
     total_macs: u64,
 ) -> Option<tmlc_core::ir::Op> {
     let layers = &chain[..split];
-    let plan = shape.plan(layers)?;
+    let plan = shape.plan(layers, in_place)?;
     let grid = shape.grid;
     let function = &mut module.functions[index];
     let first = function.ops[layers[0].op].operands[0];
@@ -399,6 +419,21 @@ fn apply(
     );
     if shape.stream {
         attributes.insert("stream".into(), Attribute::Bool(true));
+        let in_place: Vec<i64> = (0..split)
+            .filter(|&k| plan.patches.first().is_some_and(|p| p[k].in_place))
+            .map(|k| k as i64)
+            .collect();
+        if !in_place.is_empty() {
+            attributes.insert("in_place".into(), Attribute::int_array(&in_place));
+        }
+        // Layers with their output under their input: their row buffer is the previous one's.
+        let below: Vec<i64> = (0..split)
+            .filter(|&k| plan.patches.first().is_some_and(|p| p[k].below))
+            .map(|k| k as i64)
+            .collect();
+        if !below.is_empty() {
+            attributes.insert("below".into(), Attribute::int_array(&below));
+        }
     }
     attributes.insert(
         "mac_overhead_percent".into(),
@@ -529,6 +564,32 @@ impl Prepared {
 }
 
 impl Tile {
+    /// The layers of `chain` that may run in place in a streamed loop: the op may run over its
+    /// input channel by channel (its interface) and the kernel the target runs for it can (the
+    /// Arm DSP and Helium depthwise kernels).
+    fn in_place_layers(
+        &self,
+        module: &Module,
+        index: usize,
+        chain: &[LayerGeometry],
+    ) -> Vec<usize> {
+        let function = &module.functions[index];
+        (0..chain.len())
+            .filter(|&k| {
+                OpView::of(module, function, chain[k].op).is_some_and(|view| {
+                    matches!(
+                        view.interface().in_place(),
+                        tmlc_tinyml::interfaces::InPlace::ChannelPlanes { .. }
+                    ) && tmlc_tinyml::kernels::lookup(&view, self.kernels.variant_of(&view))
+                        .is_some_and(|kernel| {
+                            // The portable loops have no kernel scratch for the channel plane.
+                            kernel.in_place && kernel.variant != KernelVariant::Portable
+                        })
+                })
+            })
+            .collect()
+    }
+
     /// The predicted extra instructions of computing the plan of `layers` patch by patch, in
     /// percent of the function's predicted instructions (each op costed with the kernel variant
     /// the target will run).
@@ -659,6 +720,8 @@ struct Stage {
     chain: Vec<LayerGeometry>,
     split: usize,
     shape: Shape,
+    /// The layers that may run in place (`Tile::in_place_layers`).
+    in_place: Vec<usize>,
     overhead: f64,
     mac_overhead: f64,
 }
@@ -725,14 +788,20 @@ impl Tile {
         // The best candidate so far: its preference, arena, and which stage it is.
         let mut best: Option<(Preference, usize, usize, Stage)> = None;
         for (c, Candidate { chain, min_split }) in chains.iter().enumerate() {
+            let may_run_in_place = self.in_place_layers(&head, index, chain);
             for split in *min_split..=chain.len().min(MAX_SPLIT) {
+                let in_place: Vec<usize> = may_run_in_place
+                    .iter()
+                    .copied()
+                    .filter(|&k| k < split)
+                    .collect();
                 let untouched = outside(time_of(chain[0].op), time_of(chain[split - 1].op));
                 let function = &head.functions[index];
                 let bytes = |v| function.value_type(v).num_elements();
                 let ends = bytes(function.ops[chain[0].op].operands[0])
                     .max(bytes(function.ops[chain[split - 1].op].results[0]));
                 for shape in shapes(&chain[split - 1]) {
-                    let Some(geometry) = shape.plan(&chain[..split]) else {
+                    let Some(geometry) = shape.plan(&chain[..split], &in_place) else {
                         continue;
                     };
                     let mac_overhead = geometry.overhead_percent(total_macs);
@@ -762,8 +831,16 @@ impl Tile {
                         }
                     }
                     let mut candidate = head.clone();
-                    if apply(&mut candidate, index, chain, split, shape, None, head_macs).is_none()
-                    {
+                    let planned = apply(
+                        &mut candidate,
+                        index,
+                        chain,
+                        split,
+                        (shape, &in_place),
+                        None,
+                        head_macs,
+                    );
+                    if planned.is_none() {
                         continue;
                     }
                     let Some(prepared) = Prepared::new(candidate, index, &mut self.kernels) else {
@@ -787,6 +864,7 @@ impl Tile {
                             chain: Vec::new(),
                             split,
                             shape,
+                            in_place: in_place.clone(),
                             overhead,
                             mac_overhead,
                         };
@@ -830,7 +908,12 @@ impl Pass for Tile {
                     grid,
                     stream: self.stream,
                 };
-                let Some(geometry) = shape.plan(&chain[..split]) else {
+                let in_place: Vec<usize> = self
+                    .in_place_layers(module, index, &chain)
+                    .into_iter()
+                    .filter(|&k| k < split)
+                    .collect();
+                let Some(geometry) = shape.plan(&chain[..split], &in_place) else {
                     return Err(Diagnostic::new(
                         ErrorCode::PassFailed,
                         format!(
@@ -846,7 +929,7 @@ impl Pass for Tile {
                     index,
                     &chain,
                     split,
-                    shape,
+                    (shape, &in_place),
                     Some(overhead),
                     total_macs,
                 );
@@ -869,7 +952,7 @@ impl Pass for Tile {
                     index,
                     &stage.chain,
                     stage.split,
-                    stage.shape,
+                    (stage.shape, &stage.in_place),
                     Some(stage.overhead),
                     total_macs,
                 );
