@@ -270,3 +270,30 @@ fn recurrent_cortex_m4_project() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A streamed patch loop on the Cortex-M4 (`tile{...,stream=true}`): the band table, the row
+/// buffer's moves, the stem reading the image in place and the depthwise layer writing the
+/// result in place (the Arm DSP kernels). Only the model's source is snapshotted here (the other
+/// files are those of `cortex-m4`); tests/qemu.rs runs such loops, in place and below too.
+#[test]
+fn cortex_m4_streamed_model_source() {
+    let out = scratch("cortex-m4-streamed");
+    let model = tests_dir().join(MODEL);
+    let args = [
+        "compile",
+        &model.display().to_string(),
+        "--target",
+        "cortex-m4",
+        "--pass-pipeline",
+        "canonicalize,fuse,schedule,tile{patches=4x1,split=2,stream=true},inplace,select-kernels,alloc",
+        "-o",
+        &out.display().to_string(),
+    ]
+    .map(String::from);
+    let mut stdin = || Ok(Vec::new());
+    tmlc::run_cli(args, &mut stdin).unwrap_or_else(|f| panic!("{}", f.rendered));
+    let source = std::fs::read_to_string(out.join("mini_net.c")).expect("model source");
+    assert!(source.contains("layer0_bands") && source.contains("memmove"));
+    insta::assert_snapshot!("cortex-m4-streamed__mini_net.c", source);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -126,6 +126,15 @@ pub fn emit_layer(
     }
 }
 
+/// A patch loop's table of `int16_t` rows, one per patch (or band), after `comment`.
+fn patch_table(writer: &mut CWriter, comment: &str, table: &str, rows: &[String], columns: usize) {
+    writer.table(&format!(
+        "{comment}static const int16_t {table}[{}][{columns}] = {{\n    {}\n}};\n",
+        rows.len(),
+        rows.join(",\n    ")
+    ));
+}
+
 /// C expressions of one layer's sizes and border padding within a patch.
 struct PatchDims {
     in_h: String,
@@ -278,35 +287,12 @@ impl Layer<'_> {
                     .join(", ")
             ));
         }
-        writer.table(&format!(
-            "static const int16_t {table}[{}][{columns}] = {{
-    {}
-}};
-",
-            rows.len(),
-            rows.join(
-                ",
-    "
-            )
-        ));
+        patch_table(writer, "", &table, &rows, columns);
         let input_channels = layers[0].input[2];
         let last = layers[layers.len() - 1];
         let (input_width, output_width, output_channels) =
             (layers[0].input[1], last.output[1], last.output[2]);
-        writer.body_line("{");
-        let kernels_use_scratch = layers.iter().any(|layer| {
-            tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
-        });
-        if kernels_use_scratch {
-            // The layers' kernels share the scratch after the patch buffer region.
-            writer.body_line(&format!(
-                "    void *kernel_scratch = {scratch} + {};",
-                plan.buffers_bytes()
-            ));
-        }
-        writer.body_line("    int32_t p, y;");
-        writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
-        writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+        self.open_loop(writer, &plan, &scratch, &table, rows.len(), "p, y");
         // Layers alternate the two ends of the patch buffer region (`PatchPlan::buffer_bytes`):
         // the first reads its input at the start and writes its output at the end.
         writer.body_line(&format!("        int8_t *buffer_a = {scratch};"));
@@ -364,6 +350,34 @@ impl Layer<'_> {
         Ok(())
     }
 
+    /// Opens a patch loop's block: the kernels' scratch after the patch buffers (when a layer's
+    /// kernel has scratch), the counters, the loop over the table's rows and its row `t`.
+    fn open_loop(
+        &self,
+        writer: &mut CWriter,
+        plan: &tmlc_loop::patches::PatchPlan,
+        scratch: &str,
+        table: &str,
+        rows: usize,
+        counters: &str,
+    ) {
+        let function = self.op.function;
+        writer.body_line("{");
+        let kernels_use_scratch = plan.layers.iter().any(|layer| {
+            tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
+        });
+        if kernels_use_scratch {
+            // The layers' kernels share the scratch after the patch buffer region.
+            writer.body_line(&format!(
+                "    void *kernel_scratch = {scratch} + {};",
+                plan.buffers_bytes()
+            ));
+        }
+        writer.body_line(&format!("    int32_t {counters};"));
+        writer.body_line(&format!("    for (p = 0; p < {rows}; ++p) {{"));
+        writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+    }
+
     /// A streamed `loop.patches` op (`PatchPlan::row_buffers`): band by band, the rows each
     /// layer keeps move to the start of its row buffer, then every layer computes its new rows
     /// after them, the first reading the loop's input and the last writing the loop's result in
@@ -399,25 +413,15 @@ impl Layer<'_> {
                 format!("{{{}}}", cells.join(", "))
             })
             .collect();
-        writer.table(&format!(
-            "/* Per band: the loop's first input row, its first result row, then per layer the\n * rows it reads, its top padding, the rows it computes, the rows its buffer keeps and how\n * far they move. */\nstatic const int16_t {table}[{}][{columns}] = {{\n    {}\n}};\n",
-            rows.len(),
-            rows.join(",\n    ")
-        ));
+        patch_table(
+            writer,
+            "/* Per band: the loop's first input row, its first result row, then per layer the\n * rows it reads, its top padding, the rows it computes, the rows its buffer keeps and how\n * far they move. */\n",
+            &table,
+            &rows,
+            columns,
+        );
         let row_bytes = |k: usize| layers[k].output[1] * layers[k].output[2];
-        writer.body_line("{");
-        let kernels_use_scratch = layers.iter().any(|layer| {
-            tmlc_mem::kernel_variant(&function.ops[layer.op].attributes) != KernelVariant::Portable
-        });
-        if kernels_use_scratch {
-            writer.body_line(&format!(
-                "    void *kernel_scratch = {scratch} + {};",
-                plan.buffers_bytes()
-            ));
-        }
-        writer.body_line("    int32_t p;");
-        writer.body_line(&format!("    for (p = 0; p < {}; ++p) {{", rows.len()));
-        writer.body_line(&format!("        const int16_t *t = {table}[p];"));
+        self.open_loop(writer, plan, &scratch, &table, rows.len(), "p");
         writer.body_line("        const int8_t *buffer_a;");
         writer.body_line("        int8_t *buffer_b;");
         for (k, &offset) in row_buffers.iter().enumerate() {

@@ -490,15 +490,7 @@ pub fn patch_scratch_in_place(
                 depthwise.window.dilation,
             )
         }
-        (OpView::DepthwiseConv2d(depthwise), KernelVariant::ArmMve) => depthwise_mve_scratch(
-            depthwise.input[3],
-            depthwise.output[3],
-            depthwise.window.kernel,
-            depthwise.window.stride,
-            depthwise.window.dilation,
-            [out_h, out_w],
-        )
-        .max(out_h * out_w),
+        // The Helium kernel runs in place as it is; the portable one needs a channel plane.
         _ => patch_scratch(view, variant, [out_h, out_w]).max(out_h * out_w),
     }
 }
