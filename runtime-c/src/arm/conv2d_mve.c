@@ -54,72 +54,131 @@ static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32
 #define TMLC_MVE_ALWAYS_INLINE static inline
 #endif
 
-/* The four dot products of x with the rows w, w + k, w + 2k, w + 3k (k values each), as a
- * vector; the last partial 16 values under `tail`. */
-TMLC_MVE_ALWAYS_INLINE int32x4_t dot4(const int8_t *x, const int8_t *w, int32_t k,
-                                      int32_t blocks, int32_t rest, mve_pred16_t tail)
+/* init[r] + the dot product of x with the row at w_r (k values each), r = 0..3, as a vector. One tail-predicated loop (DLSTP/LETP: the last pass loads and sums only the k % 16
+ * values left), 16 values of x and of each row per pass. VMLADAVA accumulates into an even
+ * register only: GCC's constraint Te. */
+TMLC_MVE_ALWAYS_INLINE int32x4_t dot4_at(const int8_t *x, const int8_t *w0, const int8_t *w1,
+                                         const int8_t *w2, const int8_t *w3, int32_t k,
+                                         const int32_t *init)
 {
-    const int8_t *w0 = w;
-    const int8_t *w1 = w + k;
-    const int8_t *w2 = w1 + k;
-    const int8_t *w3 = w2 + k;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int32_t j;
-    for (j = blocks; j > 0; --j) {
-        const int8x16_t xv = vldrbq_s8(x);
-        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
-        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
-        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
-        a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
-        x += 16;
-        w0 += 16;
-        w1 += 16;
-        w2 += 16;
-        w3 += 16;
-    }
-    if (rest != 0) {
-        const int8x16_t xv = vldrbq_z_s8(x, tail);
-        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
-        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
-        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
-        a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, tail));
-    }
+    int32_t a0 = init[0];
+    int32_t a1 = init[1];
+    int32_t a2 = init[2];
+    int32_t a3 = init[3];
+    __asm__("dlstp.8 lr, %[n]\n"
+            "1:\n\t"
+            "vldrb.8 q0, [%[x]], #16\n\t"
+            "vldrb.8 q1, [%[w0]], #16\n\t"
+            "vmladava.s8 %[a0], q0, q1\n\t"
+            "vldrb.8 q1, [%[w1]], #16\n\t"
+            "vmladava.s8 %[a1], q0, q1\n\t"
+            "vldrb.8 q1, [%[w2]], #16\n\t"
+            "vmladava.s8 %[a2], q0, q1\n\t"
+            "vldrb.8 q1, [%[w3]], #16\n\t"
+            "vmladava.s8 %[a3], q0, q1\n\t"
+            "letp lr, 1b"
+            : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [x] "+r"(x),
+              [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+            : [n] "r"(k)
+            : "q0", "q1", "lr", "memory");
     return vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
 }
 
-/* dot4 for the last n < 4 rows: the missing rows repeat the last one. */
-static int32x4_t dot4_partial(const int8_t *x, const int8_t *w, int32_t k, int32_t n,
-                              int32_t blocks, int32_t rest, mve_pred16_t tail)
+/* dot4_at for the last n < 4 rows w, w + k, ...: the missing rows repeat the last one. */
+static int32x4_t dot4_rows(const int8_t *x, const int8_t *w, int32_t k, int32_t n,
+                           const int32_t *init)
 {
-    const int8_t *w0 = w;
-    const int8_t *w1 = n > 1 ? w0 + k : w0;
+    const int8_t *w1 = n > 1 ? w + k : w;
     const int8_t *w2 = n > 2 ? w1 + k : w1;
-    int32_t a0 = 0, a1 = 0, a2 = 0;
-    int32_t j;
-    for (j = blocks; j > 0; --j) {
-        const int8x16_t xv = vldrbq_s8(x);
-        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
-        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
-        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
-        x += 16;
-        w0 += 16;
-        w1 += 16;
-        w2 += 16;
-    }
-    if (rest != 0) {
-        const int8x16_t xv = vldrbq_z_s8(x, tail);
-        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, tail));
-        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, tail));
-        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, tail));
-    }
-    return vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2);
+    return dot4_at(x, w, w1, w2, w2, k, init);
+}
+
+/* What rows4 reads (offsets fixed: its assembly addresses the fields). */
+typedef struct {
+    const int8_t *w[4];    /* 0: the four filter rows */
+    int32_t init[4];       /* 16: their folded biases */
+    int32_t k;             /* 32: values per row */
+    int32_t output_offset; /* 36 */
+    int32_t out_stride;    /* 40: bytes from one pixel's output to the next */
+    int32_t x_delta;       /* 44: from the end of one x vector's last pass to the next vector */
+    int32_t lo, hi;        /* 48, 52: the activation range */
+    int32_t pad[2];
+    int32_t m[4];         /* 64: the rows' multipliers, left shifts and negated right shifts */
+    int32_t left[4];      /* 80 */
+    int32_t neg_right[4]; /* 96 */
+} row_job;
+
+/*
+ * For `pixels` > 0 vectors x_i = x + i * (x_delta + 16 * ceil(k / 16)): the four outputs
+ * requant(init[r] + x_i . w[r]) at out + i * out_stride, r = 0..3. One assembly loop, as
+ * dot4_at (tail predicated) and tmlc_mve_requant (the same instructions, the row constants
+ * held in q2-q6) compute them; GCC's allocation of the same code in C spilled most of the
+ * per-pixel state. The lanes are set one by one (VMOV.32 Qd[i], Rt).
+ */
+static void rows4(const row_job *job, const int8_t *x, int8_t *out, int32_t pixels)
+{
+    int32_t a0, a1, a2, a3, tmp;
+    const int8_t *w0, *w1, *w2, *w3;
+    __asm__ volatile("vldrw.u32 q2, [%[job], #64]\n\t"
+                     "vldrw.u32 q3, [%[job], #80]\n\t"
+                     "vldrw.u32 q4, [%[job], #96]\n\t"
+                     "ldr %[tmp], [%[job], #48]\n\t"
+                     "vdup.32 q5, %[tmp]\n\t"
+                     "ldr %[tmp], [%[job], #52]\n\t"
+                     "vdup.32 q6, %[tmp]\n"
+                     "2:\n\t"
+                     "ldr %[w0], [%[job], #0]\n\t"
+                     "ldr %[w1], [%[job], #4]\n\t"
+                     "ldr %[w2], [%[job], #8]\n\t"
+                     "ldr %[w3], [%[job], #12]\n\t"
+                     "ldrd %[a0], %[a1], [%[job], #16]\n\t"
+                     "ldrd %[a2], %[a3], [%[job], #24]\n\t"
+                     "ldr %[tmp], [%[job], #32]\n\t"
+                     "dlstp.8 lr, %[tmp]\n"
+                     "1:\n\t"
+                     "vldrb.8 q0, [%[x]], #16\n\t"
+                     "vldrb.8 q1, [%[w0]], #16\n\t"
+                     "vmladava.s8 %[a0], q0, q1\n\t"
+                     "vldrb.8 q1, [%[w1]], #16\n\t"
+                     "vmladava.s8 %[a1], q0, q1\n\t"
+                     "vldrb.8 q1, [%[w2]], #16\n\t"
+                     "vmladava.s8 %[a2], q0, q1\n\t"
+                     "vldrb.8 q1, [%[w3]], #16\n\t"
+                     "vmladava.s8 %[a3], q0, q1\n\t"
+                     "letp lr, 1b\n\t"
+                     "vmov.32 q0[0], %[a0]\n\t"
+                     "vmov.32 q0[1], %[a1]\n\t"
+                     "vmov.32 q0[2], %[a2]\n\t"
+                     "vmov.32 q0[3], %[a3]\n\t"
+                     "vshl.s32 q0, q0, q3\n\t"
+                     "vqrdmulh.s32 q0, q0, q2\n\t"
+                     "vand q1, q0, q4\n\t"
+                     "vshr.s32 q1, q1, #31\n\t"
+                     "vqadd.s32 q0, q0, q1\n\t"
+                     "vrshl.s32 q0, q0, q4\n\t"
+                     "ldr %[tmp], [%[job], #36]\n\t"
+                     "vadd.i32 q0, q0, %[tmp]\n\t"
+                     "vmax.s32 q0, q0, q5\n\t"
+                     "vmin.s32 q0, q0, q6\n\t"
+                     "vstrb.32 q0, [%[out]]\n\t"
+                     "ldr %[tmp], [%[job], #40]\n\t"
+                     "add %[out], %[out], %[tmp]\n\t"
+                     "ldr %[tmp], [%[job], #44]\n\t"
+                     "add %[x], %[x], %[tmp]\n\t"
+                     "subs %[pixels], %[pixels], #1\n\t"
+                     "bne 2b"
+                     : [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3),
+                       [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3),
+                       [tmp] "=&r"(tmp), [x] "+r"(x), [out] "+r"(out), [pixels] "+r"(pixels)
+                     : [job] "r"(job)
+                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "lr", "cc", "memory");
 }
 
 /*
  * output[i * out_stride + oc] = requant(folded_bias[oc] + x_i . filter[oc]) for `pixels`
  * vectors x_i = x + i * x_stride of k values and every oc. Four channels at a time, whose
  * requantization constants stay in registers over the pixels; the last partial group of
- * one to three channels takes dot4_partial.
+ * one to three channels takes dot4_rows.
  */
 static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t k,
                      const int8_t *filter, int32_t out_c, const tmlc_mve_tables *t,
@@ -164,36 +223,42 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
     } else {
         oc = 0;
     }
-    for (; oc < full; oc += 4) {
-        const int8_t *const f = filter + oc * k;
-        const int32x4_t folded = vldrwq_s32(t->folded_bias + oc);
-        const int32x4_t m = vldrwq_s32(multipliers + oc);
-        const int32x4_t left = vldrwq_s32(t->left + oc);
-        const int32x4_t neg_right = vldrwq_s32(t->neg_right + oc);
-        const int8_t *xi = x;
-        int8_t *out = output + oc;
-        int32_t i;
-        for (i = pixels; i > 0; --i) {
-            int32x4_t acc = vaddq_s32(dot4(xi, f, k, blocks, rest, tail), folded);
-            acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
-            vstrbq_s32(out, acc);
-            xi += x_stride;
-            out += out_stride;
+    if (oc < full && pixels > 0) {
+        row_job job;
+        job.k = k;
+        job.output_offset = output_offset;
+        job.out_stride = out_stride;
+        job.x_delta = x_stride - ((k + 15) & ~15);
+        job.lo = lo;
+        job.hi = hi;
+        for (; oc < full; oc += 4) {
+            job.w[0] = filter + oc * k;
+            job.w[1] = job.w[0] + k;
+            job.w[2] = job.w[1] + k;
+            job.w[3] = job.w[2] + k;
+            vstrwq_s32(job.init, vldrwq_s32(t->folded_bias + oc));
+            vstrwq_s32(job.m, vldrwq_s32(multipliers + oc));
+            vstrwq_s32(job.left, vldrwq_s32(t->left + oc));
+            vstrwq_s32(job.neg_right, vldrwq_s32(t->neg_right + oc));
+            rows4(&job, x, output + oc, pixels);
         }
     }
     if (oc < out_c) {
+        /* The last one to three rows: the missing rows repeat the last one (their sums are
+         * not stored), and their initial values come from a padded copy. */
         const int32_t n = out_c - oc;
         const mve_pred16_t p = vctp32q((uint32_t)n);
         const int8_t *const f = filter + oc * k;
-        const int32x4_t folded = vldrwq_z_s32(t->folded_bias + oc, p);
         const int32x4_t m = vldrwq_z_s32(multipliers + oc, p);
         const int32x4_t left = vldrwq_z_s32(t->left + oc, p);
         const int32x4_t neg_right = vldrwq_z_s32(t->neg_right + oc, p);
+        int32_t init[4];
         const int8_t *xi = x;
         int8_t *out = output + oc;
         int32_t i;
+        vstrwq_s32(init, vldrwq_z_s32(t->folded_bias + oc, p));
         for (i = pixels; i > 0; --i) {
-            int32x4_t acc = vaddq_s32(dot4_partial(xi, f, k, n, blocks, rest, tail), folded);
+            int32x4_t acc = dot4_rows(xi, f, k, n, init);
             acc = tmlc_mve_requant(acc, m, left, neg_right, output_offset, lo, hi);
             vstrbq_p_s32(out, acc, p);
             xi += x_stride;
