@@ -93,6 +93,21 @@ static int32x4_t dot4_rows(const int8_t *x, const int8_t *w, int32_t k, int32_t 
     return dot4_at(x, w, w1, w2, w2, k, init);
 }
 
+/* Copies n > 0 bytes from src to dst in one tail-predicated loop; returns dst + n. */
+TMLC_MVE_ALWAYS_INLINE int8_t *copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int8_t *end = dst + n;
+    __asm__ volatile("dlstp.8 lr, %[n]\n"
+                     "1:\n\t"
+                     "vldrb.8 q0, [%[src]], #16\n\t"
+                     "vstrb.8 q0, [%[dst]], #16\n\t"
+                     "letp lr, 1b"
+                     : [src] "+r"(src), [dst] "+r"(dst)
+                     : [n] "r"(n)
+                     : "q0", "lr", "memory");
+    return end;
+}
+
 /* What rows4 reads (offsets fixed: its assembly addresses the fields). */
 typedef struct {
     const int8_t *w[4];    /* 0: the four filter rows */
@@ -336,30 +351,22 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
                         const int32_t ix1 = ix0 + (k_w - 1) * dilation_w;
                         if (dilation_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix1 < in_w) {
                             /* The filter row's taps are contiguous in the input. */
-                            const int8_t *src = image + (iy * in_w + ix0) * in_c;
-                            const int32_t n = k_w * in_c;
-                            int32_t c;
-                            for (c = 0; c + 16 <= n; c += 16) {
-                                vstrbq_s8(dst + c, vldrbq_s8(src + c));
-                            }
-                            if (c < n) {
-                                const mve_pred16_t p = vctp8q((uint32_t)(n - c));
-                                vstrbq_p_s8(dst + c, vldrbq_z_s8(src + c, p), p);
-                            }
-                            dst += n;
+                            dst = copy_bytes(dst, image + (iy * in_w + ix0) * in_c, k_w * in_c);
                             continue;
                         }
                         for (kx = 0; kx < k_w; ++kx) {
                             const int32_t ix = ox * stride_w - pad_left + kx * dilation_w;
                             const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-                            const int8_t *src = inside ? image + (iy * in_w + ix) * in_c : image;
-                            int32_t c;
-                            for (c = 0; c < in_c; c += 16) {
-                                const mve_pred16_t p = vctp8q((uint32_t)(in_c - c));
-                                vstrbq_p_s8(dst + c,
-                                            inside ? vldrbq_z_s8(src + c, p) : zero_points, p);
+                            if (inside) {
+                                dst = copy_bytes(dst, image + (iy * in_w + ix) * in_c, in_c);
+                            } else {
+                                int32_t c;
+                                for (c = 0; c < in_c; c += 16) {
+                                    vstrbq_p_s8(dst + c, zero_points,
+                                                vctp8q((uint32_t)(in_c - c)));
+                                }
+                                dst += in_c;
                             }
-                            dst += in_c;
                         }
                     }
                     if (++filled == TMLC_CONV2D_MVE_FIELDS || ox == out_w - 1) {
