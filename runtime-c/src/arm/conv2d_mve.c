@@ -108,6 +108,20 @@ TMLC_MVE_ALWAYS_INLINE int8_t *copy_bytes(int8_t *dst, const int8_t *src, int32_
     return end;
 }
 
+/* Stores n > 0 zero points at dst in one tail-predicated loop; returns dst + n. */
+TMLC_MVE_ALWAYS_INLINE int8_t *fill_bytes(int8_t *dst, int32_t n, int8x16_t zero_points)
+{
+    int8_t *end = dst + n;
+    __asm__ volatile("dlstp.8 lr, %[n]\n"
+                     "1:\n\t"
+                     "vstrb.8 %q[z], [%[dst]], #16\n\t"
+                     "letp lr, 1b"
+                     : [dst] "+r"(dst)
+                     : [n] "r"(n), [z] "w"(zero_points)
+                     : "lr", "memory");
+    return end;
+}
+
 /* What rows4 reads (offsets fixed: its assembly addresses the fields). */
 typedef struct {
     const int8_t *w[4];    /* 0: the four filter rows */
@@ -348,10 +362,33 @@ void tmlc_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t in_h, int3
                     for (ky = 0; ky < k_h; ++ky) {
                         const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
                         const int32_t ix0 = ox * stride_w - pad_left;
-                        const int32_t ix1 = ix0 + (k_w - 1) * dilation_w;
-                        if (dilation_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 && ix1 < in_w) {
+                        if (dilation_w == 1 && iy >= 0 && iy < in_h && ix0 >= 0 &&
+                            ix0 + k_w <= in_w) {
                             /* The filter row's taps are contiguous in the input. */
                             dst = copy_bytes(dst, image + (iy * in_w + ix0) * in_c, k_w * in_c);
+                            continue;
+                        }
+                        if (iy < 0 || iy >= in_h) {
+                            /* A padding row: every tap is the zero point. */
+                            dst = fill_bytes(dst, k_w * in_c, zero_points);
+                            continue;
+                        }
+                        if (dilation_w == 1) {
+                            /* At a border: zero points, the taps inside (contiguous in the
+                             * input), zero points. */
+                            const int32_t lead = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+                            const int32_t inside = in_w - ix0 < k_w ? in_w - ix0 : k_w;
+                            const int32_t end = inside > lead ? inside : lead;
+                            if (lead > 0) {
+                                dst = fill_bytes(dst, lead * in_c, zero_points);
+                            }
+                            if (end > lead) {
+                                dst = copy_bytes(dst, image + (iy * in_w + ix0 + lead) * in_c,
+                                                 (end - lead) * in_c);
+                            }
+                            if (end < k_w) {
+                                dst = fill_bytes(dst, (k_w - end) * in_c, zero_points);
+                            }
                             continue;
                         }
                         for (kx = 0; kx < k_w; ++kx) {
