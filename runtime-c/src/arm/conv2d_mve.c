@@ -124,22 +124,21 @@ TMLC_MVE_ALWAYS_INLINE int8_t *fill_bytes(int8_t *dst, int32_t n, int8x16_t zero
 
 /* What rows4 reads (offsets fixed: its assembly addresses the fields). */
 typedef struct {
-    const int8_t *w[4];    /* 0: the four filter rows */
-    int32_t init[4];       /* 16: their folded biases */
-    int32_t k;             /* 32: values per row */
-    int32_t output_offset; /* 36 */
-    int32_t out_stride;    /* 40: bytes from one pixel's output to the next */
-    int32_t x_delta;       /* 44: from the end of one x vector's last pass to the next vector */
-    int32_t lo, hi;        /* 48, 52: the activation range */
-    int32_t pad[2];
-    int32_t m[4];         /* 64: the rows' multipliers, left shifts and negated right shifts */
-    int32_t left[4];      /* 80 */
-    int32_t neg_right[4]; /* 96 */
+    const int8_t *w;          /* 0: the first of the four filter rows (the next ones follow) */
+    const int32_t *init;      /* 4: their folded biases */
+    int32_t k;                /* 8: values per row */
+    int32_t output_offset;    /* 12 */
+    int32_t out_stride;       /* 16: bytes from one pixel's output to the next */
+    int32_t x_delta;          /* 20: from the end of one x vector's last pass to the next */
+    int32_t lo, hi;           /* 24, 28: the activation range */
+    const int32_t *m;         /* 32: the rows' multipliers, left shifts, negated right shifts */
+    const int32_t *left;      /* 36 */
+    const int32_t *neg_right; /* 40 */
 } row_job;
 
 /*
  * For `pixels` > 0 vectors x_i = x + i * (x_delta + 16 * ceil(k / 16)): the four outputs
- * requant(init[r] + x_i . w[r]) at out + i * out_stride, r = 0..3. One assembly loop, as
+ * requant(init[r] + x_i . (w + r * k)) at out + i * out_stride, r = 0..3. One assembly loop, as
  * dot4_at (tail predicated) and tmlc_mve_requant (the same instructions, the row constants
  * held in q2-q6) compute them; GCC's allocation of the same code in C spilled most of the
  * per-pixel state. The lanes are set one by one (VMOV.32 Qd[i], Rt).
@@ -148,21 +147,25 @@ static void rows4(const row_job *job, const int8_t *x, int8_t *out, int32_t pixe
 {
     int32_t a0, a1, a2, a3, tmp;
     const int8_t *w0, *w1, *w2, *w3;
-    __asm__ volatile("vldrw.u32 q2, [%[job], #64]\n\t"
-                     "vldrw.u32 q3, [%[job], #80]\n\t"
-                     "vldrw.u32 q4, [%[job], #96]\n\t"
-                     "ldr %[tmp], [%[job], #48]\n\t"
+    __asm__ volatile("ldr %[tmp], [%[job], #32]\n\t"
+                     "vldrw.u32 q2, [%[tmp]]\n\t"
+                     "ldr %[tmp], [%[job], #36]\n\t"
+                     "vldrw.u32 q3, [%[tmp]]\n\t"
+                     "ldr %[tmp], [%[job], #40]\n\t"
+                     "vldrw.u32 q4, [%[tmp]]\n\t"
+                     "ldr %[tmp], [%[job], #24]\n\t"
                      "vdup.32 q5, %[tmp]\n\t"
-                     "ldr %[tmp], [%[job], #52]\n\t"
+                     "ldr %[tmp], [%[job], #28]\n\t"
                      "vdup.32 q6, %[tmp]\n"
                      "2:\n\t"
+                     "ldr %[tmp], [%[job], #4]\n\t"
+                     "ldrd %[a0], %[a1], [%[tmp]]\n\t"
+                     "ldrd %[a2], %[a3], [%[tmp], #8]\n\t"
                      "ldr %[w0], [%[job], #0]\n\t"
-                     "ldr %[w1], [%[job], #4]\n\t"
-                     "ldr %[w2], [%[job], #8]\n\t"
-                     "ldr %[w3], [%[job], #12]\n\t"
-                     "ldrd %[a0], %[a1], [%[job], #16]\n\t"
-                     "ldrd %[a2], %[a3], [%[job], #24]\n\t"
-                     "ldr %[tmp], [%[job], #32]\n\t"
+                     "ldr %[tmp], [%[job], #8]\n\t"
+                     "add %[w1], %[w0], %[tmp]\n\t"
+                     "add %[w2], %[w1], %[tmp]\n\t"
+                     "add %[w3], %[w2], %[tmp]\n\t"
                      "dlstp.8 lr, %[tmp]\n"
                      "1:\n\t"
                      "vldrb.8 q0, [%[x]], #16\n\t"
@@ -185,14 +188,14 @@ static void rows4(const row_job *job, const int8_t *x, int8_t *out, int32_t pixe
                      "vshr.s32 q1, q1, #31\n\t"
                      "vqadd.s32 q0, q0, q1\n\t"
                      "vrshl.s32 q0, q0, q4\n\t"
-                     "ldr %[tmp], [%[job], #36]\n\t"
+                     "ldr %[tmp], [%[job], #12]\n\t"
                      "vadd.i32 q0, q0, %[tmp]\n\t"
                      "vmax.s32 q0, q0, q5\n\t"
                      "vmin.s32 q0, q0, q6\n\t"
                      "vstrb.32 q0, [%[out]]\n\t"
-                     "ldr %[tmp], [%[job], #40]\n\t"
+                     "ldr %[tmp], [%[job], #16]\n\t"
                      "add %[out], %[out], %[tmp]\n\t"
-                     "ldr %[tmp], [%[job], #44]\n\t"
+                     "ldr %[tmp], [%[job], #20]\n\t"
                      "add %[x], %[x], %[tmp]\n\t"
                      "subs %[pixels], %[pixels], #1\n\t"
                      "bne 2b"
@@ -261,14 +264,11 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
         job.lo = lo;
         job.hi = hi;
         for (; oc < full; oc += 4) {
-            job.w[0] = filter + oc * k;
-            job.w[1] = job.w[0] + k;
-            job.w[2] = job.w[1] + k;
-            job.w[3] = job.w[2] + k;
-            vstrwq_s32(job.init, vldrwq_s32(t->folded_bias + oc));
-            vstrwq_s32(job.m, vldrwq_s32(multipliers + oc));
-            vstrwq_s32(job.left, vldrwq_s32(t->left + oc));
-            vstrwq_s32(job.neg_right, vldrwq_s32(t->neg_right + oc));
+            job.w = filter + oc * k;
+            job.init = t->folded_bias + oc;
+            job.m = multipliers + oc;
+            job.left = t->left + oc;
+            job.neg_right = t->neg_right + oc;
             rows4(&job, x, output + oc, pixels);
         }
     }
