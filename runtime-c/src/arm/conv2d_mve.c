@@ -143,68 +143,75 @@ typedef struct {
  * held in q2-q6) compute them; GCC's allocation of the same code in C spilled most of the
  * per-pixel state. The lanes are set one by one (VMOV.32 Qd[i], Rt).
  */
-static void rows4(const row_job *job, const int8_t *x, int8_t *out, int32_t pixels)
-{
-    int32_t a0, a1, a2, a3, tmp;
-    const int8_t *w0, *w1, *w2, *w3;
-    __asm__ volatile("ldr %[tmp], [%[job], #32]\n\t"
-                     "vldrw.u32 q2, [%[tmp]]\n\t"
-                     "ldr %[tmp], [%[job], #36]\n\t"
-                     "vldrw.u32 q3, [%[tmp]]\n\t"
-                     "ldr %[tmp], [%[job], #40]\n\t"
-                     "vldrw.u32 q4, [%[tmp]]\n\t"
-                     "ldr %[tmp], [%[job], #24]\n\t"
-                     "vdup.32 q5, %[tmp]\n\t"
-                     "ldr %[tmp], [%[job], #28]\n\t"
-                     "vdup.32 q6, %[tmp]\n"
-                     "2:\n\t"
-                     "ldr %[tmp], [%[job], #4]\n\t"
-                     "ldrd %[a0], %[a1], [%[tmp]]\n\t"
-                     "ldrd %[a2], %[a3], [%[tmp], #8]\n\t"
-                     "ldr %[w0], [%[job], #0]\n\t"
-                     "ldr %[tmp], [%[job], #8]\n\t"
-                     "add %[w1], %[w0], %[tmp]\n\t"
-                     "add %[w2], %[w1], %[tmp]\n\t"
-                     "add %[w3], %[w2], %[tmp]\n\t"
-                     "dlstp.8 lr, %[tmp]\n"
-                     "1:\n\t"
-                     "vldrb.8 q0, [%[x]], #16\n\t"
-                     "vldrb.8 q1, [%[w0]], #16\n\t"
-                     "vmladava.s8 %[a0], q0, q1\n\t"
-                     "vldrb.8 q1, [%[w1]], #16\n\t"
-                     "vmladava.s8 %[a1], q0, q1\n\t"
-                     "vldrb.8 q1, [%[w2]], #16\n\t"
-                     "vmladava.s8 %[a2], q0, q1\n\t"
-                     "vldrb.8 q1, [%[w3]], #16\n\t"
-                     "vmladava.s8 %[a3], q0, q1\n\t"
-                     "letp lr, 1b\n\t"
-                     "vmov.32 q0[0], %[a0]\n\t"
-                     "vmov.32 q0[1], %[a1]\n\t"
-                     "vmov.32 q0[2], %[a2]\n\t"
-                     "vmov.32 q0[3], %[a3]\n\t"
-                     "vshl.s32 q0, q0, q3\n\t"
-                     "vqrdmulh.s32 q0, q0, q2\n\t"
-                     "vand q1, q0, q4\n\t"
-                     "vshr.s32 q1, q1, #31\n\t"
-                     "vqadd.s32 q0, q0, q1\n\t"
-                     "vrshl.s32 q0, q0, q4\n\t"
-                     "ldr %[tmp], [%[job], #12]\n\t"
-                     "vadd.i32 q0, q0, %[tmp]\n\t"
-                     "vmax.s32 q0, q0, q5\n\t"
-                     "vmin.s32 q0, q0, q6\n\t"
-                     "vstrb.32 q0, [%[out]]\n\t"
-                     "ldr %[tmp], [%[job], #16]\n\t"
-                     "add %[out], %[out], %[tmp]\n\t"
-                     "ldr %[tmp], [%[job], #20]\n\t"
-                     "add %[x], %[x], %[tmp]\n\t"
-                     "subs %[pixels], %[pixels], #1\n\t"
-                     "bne 2b"
-                     : [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3),
-                       [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3),
-                       [tmp] "=&r"(tmp), [x] "+r"(x), [out] "+r"(out), [pixels] "+r"(pixels)
-                     : [job] "r"(job)
-                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "lr", "cc", "memory");
-}
+#define TMLC_ROWS4(name, shl, xadd)                                                            \
+static void name(const row_job *job, const int8_t *x, int8_t *out, int32_t pixels)             \
+{                                                                                              \
+    int32_t a0, a1, a2, a3, tmp;                                                               \
+    const int8_t *w0, *w1, *w2, *w3;                                                           \
+    __asm__ volatile("ldr %[tmp], [%[job], #32]\n\t"                                           \
+                     "vldrw.u32 q2, [%[tmp]]\n\t"                                              \
+                     "ldr %[tmp], [%[job], #36]\n\t"                                           \
+                     "vldrw.u32 q3, [%[tmp]]\n\t"                                              \
+                     "ldr %[tmp], [%[job], #40]\n\t"                                           \
+                     "vldrw.u32 q4, [%[tmp]]\n\t"                                              \
+                     "ldr %[tmp], [%[job], #24]\n\t"                                           \
+                     "vdup.32 q5, %[tmp]\n\t"                                                  \
+                     "ldr %[tmp], [%[job], #28]\n\t"                                           \
+                     "vdup.32 q6, %[tmp]\n"                                                    \
+                     "2:\n\t"                                                                  \
+                     "ldr %[tmp], [%[job], #4]\n\t"                                            \
+                     "ldrd %[a0], %[a1], [%[tmp]]\n\t"                                         \
+                     "ldrd %[a2], %[a3], [%[tmp], #8]\n\t"                                     \
+                     "ldr %[w0], [%[job], #0]\n\t"                                             \
+                     "ldr %[tmp], [%[job], #8]\n\t"                                            \
+                     "add %[w1], %[w0], %[tmp]\n\t"                                            \
+                     "add %[w2], %[w1], %[tmp]\n\t"                                            \
+                     "add %[w3], %[w2], %[tmp]\n\t"                                            \
+                     "dlstp.8 lr, %[tmp]\n"                                                    \
+                     "1:\n\t"                                                                  \
+                     "vldrb.8 q0, [%[x]], #16\n\t"                                             \
+                     "vldrb.8 q1, [%[w0]], #16\n\t"                                            \
+                     "vmladava.s8 %[a0], q0, q1\n\t"                                           \
+                     "vldrb.8 q1, [%[w1]], #16\n\t"                                            \
+                     "vmladava.s8 %[a1], q0, q1\n\t"                                           \
+                     "vldrb.8 q1, [%[w2]], #16\n\t"                                            \
+                     "vmladava.s8 %[a2], q0, q1\n\t"                                           \
+                     "vldrb.8 q1, [%[w3]], #16\n\t"                                            \
+                     "vmladava.s8 %[a3], q0, q1\n\t"                                           \
+                     "letp lr, 1b\n\t"                                                         \
+                     "vmov.32 q0[0], %[a0]\n\t"                                                \
+                     "vmov.32 q0[1], %[a1]\n\t"                                                \
+                     "vmov.32 q0[2], %[a2]\n\t"                                                \
+                     "vmov.32 q0[3], %[a3]\n\t"                                                \
+                     shl                                                                       \
+                     "vqrdmulh.s32 q0, q0, q2\n\t"                                             \
+                     "vand q1, q0, q4\n\t"                                                     \
+                     "vshr.s32 q1, q1, #31\n\t"                                                \
+                     "vqadd.s32 q0, q0, q1\n\t"                                                \
+                     "vrshl.s32 q0, q0, q4\n\t"                                                \
+                     "ldr %[tmp], [%[job], #12]\n\t"                                           \
+                     "vadd.i32 q0, q0, %[tmp]\n\t"                                             \
+                     "vmax.s32 q0, q0, q5\n\t"                                                 \
+                     "vmin.s32 q0, q0, q6\n\t"                                                 \
+                     "vstrb.32 q0, [%[out]]\n\t"                                               \
+                     "ldr %[tmp], [%[job], #16]\n\t"                                           \
+                     "add %[out], %[out], %[tmp]\n\t"                                          \
+                     xadd                                                                      \
+                     "subs %[pixels], %[pixels], #1\n\t"                                       \
+                     "bne 2b"                                                                  \
+                     : [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3),     \
+                       [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3),         \
+                       [tmp] "=&r"(tmp), [x] "+r"(x), [out] "+r"(out), [pixels] "+r"(pixels)   \
+                     : [job] "r"(job)                                                          \
+                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "lr", "cc", "memory");        \
+}                                                                                              \
+
+/* The four variants: with or without the left shift (no row of the four has one) and the
+ * step between x vectors (none when they are contiguous, x_delta = 0). */
+TMLC_ROWS4(rows4, "vshl.s32 q0, q0, q3\n\t", "ldr %[tmp], [%[job], #20]\n\tadd %[x], %[x], %[tmp]\n\t")
+TMLC_ROWS4(rows4_noshl, "", "ldr %[tmp], [%[job], #20]\n\tadd %[x], %[x], %[tmp]\n\t")
+TMLC_ROWS4(rows4_contiguous, "vshl.s32 q0, q0, q3\n\t", "")
+TMLC_ROWS4(rows4_noshl_contiguous, "", "")
 
 /*
  * output[i * out_stride + oc] = requant(folded_bias[oc] + x_i . filter[oc]) for `pixels`
@@ -269,7 +276,12 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
             job.m = multipliers + oc;
             job.left = t->left + oc;
             job.neg_right = t->neg_right + oc;
-            rows4(&job, x, output + oc, pixels);
+            const int shl = (t->left[oc] | t->left[oc + 1] | t->left[oc + 2] | t->left[oc + 3]) != 0;
+            if (job.x_delta != 0) {
+                (shl ? rows4 : rows4_noshl)(&job, x, output + oc, pixels);
+            } else {
+                (shl ? rows4_contiguous : rows4_noshl_contiguous)(&job, x, output + oc, pixels);
+            }
         }
     }
     if (oc < out_c) {
