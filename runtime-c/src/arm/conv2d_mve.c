@@ -28,6 +28,7 @@ static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32
     tmlc_mve_tables t;
     int32_t oc;
     t.folded_bias = (int32_t *)scratch;
+    t.any_left = 0;
     t.left = t.folded_bias + out_c;
     t.neg_right = t.left + out_c;
     for (oc = 0; oc < out_c; ++oc) {
@@ -43,6 +44,7 @@ static tmlc_mve_tables prepare_tables(void *scratch, const int8_t *filter, int32
         t.folded_bias[oc] = tmlc_i_s32((uint32_t)(bias != NULL ? bias[oc] : 0) +
                                        (uint32_t)input_offset * (uint32_t)sum);
         t.left[oc] = tmlc_mve_left(shifts[oc]);
+        t.any_left |= t.left[oc];
         t.neg_right[oc] = tmlc_mve_neg_right(shifts[oc]);
     }
     return t;
@@ -122,7 +124,8 @@ TMLC_MVE_ALWAYS_INLINE int8_t *fill_bytes(int8_t *dst, int32_t n, int8x16_t zero
     return end;
 }
 
-/* What rows4 reads (offsets fixed: its assembly addresses the fields). */
+/* What rows4 reads (offsets fixed: its assembly addresses the fields; it advances w, init,
+ * m, left, neg_right and out from one group of four rows to the next). */
 typedef struct {
     const int8_t *w;          /* 0: the first of the four filter rows (the next ones follow) */
     const int32_t *init;      /* 4: their folded biases */
@@ -134,21 +137,30 @@ typedef struct {
     const int32_t *m;         /* 32: the rows' multipliers, left shifts, negated right shifts */
     const int32_t *left;      /* 36 */
     const int32_t *neg_right; /* 40 */
+    const int8_t *x;          /* 44: the first pixel's vector */
+    int8_t *out;              /* 48: the first pixel's output of the group */
+    int32_t pixels;           /* 52: > 0 */
+    int32_t groups;           /* 56: > 0 groups of four rows */
 } row_job;
 
 /*
- * For `pixels` > 0 vectors x_i = x + i * (x_delta + 16 * ceil(k / 16)): the four outputs
- * requant(init[r] + x_i . (w + r * k)) at out + i * out_stride, r = 0..3. One assembly loop, as
- * dot4_at (tail predicated) and tmlc_mve_requant (the same instructions, the row constants
- * held in q2-q6) compute them; GCC's allocation of the same code in C spilled most of the
- * per-pixel state. The lanes are set one by one (VMOV.32 Qd[i], Rt).
+ * For each of job->groups groups of four filter rows, and job->pixels vectors
+ * x_i = x + i * (x_delta + 16 * ceil(k / 16)): the four outputs
+ * requant(init[r] + x_i . (w + r * k)) at out + i * out_stride, r = 0..3. One assembly loop,
+ * as a tail-predicated dot product (the last pass loads and sums only the k % 16 values
+ * left; VMLADAVA accumulates into an even register only, GCC's constraint Te) and
+ * tmlc_mve_requant (the same instructions, the rows' constants held in q2-q6) compute them;
+ * GCC's allocation of the same code in C spilled most of the per-pixel state. The lanes are
+ * set one by one (VMOV.32 Qd[i], Rt).
  */
 #define TMLC_ROWS4(name, shl, xadd)                                                            \
-static void name(const row_job *job, const int8_t *x, int8_t *out, int32_t pixels)             \
+static void name(row_job *job)                                                                 \
 {                                                                                              \
-    int32_t a0, a1, a2, a3, tmp;                                                               \
-    const int8_t *w0, *w1, *w2, *w3;                                                           \
-    __asm__ volatile("ldr %[tmp], [%[job], #32]\n\t"                                           \
+    int32_t a0, a1, a2, a3, tmp, pixels;                                                       \
+    const int8_t *w0, *w1, *w2, *w3, *x;                                                       \
+    register int8_t *out __asm__("r1"); /* VSTRB.32 takes a low base register */               \
+    __asm__ volatile("3:\n"                                                                    \
+                     "ldr %[tmp], [%[job], #32]\n\t"                                           \
                      "vldrw.u32 q2, [%[tmp]]\n\t"                                              \
                      "ldr %[tmp], [%[job], #36]\n\t"                                           \
                      "vldrw.u32 q3, [%[tmp]]\n\t"                                              \
@@ -157,8 +169,11 @@ static void name(const row_job *job, const int8_t *x, int8_t *out, int32_t pixel
                      "ldr %[tmp], [%[job], #24]\n\t"                                           \
                      "vdup.32 q5, %[tmp]\n\t"                                                  \
                      "ldr %[tmp], [%[job], #28]\n\t"                                           \
-                     "vdup.32 q6, %[tmp]\n"                                                    \
-                     "2:\n\t"                                                                  \
+                     "vdup.32 q6, %[tmp]\n\t"                                                  \
+                     "ldr %[x], [%[job], #44]\n\t"                                             \
+                     "ldr %[out], [%[job], #48]\n\t"                                           \
+                     "ldr %[pixels], [%[job], #52]\n\t"                                        \
+                     "2:\n"                                                                    \
                      "ldr %[tmp], [%[job], #4]\n\t"                                            \
                      "ldrd %[a0], %[a1], [%[tmp]]\n\t"                                         \
                      "ldrd %[a2], %[a3], [%[tmp], #8]\n\t"                                     \
@@ -167,8 +182,8 @@ static void name(const row_job *job, const int8_t *x, int8_t *out, int32_t pixel
                      "add %[w1], %[w0], %[tmp]\n\t"                                            \
                      "add %[w2], %[w1], %[tmp]\n\t"                                            \
                      "add %[w3], %[w2], %[tmp]\n\t"                                            \
-                     "dlstp.8 lr, %[tmp]\n"                                                    \
-                     "1:\n\t"                                                                  \
+                     "dlstp.8 lr, %[tmp]\n\t"                                                  \
+                     "1:\n"                                                                    \
                      "vldrb.8 q0, [%[x]], #16\n\t"                                             \
                      "vldrb.8 q1, [%[w0]], #16\n\t"                                            \
                      "vmladava.s8 %[a0], q0, q1\n\t"                                           \
@@ -198,16 +213,39 @@ static void name(const row_job *job, const int8_t *x, int8_t *out, int32_t pixel
                      "add %[out], %[out], %[tmp]\n\t"                                          \
                      xadd                                                                      \
                      "subs %[pixels], %[pixels], #1\n\t"                                       \
-                     "bne 2b"                                                                  \
+                     "bne 2b\n\t"                                                              \
+                     "ldr %[tmp], [%[job], #48]\n\t"                                           \
+                     "adds %[tmp], %[tmp], #4\n\t"                                             \
+                     "str %[tmp], [%[job], #48]\n\t"                                           \
+                     "ldr %[tmp], [%[job], #0]\n\t"                                            \
+                     "ldr %[w0], [%[job], #8]\n\t"                                             \
+                     "add %[tmp], %[tmp], %[w0], lsl #2\n\t"                                   \
+                     "str %[tmp], [%[job], #0]\n\t"                                            \
+                     "ldr %[tmp], [%[job], #4]\n\t"                                            \
+                     "adds %[tmp], %[tmp], #16\n\t"                                            \
+                     "str %[tmp], [%[job], #4]\n\t"                                            \
+                     "ldr %[tmp], [%[job], #32]\n\t"                                           \
+                     "adds %[tmp], %[tmp], #16\n\t"                                            \
+                     "str %[tmp], [%[job], #32]\n\t"                                           \
+                     "ldr %[tmp], [%[job], #36]\n\t"                                           \
+                     "adds %[tmp], %[tmp], #16\n\t"                                            \
+                     "str %[tmp], [%[job], #36]\n\t"                                           \
+                     "ldr %[tmp], [%[job], #40]\n\t"                                           \
+                     "adds %[tmp], %[tmp], #16\n\t"                                            \
+                     "str %[tmp], [%[job], #40]\n\t"                                           \
+                     "ldr %[tmp], [%[job], #56]\n\t"                                           \
+                     "subs %[tmp], %[tmp], #1\n\t"                                             \
+                     "str %[tmp], [%[job], #56]\n\t"                                           \
+                     "bne 3b"                                                                  \
                      : [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3),     \
                        [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3),         \
-                       [tmp] "=&r"(tmp), [x] "+r"(x), [out] "+r"(out), [pixels] "+r"(pixels)   \
+                       [tmp] "=&r"(tmp), [x] "=&r"(x), [out] "=&r"(out), [pixels] "=&r"(pixels) \
                      : [job] "r"(job)                                                          \
                      : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "lr", "cc", "memory");        \
-}                                                                                              \
+}
 
-/* The four variants: with or without the left shift (no row of the four has one) and the
- * step between x vectors (none when they are contiguous, x_delta = 0). */
+/* The four variants: with or without the left shift (no row has one) and the step between
+ * x vectors (none when they are contiguous, x_delta = 0). */
 TMLC_ROWS4(rows4, "vshl.s32 q0, q0, q3\n\t", "ldr %[tmp], [%[job], #20]\n\tadd %[x], %[x], %[tmp]\n\t")
 TMLC_ROWS4(rows4_noshl, "", "ldr %[tmp], [%[job], #20]\n\tadd %[x], %[x], %[tmp]\n\t")
 TMLC_ROWS4(rows4_contiguous, "vshl.s32 q0, q0, q3\n\t", "")
@@ -264,25 +302,27 @@ static void dot_rows(const int8_t *x, int32_t x_stride, int32_t pixels, int32_t 
     }
     if (oc < full && pixels > 0) {
         row_job job;
+        job.w = filter;
+        job.init = t->folded_bias;
         job.k = k;
         job.output_offset = output_offset;
         job.out_stride = out_stride;
         job.x_delta = x_stride - ((k + 15) & ~15);
         job.lo = lo;
         job.hi = hi;
-        for (; oc < full; oc += 4) {
-            job.w = filter + oc * k;
-            job.init = t->folded_bias + oc;
-            job.m = multipliers + oc;
-            job.left = t->left + oc;
-            job.neg_right = t->neg_right + oc;
-            const int shl = (t->left[oc] | t->left[oc + 1] | t->left[oc + 2] | t->left[oc + 3]) != 0;
-            if (job.x_delta != 0) {
-                (shl ? rows4 : rows4_noshl)(&job, x, output + oc, pixels);
-            } else {
-                (shl ? rows4_contiguous : rows4_noshl_contiguous)(&job, x, output + oc, pixels);
-            }
+        job.m = multipliers;
+        job.left = t->left;
+        job.neg_right = t->neg_right;
+        job.x = x;
+        job.out = output;
+        job.pixels = pixels;
+        job.groups = full / 4;
+        if (job.x_delta != 0) {
+            (t->any_left ? rows4 : rows4_noshl)(&job);
+        } else {
+            (t->any_left ? rows4_contiguous : rows4_noshl_contiguous)(&job);
         }
+        oc = full;
     }
     if (oc < out_c) {
         /* The last one to three rows: the missing rows repeat the last one (their sums are
