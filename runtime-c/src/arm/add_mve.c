@@ -6,7 +6,9 @@
  * each input gets its offset and the common left shift (VSHL wraps, as the portable uint32_t
  * shift does), then its MultiplyByQuantizedMultiplier, the sum its own, then the output offset
  * and the clamp; every MultiplyByQuantizedMultiplier is mve_internal.h's exact 4-lane one. An
- * element is read before it is written, so the output may be either input (in place).
+ * element is read before it is written, so the output may be either input (in place). Without
+ * left shifts in the three MultiplyByQuantizedMultiplier (TFLite's usual parameters) the loop is
+ * one tail-predicated assembly loop (add_loop).
  */
 #include "tmlc/kernels_mve.h"
 

@@ -3,13 +3,14 @@
  * tmlc_conv2d_s8_mve; contracts in tmlc/kernels_mve.h).
  *
  * Both reduce to one kernel: the dot products of int8 vectors (pixels' channels, or receptive
- * fields copied TMLC_CONV2D_MVE_FIELDS at a time) with every filter row. For four filter rows
- * at a time (their requantization constants held in registers), per pixel and pass it reads 16
- * values of the vector and of the four rows and accumulates four VMLADAVA sums; the last partial vector is a predicated
- * load (inactive lanes read nothing and count zero). The input offset is folded into the bias
- * once per call (bias + offset * sum(filter row), modulo 2^32 as the portable sums wrap), which
- * is exact because padded taps hold the zero point -offset. Four channels are requantized in
- * one vector (mve_internal.h) and stored with one (predicated for the last block) VSTRB.
+ * fields copied TMLC_CONV2D_MVE_FIELDS at a time, a filter row at a border as zero points
+ * around one contiguous copy) with every filter row. rows4 does it in assembly for all groups
+ * of four filter rows: per pixel one tail-predicated loop (DLSTP/LETP) reads 16 values of the
+ * vector and of the four rows and accumulates four VMLADAVA sums, then the four channels are
+ * requantized in one vector (mve_internal.h's instructions) and stored with one VSTRB; the
+ * last one to three rows take the C loop of dot4_rows. The input offset is folded into the
+ * bias once per call (bias + offset * sum(filter row), modulo 2^32 as the portable sums wrap),
+ * which is exact because padded taps hold the zero point -offset.
  */
 #include <stddef.h>
 

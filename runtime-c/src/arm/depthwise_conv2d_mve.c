@@ -12,7 +12,8 @@
  * VMLA adds them times the tap's scalar weight. The input offset is folded into the bias once
  * per call (bias + offset * sum of the channel's taps), exact because the padding holds the
  * zero point. Each vector is requantized with the channel's scalar multiplier (mve_internal.h)
- * and stored with a scatter of channels-byte lane offsets (predicated in the last chunk).
+ * and stored with a scatter of channels-byte lane offsets (predicated in the last chunk). The
+ * whole chunks of a channel run in one assembly loop (chunks_asm), the last partial one in C.
  */
 #include <stddef.h>
 #include <stdint.h>
