@@ -122,8 +122,10 @@ static void test_conv_1x1(int cases)
         s.batches = rnd_range(1, 2);
         s.in_h = rnd_range(1, 7);
         s.in_w = rnd_range(1, 9);
-        s.in_c = chance(20) ? rnd_range(1, 4) : rnd_range(1, 90);
-        s.out_c = rnd_range(1, 24);
+        /* Multiples of 16 channels: contiguous pixel vectors (rows4 without the x step). */
+        s.in_c = chance(20) ? rnd_range(1, 4)
+                            : (chance(25) ? 16 * rnd_range(1, 5) : rnd_range(1, 90));
+        s.out_c = chance(20) ? 4 * rnd_range(4, 16) : rnd_range(1, 24);
         s.k_h = s.k_w = 1;
         s.stride_h = s.stride_w = 1;
         s.dilation_h = s.dilation_w = 1;
@@ -142,7 +144,8 @@ static void test_conv(int cases)
         s.batches = chance(85) ? 1 : 2;
         s.in_h = rnd_range(1, 12);
         s.in_w = rnd_range(1, 12);
-        s.in_c = chance(30) ? rnd_range(1, 3) : rnd_range(1, 40);
+        /* 16 or 32 channels: receptive fields of whole vectors (resnet-like 3x3 layers). */
+        s.in_c = chance(30) ? rnd_range(1, 3) : (chance(20) ? 16 * rnd_range(1, 2) : rnd_range(1, 40));
         s.out_c = rnd_range(1, 20);
         s.k_h = rnd_range(1, 5);
         s.k_w = chance(70) ? s.k_h : rnd_range(1, 5);

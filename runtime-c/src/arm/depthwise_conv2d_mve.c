@@ -12,9 +12,11 @@
  * VMLA adds them times the tap's scalar weight. The input offset is folded into the bias once
  * per call (bias + offset * sum of the channel's taps), exact because the padding holds the
  * zero point. Each vector is requantized with the channel's scalar multiplier (mve_internal.h)
- * and stored with a scatter of channels-byte lane offsets (predicated in the last chunk).
+ * and stored with a scatter of channels-byte lane offsets (predicated in the last chunk). The
+ * whole chunks of a channel run in one assembly loop (chunks_asm), the last partial one in C.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tmlc/kernels_mve.h"
 
@@ -46,6 +48,101 @@ static void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
         const mve_pred16_t p = vctp8q((uint32_t)(n - i));
         vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
     }
+}
+
+/* What chunks_asm reads (offsets fixed: its assembly addresses the fields). */
+typedef struct {
+    int32_t folded_bias;             /* 0 */
+    const int32_t *taps;             /* 4: per tap its input pointer and its weight */
+    int32_t tap_count;               /* 8 */
+    int32_t multiplier;              /* 12 */
+    int32_t left;                    /* 16 */
+    int32_t neg_right;               /* 20 */
+    int32_t output_offset;           /* 24 */
+    int32_t vector_step;             /* 28: output bytes of four pixels (4 * channels) */
+    int32x4_t neg_rights, los, his; /* 32, 48, 64 */
+    uint32x4_t store_offsets;       /* 80: 0, cs, 2cs, 3cs */
+} dw_job;
+
+/*
+ * `chunks` > 0 whole chunks of twelve output pixels of one channel: what the C chunk loop of
+ * the kernel computes (the same gathers, VMLAs and requantization instructions), in one
+ * assembly loop whose per-chunk state stays in registers. offsets: the chunks' twelve window
+ * origins each; out: the first chunk's first output byte.
+ */
+static void chunks_asm(const dw_job *job, const uint32_t *offsets, int8_t *out, int32_t chunks)
+{
+    const int32_t *tbl;
+    const int8_t *p;
+    int32_t w, tmp;
+    __asm__ volatile("vldrw.u32 q7, [%[job], #80]\n"
+                     "2:\n\t"
+                     "vldrw.u32 q4, [%[off]], #16\n\t"
+                     "vldrw.u32 q5, [%[off]], #16\n\t"
+                     "vldrw.u32 q6, [%[off]], #16\n\t"
+                     "ldr %[tmp], [%[job], #0]\n\t"
+                     "vdup.32 q1, %[tmp]\n\t"
+                     "vmov q2, q1\n\t"
+                     "vmov q3, q1\n\t"
+                     "ldr %[tbl], [%[job], #4]\n\t"
+                     "ldr %[tmp], [%[job], #8]\n\t"
+                     "dls lr, %[tmp]\n"
+                     "1:\n\t"
+                     "ldrd %[p], %[w], [%[tbl]], #8\n\t"
+                     "vldrb.s32 q0, [%[p], q4]\n\t"
+                     "vmla.s32 q1, q0, %[w]\n\t"
+                     "vldrb.s32 q0, [%[p], q5]\n\t"
+                     "vmla.s32 q2, q0, %[w]\n\t"
+                     "vldrb.s32 q0, [%[p], q6]\n\t"
+                     "vmla.s32 q3, q0, %[w]\n\t"
+                     "le lr, 1b\n\t"
+                     "ldr %[p], [%[job], #12]\n\t"
+                     "ldr %[w], [%[job], #16]\n\t"
+                     "ldr %[tbl], [%[job], #20]\n\t"
+                     "ldr %[tmp], [%[job], #24]\n\t"
+                     "vldrw.u32 q4, [%[job], #32]\n\t"
+                     "vldrw.u32 q5, [%[job], #48]\n\t"
+                     "vldrw.u32 q6, [%[job], #64]\n\t"
+                     "vshl.s32 q1, %[w]\n\t"
+                     "vshl.s32 q2, %[w]\n\t"
+                     "vshl.s32 q3, %[w]\n\t"
+                     "vqrdmulh.s32 q1, q1, %[p]\n\t"
+                     "vqrdmulh.s32 q2, q2, %[p]\n\t"
+                     "vqrdmulh.s32 q3, q3, %[p]\n\t"
+                     "vand q0, q1, q4\n\t"
+                     "vshr.s32 q0, q0, #31\n\t"
+                     "vqadd.s32 q1, q1, q0\n\t"
+                     "vand q0, q2, q4\n\t"
+                     "vshr.s32 q0, q0, #31\n\t"
+                     "vqadd.s32 q2, q2, q0\n\t"
+                     "vand q0, q3, q4\n\t"
+                     "vshr.s32 q0, q0, #31\n\t"
+                     "vqadd.s32 q3, q3, q0\n\t"
+                     "vrshl.s32 q1, %[tbl]\n\t"
+                     "vrshl.s32 q2, %[tbl]\n\t"
+                     "vrshl.s32 q3, %[tbl]\n\t"
+                     "vadd.i32 q1, q1, %[tmp]\n\t"
+                     "vadd.i32 q2, q2, %[tmp]\n\t"
+                     "vadd.i32 q3, q3, %[tmp]\n\t"
+                     "vmax.s32 q1, q1, q5\n\t"
+                     "vmax.s32 q2, q2, q5\n\t"
+                     "vmax.s32 q3, q3, q5\n\t"
+                     "vmin.s32 q1, q1, q6\n\t"
+                     "vmin.s32 q2, q2, q6\n\t"
+                     "vmin.s32 q3, q3, q6\n\t"
+                     "ldr %[tmp], [%[job], #28]\n\t"
+                     "vstrb.32 q1, [%[out], q7]\n\t"
+                     "add %[tbl], %[out], %[tmp]\n\t"
+                     "vstrb.32 q2, [%[tbl], q7]\n\t"
+                     "add %[tbl], %[tbl], %[tmp]\n\t"
+                     "vstrb.32 q3, [%[tbl], q7]\n\t"
+                     "add %[out], %[tbl], %[tmp]\n\t"
+                     "subs %[chunks], %[chunks], #1\n\t"
+                     "bne 2b"
+                     : [off] "+r"(offsets), [out] "+r"(out), [chunks] "+r"(chunks),
+                       [tbl] "=&r"(tbl), [p] "=&r"(p), [w] "=&r"(w), [tmp] "=&r"(tmp)
+                     : [job] "r"(job)
+                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "cc", "memory");
 }
 
 #endif /* TMLC_HAVE_MVE */
@@ -136,7 +233,30 @@ void tmlc_depthwise_conv2d_s8_mve(const int8_t *input, int32_t batches, int32_t 
                         tap_weight[ky * k_w + kx] = filter[(ky * k_w + kx) * cs + c];
                     }
                 }
-                for (chunk = 0; chunk < full_chunks + (tail != 0); ++chunk) {
+                if (full_chunks > 0) {
+                    /* The whole chunks in assembly (the table: pointer, weight per tap). */
+                    int32_t table[2 * TMLC_DW_MVE_MAX_TAPS];
+                    dw_job job;
+                    int32_t t;
+                    for (t = 0; t < taps; ++t) {
+                        table[2 * t] = (int32_t)(uintptr_t)tap_input[t];
+                        table[2 * t + 1] = tap_weight[t];
+                    }
+                    job.folded_bias = fb;
+                    job.taps = table;
+                    job.tap_count = taps;
+                    job.multiplier = m;
+                    job.left = left;
+                    job.neg_right = neg_right;
+                    job.output_offset = output_offset;
+                    job.vector_step = 4 * cs;
+                    job.neg_rights = vdupq_n_s32(neg_right);
+                    job.los = vdupq_n_s32(lo);
+                    job.his = vdupq_n_s32(hi);
+                    job.store_offsets = store_offsets;
+                    chunks_asm(&job, offsets, out_image + c, full_chunks);
+                }
+                for (chunk = full_chunks; chunk < full_chunks + (tail != 0); ++chunk) {
                     const uint32_t *o = offsets + 12 * chunk;
                     const uint32x4_t off0 = vldrwq_u32(o);
                     const uint32x4_t off1 = vldrwq_u32(o + 4);

@@ -62,6 +62,7 @@ typedef struct {
     int32_t *folded_bias;
     int32_t *left;
     int32_t *neg_right;
+    int32_t any_left; /* nonzero when some channel has a left shift */
 } tmlc_mve_tables;
 
 /* Bytes of the tables for out_c channels (three int32 per channel). */
