@@ -722,6 +722,39 @@ fn ad01_on_cortex_m4_runs_on_int16_weights() {
     );
 }
 
+/// pretrainedResnet_quant on cortex-m4, default pipeline: its three same-shape ADDs take the
+/// table layout (the 1 MB of flash holds their 3 x 64 KB: one lookup per element instead of three
+/// requantizations) and its first two convolutions a streamed patch stage: bit-exact, at most
+/// 14.93 M instructions (issue 14: 0.5x TFLite Micro + CMSIS-NN; 14.30 M measured, 15.02 M
+/// without the tables).
+#[test]
+fn resnet_on_cortex_m4_adds_by_table() {
+    let Some(shared) = shared_dir() else { return };
+    if !have_tools() {
+        return;
+    }
+    let model = shared.join("models/pretrainedResnet_quant.tflite");
+    let reference = shared.join("reference/pretrainedResnet_quant");
+    let report = sim(
+        &model,
+        &reference.join("input.ramp.bin"),
+        &["--target", "cortex-m4"],
+    );
+    let golden = std::fs::read(reference.join("output.ramp.bin")).expect("golden");
+    assert_eq!(
+        output_bytes(&report),
+        golden,
+        "pretrainedResnet_quant on cortex-m4"
+    );
+    let instructions = number(&report, "instructions");
+    assert!(
+        instructions <= 14_930_000,
+        "instructions {instructions} > 14.93 M"
+    );
+    // The tables are in flash: three of 65,536 bytes.
+    assert!(number(&report, "rodata_bytes") > 3 * 65_536);
+}
+
 /// MCUNet's own mcunet-vww1 with int8 edges (as TinyEngine runs it) and the default cortex-m4
 /// plan: its explicit PADs folded, the first layers patch by patch with the DSP kernels. It stays
 /// bit-exact with TFLite Micro's int8 output, in at most 56,000 bytes of RAM (0.6x TinyEngine's

@@ -11,8 +11,10 @@
 //! (`loop.patches`) get their variants too; the loop's scratch then holds, after its two patch
 //! buffers, the largest scratch any of them needs on its patches
 //! (`tmlc_tinyml::kernels::patch_scratch`). Ops whose kernel has a wide weight layout
-//! (fully connected: int16 weights) get `mem.weights = wide` when the model's constants with
-//! all of them widened take at most three quarters of the target's flash (`kernels::wide_weights_fit`).
+//! (fully connected: int16 weights; a same-shape ADD on a scalar core: a table of its 65,536
+//! results) get `mem.weights = wide`, those that add the fewest bytes first, as long as the
+//! model's constants with them take at most three quarters of the target's flash
+//! (`kernels::wide_weights_fit`).
 //! Needs: the final op order, after `inplace`. Preserves: what is computed (every
 //! variant gives the portable kernel's bytes). On a target with only the portable kernels it
 //! changes nothing. Options: none.
@@ -113,27 +115,34 @@ impl Pass for SelectKernels {
                 }
                 loop_scratch.push((op, plan.buffers_bytes() + kernel_scratch));
             }
-            // Wide weight layouts (fully connected: int16 weights), all or none, when the
-            // model's constants with them still fit the flash (`kernels::wide_weights_fit`).
-            let wide: Vec<_> = choices
+            // Wide weight layouts (fully connected: int16 weights; same-shape ADD: a table of
+            // every result), those that add the fewest bytes first (then in op order), as many
+            // as leave the model's constants within the flash (`kernels::wide_weights_fit`).
+            let mut wide: Vec<_> = choices
                 .iter()
-                .filter_map(|&(op, ref kernel)| {
+                .enumerate()
+                .filter_map(|(position, &(op, ref kernel))| {
                     let view = OpView::of(module, function, op)?;
                     let (_, extra) = kernels::wide_layout(&view, kernel.variant)?;
-                    Some((op, extra))
+                    Some((extra, position, op))
                 })
                 .collect();
+            wide.sort_unstable();
             let constant_bytes = module.resources.iter().map(|r| r.data.len()).sum();
-            let extra = wide.iter().map(|&(_, extra)| extra).sum();
-            let wide_fits = kernels::wide_weights_fit(constant_bytes, extra, self.flash_bytes);
+            let mut taken = 0;
             let function = &mut module.functions[index];
-            for (op, _) in wide {
+            for (extra, _, op) in wide {
+                let fits =
+                    kernels::wide_weights_fit(constant_bytes, taken + extra, self.flash_bytes);
+                if fits {
+                    taken += extra;
+                }
                 let attributes = &mut function.ops[op].attributes;
                 let value = Attribute::Keyword("wide".into());
-                if wide_fits && attributes.get(tmlc_mem::WEIGHTS) != Some(&value) {
+                if fits && attributes.get(tmlc_mem::WEIGHTS) != Some(&value) {
                     attributes.insert(tmlc_mem::WEIGHTS.into(), value);
                     changed = true;
-                } else if !wide_fits && attributes.remove(tmlc_mem::WEIGHTS).is_some() {
+                } else if !fits && attributes.remove(tmlc_mem::WEIGHTS).is_some() {
                     changed = true;
                 }
             }

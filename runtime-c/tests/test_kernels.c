@@ -446,6 +446,26 @@ static void test_add_sweeps(void)
             h = sweep_mix(h, out[i]);
         }
         check_hash("add exhaustive sweep", h, c->hash);
+        /* The table kernel on the table of these results: the same bytes, on a size that is
+         * not a multiple of 4, and in place over input1. */
+        {
+            int8_t *table = alloc_output(65536, 0);
+            int8_t *got = alloc_output(65536, 0);
+            for (i = 0; i < 65536; ++i) {
+                table[((x[i] + 128) << 8) + y[i] + 128] = out[i];
+            }
+            tmlc_add_table_s8(x, y, table, got, 65535);
+            for (i = 0; i < 65535; ++i) {
+                CHECK_EQ_I32("add table", got[i], out[i]);
+            }
+            memcpy(got, x, 65536);
+            tmlc_add_table_s8(got, y, table, got, 65536);
+            for (i = 0; i < 65536; ++i) {
+                CHECK_EQ_I32("add table in place", got[i], out[i]);
+            }
+            free(table);
+            free(got);
+        }
     }
     free(x);
     free(y);

@@ -1223,6 +1223,26 @@ impl Layer<'_> {
     fn add(&self, writer: &mut CWriter, act: Activation) -> DiagResult<()> {
         let [a, b, output] = self.binary_quantizations();
         let params = AddParams::prepare(a, b, output, act);
+        // `select-kernels` chose the table of every result where the flash allows
+        // (`WeightLayout::AddTable`): exact by construction, one lookup per element.
+        if tmlc_mem::wide_weights(&self.op.data().attributes) {
+            let table = format!("{}_add_table", self.prefix);
+            let results: Vec<u8> = (-128..=127i32)
+                .flat_map(|x| (-128..=127i32).map(move |y| (x, y)))
+                .map(|(x, y)| params.apply(x as i8, y as i8) as u8)
+                .collect();
+            writer.constant_bytes += results.len();
+            writer.table_with(|| {
+                let mut text = String::new();
+                super::writer::int8_array(&mut text, &table, &results);
+                text
+            });
+            let call = KernelCall::new("tmlc_add_table_s8")
+                .args([self.input(0), self.input(1), table, self.output()])
+                .arg(self.op.result_type(0).num_elements());
+            writer.body_line(&call.statement());
+            return Ok(());
+        }
         let same_shape = match variant(self.op) {
             KernelVariant::ArmDsp => "tmlc_add_s8_dsp",
             KernelVariant::ArmMve => "tmlc_add_s8_mve",

@@ -78,6 +78,10 @@ const KERNELS: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/lut.c"),
     ),
     (
+        "runtime/src/add_table.c",
+        include_str!("../../../runtime-c/src/add_table.c"),
+    ),
+    (
         "runtime/src/pad.c",
         include_str!("../../../runtime-c/src/pad.c"),
     ),

@@ -36,14 +36,22 @@ pub enum WeightLayout {
     /// ([`depthwise_runs_as_conv`]): the filter `[1, k_h, k_w, M]` transposed to the convolution
     /// filter `[M, k_h, k_w, 1]` (output channel major); the bias as stored.
     DepthwiseAsConv,
+    /// A same-shape ADD computed by one table lookup per element: the 65,536 results of every
+    /// pair of int8 inputs, made at compile time by the op's own semantics (exact by
+    /// construction), for `tmlc_add_table_s8`. Chosen by `select-kernels` (`mem.weights = wide`)
+    /// where the flash allows ([`wide_weights_fit`]) and the target's kernel is scalar.
+    AddTable,
 }
+
+/// Bytes of an ADD's table ([`WeightLayout::AddTable`]).
+pub const ADD_TABLE_BYTES: usize = 256 * 256;
 
 impl WeightLayout {
     /// Whether the backend emits operand `index` of the op in this layout itself (so that the
     /// operand's stored bytes are not emitted for the call).
     pub fn repacks_operand(self, index: usize) -> bool {
         match self {
-            WeightLayout::AsStored => false,
+            WeightLayout::AsStored | WeightLayout::AddTable => false,
             WeightLayout::DepthwiseAsConv => index == 1,
             _ => index >= 1,
         }
@@ -80,14 +88,22 @@ pub fn wide_layout(view: &OpView, variant: KernelVariant) -> Option<(WeightLayou
             WeightLayout::FullyConnectedDspWide,
             fully_connected_dsp_packed_bytes(fc.in_depth, fc.out_depth),
         )),
+        // The Helium ADD does 16 elements per vector: faster than a scalar lookup. A table pays
+        // for its 64 KB from 4,096 elements on (at least a byte of flash per 16 instructions
+        // saved).
+        (OpView::Add(add), KernelVariant::ArmDsp | KernelVariant::Portable)
+            if add.same_shapes && add.elements >= ADD_TABLE_BYTES / 16 =>
+        {
+            Some((WeightLayout::AddTable, ADD_TABLE_BYTES))
+        }
         _ => None,
     }
 }
 
-/// Whether the ops with a wide layout take it: when the model's constant bytes plus what the
-/// wide layouts add stay within three quarters of the target's flash (the last quarter for the
-/// code, the runtime and the application). All or none, so that the choice never depends on op
-/// order.
+/// Whether ops with a wide layout that add `wide_extra_bytes` in all may take it: when the
+/// model's constant bytes plus those stay within three quarters of the target's flash (the last
+/// quarter for the code, the runtime and the application). `select-kernels` takes the wide
+/// layouts that add the fewest bytes first, as many as fit.
 pub fn wide_weights_fit(constant_bytes: usize, wide_extra_bytes: usize, flash_bytes: u64) -> bool {
     wide_extra_bytes > 0 && ((constant_bytes + wide_extra_bytes) as u64) <= flash_bytes / 4 * 3
 }
@@ -363,11 +379,16 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
         ),
         (OpView::Add(_), Portable) => Kernel {
             in_place: true,
-            ..kernel(Portable, 0, AsStored, &["src/add.c"])
+            ..kernel(Portable, 0, AsStored, &["src/add.c", "src/add_table.c"])
         },
         (OpView::Add(add), ArmDsp) if add.same_shapes => Kernel {
             in_place: true,
-            ..kernel(ArmDsp, 0, AsStored, &["src/add.c", "src/arm/add_dsp.c"])
+            ..kernel(
+                ArmDsp,
+                0,
+                AsStored,
+                &["src/add.c", "src/add_table.c", "src/arm/add_dsp.c"],
+            )
         },
         (OpView::Add(add), ArmMve) if add.same_shapes => Kernel {
             in_place: true,

@@ -184,6 +184,14 @@ void tmlc_add_s8(const int8_t *input1, const int8_t *input2, int8_t *output, int
                  int32_t output_shift, int32_t act_min, int32_t act_max);
 
 /*
+ * A same-shape ADD by one lookup per element: output[i] = table[(input1[i] + 128) * 256 +
+ * input2[i] + 128], the table (65,536 bytes) filled by the compiler from the reference
+ * semantics for every pair of inputs. In place: output may be input1 and/or input2.
+ */
+void tmlc_add_table_s8(const int8_t *input1, const int8_t *input2, const int8_t *table,
+                       int8_t *output, int32_t size);
+
+/*
  * ADD with NumPy broadcasting over 4-D shapes (TFLM's BroadcastAdd4DSlow). dims1 and dims2 are
  * the input shapes right-aligned to 4-D with leading 1s; in each dimension they are equal or one
  * of them is 1. The output shape is the elementwise maximum, output[n][h][w][c] row-major.

@@ -24,6 +24,8 @@ pub struct Add {
     pub act: Activation,
     /// Whether both operands have the result's shape (no broadcasting).
     pub same_shapes: bool,
+    /// Elements of the result.
+    pub elements: usize,
 }
 
 impl Add {
@@ -31,6 +33,7 @@ impl Add {
         Ok(Add {
             act: activation(op)?,
             same_shapes: op.operand_type(0).shape == op.operand_type(1).shape,
+            elements: op.result_type(0).num_elements(),
         })
     }
 }
