@@ -525,6 +525,71 @@ static void dw3x3_s2_fused(const int8_t *x, int32_t d1, int32_t d2, const uint32
     }
 }
 
+/* The fused 3x3 rows for two output rows at once (the in-place kernel's plane, rows w bytes
+ * apart), a* the upper row's pair and b* the lower row's. */
+#define DW3_S1_ROW2(v, w02, w1, p0, p1)                                                        \
+    do {                                                                                      \
+        const uint32_t e_ = tmlc_arm_sxtb16(v);                                               \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v);                                          \
+        p0 = tmlc_arm_smlad(e_, (w02), p0);                                                   \
+        p0 = tmlc_arm_smlabb(o_, (w1), p0);                                                   \
+        p1 = tmlc_arm_smlad(o_, (w02), p1);                                                   \
+        p1 = tmlc_arm_smlatb(e_, (w1), p1);                                                   \
+    } while (0)
+
+/*
+ * Two output rows of one channel, 3x3, stride 1, from one channel plane (rows w bytes apart):
+ * output rows oy and oy + 1 read plane rows oy .. oy + 3 (x: row oy at the first output's
+ * window), so each of the four row words of a column pair is loaded and widened once and feeds
+ * both rows (rows 1 and 2 twice): 4 loads, 8 SXTB16 and 24 multiplies per 4 outputs (36 MACs)
+ * instead of 6, 12 and 24. out: the upper row's first output; the lower row is out_row bytes
+ * further; outputs out_stride bytes apart (NHWC). n >= 1 outputs per row, an odd last one
+ * computed alone.
+ */
+TMLC_DSP_NOINLINE static void dw3x3_s1_fused2(const int8_t *x, int32_t w, const uint32_t *f, const dw_fast *q,
+                            int8_t *out, int32_t out_stride, int32_t out_row, int32_t n)
+{
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int8_t *const last = out + (n - 1) * out_stride;
+    while (out < last) {
+        uint32_t a0 = acc0, a1 = acc0, b0 = acc0, b1 = acc0, v;
+        v = tmlc_arm_load32(x);
+        DW3_S1_ROW2(v, f[1], f[2], a0, a1);
+        v = tmlc_arm_load32(x + w);
+        DW3_S1_ROW2(v, f[3], f[4], a0, a1);
+        DW3_S1_ROW2(v, f[1], f[2], b0, b1);
+        v = tmlc_arm_load32(x + 2 * w);
+        DW3_S1_ROW2(v, f[5], f[6], a0, a1);
+        DW3_S1_ROW2(v, f[3], f[4], b0, b1);
+        v = tmlc_arm_load32(x + 3 * w);
+        DW3_S1_ROW2(v, f[5], f[6], b0, b1);
+        out[0] = DW_OUT(a0);
+        out[out_stride] = DW_OUT(a1);
+        out[out_row] = DW_OUT(b0);
+        out[out_row + out_stride] = DW_OUT(b1);
+        out += 2 * out_stride;
+        x += 2;
+    }
+    if (out == last) {
+        uint32_t a0 = acc0, a1 = 0, b0 = acc0, b1 = 0, v;
+        v = tmlc_arm_load32(x);
+        DW3_S1_ROW2(v, f[1], f[2], a0, a1);
+        v = tmlc_arm_load32(x + w);
+        DW3_S1_ROW2(v, f[3], f[4], a0, a1);
+        DW3_S1_ROW2(v, f[1], f[2], b0, b1);
+        v = tmlc_arm_load32(x + 2 * w);
+        DW3_S1_ROW2(v, f[5], f[6], a0, a1);
+        DW3_S1_ROW2(v, f[3], f[4], b0, b1);
+        v = tmlc_arm_load32(x + 3 * w);
+        DW3_S1_ROW2(v, f[5], f[6], b0, b1);
+        (void)a1;
+        (void)b1;
+        out[0] = DW_OUT(a0);
+        out[out_row] = DW_OUT(b0);
+    }
+}
+
 /*
  * The fused grouped path: out_w outputs of one channel, two per pass over the packed filter
  * (an odd last one is computed with its neighbour and not stored), requantized in registers.
@@ -852,6 +917,21 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
     }
 }
 
+/*
+ * Whether the in-place kernel takes the channel-parallel variant: a small plane
+ * (TMLC_DSP_DW_SMALL_PLANE, whose scratch the compiler plans) with a multiple of four channels,
+ * except 3x3 stride 1 planes of at least 5x5 outputs, where the planar kernel's two-row pass
+ * (dw3x3_s1_fused2) costs fewer instructions than the variant's 8 per 4 MACs.
+ */
+static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels)
+{
+    if (!TMLC_DSP_DW_SMALL_PLANE(out_h, l->out_w, l->k_h, l->k_w) || channels % 4 != 0) {
+        return 0;
+    }
+    return !(l->path == DW_FAST3_S1 && l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 &&
+             l->simple_range);
+}
+
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
                                   const void *packed_filter, int32_t depth_multiplier,
@@ -911,7 +991,7 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
-    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) && channels % 4 == 0) {
+    if (dw_takes_quads(&l, out_h, channels)) {
         dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
                          (uint32_t *)scratch);
         return;
@@ -933,7 +1013,15 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
         }
         /* Channel c of the output goes straight over channel c of the input, which is all in
          * the plane now (out_h * out_w <= in_h * in_w: only its first pixels are written). */
-        for (oy = 0; oy < out_h; ++oy) {
+        oy = 0;
+        if (fast && l.path == DW_FAST3_S1 && stride_h == 1) {
+            for (; oy + 2 <= out_h; oy += 2) {
+                dw3x3_s1_fused2(in_plane + oy * l.row_width, l.row_width, f, &q,
+                                buffer + oy * out_w * channels + c, channels, out_w * channels,
+                                out_w);
+            }
+        }
+        for (; oy < out_h; ++oy) {
             const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
             int8_t *out = buffer + oy * out_w * channels + c;
             for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
