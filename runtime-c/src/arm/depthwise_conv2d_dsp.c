@@ -677,6 +677,79 @@ static void dw_grouped_fused(const dw_layer *l, const dw_rows *r, int32_t plane_
 }
 
 /*
+ * The fused grouped path on the in-place kernel's plane (tap rows row_width bytes apart): one
+ * output row of one channel, x at its first window, two outputs per pass, requantized in
+ * registers. Stride 1 filters 5 or 7 taps wide share the words of a pass between its two
+ * outputs (A = x0..x3, C = x2..x5, B = x4..x7, E/O the SXTB16 halves):
+ *  - 5 taps: out0 = E_A.(w0, w2) + O_A.(w1, w3) + x4 w4 (top of E_C), out1 = O_A.(w0, w2) +
+ *    E_C.(w1, w3) + x5 w4 (top of O_C): 2 loads, 4 SXTB16, 6 multiplies per filter row;
+ *  - 7 taps: out0 = E_A.(w0, w2) + O_A.(w1, w3) + E_B.(w4, w6) + O_B.(w5, 0), out1 =
+ *    O_A.(w0, w2) + E_C.(w1, w3) + O_B.(w4, w6) + x6 w5 (top of E_B): 3 loads, 5 SXTB16, 8
+ *    multiplies.
+ * Only for stride 1 and those two widths (others take dw_grouped_fused).
+ */
+TMLC_DSP_NOINLINE static void dw_plane_grouped_fused(const dw_layer *l, const int8_t *x,
+                                                     const uint32_t *f, const dw_fast *q,
+                                                     int8_t *out, int32_t out_stride)
+{
+    const int32_t w = l->dilation_h * l->row_width, k_h = l->k_h;
+    const int32_t n = l->out_w;
+    const uint32_t *const taps = f + 1;
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int shape = l->k_w;
+    int32_t i, fy;
+    for (i = 0; i < n; i += 2) {
+        uint32_t a0 = acc0, a1 = acc0;
+        const uint32_t *p = taps;
+        const int8_t *xr = x + i;
+        if (shape == 5) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t ec = tmlc_arm_sxtb16(vc), oc = tmlc_arm_sxtb16_ror8(vc);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(oa, we, a1);
+                a1 = tmlc_arm_smlad(ec, wo, a1);
+                we = p[2];
+                a0 = tmlc_arm_smlatb(ec, we, a0);
+                a1 = tmlc_arm_smlatb(oc, we, a1);
+                p += 4;
+                xr += w;
+            }
+        } else {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t eb = tmlc_arm_sxtb16(vb), ob = tmlc_arm_sxtb16_ror8(vb);
+                const uint32_t ec = tmlc_arm_sxtb16(vc);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(oa, we, a1);
+                a1 = tmlc_arm_smlad(ec, wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                a0 = tmlc_arm_smlad(eb, we, a0);
+                a0 = tmlc_arm_smlad(ob, wo, a0);
+                a1 = tmlc_arm_smlad(ob, we, a1);
+                a1 = tmlc_arm_smlatb(eb, wo, a1);
+                p += 4;
+                xr += w;
+            }
+        }
+        out[i * out_stride] = DW_OUT(a0);
+        if (i + 1 < n) {
+            out[(i + 1) * out_stride] = DW_OUT(a1);
+        }
+    }
+}
+
+/*
  * One fused output row of one channel (a channel dw_fast_init accepted): r, the tap rows;
  * plane_offset, bytes from the first channel's plane to this channel's; f, the channel's
  * packed filter.
@@ -928,8 +1001,9 @@ static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels)
     if (!TMLC_DSP_DW_SMALL_PLANE(out_h, l->out_w, l->k_h, l->k_w) || channels % 4 != 0) {
         return 0;
     }
-    return !(l->path == DW_FAST3_S1 && l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 &&
-             l->simple_range);
+    return !((l->path == DW_FAST3_S1 ||
+              (l->path == DW_GROUPED && l->stride_w == 1 && (l->k_w == 5 || l->k_w == 7))) &&
+             l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 && l->simple_range);
 }
 
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
@@ -1027,7 +1101,9 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
             for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
                 r.rows[fy] = row0 + fy * dilation_h * l.row_width;
             }
-            if (fast) {
+            if (fast && l.path == DW_GROUPED && stride_w == 1 && (k_w == 5 || k_w == 7)) {
+                dw_plane_grouped_fused(&l, row0, f, &q, out, channels);
+            } else if (fast) {
                 dw_row_fused(&l, &r, 0, f, &q, out, channels);
             } else {
                 dw_row_general(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
