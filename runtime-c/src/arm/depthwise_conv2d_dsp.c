@@ -887,7 +887,8 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
         a3 = tmlc_arm_smlatt(o_, wo_, a3);                                                    \
     } while (0)
 
-TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer, int32_t channels,
+TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, int8_t *output,
+                                       int32_t channels,
                                                const uint32_t *filters,
                                                const int32_t *multipliers,
                                                const int32_t *shifts, int32_t out_h,
@@ -921,19 +922,28 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
             tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
             fast = fast && q[j].e1 != 0;
         }
+        /* Tap (fy, fx) of each channel is one halfword of its packed filter word wi: the low
+         * ones of the four channels pair with PKHBT, the high ones with PKHTB. */
         for (fy = 0; fy < k_h; ++fy) {
             for (fx = 0; fx < k_w; ++fx) {
-                t[0] = tmlc_arm_pack16(dw_tap(l, f0 + 1, fy, fx),
-                                       dw_tap(l, f0 + 2 * words_per_channel + 1, fy, fx));
-                t[1] = tmlc_arm_pack16(dw_tap(l, f0 + words_per_channel + 1, fy, fx),
-                                       dw_tap(l, f0 + 3 * words_per_channel + 1, fy, fx));
+                const int32_t wi = 1 + 2 * (fy * l->groups + fx / 4) + (fx & 1);
+                const uint32_t w0 = f0[wi], w1 = f0[words_per_channel + wi];
+                const uint32_t w2 = f0[2 * words_per_channel + wi];
+                const uint32_t w3 = f0[3 * words_per_channel + wi];
+                if ((fx & 2) != 0) {
+                    t[0] = tmlc_arm_pkhtt(w0, w2);
+                    t[1] = tmlc_arm_pkhtt(w1, w3);
+                } else {
+                    t[0] = tmlc_arm_pkhbt(w0, w2);
+                    t[1] = tmlc_arm_pkhbt(w1, w3);
+                }
                 t += 2;
             }
         }
         for (py = 0; py < ph; ++py) {
             const int32_t iy = py - l->pad_top;
             if (iy >= 0 && iy < l->in_h) {
-                const int8_t *src = buffer + (iy * l->in_w + (first - l->pad_left)) * channels + c;
+                const int8_t *src = input + (iy * l->in_w + (first - l->pad_left)) * channels + c;
                 uint32_t *dst = words + py * pw;
                 for (px = first; px < last; ++px) {
                     dst[px] = tmlc_arm_load32(src);
@@ -942,7 +952,7 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
             }
         }
         for (oy = 0; oy < out_h; ++oy) {
-            int8_t *out = buffer + oy * out_w * channels + c;
+            int8_t *out = output + oy * out_w * channels + c;
             const uint32_t *base = words + oy * row_step;
             for (ox = 0; ox < out_w; ++ox) {
                 uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
@@ -1006,6 +1016,19 @@ static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels)
              l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 && l->simple_range);
 }
 
+/*
+ * Whether the normal kernel may run the channel-parallel variant: its scratch fits in the ring's
+ * (scratch_fits) and the output does not overlap the input (the variant writes every output row
+ * of four channels before it reads the next four, which the row-streaming overlap the memory
+ * planner may give the normal kernel would not survive; disjoint buffers have no such order).
+ */
+static int dw_normal_quads(const int8_t *input, const int8_t *output, int32_t in_bytes,
+                           int32_t out_bytes, int scratch_fits)
+{
+    const uintptr_t in = (uintptr_t)input, out = (uintptr_t)output;
+    return scratch_fits && (out + (uintptr_t)out_bytes <= in || in + (uintptr_t)in_bytes <= out);
+}
+
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
                                   const void *packed_filter, int32_t depth_multiplier,
@@ -1022,6 +1045,25 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
     dw_layer l;
     dw_rows r;
     int32_t b, oy, fy, slot_size;
+    if (depth_multiplier == 1 &&
+        dw_normal_quads(input, output, batches * in_h * in_w * in_c, batches * out_h * out_w * in_c,
+                        TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
+                                                 dilation_h, dilation_w) <=
+                            TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w,
+                                                                 dilation_h, dilation_w, out_w))) {
+        /* A small plane: the channel-parallel variant, per batch, into the separate output. */
+        dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w,
+                      pad_top, pad_left, out_w,
+                      TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1, input_offset,
+                      output_offset, act_min, act_max);
+        if (dw_takes_quads(&l, out_h, in_c)) {
+            for (b = 0; b < batches; ++b) {
+                dw_quads(&l, input + b * in_h * in_w * in_c, output + b * out_h * out_w * in_c,
+                         in_c, filters, multipliers, shifts, out_h, (uint32_t *)scratch);
+            }
+            return;
+        }
+    }
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_RING_ROWS(k_h, dilation_h), in_c, input_offset,
                   output_offset, act_min, act_max);
@@ -1066,8 +1108,8 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
     if (dw_takes_quads(&l, out_h, channels)) {
-        dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
-                         (uint32_t *)scratch);
+        dw_quads(&l, buffer, buffer, channels, filters, multipliers, shifts, out_h,
+                 (uint32_t *)scratch);
         return;
     }
     fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
