@@ -35,13 +35,17 @@
  *  - other filters with dilation_w 1 and stride_w <= 4 (5x5, 7x7, 10x8): each group of four
  *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3)) (a 5-tap row: tap 4 is one
  *    SMLABB);
+ *  - on the in-place kernel's plane (rows equally spaced): 3x3 stride 1 computes two output rows
+ *    per pass (dw3x3_s1_fused2: 4 plane words widened once feed both rows), and 5x5 / 7x7
+ *    stride 1 rows share their words between the pass's two outputs (dw_plane_grouped_fused);
  *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows), and channels without the
  *    fast requantization or with an activation range narrower than int8: window sums of
  *    DW_CHUNK outputs on the stack, then the exact requantization (dw_row_general).
  *
- * Small output planes (TMLC_DSP_DW_SMALL_PLANE) of the in-place kernel with a multiple of four
- * channels take the channel-parallel variant (dw_inplace_quads), which has no per-row set-up:
- * see there.
+ * Small output planes (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels take the
+ * channel-parallel variant (dw_quads), which has no per-row set-up: see there (the normal kernel
+ * only with an output disjoint from its input; 3x3, 5x5 and 7x7 stride 1 planes of at least 5x5
+ * outputs stay planar, dw_takes_quads).
  */
 #include "tmlc/kernels_arm.h"
 
@@ -850,16 +854,19 @@ TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *
 }
 
 /*
- * The channel-parallel variant of the in-place kernel, for small output planes
+ * The channel-parallel variant (dw_quads) of both kernels, for small output planes
  * (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels, where the planar kernel's set-up
- * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words:
- * the word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in
- * all four bytes, so every window is complete as in the planar kernel) is copied to `words`;
- * SXTB16 gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
- * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels, feed
- * SMLABB / SMLATT into four accumulators that start at the folded biases: 8 instructions per 4
- * MACs, then each output is requantized in registers and stored over its input byte (channel c
- * of pixel i is only written after the group's words hold it).
+ * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words: the
+ * word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in all
+ * four bytes, so every window is complete as in the planar kernel) is copied to `words`; SXTB16
+ * gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
+ * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels (PKHBT /
+ * PKHTB of the packed words), feed SMLABB / SMLATT into four accumulators that start at the
+ * folded biases: 8 instructions per 4 MACs. Then each output is requantized in registers and
+ * stored to the output, which for the in-place kernel is the input (channel c of pixel i is only
+ * written after the group's words hold it), for the normal kernel a buffer disjoint from the
+ * input (dw_normal_quads). (Widening the words once, as two words per pixel, measured slower:
+ * at stride 2 the plane has four times the pixels of the outputs.)
  */
 
 /* One output of the channel-parallel variant, any channel: acc requantized and clamped. */
