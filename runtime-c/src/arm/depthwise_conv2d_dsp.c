@@ -37,7 +37,8 @@
  *    SMLABB);
  *  - on the in-place kernel's plane (rows equally spaced): 3x3 stride 1 computes two output rows
  *    per pass (dw3x3_s1_fused2: 4 plane words widened once feed both rows), and 5x5 / 7x7
- *    stride 1 rows share their words between the pass's two outputs (dw_plane_grouped_fused);
+ *    stride 1 and 2 rows share their words between the pass's two outputs
+ *    (dw_plane_grouped_fused);
  *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows), and channels without the
  *    fast requantization or with an activation range narrower than int8: window sums of
  *    DW_CHUNK outputs on the stack, then the exact requantization (dw_row_general).
@@ -689,25 +690,28 @@ static void dw_grouped_fused(const dw_layer *l, const dw_rows *r, int32_t plane_
  *    E_C.(w1, w3) + x5 w4 (top of O_C): 2 loads, 4 SXTB16, 6 multiplies per filter row;
  *  - 7 taps: out0 = E_A.(w0, w2) + O_A.(w1, w3) + E_B.(w4, w6) + O_B.(w5, 0), out1 =
  *    O_A.(w0, w2) + E_C.(w1, w3) + O_B.(w4, w6) + x6 w5 (top of E_B): 3 loads, 5 SXTB16, 8
- *    multiplies.
- * Only for stride 1 and those two widths (others take dw_grouped_fused).
+ *    multiplies;
+ * at stride 2 (out1 at column 2): 5 taps, out1 = E_C.(w0, w2) + O_C.(w1, w3) + x6 w4 (top of
+ * E_B): 3 loads, 5 SXTB16, 6 multiplies; 7 taps, out1 from the words at columns 2 and 6 as
+ * out0 from those at 0 and 4. Only for strides 1 and 2 and those two widths (others take
+ * dw_grouped_fused).
  */
-TMLC_DSP_NOINLINE static void dw_plane_grouped_fused(const dw_layer *l, const int8_t *x,
-                                                     const uint32_t *f, const dw_fast *q,
-                                                     int8_t *out, int32_t out_stride)
+DW_ALWAYS_INLINE void dw_plane_grouped_fused(const dw_layer *l, const int8_t *x,
+                                             const uint32_t *f, const dw_fast *q, int8_t *out,
+                                             int32_t out_stride, const int32_t stride)
 {
     const int32_t w = l->dilation_h * l->row_width, k_h = l->k_h;
     const int32_t n = l->out_w;
     const uint32_t *const taps = f + 1;
     const uint32_t acc0 = q->acc0, khi = q->khi;
     const int32_t m = q->multiplier, e1 = q->e1;
-    const int shape = l->k_w;
+    const int five = l->k_w == 5; /* else 7 */
     int32_t i, fy;
     for (i = 0; i < n; i += 2) {
         uint32_t a0 = acc0, a1 = acc0;
         const uint32_t *p = taps;
-        const int8_t *xr = x + i;
-        if (shape == 5) {
+        const int8_t *xr = x + i * stride;
+        if (stride == 1 && five) {
             for (fy = 0; fy < k_h; ++fy) {
                 const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
                 const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
@@ -721,6 +725,43 @@ TMLC_DSP_NOINLINE static void dw_plane_grouped_fused(const dw_layer *l, const in
                 we = p[2];
                 a0 = tmlc_arm_smlatb(ec, we, a0);
                 a1 = tmlc_arm_smlatb(oc, we, a1);
+                p += 4;
+                xr += w;
+            }
+        } else if (stride == 2 && five) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t ec = tmlc_arm_sxtb16(vc), oc = tmlc_arm_sxtb16_ror8(vc);
+                const uint32_t eb = tmlc_arm_sxtb16(vb);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(ec, we, a1);
+                a1 = tmlc_arm_smlad(oc, wo, a1);
+                we = p[2];
+                a0 = tmlc_arm_smlatb(ec, we, a0);
+                a1 = tmlc_arm_smlatb(eb, we, a1);
+                p += 4;
+                xr += w;
+            }
+        } else if (stride == 2) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4), vd = tmlc_arm_load32(xr + 6);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(va), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(va), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(vc), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vc), wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(vb), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vb), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(vd), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vd), wo, a1);
                 p += 4;
                 xr += w;
             }
@@ -751,6 +792,21 @@ TMLC_DSP_NOINLINE static void dw_plane_grouped_fused(const dw_layer *l, const in
             out[(i + 1) * out_stride] = DW_OUT(a1);
         }
     }
+}
+
+/* dw_plane_grouped_fused for each stride, the stride a constant of its copy. */
+TMLC_DSP_NOINLINE static void dw_plane_grouped_s1(const dw_layer *l, const int8_t *x,
+                                                  const uint32_t *f, const dw_fast *q,
+                                                  int8_t *out, int32_t out_stride)
+{
+    dw_plane_grouped_fused(l, x, f, q, out, out_stride, 1);
+}
+
+TMLC_DSP_NOINLINE static void dw_plane_grouped_s2(const dw_layer *l, const int8_t *x,
+                                                  const uint32_t *f, const dw_fast *q,
+                                                  int8_t *out, int32_t out_stride)
+{
+    dw_plane_grouped_fused(l, x, f, q, out, out_stride, 2);
 }
 
 /*
@@ -1150,8 +1206,12 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
             for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
                 r.rows[fy] = row0 + fy * dilation_h * l.row_width;
             }
-            if (fast && l.path == DW_GROUPED && stride_w == 1 && (k_w == 5 || k_w == 7)) {
-                dw_plane_grouped_fused(&l, row0, f, &q, out, channels);
+            if (fast && l.path == DW_GROUPED && stride_w <= 2 && (k_w == 5 || k_w == 7)) {
+                if (stride_w == 1) {
+                    dw_plane_grouped_s1(&l, row0, f, &q, out, channels);
+                } else {
+                    dw_plane_grouped_s2(&l, row0, f, &q, out, channels);
+                }
             } else if (fast) {
                 dw_row_fused(&l, &r, 0, f, &q, out, channels);
             } else {
