@@ -172,10 +172,11 @@ static void gather_plane_row(int8_t *dst, const int8_t *src, int32_t n, int32_t 
 {
     int32_t x;
     for (x = 0; x + 4 <= n; x += 4) {
-        const uint32_t v = (uint32_t)(uint8_t)src[0] |
-                           ((uint32_t)(uint8_t)src[pixel_stride] << 8) |
-                           ((uint32_t)(uint8_t)src[2 * pixel_stride] << 16) |
-                           ((uint32_t)(uint8_t)src[3 * pixel_stride] << 24);
+        /* Nested so that each byte is one ORR with a shifted operand. */
+        uint32_t v = (uint32_t)(uint8_t)src[3 * pixel_stride];
+        v = (uint32_t)(uint8_t)src[2 * pixel_stride] | (v << 8);
+        v = (uint32_t)(uint8_t)src[pixel_stride] | (v << 8);
+        v = (uint32_t)(uint8_t)src[0] | (v << 8);
         tmlc_arm_store32(dst + x, v);
         src += 4 * pixel_stride;
     }
