@@ -342,10 +342,11 @@ static void test_depthwise(int cases, int inplace)
 }
 
 /*
- * The in-place kernel's channel-parallel variant (output planes of at most 36 pixels, or with a
- * 3x3 filter at most 8 wide and of at most 128 pixels; channels a multiple of four) on the small
- * planes the models have, and beside them the planar kernel on the same shapes with a channel
- * count that is not a multiple of four or a plane too large; random data, padding, dilation and
+ * The channel-parallel variant (output planes of at most 36 pixels, or with a 3x3 filter at
+ * most 8 wide and of at most 128 pixels; channels a multiple of four) on the small planes the
+ * models have, in the in-place kernel and in the normal one (separate output), and beside them
+ * the planar paths on the same shapes (channel counts not a multiple of four, larger planes, the
+ * two-row 3x3 pass and the 5x5 / 7x7 stride 1 rows); random data, padding, dilation and
  * requantization as in test_depthwise.
  */
 static void test_depthwise_small_planes(void)
@@ -356,6 +357,10 @@ static void test_depthwise_small_planes(void)
         {5, 5, 7, 1, 1, 12},  {10, 10, 7, 2, 1, 8}, {4, 6, 3, 1, 2, 16}, {1, 1, 3, 1, 1, 4},
         {6, 6, 3, 1, 1, 13},  {3, 3, 5, 1, 1, 6},   {12, 3, 3, 2, 1, 20}, {7, 5, 2, 1, 1, 4},
         {25, 5, 3, 1, 1, 64}, {16, 8, 5, 1, 1, 8}, {32, 9, 3, 1, 1, 4},
+        /* the two-row 3x3 pass (odd heights and widths), 5x5 and 7x7 stride 1 rows */
+        {7, 7, 3, 1, 1, 12},  {5, 6, 3, 1, 1, 8},   {9, 5, 3, 1, 1, 3},   {10, 10, 5, 1, 1, 12},
+        {5, 5, 7, 1, 1, 16},  {9, 7, 7, 1, 1, 5},   {11, 9, 5, 1, 2, 4},  {3, 3, 3, 2, 1, 16},
+        {6, 6, 3, 2, 1, 8},   {5, 5, 5, 2, 1, 8},
     };
     size_t i;
     int r;
@@ -380,6 +385,7 @@ static void test_depthwise_small_planes(void)
                 continue;
             }
             run_depthwise(&s, 1, 1, (int)i * 4 + r);
+            run_depthwise(&s, 1, 0, (int)i * 4 + r); /* the normal kernel, separate output */
         }
     }
 }

@@ -50,14 +50,20 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
                 (DEPTHWISE_AS_CONV_PER_MAC, 300.0, 1500.0)
             } else if dsp {
                 // The fused row loops (requantization in registers): about 2.7 instructions per
-                // MAC in the 3x3 loop, more with the gather of two input rows per output row at
-                // stride 2. The kernel sets up every output row once per channel (the
-                // requantization constants, the tap rows, the gather of the row's plane), so
-                // the per-row cost grows with the channels (small in-place planes take the
+                // MAC in the normal kernel's 3x3 loop, more with the gather of two input rows per
+                // output row at stride 2. The kernel sets up every output row once per channel
+                // (the requantization constants, the tap rows, the gather of the row's plane), so
+                // the per-row cost grows with the channels (small planes take the
                 // channel-parallel variant, which has no per-row set-up, but cost about the
-                // same). Fitted (least squares, per-call cost fixed) to the depthwise layers
-                // of person_detect, vww_96_int8, mcunet_vww1_80 and kws_ref_model in QEMU
-                // (`tmlc sim --profile --json`, cortex-m4): within 30% per layer and 5% in sum.
+                // same). Fitted (least squares, per-call cost fixed) to the depthwise layers of
+                // person_detect, vww_96_int8, mcunet_vww1_80 and kws_ref_model in QEMU (`tmlc
+                // sim --profile --json`, cortex-m4): within 30% per layer and 5% in sum. The
+                // in-place kernel's stride 1 paths (two 3x3 output rows per pass, the shared
+                // words of 5x5 / 7x7 rows) now run those layers at about 3.1 per MAC and 90 per
+                // row and channel, but the normal kernel, which every patch loop runs, keeps the
+                // one-row loop the constants were fitted to, and this model cannot tell the two
+                // apart: the constants stay those of the normal kernel (refitting them to the
+                // in-place layers put the fit tests' patched plans 11-12% under QEMU).
                 let per_mac = if depthwise.window.stride[1] >= 2 {
                     4.25
                 } else {

@@ -35,13 +35,18 @@
  *  - other filters with dilation_w 1 and stride_w <= 4 (5x5, 7x7, 10x8): each group of four
  *    taps of a filter row is SMLAD(E, (w0, w2)) + SMLAD(O, (w1, w3)) (a 5-tap row: tap 4 is one
  *    SMLABB);
+ *  - on the in-place kernel's plane (rows equally spaced): 3x3 stride 1 computes two output rows
+ *    per pass (dw3x3_s1_fused2: 4 plane words widened once feed both rows), and 5x5 / 7x7
+ *    stride 1 and 2 rows share their words between the pass's two outputs
+ *    (dw_plane_grouped_fused);
  *  - anything else (dilation_w > 1, more than DW_MAX_ROWS filter rows), and channels without the
  *    fast requantization or with an activation range narrower than int8: window sums of
  *    DW_CHUNK outputs on the stack, then the exact requantization (dw_row_general).
  *
- * Small output planes (TMLC_DSP_DW_SMALL_PLANE) of the in-place kernel with a multiple of four
- * channels take the channel-parallel variant (dw_inplace_quads), which has no per-row set-up:
- * see there.
+ * Small output planes (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels take the
+ * channel-parallel variant (dw_quads), which has no per-row set-up: see there (the normal kernel
+ * only with an output disjoint from its input; 3x3, 5x5 and 7x7 stride 1 planes of at least 5x5
+ * outputs stay planar, dw_takes_quads).
  */
 #include "tmlc/kernels_arm.h"
 
@@ -167,10 +172,11 @@ static void gather_plane_row(int8_t *dst, const int8_t *src, int32_t n, int32_t 
 {
     int32_t x;
     for (x = 0; x + 4 <= n; x += 4) {
-        const uint32_t v = (uint32_t)(uint8_t)src[0] |
-                           ((uint32_t)(uint8_t)src[pixel_stride] << 8) |
-                           ((uint32_t)(uint8_t)src[2 * pixel_stride] << 16) |
-                           ((uint32_t)(uint8_t)src[3 * pixel_stride] << 24);
+        /* Nested so that each byte is one ORR with a shifted operand. */
+        uint32_t v = (uint32_t)(uint8_t)src[3 * pixel_stride];
+        v = (uint32_t)(uint8_t)src[2 * pixel_stride] | (v << 8);
+        v = (uint32_t)(uint8_t)src[pixel_stride] | (v << 8);
+        v = (uint32_t)(uint8_t)src[0] | (v << 8);
         tmlc_arm_store32(dst + x, v);
         src += 4 * pixel_stride;
     }
@@ -525,6 +531,71 @@ static void dw3x3_s2_fused(const int8_t *x, int32_t d1, int32_t d2, const uint32
     }
 }
 
+/* The fused 3x3 rows for two output rows at once (the in-place kernel's plane, rows w bytes
+ * apart), a* the upper row's pair and b* the lower row's. */
+#define DW3_S1_ROW2(v, w02, w1, p0, p1)                                                        \
+    do {                                                                                      \
+        const uint32_t e_ = tmlc_arm_sxtb16(v);                                               \
+        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v);                                          \
+        p0 = tmlc_arm_smlad(e_, (w02), p0);                                                   \
+        p0 = tmlc_arm_smlabb(o_, (w1), p0);                                                   \
+        p1 = tmlc_arm_smlad(o_, (w02), p1);                                                   \
+        p1 = tmlc_arm_smlatb(e_, (w1), p1);                                                   \
+    } while (0)
+
+/*
+ * Two output rows of one channel, 3x3, stride 1, from one channel plane (rows w bytes apart):
+ * output rows oy and oy + 1 read plane rows oy .. oy + 3 (x: row oy at the first output's
+ * window), so each of the four row words of a column pair is loaded and widened once and feeds
+ * both rows (rows 1 and 2 twice): 4 loads, 8 SXTB16 and 24 multiplies per 4 outputs (36 MACs)
+ * instead of 6, 12 and 24. out: the upper row's first output; the lower row is out_row bytes
+ * further; outputs out_stride bytes apart (NHWC). n >= 1 outputs per row, an odd last one
+ * computed alone.
+ */
+TMLC_DSP_NOINLINE static void dw3x3_s1_fused2(const int8_t *x, int32_t w, const uint32_t *f, const dw_fast *q,
+                            int8_t *out, int32_t out_stride, int32_t out_row, int32_t n)
+{
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int8_t *const last = out + (n - 1) * out_stride;
+    while (out < last) {
+        uint32_t a0 = acc0, a1 = acc0, b0 = acc0, b1 = acc0, v;
+        v = tmlc_arm_load32(x);
+        DW3_S1_ROW2(v, f[1], f[2], a0, a1);
+        v = tmlc_arm_load32(x + w);
+        DW3_S1_ROW2(v, f[3], f[4], a0, a1);
+        DW3_S1_ROW2(v, f[1], f[2], b0, b1);
+        v = tmlc_arm_load32(x + 2 * w);
+        DW3_S1_ROW2(v, f[5], f[6], a0, a1);
+        DW3_S1_ROW2(v, f[3], f[4], b0, b1);
+        v = tmlc_arm_load32(x + 3 * w);
+        DW3_S1_ROW2(v, f[5], f[6], b0, b1);
+        out[0] = DW_OUT(a0);
+        out[out_stride] = DW_OUT(a1);
+        out[out_row] = DW_OUT(b0);
+        out[out_row + out_stride] = DW_OUT(b1);
+        out += 2 * out_stride;
+        x += 2;
+    }
+    if (out == last) {
+        uint32_t a0 = acc0, a1 = 0, b0 = acc0, b1 = 0, v;
+        v = tmlc_arm_load32(x);
+        DW3_S1_ROW2(v, f[1], f[2], a0, a1);
+        v = tmlc_arm_load32(x + w);
+        DW3_S1_ROW2(v, f[3], f[4], a0, a1);
+        DW3_S1_ROW2(v, f[1], f[2], b0, b1);
+        v = tmlc_arm_load32(x + 2 * w);
+        DW3_S1_ROW2(v, f[5], f[6], a0, a1);
+        DW3_S1_ROW2(v, f[3], f[4], b0, b1);
+        v = tmlc_arm_load32(x + 3 * w);
+        DW3_S1_ROW2(v, f[5], f[6], b0, b1);
+        (void)a1;
+        (void)b1;
+        out[0] = DW_OUT(a0);
+        out[out_row] = DW_OUT(b0);
+    }
+}
+
 /*
  * The fused grouped path: out_w outputs of one channel, two per pass over the packed filter
  * (an odd last one is computed with its neighbour and not stored), requantized in registers.
@@ -609,6 +680,134 @@ static void dw_grouped_fused(const dw_layer *l, const dw_rows *r, int32_t plane_
             out[(i + 1) * out_stride] = DW_OUT(a1);
         }
     }
+}
+
+/*
+ * The fused grouped path on the in-place kernel's plane (tap rows row_width bytes apart): one
+ * output row of one channel, x at its first window, two outputs per pass, requantized in
+ * registers. Stride 1 filters 5 or 7 taps wide share the words of a pass between its two
+ * outputs (A = x0..x3, C = x2..x5, B = x4..x7, E/O the SXTB16 halves):
+ *  - 5 taps: out0 = E_A.(w0, w2) + O_A.(w1, w3) + x4 w4 (top of E_C), out1 = O_A.(w0, w2) +
+ *    E_C.(w1, w3) + x5 w4 (top of O_C): 2 loads, 4 SXTB16, 6 multiplies per filter row;
+ *  - 7 taps: out0 = E_A.(w0, w2) + O_A.(w1, w3) + E_B.(w4, w6) + O_B.(w5, 0), out1 =
+ *    O_A.(w0, w2) + E_C.(w1, w3) + O_B.(w4, w6) + x6 w5 (top of E_B): 3 loads, 5 SXTB16, 8
+ *    multiplies;
+ * at stride 2 (out1 at column 2): 5 taps, out1 = E_C.(w0, w2) + O_C.(w1, w3) + x6 w4 (top of
+ * E_B): 3 loads, 5 SXTB16, 6 multiplies; 7 taps, out1 from the words at columns 2 and 6 as
+ * out0 from those at 0 and 4. Only for strides 1 and 2 and those two widths (others take
+ * dw_grouped_fused).
+ */
+DW_ALWAYS_INLINE void dw_plane_grouped_fused(const dw_layer *l, const int8_t *x,
+                                             const uint32_t *f, const dw_fast *q, int8_t *out,
+                                             int32_t out_stride, const int32_t stride)
+{
+    const int32_t w = l->dilation_h * l->row_width, k_h = l->k_h;
+    const int32_t n = l->out_w;
+    const uint32_t *const taps = f + 1;
+    const uint32_t acc0 = q->acc0, khi = q->khi;
+    const int32_t m = q->multiplier, e1 = q->e1;
+    const int five = l->k_w == 5; /* else 7 */
+    int32_t i, fy;
+    for (i = 0; i < n; i += 2) {
+        uint32_t a0 = acc0, a1 = acc0;
+        const uint32_t *p = taps;
+        const int8_t *xr = x + i * stride;
+        if (stride == 1 && five) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t ec = tmlc_arm_sxtb16(vc), oc = tmlc_arm_sxtb16_ror8(vc);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(oa, we, a1);
+                a1 = tmlc_arm_smlad(ec, wo, a1);
+                we = p[2];
+                a0 = tmlc_arm_smlatb(ec, we, a0);
+                a1 = tmlc_arm_smlatb(oc, we, a1);
+                p += 4;
+                xr += w;
+            }
+        } else if (stride == 2 && five) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t ec = tmlc_arm_sxtb16(vc), oc = tmlc_arm_sxtb16_ror8(vc);
+                const uint32_t eb = tmlc_arm_sxtb16(vb);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(ec, we, a1);
+                a1 = tmlc_arm_smlad(oc, wo, a1);
+                we = p[2];
+                a0 = tmlc_arm_smlatb(ec, we, a0);
+                a1 = tmlc_arm_smlatb(eb, we, a1);
+                p += 4;
+                xr += w;
+            }
+        } else if (stride == 2) {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4), vd = tmlc_arm_load32(xr + 6);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(va), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(va), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(vc), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vc), wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16(vb), we, a0);
+                a0 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vb), wo, a0);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16(vd), we, a1);
+                a1 = tmlc_arm_smlad(tmlc_arm_sxtb16_ror8(vd), wo, a1);
+                p += 4;
+                xr += w;
+            }
+        } else {
+            for (fy = 0; fy < k_h; ++fy) {
+                const uint32_t va = tmlc_arm_load32(xr), vc = tmlc_arm_load32(xr + 2);
+                const uint32_t vb = tmlc_arm_load32(xr + 4);
+                const uint32_t ea = tmlc_arm_sxtb16(va), oa = tmlc_arm_sxtb16_ror8(va);
+                const uint32_t eb = tmlc_arm_sxtb16(vb), ob = tmlc_arm_sxtb16_ror8(vb);
+                const uint32_t ec = tmlc_arm_sxtb16(vc);
+                uint32_t we, wo;
+                TMLC_ARM_LDRD(p, 0, we, wo);
+                a0 = tmlc_arm_smlad(ea, we, a0);
+                a0 = tmlc_arm_smlad(oa, wo, a0);
+                a1 = tmlc_arm_smlad(oa, we, a1);
+                a1 = tmlc_arm_smlad(ec, wo, a1);
+                TMLC_ARM_LDRD(p, 8, we, wo);
+                a0 = tmlc_arm_smlad(eb, we, a0);
+                a0 = tmlc_arm_smlad(ob, wo, a0);
+                a1 = tmlc_arm_smlad(ob, we, a1);
+                a1 = tmlc_arm_smlatb(eb, wo, a1);
+                p += 4;
+                xr += w;
+            }
+        }
+        out[i * out_stride] = DW_OUT(a0);
+        if (i + 1 < n) {
+            out[(i + 1) * out_stride] = DW_OUT(a1);
+        }
+    }
+}
+
+/* dw_plane_grouped_fused for each stride, the stride a constant of its copy. */
+TMLC_DSP_NOINLINE static void dw_plane_grouped_s1(const dw_layer *l, const int8_t *x,
+                                                  const uint32_t *f, const dw_fast *q,
+                                                  int8_t *out, int32_t out_stride)
+{
+    dw_plane_grouped_fused(l, x, f, q, out, out_stride, 1);
+}
+
+TMLC_DSP_NOINLINE static void dw_plane_grouped_s2(const dw_layer *l, const int8_t *x,
+                                                  const uint32_t *f, const dw_fast *q,
+                                                  int8_t *out, int32_t out_stride)
+{
+    dw_plane_grouped_fused(l, x, f, q, out, out_stride, 2);
 }
 
 /*
@@ -712,16 +911,19 @@ TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *
 }
 
 /*
- * The channel-parallel variant of the in-place kernel, for small output planes
+ * The channel-parallel variant (dw_quads) of both kernels, for small output planes
  * (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels, where the planar kernel's set-up
- * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words:
- * the word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in
- * all four bytes, so every window is complete as in the planar kernel) is copied to `words`;
- * SXTB16 gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
- * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels, feed
- * SMLABB / SMLATT into four accumulators that start at the folded biases: 8 instructions per 4
- * MACs, then each output is requantized in registers and stored over its input byte (channel c
- * of pixel i is only written after the group's words hold it).
+ * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words: the
+ * word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in all
+ * four bytes, so every window is complete as in the planar kernel) is copied to `words`; SXTB16
+ * gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
+ * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels (PKHBT /
+ * PKHTB of the packed words), feed SMLABB / SMLATT into four accumulators that start at the
+ * folded biases: 8 instructions per 4 MACs. Then each output is requantized in registers and
+ * stored to the output, which for the in-place kernel is the input (channel c of pixel i is only
+ * written after the group's words hold it), for the normal kernel a buffer disjoint from the
+ * input (dw_normal_quads). (Widening the words once, as two words per pixel, measured slower:
+ * at stride 2 the plane has four times the pixels of the outputs.)
  */
 
 /* One output of the channel-parallel variant, any channel: acc requantized and clamped. */
@@ -749,7 +951,8 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
         a3 = tmlc_arm_smlatt(o_, wo_, a3);                                                    \
     } while (0)
 
-TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer, int32_t channels,
+TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, int8_t *output,
+                                       int32_t channels,
                                                const uint32_t *filters,
                                                const int32_t *multipliers,
                                                const int32_t *shifts, int32_t out_h,
@@ -783,19 +986,28 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
             tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
             fast = fast && q[j].e1 != 0;
         }
+        /* Tap (fy, fx) of each channel is one halfword of its packed filter word wi: the low
+         * ones of the four channels pair with PKHBT, the high ones with PKHTB. */
         for (fy = 0; fy < k_h; ++fy) {
             for (fx = 0; fx < k_w; ++fx) {
-                t[0] = tmlc_arm_pack16(dw_tap(l, f0 + 1, fy, fx),
-                                       dw_tap(l, f0 + 2 * words_per_channel + 1, fy, fx));
-                t[1] = tmlc_arm_pack16(dw_tap(l, f0 + words_per_channel + 1, fy, fx),
-                                       dw_tap(l, f0 + 3 * words_per_channel + 1, fy, fx));
+                const int32_t wi = 1 + 2 * (fy * l->groups + fx / 4) + (fx & 1);
+                const uint32_t w0 = f0[wi], w1 = f0[words_per_channel + wi];
+                const uint32_t w2 = f0[2 * words_per_channel + wi];
+                const uint32_t w3 = f0[3 * words_per_channel + wi];
+                if ((fx & 2) != 0) {
+                    t[0] = tmlc_arm_pkhtt(w0, w2);
+                    t[1] = tmlc_arm_pkhtt(w1, w3);
+                } else {
+                    t[0] = tmlc_arm_pkhbt(w0, w2);
+                    t[1] = tmlc_arm_pkhbt(w1, w3);
+                }
                 t += 2;
             }
         }
         for (py = 0; py < ph; ++py) {
             const int32_t iy = py - l->pad_top;
             if (iy >= 0 && iy < l->in_h) {
-                const int8_t *src = buffer + (iy * l->in_w + (first - l->pad_left)) * channels + c;
+                const int8_t *src = input + (iy * l->in_w + (first - l->pad_left)) * channels + c;
                 uint32_t *dst = words + py * pw;
                 for (px = first; px < last; ++px) {
                     dst[px] = tmlc_arm_load32(src);
@@ -804,7 +1016,7 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
             }
         }
         for (oy = 0; oy < out_h; ++oy) {
-            int8_t *out = buffer + oy * out_w * channels + c;
+            int8_t *out = output + oy * out_w * channels + c;
             const uint32_t *base = words + oy * row_step;
             for (ox = 0; ox < out_w; ++ox) {
                 uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
@@ -852,6 +1064,35 @@ TMLC_DSP_NOINLINE static void dw_inplace_quads(const dw_layer *l, int8_t *buffer
     }
 }
 
+/*
+ * Whether the in-place kernel takes the channel-parallel variant: a small plane
+ * (TMLC_DSP_DW_SMALL_PLANE, whose scratch the compiler plans) with a multiple of four channels,
+ * except 3x3 stride 1 planes of at least 5x5 outputs, where the planar kernel's two-row pass
+ * (dw3x3_s1_fused2) costs fewer instructions than the variant's 8 per 4 MACs.
+ */
+static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels)
+{
+    if (!TMLC_DSP_DW_SMALL_PLANE(out_h, l->out_w, l->k_h, l->k_w) || channels % 4 != 0) {
+        return 0;
+    }
+    return !((l->path == DW_FAST3_S1 ||
+              (l->path == DW_GROUPED && l->stride_w == 1 && (l->k_w == 5 || l->k_w == 7))) &&
+             l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 && l->simple_range);
+}
+
+/*
+ * Whether the normal kernel may run the channel-parallel variant: its scratch fits in the ring's
+ * (scratch_fits) and the output does not overlap the input (the variant writes every output row
+ * of four channels before it reads the next four, which the row-streaming overlap the memory
+ * planner may give the normal kernel would not survive; disjoint buffers have no such order).
+ */
+static int dw_normal_quads(const int8_t *input, const int8_t *output, int32_t in_bytes,
+                           int32_t out_bytes, int scratch_fits)
+{
+    const uintptr_t in = (uintptr_t)input, out = (uintptr_t)output;
+    return scratch_fits && (out + (uintptr_t)out_bytes <= in || in + (uintptr_t)in_bytes <= out);
+}
+
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
                                   const void *packed_filter, int32_t depth_multiplier,
@@ -868,6 +1109,25 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
     dw_layer l;
     dw_rows r;
     int32_t b, oy, fy, slot_size;
+    if (depth_multiplier == 1 &&
+        dw_normal_quads(input, output, batches * in_h * in_w * in_c, batches * out_h * out_w * in_c,
+                        TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
+                                                 dilation_h, dilation_w) <=
+                            TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w,
+                                                                 dilation_h, dilation_w, out_w))) {
+        /* A small plane: the channel-parallel variant, per batch, into the separate output. */
+        dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w,
+                      pad_top, pad_left, out_w,
+                      TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1, input_offset,
+                      output_offset, act_min, act_max);
+        if (dw_takes_quads(&l, out_h, in_c)) {
+            for (b = 0; b < batches; ++b) {
+                dw_quads(&l, input + b * in_h * in_w * in_c, output + b * out_h * out_w * in_c,
+                         in_c, filters, multipliers, shifts, out_h, (uint32_t *)scratch);
+            }
+            return;
+        }
+    }
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_RING_ROWS(k_h, dilation_h), in_c, input_offset,
                   output_offset, act_min, act_max);
@@ -911,9 +1171,9 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
-    if (TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w) && channels % 4 == 0) {
-        dw_inplace_quads(&l, buffer, channels, filters, multipliers, shifts, out_h,
-                         (uint32_t *)scratch);
+    if (dw_takes_quads(&l, out_h, channels)) {
+        dw_quads(&l, buffer, buffer, channels, filters, multipliers, shifts, out_h,
+                 (uint32_t *)scratch);
         return;
     }
     fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
@@ -933,13 +1193,27 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
         }
         /* Channel c of the output goes straight over channel c of the input, which is all in
          * the plane now (out_h * out_w <= in_h * in_w: only its first pixels are written). */
-        for (oy = 0; oy < out_h; ++oy) {
+        oy = 0;
+        if (fast && l.path == DW_FAST3_S1 && stride_h == 1) {
+            for (; oy + 2 <= out_h; oy += 2) {
+                dw3x3_s1_fused2(in_plane + oy * l.row_width, l.row_width, f, &q,
+                                buffer + oy * out_w * channels + c, channels, out_w * channels,
+                                out_w);
+            }
+        }
+        for (; oy < out_h; ++oy) {
             const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
             int8_t *out = buffer + oy * out_w * channels + c;
             for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
                 r.rows[fy] = row0 + fy * dilation_h * l.row_width;
             }
-            if (fast) {
+            if (fast && l.path == DW_GROUPED && stride_w <= 2 && (k_w == 5 || k_w == 7)) {
+                if (stride_w == 1) {
+                    dw_plane_grouped_s1(&l, row0, f, &q, out, channels);
+                } else {
+                    dw_plane_grouped_s2(&l, row0, f, &q, out, channels);
+                }
+            } else if (fast) {
                 dw_row_fused(&l, &r, 0, f, &q, out, channels);
             } else {
                 dw_row_general(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
