@@ -311,16 +311,6 @@ impl Layer<'_> {
                 out_h: format!("t[{}]", base + 4),
                 out_w: format!("t[{}]", base + 5),
             };
-            let inner = OpContext {
-                module: self.op.module,
-                function,
-                op: layer.op,
-            };
-            let inner_layer = Layer {
-                op: &inner,
-                prefix: format!("{}_{k}", self.prefix),
-                names: self.names,
-            };
             writer.body_line(&format!("        /* {} */", function.ops[layer.op].name));
             if k % 2 == 0 {
                 writer.body_line(&format!(
@@ -333,7 +323,7 @@ impl Layer<'_> {
             } else {
                 writer.body_line(&format!("        buffer_b = {scratch};"));
             }
-            let call = inner_layer.patch_call(writer, layer, &dims)?;
+            let call = self.body_call(writer, k, layer, &dims, false)?;
             let step = api::layer_step(&writer.hook_prefix, index, k);
             writer.body_line(&format!("        {step}"));
             writer.body_line(&format!("        {}", call.statement()));
@@ -348,6 +338,33 @@ impl Layer<'_> {
         writer.body_line("    }");
         writer.body_line("}");
         Ok(())
+    }
+
+    /// The kernel call of body layer `k` of this patch loop (in place over `buffer_b` when
+    /// `in_place`), its tables named after the loop's.
+    fn body_call(
+        &self,
+        writer: &mut CWriter,
+        k: usize,
+        layer: &LayerGeometry,
+        dims: &PatchDims,
+        in_place: bool,
+    ) -> DiagResult<KernelCall> {
+        let inner = OpContext {
+            module: self.op.module,
+            function: self.op.function,
+            op: layer.op,
+        };
+        let inner_layer = Layer {
+            op: &inner,
+            prefix: format!("{}_{k}", self.prefix),
+            names: self.names,
+        };
+        if in_place {
+            inner_layer.patch_call_in_place(writer, layer, dims)
+        } else {
+            inner_layer.patch_call(writer, layer, dims)
+        }
     }
 
     /// Opens a patch loop's block: the kernels' scratch after the patch buffers (when a layer's
@@ -441,16 +458,6 @@ impl Layer<'_> {
                 out_h: format!("t[{}]", base + 2),
                 out_w: layer.output[1].to_string(),
             };
-            let inner = OpContext {
-                module: self.op.module,
-                function,
-                op: layer.op,
-            };
-            let inner_layer = Layer {
-                op: &inner,
-                prefix: format!("{}_{k}", self.prefix),
-                names: self.names,
-            };
             writer.body_line(&format!("        /* {} */", function.ops[layer.op].name));
             let input = if k == 0 {
                 format!(
@@ -477,11 +484,11 @@ impl Layer<'_> {
                 // start (then, for the last layer, copied to the result).
                 writer.body_line(&format!("        buffer_b = {input};"));
                 writer.body_line("        buffer_a = buffer_b;");
-                inner_layer.patch_call_in_place(writer, layer, &dims)?
+                self.body_call(writer, k, layer, &dims, true)?
             } else {
                 writer.body_line(&format!("        buffer_a = {input};"));
                 writer.body_line(&format!("        buffer_b = {output};"));
-                inner_layer.patch_call(writer, layer, &dims)?
+                self.body_call(writer, k, layer, &dims, false)?
             };
             let step = api::layer_step(&writer.hook_prefix, index, k);
             writer.body_line(&format!("        {step}"));

@@ -858,6 +858,17 @@ impl Tile {
                     let Some(arena) = prepared.arena(self.alignment) else {
                         continue;
                     };
+                    // Without an SRAM budget a stage must also be worth its instructions: it
+                    // saves at least `saving-per-cost` percent of the arena per percent of
+                    // predicted extra instructions (a candidate that buys a few bytes with many
+                    // instructions is passed over, for the best one that is worth it).
+                    let saved =
+                        (current.saturating_sub(arena)) as f64 / current.max(1) as f64 * 100.0;
+                    if self.max_sram.is_none()
+                        && saved < self.saving_per_cost as f64 * overhead.max(0.0)
+                    {
+                        continue;
+                    }
                     let score = key(arena, overhead);
                     if best.as_ref().is_none_or(|(b, ..)| score < *b) {
                         let stage = Stage {
@@ -874,13 +885,7 @@ impl Tile {
             }
         }
         let (_, arena, c, stage) = best?;
-        // Without an SRAM budget a stage must also be worth its instructions: it saves at least
-        // `saving-per-cost` percent of the arena per percent of predicted extra instructions
-        // (a stage that buys a few bytes with many instructions is not taken).
-        let saved = (current.saturating_sub(arena)) as f64 / current.max(1) as f64 * 100.0;
-        let worth = self.max_sram.is_some()
-            || saved >= self.saving_per_cost as f64 * stage.overhead.max(0.0);
-        (arena < current && worth).then(|| Stage {
+        (arena < current).then(|| Stage {
             chain: chains[c].chain.clone(),
             ..stage
         })
