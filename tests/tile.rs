@@ -65,6 +65,36 @@ fn vww_fits_thirty_two_kilobytes_within_the_mac_budget() {
     assert!(arena <= 32_000, "vww_96_int8: arena {arena} > 32,000");
 }
 
+/// The smallest plan on cortex-m4 (`cost-budget=1000`) is smaller than the default one: the
+/// saving-per-cost rule passes over candidates not worth their instructions and takes the
+/// smallest that is (judging only the smallest candidate left vww_96_int8 untiled, 49,020 bytes).
+#[test]
+fn smallest_plan_on_cortex_m4_is_below_the_default_one() {
+    let Some(shared) = shared_dir() else { return };
+    let target = tmlc_backends::target::lookup("cortex-m4").expect("target");
+    let arena = |pipeline: &str| {
+        let bytes = std::fs::read(shared.join("models/vww_96_int8.tflite")).expect("model");
+        let context = tmlc::context();
+        let mut module = tmlc_tflite::import::import_tflite(&bytes, "vww_96_int8", &context)
+            .expect("imports")
+            .module;
+        let passes = tmlc::pass_registry()
+            .build_pipeline(pipeline, &target)
+            .expect("pipeline");
+        PassManager::new(passes)
+            .run(&mut module, &context)
+            .expect("runs");
+        tmlc_mem::arena_size(&module.functions[0]).expect("planned")
+    };
+    let default = arena("canonicalize,fuse,schedule,tile,inplace,select-kernels,alloc");
+    let smallest =
+        arena("canonicalize,fuse,schedule,tile{cost-budget=1000},inplace,select-kernels,alloc");
+    assert!(
+        smallest < default,
+        "smallest {smallest} >= default {default}"
+    );
+}
+
 #[test]
 fn tiled_models_are_bit_exact_in_the_interpreter() {
     let Some(shared) = shared_dir() else { return };
