@@ -683,8 +683,9 @@ fn grids(last: &LayerGeometry) -> Vec<[usize; 2]> {
     grids
 }
 
-/// The shapes tried for a stage ending in `last`: its [`grids`], then streamed bands of
-/// 8, 6, 4, 3, 2 and 1 output rows (coarse to fine).
+/// The shapes tried for a stage ending in `last`: its [`grids`], then streamed bands of 1, 2,
+/// 3, 4, 6 and 8 output rows. Fine to coarse: the finest bands have the smallest arena, so for
+/// the smallest-arena objective the coarser ones are then skipped by their bounds, unplanned.
 fn shapes(last: &LayerGeometry) -> Vec<Shape> {
     let height = last.output[0].max(1);
     let mut shapes: Vec<Shape> = grids(last)
@@ -694,7 +695,7 @@ fn shapes(last: &LayerGeometry) -> Vec<Shape> {
             stream: false,
         })
         .collect();
-    for rows in [8usize, 6, 4, 3, 2, 1] {
+    for rows in [1usize, 2, 3, 4, 6, 8] {
         let bands = height.div_ceil(rows);
         let shape = Shape {
             grid: [bands, 1],
