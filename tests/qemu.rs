@@ -597,7 +597,7 @@ fn person_detect_on_cortex_m4_is_small_and_fast_at_once() {
 
 /// vww_96_int8 on cortex-m4 with the default pipeline: its 27,648-byte input stays resident, so
 /// the patch stage must be small and its kernels fast (issue 13: at most 36,000 B of RAM with at
-/// most 18.0 M instructions). Measured: 34,888 B and 13.05 M (4 layers in 24 streamed bands, the
+/// most 18.0 M instructions). Measured: 34,976 B and 12.68 M (4 layers in 24 streamed bands, the
 /// last depthwise in place, the first one's output below its input); 35,216 B and 14.50 M with
 /// the 5x4 halo grid the search took before streamed bands (42,196 B and 17.79 M with two fixed
 /// buffers on a 3x3 grid and the earlier kernels).
