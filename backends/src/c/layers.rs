@@ -512,6 +512,13 @@ impl Layer<'_> {
         Ok(())
     }
 
+    /// This layer's op decoded (an error for an op outside the tinyml dialect).
+    fn view(&self) -> DiagResult<OpView> {
+        OpView::decode(self.op)
+            .transpose()?
+            .ok_or_else(|| self.op.error("is not a tinyml op"))
+    }
+
     /// The in-place kernel call of a depthwise body layer of a streamed loop over `buffer_b`
     /// (`buffer_a` is the same buffer), its scratch at `kernel_scratch`.
     fn patch_call_in_place(
@@ -520,9 +527,7 @@ impl Layer<'_> {
         layer: &LayerGeometry,
         d: &PatchDims,
     ) -> DiagResult<KernelCall> {
-        let view = OpView::decode(self.op)
-            .transpose()?
-            .ok_or_else(|| self.op.error("is not a tinyml op"))?;
+        let view = self.view()?;
         let OpView::DepthwiseConv2d(depthwise) = &view else {
             return Err(self.op.error("cannot run in place in a patch loop"));
         };
@@ -565,9 +570,7 @@ impl Layer<'_> {
         layer: &LayerGeometry,
         d: &PatchDims,
     ) -> DiagResult<KernelCall> {
-        let view = OpView::decode(self.op)
-            .transpose()?
-            .ok_or_else(|| self.op.error("is not a tinyml op"))?;
+        let view = self.view()?;
         let (input_scale, input_zero_point) = per_tensor(self.op.operand_type(0));
         let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
         let [in_c, out_c] = [layer.input[2], layer.output[2]];
