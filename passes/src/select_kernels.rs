@@ -12,8 +12,9 @@
 //! buffers, the largest scratch any of them needs on its patches
 //! (`tmlc_tinyml::kernels::patch_scratch`). Ops whose kernel has a wide weight layout
 //! (fully connected: int16 weights; a same-shape ADD on a scalar core: a table of its 65,536
-//! results) get `mem.weights = wide`, those that add the fewest bytes first, as long as the
-//! model's constants with them take at most three quarters of the target's flash
+//! results; a 1x1 convolution: int16 weights) get `mem.weights = wide`, those that save the most
+//! instructions per added byte first (`WeightLayout::saving_per_unit`), as long as the model's
+//! constants with them take at most three quarters of the target's flash
 //! (`kernels::wide_weights_fit`).
 //! Needs: the final op order, after `inplace`. Preserves: what is computed (every
 //! variant gives the portable kernel's bytes). On a target with only the portable kernels it
@@ -115,23 +116,29 @@ impl Pass for SelectKernels {
                 }
                 loop_scratch.push((op, plan.buffers_bytes() + kernel_scratch));
             }
-            // Wide weight layouts (fully connected: int16 weights; same-shape ADD: a table of
-            // every result), those that add the fewest bytes first (then in op order), as many
-            // as leave the model's constants within the flash (`kernels::wide_weights_fit`).
+            // Wide weight layouts (fully connected and 1x1 convolutions: int16 weights;
+            // same-shape ADD: a table of every result), those that save the most instructions
+            // per added byte first (then in op order), as many as leave the model's constants
+            // within the flash (`kernels::wide_weights_fit`).
             let mut wide: Vec<_> = choices
                 .iter()
                 .enumerate()
                 .filter_map(|(position, &(op, ref kernel))| {
                     let view = OpView::of(module, function, op)?;
-                    let (_, extra) = kernels::wide_layout(&view, kernel.variant)?;
-                    Some((extra, position, op))
+                    let (layout, extra) = kernels::wide_layout(&view, kernel.variant)?;
+                    let units = match view {
+                        OpView::Add(add) => add.elements as f64,
+                        _ => tmlc_tinyml::macs::op_macs(module, function, op) as f64,
+                    };
+                    let per_byte = layout.saving_per_unit() * units / extra.max(1) as f64;
+                    Some((per_byte, position, op, extra))
                 })
                 .collect();
-            wide.sort_unstable();
+            wide.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let constant_bytes = module.resources.iter().map(|r| r.data.len()).sum();
             let mut taken = 0;
             let function = &mut module.functions[index];
-            for (extra, _, op) in wide {
+            for (_, _, op, extra) in wide {
                 let fits =
                     kernels::wide_weights_fit(constant_bytes, taken + extra, self.flash_bytes);
                 if fits {

@@ -419,6 +419,58 @@ static void *pack_fc(const int8_t *weights, int32_t in_depth, int32_t out_depth)
     return packed;
 }
 
+/* The 1x1 convolution with int16 weights (tmlc_conv2d_1x1_s8_dsp_wide) against the portable
+ * one on random layers: any in_c (tails of 1-3), odd and even out_c, pixel counts not a multiple
+ * of three, every requantization (fast and generic channels), any activation range. */
+static void test_conv_1x1_wide(int cases)
+{
+    int i;
+    for (i = 0; i < cases; ++i) {
+        const int32_t pixels = chance(20) ? rnd_range(1, 4) : rnd_range(1, 80);
+        const int32_t in_c = chance(20) ? rnd_range(1, 4) : rnd_range(1, 140);
+        const int32_t out_c = rnd_range(1, 40);
+        int8_t *input = random_s8(pixels * in_c);
+        int8_t *filter = random_s8(out_c * in_c);
+        int32_t *bias = chance(90) ? random_bias(out_c) : NULL;
+        const int32_t input_offset = chance(5) ? rnd_range(-40000, 40000) : random_input_offset();
+        const int32_t output_offset = random_output_offset();
+        uint32_t *packed =
+            (uint32_t *)xmalloc((size_t)TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(in_c, out_c));
+        int32_t *multipliers, *shifts, act_min, act_max;
+        int8_t *want = alloc_output(pixels * out_c, 0);
+        char what[200];
+        int k;
+        random_requant(out_c, &multipliers, &shifts);
+        random_act(output_offset, &act_min, &act_max);
+        tmlc_conv2d_1x1_s8_dsp_pack_wide(filter, bias, in_c, out_c, input_offset, multipliers,
+                                         shifts, output_offset, packed);
+        snprintf(what, sizeof what,
+                 "conv2d_1x1 wide case %d: %d pixels, in_c %d, out_c %d, offsets %d %d, act "
+                 "[%d, %d]",
+                 i, (int)pixels, (int)in_c, (int)out_c, (int)input_offset, (int)output_offset,
+                 (int)act_min, (int)act_max);
+        tmlc_conv2d_s8(input, 1, 1, pixels, in_c, input_offset, filter, out_c, 1, 1, bias,
+                       multipliers, shifts, 1, 1, 1, 1, 0, 0, want, 1, pixels, output_offset,
+                       act_min, act_max);
+        for (k = 0; k < 2; ++k) {
+            int8_t *got = alloc_output(pixels * out_c, k_sentinels[k]);
+            void *scratch = random_scratch(TMLC_CONV2D_1X1_S8_DSP_WIDE_SCRATCH(in_c));
+            tmlc_conv2d_1x1_s8_dsp_wide(input, pixels, in_c, packed, out_c, multipliers, shifts,
+                                        got, output_offset, act_min, act_max, scratch);
+            check_s8(what, got, want, pixels * out_c);
+            free(scratch);
+            free(got);
+        }
+        free(input);
+        free(filter);
+        free(bias);
+        free(packed);
+        free(multipliers);
+        free(shifts);
+        free(want);
+    }
+}
+
 static void test_fully_connected(int cases)
 {
     int i;
@@ -1125,6 +1177,7 @@ int main(void)
     test_depthwise(n, 1);
     test_depthwise_small_planes();
     test_fully_connected(n);
+    test_conv_1x1_wide(n);
     test_add(n);
     test_add_all_pairs();
     test_lstm(n);

@@ -41,10 +41,17 @@ fn variant(op: &OpContext) -> KernelVariant {
 /// The operands whose constant bytes the emitted call reads directly: all of them, except the
 /// weights and bias of a kernel that takes them in another layout (packed here instead).
 pub fn raw_constant_operands(op: &OpContext) -> Vec<usize> {
-    let layout = OpView::decode(op)
-        .and_then(Result::ok)
-        .and_then(|view| kernels::lookup(&view, variant(op)))
-        .map_or(WeightLayout::AsStored, |kernel| kernel.weights);
+    let view = OpView::decode(op).and_then(Result::ok);
+    let wide = tmlc_mem::wide_weights(&op.data().attributes);
+    let layout = view
+        .as_ref()
+        .and_then(|view| {
+            let wide_layout = kernels::wide_layout(view, variant(op)).filter(|_| wide);
+            wide_layout
+                .map(|(layout, _)| layout)
+                .or_else(|| kernels::lookup(view, variant(op)).map(|kernel| kernel.weights))
+        })
+        .unwrap_or(WeightLayout::AsStored);
     (0..op.data().operands.len())
         .filter(|&i| !layout.repacks_operand(i))
         .collect()
@@ -935,6 +942,36 @@ impl Layer<'_> {
         Ok(names)
     }
 
+    /// Emits the int16 filter of a 1x1 convolution with its folded bias and requantization
+    /// constants (`WeightLayout::Conv1x1DspWide`); returns its name.
+    fn packed_conv_1x1_wide(&self, writer: &mut CWriter, input_offset: i32) -> DiagResult<String> {
+        let shape = &self.op.operand_type(1).shape;
+        let (out_c, in_c) = (shape[0], shape[3]);
+        let (input_scale, _) = per_tensor(self.op.operand_type(0));
+        let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
+        let requant: Vec<(i32, i32)> = conv_multipliers(
+            input_scale,
+            self.op.operand_type(1).scales(),
+            output_scale,
+            out_c,
+        )
+        .iter()
+        .map(|m| (m.multiplier, m.shift))
+        .collect();
+        let words = packing::conv_1x1_wide(
+            &self.constant_i8(1)?,
+            &self.bias_values(2, out_c),
+            [out_c, in_c],
+            input_offset,
+            &requant,
+            output_zero_point,
+        );
+        let name = format!("{}_wide_filter", self.prefix);
+        writer.constant_bytes += 4 * words.len();
+        writer.table_with(|| c_array("uint32_t", &name, words.iter().map(|&w| U32Literal(w))));
+        Ok(name)
+    }
+
     /// The op's scratch in the arena (`mem.scratch_offset`), for in-place kernels.
     fn scratch(&self) -> DiagResult<String> {
         tmlc_mem::read(&self.op.data().attributes, tmlc_mem::SCRATCH_OFFSET)
@@ -1077,6 +1114,20 @@ impl Layer<'_> {
                 } else {
                     call.arg(self.output()).args([output[1], output[2]])
                 }
+            } else if k_h == 1
+                && k_w == 1
+                && window.stride == [1, 1]
+                && tmlc_mem::wide_weights(&self.op.data().attributes)
+            {
+                // `select-kernels` chose the int16 filter where the flash allows.
+                let packed = self.packed_conv_1x1_wide(writer, -input_zero_point)?;
+                KernelCall::new("tmlc_conv2d_1x1_s8_dsp_wide")
+                    .arg(self.input(0))
+                    .args([input[0] * input[1] * input[2], input[3]])
+                    .arg(packed)
+                    .arg(filter[0])
+                    .args([&multiplier_table, &shift_table])
+                    .arg(self.output())
             } else if k_h == 1 && k_w == 1 && window.stride == [1, 1] {
                 KernelCall::new("tmlc_conv2d_1x1_s8_dsp")
                     .arg(self.input(0))

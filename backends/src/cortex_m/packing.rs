@@ -104,3 +104,71 @@ pub fn fully_connected_wide(
         .collect();
     (wide, folded)
 }
+
+/// The 1x1 convolution DSP kernel's wide layout (`tmlc_conv2d_1x1_s8_dsp_pack_wide`): per pair of
+/// output channels (c0, c1; the missing channel of an odd count 0) a record of the folded biases
+/// `bias + input_offset * sum(row)`, then per group of four inputs the int16 words (w0, w2) of
+/// c0, (w0, w2) of c1, (w1, w3) of c0, (w1, w3) of c1 (inputs past `in_c` 0), then per channel
+/// the multiplier, `khi`, `-shift - 1` and the offset added after the shift of dsp_internal.h's
+/// fast requantization: the offset folded into `khi` where `tmlc_dsp_fast_channel` allows, added
+/// after for the other shifts of the fast path (-31..-2), 0, 0, 0, 0 for the channels of the
+/// generic path. `filter` is `[out_c, in_c]`, `requant` the per-channel (multiplier, shift).
+pub fn conv_1x1_wide(
+    filter: &[i32],
+    bias: &[i32],
+    [out_c, in_c]: [usize; 2],
+    input_offset: i32,
+    requant: &[(i32, i32)],
+    output_offset: i32,
+) -> Vec<u32> {
+    let at = |c: usize, i: usize| {
+        if c < out_c && i < in_c {
+            filter[c * in_c + i]
+        } else {
+            0
+        }
+    };
+    let pack16 = |lo: i32, hi: i32| (lo as u32 & 0xFFFF) | ((hi as u32) << 16);
+    let folded = |c: usize| {
+        if c >= out_c {
+            return 0;
+        }
+        let sum = (0..in_c).fold(0u32, |s, i| s.wrapping_add(filter[c * in_c + i] as u32));
+        (bias[c] as u32).wrapping_add(sum.wrapping_mul(input_offset as u32))
+    };
+    let fast_offset = (-128..=128).contains(&output_offset);
+    let fast = |c: usize| -> [u32; 4] {
+        match requant.get(c) {
+            Some(&(multiplier, shift))
+                if c < out_c && multiplier >= 0 && (-31..=-2).contains(&shift) =>
+            {
+                let e = (-shift) as u32;
+                if fast_offset && shift >= -22 {
+                    let khi = (1u32 << (e - 2)).wrapping_add((output_offset as u32) << (e - 1));
+                    [multiplier as u32, khi, e - 1, 0]
+                } else {
+                    [multiplier as u32, 1 << (e - 2), e - 1, output_offset as u32]
+                }
+            }
+            _ => [0; 4],
+        }
+    };
+    let groups = in_c.div_ceil(4);
+    let mut words = Vec::with_capacity(out_c.div_ceil(2) * (10 + 4 * groups));
+    for pair in 0..out_c.div_ceil(2) {
+        let (c0, c1) = (2 * pair, 2 * pair + 1);
+        words.extend([folded(c0), folded(c1)]);
+        for group in 0..groups {
+            let i = 4 * group;
+            words.extend([
+                pack16(at(c0, i), at(c0, i + 2)),
+                pack16(at(c1, i), at(c1, i + 2)),
+                pack16(at(c0, i + 1), at(c0, i + 3)),
+                pack16(at(c1, i + 1), at(c1, i + 3)),
+            ]);
+        }
+        words.extend(fast(c0));
+        words.extend(fast(c1));
+    }
+    words
+}

@@ -125,6 +125,54 @@ void tmlc_conv2d_1x1_s8_dsp(const int8_t *input, int32_t pixels, int32_t in_c,
                             int32_t act_min, int32_t act_max, void *scratch);
 
 /*
+ * CONV_2D with a 1x1 filter and stride 1 as tmlc_conv2d_1x1_s8_dsp, with the filter stored as
+ * int16 (twice its flash, no widening per weight at run time; three pixels times two channels
+ * per pass), the input offset folded into the bias and the requantization constants of the
+ * fast path precomputed, all in the packed filter:
+ *  packed_filter: TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(in_c, out_c) bytes in the layout of
+ *                 tmlc_conv2d_1x1_s8_dsp_pack_wide (for this output_offset and these
+ *                 multipliers and shifts), 4-byte aligned
+ *  scratch:       TMLC_CONV2D_1X1_S8_DSP_WIDE_SCRATCH(in_c) bytes, 4-byte aligned
+ * other parameters and the result as tmlc_conv2d_1x1_s8_dsp (there is no input_offset or bias
+ * parameter: both are in the packed filter).
+ */
+void tmlc_conv2d_1x1_s8_dsp_wide(const int8_t *input, int32_t pixels, int32_t in_c,
+                                 const void *packed_filter, int32_t out_c,
+                                 const int32_t *multipliers, const int32_t *shifts,
+                                 int8_t *output, int32_t output_offset, int32_t act_min,
+                                 int32_t act_max, void *scratch);
+
+/* Words of one channel pair's record in the wide packed filter: two biases, four words per
+ * four inputs, four requantization words per channel. */
+#define TMLC_CONV2D_1X1_S8_DSP_WIDE_RECORD_WORDS(in_c) (10 + 4 * (((in_c) + 3) / 4))
+
+/* Size of the wide packed filter: a record per pair of output channels. */
+#define TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(in_c, out_c)                                  \
+    (4 * (((out_c) + 1) / 2) * TMLC_CONV2D_1X1_S8_DSP_WIDE_RECORD_WORDS(in_c))
+
+/* tmlc_conv2d_1x1_s8_dsp_wide: three pixels' channels as int16, rounded up to 4 channels. */
+#define TMLC_CONV2D_1X1_S8_DSP_WIDE_SCRATCH(in_c) (24 * (((in_c) + 3) / 4))
+
+/*
+ * The wide layout, from filter [out_c][in_c] (as stored), bias [out_c] (may be NULL) and the
+ * layer's input offset, multipliers, shifts and output offset, with G = ceil(in_c / 4) groups of
+ * four inputs, weights of missing inputs and of the missing channel of an odd out_c 0, and
+ * E(v) = (v0, v2), O(v) = (v1, v3) the int16 halfword pairs of four weights: for each pair of
+ * output channels c0 = 2q, c1 = 2q + 1, the record
+ *   bias[c0] + input_offset * sum(filter[c0]), the same for c1 (modulo 2^32; 0 if missing),
+ *   for each group g: E(c0), E(c1), O(c0), O(c1) of the group's weights,
+ *   for c0, then c1: multiplier, khi, -shift - 1, add for a channel of dsp_internal.h's fast
+ *   path (tmlc_dsp_fast_channel_any): khi = tmlc_dsp_fast_khi(shift, output_offset) and add = 0
+ *   when the offset folds (tmlc_dsp_fast_channel, tmlc_dsp_fast_offset), otherwise
+ *   khi = 2^(-shift - 2) and add = output_offset; 0, 0, 0, 0 for the other channels.
+ * A reference for the compiler and the tests; generated code never calls it.
+ */
+void tmlc_conv2d_1x1_s8_dsp_pack_wide(const int8_t *filter, const int32_t *bias, int32_t in_c,
+                                      int32_t out_c, int32_t input_offset,
+                                      const int32_t *multipliers, const int32_t *shifts,
+                                      int32_t output_offset, uint32_t *packed);
+
+/*
  * CONV_2D, any filter size, stride, dilation and padding: the parameters and the result of
  * tmlc_conv2d_s8 (k_h, k_w >= 1), plus
  *  scratch:     TMLC_CONV2D_S8_DSP_SCRATCH(k_h, k_w, in_c) bytes, 4-byte aligned
