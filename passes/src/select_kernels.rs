@@ -12,10 +12,10 @@
 //! buffers, the largest scratch any of them needs on its patches
 //! (`tmlc_tinyml::kernels::patch_scratch`). Ops whose kernel has a wide weight layout
 //! (fully connected: int16 weights; a same-shape ADD on a scalar core: a table of its 65,536
-//! results; a 1x1 convolution: int16 weights) get `mem.weights = wide`, those that save the most
-//! instructions per added byte first (`WeightLayout::saving_per_unit`), as long as the model's
-//! constants with them take at most three quarters of the target's flash
-//! (`kernels::wide_weights_fit`).
+//! results; a convolution: int16 weights) get `mem.weights = wide` where they save at least
+//! `kernels::WIDE_MIN_SAVING` instructions, those that save the most per added byte first
+//! (`WeightLayout::saving_per_unit`), as long as the model's constants with them take at most
+//! three quarters of the target's flash (`kernels::wide_weights_fit`).
 //! Needs: the final op order, after `inplace`. Preserves: what is computed (every
 //! variant gives the portable kernel's bytes). On a target with only the portable kernels it
 //! changes nothing. Options: none.
@@ -130,8 +130,10 @@ impl Pass for SelectKernels {
                         OpView::Add(add) => add.elements as f64,
                         _ => tmlc_tinyml::macs::op_macs(module, function, op) as f64,
                     };
-                    let per_byte = layout.saving_per_unit() * units / extra.max(1) as f64;
-                    Some((per_byte, position, op, extra))
+                    let saving = layout.saving_per_unit() * units;
+                    let per_byte = saving / extra.max(1) as f64;
+                    // On tiny layers the wide kernels' set-up eats the saving.
+                    (saving >= kernels::WIDE_MIN_SAVING).then_some((per_byte, position, op, extra))
                 })
                 .collect();
             wide.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -87,6 +87,27 @@ static void run_conv(const conv_shape *s, int one_by_one, int case_index)
         free(scratch);
         free(got);
     }
+    if (!one_by_one && input_offset >= -127 && input_offset <= 128) {
+        /* The int16-weight variant (the padding must be an int8 zero point). */
+        const int32_t k = s->k_h * s->k_w * s->in_c;
+        uint32_t *packed =
+            (uint32_t *)xmalloc((size_t)TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(k, s->out_c));
+        int8_t *got = alloc_output(out_size_, k_sentinels[case_index & 1]);
+        void *scratch = random_scratch(TMLC_CONV2D_S8_DSP_WIDE_SCRATCH(s->k_h, s->k_w, s->in_c));
+        char what_wide[420];
+        snprintf(what_wide, sizeof what_wide, "%s (wide)", what);
+        tmlc_conv2d_1x1_s8_dsp_pack_wide(filter, bias, k, s->out_c, input_offset, multipliers,
+                                         shifts, output_offset, packed);
+        tmlc_conv2d_s8_dsp_wide(input, s->batches, s->in_h, s->in_w, s->in_c, input_offset,
+                                packed, s->out_c, s->k_h, s->k_w, multipliers, shifts,
+                                s->stride_h, s->stride_w, s->dilation_h, s->dilation_w,
+                                s->pad_top, s->pad_left, got, s->out_h, s->out_w, output_offset,
+                                act_min, act_max, scratch);
+        check_s8(what_wide, got, want, out_size_);
+        free(scratch);
+        free(got);
+        free(packed);
+    }
     free(input);
     free(filter);
     free(bias);

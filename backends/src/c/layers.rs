@@ -942,11 +942,12 @@ impl Layer<'_> {
         Ok(names)
     }
 
-    /// Emits the int16 filter of a 1x1 convolution with its folded bias and requantization
-    /// constants (`WeightLayout::Conv1x1DspWide`); returns its name.
-    fn packed_conv_1x1_wide(&self, writer: &mut CWriter, input_offset: i32) -> DiagResult<String> {
+    /// Emits the int16 filter of a convolution with its folded bias and requantization
+    /// constants (`WeightLayout::ConvDspWide`, the `[out_c, k_h, k_w, in_c]` filter as
+    /// `[out_c, K]`); returns its name.
+    fn packed_conv_wide(&self, writer: &mut CWriter, input_offset: i32) -> DiagResult<String> {
         let shape = &self.op.operand_type(1).shape;
-        let (out_c, in_c) = (shape[0], shape[3]);
+        let (out_c, in_c) = (shape[0], shape[1] * shape[2] * shape[3]);
         let (input_scale, _) = per_tensor(self.op.operand_type(0));
         let (output_scale, output_zero_point) = per_tensor(self.op.result_type(0));
         let requant: Vec<(i32, i32)> = conv_multipliers(
@@ -1120,7 +1121,7 @@ impl Layer<'_> {
                 && tmlc_mem::wide_weights(&self.op.data().attributes)
             {
                 // `select-kernels` chose the int16 filter where the flash allows.
-                let packed = self.packed_conv_1x1_wide(writer, -input_zero_point)?;
+                let packed = self.packed_conv_wide(writer, -input_zero_point)?;
                 KernelCall::new("tmlc_conv2d_1x1_s8_dsp_wide")
                     .arg(self.input(0))
                     .args([input[0] * input[1] * input[2], input[3]])
@@ -1138,6 +1139,19 @@ impl Layer<'_> {
                     .arg(self.bias(2))
                     .args([&multiplier_table, &shift_table])
                     .arg(self.output())
+            } else if tmlc_mem::wide_weights(&self.op.data().attributes) {
+                let packed = self.packed_conv_wide(writer, -input_zero_point)?;
+                KernelCall::new("tmlc_conv2d_s8_dsp_wide")
+                    .arg(self.input(0))
+                    .args([input[0], input[1], input[2], input[3]])
+                    .arg(-input_zero_point)
+                    .arg(packed)
+                    .arg(filter[0])
+                    .args([k_h, k_w])
+                    .args([&multiplier_table, &shift_table])
+                    .args(geometry)
+                    .arg(self.output())
+                    .args([output[1], output[2]])
             } else {
                 KernelCall::new("tmlc_conv2d_s8_dsp")
                     .arg(self.input(0))

@@ -140,8 +140,8 @@ const DSP: &[(&str, &str)] = &[
         include_str!("../../../runtime-c/src/arm/conv2d_dsp.c"),
     ),
     (
-        "runtime/src/arm/conv2d_1x1_wide_dsp.c",
-        include_str!("../../../runtime-c/src/arm/conv2d_1x1_wide_dsp.c"),
+        "runtime/src/arm/conv2d_wide_dsp.c",
+        include_str!("../../../runtime-c/src/arm/conv2d_wide_dsp.c"),
     ),
     (
         "runtime/src/arm/depthwise_conv2d_dsp.c",

@@ -32,12 +32,13 @@ pub enum WeightLayout {
     /// folded as for `FullyConnectedDspPacked`. Chosen by `select-kernels` (`mem.weights =
     /// wide`) when [`wide_weights_fit`].
     FullyConnectedDspWide,
-    /// `tmlc_conv2d_1x1_s8_dsp_pack_wide`: a 1x1 convolution's filter as int16, pairs of output
-    /// channels by groups of four inputs (twice the flash, no widening at run time), for
-    /// `tmlc_conv2d_1x1_s8_dsp_wide`, with the bias folded with `input_offset * sum(row)` and
-    /// the fast requantization's constants per channel.
-    /// Chosen by `select-kernels` (`mem.weights = wide`) when [`wide_weights_fit`].
-    Conv1x1DspWide,
+    /// `tmlc_conv2d_1x1_s8_dsp_pack_wide`: a convolution's filter as int16, pairs of output
+    /// channels by groups of four of its K = k_h * k_w * in_c taps (twice the flash, no
+    /// widening at run time), for `tmlc_conv2d_1x1_s8_dsp_wide` and `tmlc_conv2d_s8_dsp_wide`,
+    /// with the bias folded with `input_offset * sum(row)` and the fast requantization's
+    /// constants per channel. Chosen by `select-kernels` (`mem.weights = wide`) when
+    /// [`wide_weights_fit`].
+    ConvDspWide,
     /// A depthwise convolution with one input channel run as a convolution
     /// ([`depthwise_runs_as_conv`]): the filter `[1, k_h, k_w, M]` transposed to the convolution
     /// filter `[M, k_h, k_w, 1]` (output channel major); the bias as stored.
@@ -49,18 +50,25 @@ pub enum WeightLayout {
     AddTable,
 }
 
+/// The instructions a wide layout must save ([`WeightLayout::saving_per_unit`] times the op's
+/// work) for `select-kernels` to take it: below, the wide kernels' per-call set-up (the scan of
+/// the requantization tables, the last pixels in C) eats the saving (a 576-MAC convolution ran
+/// 5% slower wide).
+pub const WIDE_MIN_SAVING: f64 = 2000.0;
+
 /// Bytes of an ADD's table ([`WeightLayout::AddTable`]).
 pub const ADD_TABLE_BYTES: usize = 256 * 256;
 
 impl WeightLayout {
     /// Instructions a wide layout saves per unit of its op's work (per MAC; an ADD's table per
     /// element), measured on cortex-m4 in QEMU against the layout it replaces: the int16 1x1
-    /// filter 0.19-0.23 per MAC (person_detect's layers, K = 16-256), the int16 fully connected
+    /// filter 0.19-0.23 per MAC (person_detect's layers, K = 16-256; first layers with three
+    /// input channels gain more, see `conv2d_wide_dsp.c`), the int16 fully connected
     /// weights about 0.38, an ADD's table about 14 per element (pretrainedResnet_quant).
     /// `select-kernels` takes the layouts that save the most per byte of flash first.
     pub fn saving_per_unit(self) -> f64 {
         match self {
-            WeightLayout::Conv1x1DspWide => 0.2,
+            WeightLayout::ConvDspWide => 0.2,
             WeightLayout::FullyConnectedDspWide => 0.38,
             WeightLayout::AddTable => 14.0,
             _ => 0.0,
@@ -109,12 +117,11 @@ pub fn wide_layout(view: &OpView, variant: KernelVariant) -> Option<(WeightLayou
             fully_connected_dsp_packed_bytes(fc.in_depth, fc.out_depth),
         )),
         // The int16 filter with the biases replaces the int8 filter and the bias.
-        (OpView::Conv2d(conv), KernelVariant::ArmDsp)
-            if conv.window.kernel == [1, 1] && conv.window.stride == [1, 1] =>
-        {
-            let wide = conv2d_1x1_dsp_wide_packed_bytes(conv.in_channels, conv.out_channels);
-            let stored = conv.in_channels * conv.out_channels + 4 * conv.out_channels;
-            Some((WeightLayout::Conv1x1DspWide, wide.saturating_sub(stored)))
+        (OpView::Conv2d(conv), KernelVariant::ArmDsp) => {
+            let taps = conv.window.kernel[0] * conv.window.kernel[1] * conv.in_channels;
+            let wide = conv2d_1x1_dsp_wide_packed_bytes(taps, conv.out_channels);
+            let stored = taps * conv.out_channels + 4 * conv.out_channels;
+            Some((WeightLayout::ConvDspWide, wide.saturating_sub(stored)))
         }
         // The Helium ADD does 16 elements per vector: faster than a scalar lookup. A table pays
         // for its 64 KB from 4,096 elements on (at least a byte of flash per 16 instructions
@@ -304,7 +311,7 @@ pub fn lookup(view: &OpView, variant: KernelVariant) -> Option<Kernel> {
                 &[
                     "src/conv2d.c",
                     "src/arm/conv2d_dsp.c",
-                    "src/arm/conv2d_1x1_wide_dsp.c",
+                    "src/arm/conv2d_wide_dsp.c",
                 ],
             )
         }

@@ -154,6 +154,29 @@ void tmlc_conv2d_1x1_s8_dsp_wide(const int8_t *input, int32_t pixels, int32_t in
 #define TMLC_CONV2D_1X1_S8_DSP_WIDE_SCRATCH(in_c) (24 * (((in_c) + 3) / 4))
 
 /*
+ * CONV_2D, any filter size, stride, dilation and padding, as tmlc_conv2d_s8_dsp, with the filter
+ * stored as int16 in the layout of tmlc_conv2d_1x1_s8_dsp_pack_wide for
+ * in_c = K = k_h * k_w * in_c (the [out_c][k_h][k_w][in_c] filter as [out_c][K]; the biases and
+ * the requantization constants inside, input_offset only for the padding, which must be an int8
+ * zero point):
+ *  packed_filter: TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(K, out_c) bytes, 4-byte aligned
+ *  scratch:       TMLC_CONV2D_S8_DSP_WIDE_SCRATCH(k_h, k_w, in_c) bytes, 4-byte aligned
+ * other parameters and the result as tmlc_conv2d_s8_dsp.
+ */
+void tmlc_conv2d_s8_dsp_wide(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                             int32_t in_c, int32_t input_offset, const void *packed_filter,
+                             int32_t out_c, int32_t k_h, int32_t k_w, const int32_t *multipliers,
+                             const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                             int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                             int32_t pad_left, int8_t *output, int32_t out_h, int32_t out_w,
+                             int32_t output_offset, int32_t act_min, int32_t act_max,
+                             void *scratch);
+
+/* tmlc_conv2d_s8_dsp_wide: three receptive fields as int16 and one as int8. */
+#define TMLC_CONV2D_S8_DSP_WIDE_SCRATCH(k_h, k_w, in_c)                                        \
+    (28 * (((k_h) * (k_w) * (in_c) + 3) / 4))
+
+/*
  * The wide layout, from filter [out_c][in_c] (as stored), bias [out_c] (may be NULL) and the
  * layer's input offset, multipliers, shifts and output offset, with G = ceil(in_c / 4) groups of
  * four inputs, weights of missing inputs and of the missing channel of an odd out_c 0, and

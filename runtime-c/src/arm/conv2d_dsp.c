@@ -1,6 +1,7 @@
 /*
- * tmlc runtime, Arm DSP kernels: int8 CONV_2D (owns tmlc_conv2d_1x1_s8_dsp and
- * tmlc_conv2d_s8_dsp).
+ * tmlc runtime, Arm DSP kernels: int8 CONV_2D (owns tmlc_conv2d_1x1_s8_dsp, tmlc_conv2d_s8_dsp
+ * and tmlc_conv2d_s8_dsp_wide, which stages the receptive fields as tmlc_conv2d_s8_dsp does and
+ * runs the int16-weight GEMM of conv2d_wide_dsp.c on them).
  *
  * Both are a GEMM over blocks of up to eight output pixels. For each block the input vectors
  * (K = k_h * k_w * in_c values: the receptive field for a general convolution, the pixel's
@@ -783,8 +784,8 @@ static int window_inside(const window *win, int32_t iy0, int32_t ix0)
 }
 
 /* Copies the receptive field of the window at input (iy0, ix0) into dst (k_h * k_w * in_c
- * bytes), the padded taps set to the input zero point. */
-static void stage_window(int8_t *dst, const window *win, int32_t iy0, int32_t ix0)
+ * bytes), the padded taps set to the input zero point (inlined into both of its callers). */
+GEMM_ALWAYS_INLINE void stage_window(int8_t *dst, const window *win, int32_t iy0, int32_t ix0)
 {
     const int32_t in_c = win->in_c;
     const int32_t row_len = win->k_w * in_c;
@@ -882,5 +883,56 @@ void tmlc_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h, int3
             }
         }
         gemm_block(&g, packed, output + pix * out_c, n);
+    }
+}
+
+void tmlc_conv2d_s8_dsp_wide(const int8_t *input, int32_t batches, int32_t in_h, int32_t in_w,
+                             int32_t in_c, int32_t input_offset, const void *packed_filter,
+                             int32_t out_c, int32_t k_h, int32_t k_w, const int32_t *multipliers,
+                             const int32_t *shifts, int32_t stride_h, int32_t stride_w,
+                             int32_t dilation_h, int32_t dilation_w, int32_t pad_top,
+                             int32_t pad_left, int8_t *output, int32_t out_h, int32_t out_w,
+                             int32_t output_offset, int32_t act_min, int32_t act_max,
+                             void *scratch)
+{
+    const int32_t k = k_h * k_w * in_c;
+    const int32_t pixels = batches * out_h * out_w;
+    uint32_t *packed = (uint32_t *)scratch;
+    int8_t *stage = (int8_t *)(packed + 6 * ((k + 3) >> 2));
+    window win;
+    tmlc_dsp_wide g;
+    int32_t pix, p;
+    int32_t b = 0, oy = 0, ox = 0; /* the next pixel to pack */
+    tmlc_dsp_wide_init(&g, packed_filter, k, out_c, multipliers, shifts, output_offset,
+                       act_min, act_max);
+    win.in_h = in_h;
+    win.in_w = in_w;
+    win.in_c = in_c;
+    win.k_h = k_h;
+    win.k_w = k_w;
+    win.dilation_h = dilation_h;
+    win.dilation_w = dilation_w;
+    /* The padding is the input zero point: (zero point + input_offset) * w = 0, so the folded
+     * bias holds for padded taps too. */
+    win.pad4 = splat8(0u - (uint32_t)input_offset);
+    for (pix = 0; pix < pixels; pix += 3) {
+        const int32_t n = pixels - pix < 3 ? pixels - pix : 3;
+        for (p = 0; p < 3; ++p) {
+            if (p >= n) {
+                tmlc_dsp_wide_pack(packed, p, 0, k);
+                continue;
+            }
+            win.input = input + b * in_h * in_w * in_c;
+            stage_window(stage, &win, oy * stride_h - pad_top, ox * stride_w - pad_left);
+            tmlc_dsp_wide_pack(packed, p, stage, k);
+            if (++ox == out_w) {
+                ox = 0;
+                if (++oy == out_h) {
+                    oy = 0;
+                    ++b;
+                }
+            }
+        }
+        tmlc_dsp_wide_pass(&g, packed, n, output + pix * out_c);
     }
 }

@@ -166,4 +166,29 @@ TMLC_DSP_INLINE int8_t tmlc_dsp_clamp(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)v;
 }
 
+/*
+ * The wide GEMM (conv2d_wide_dsp.c): K int8 inputs of three pixels, widened into a pass buffer
+ * (TMLC_CONV2D_1X1_S8_DSP_WIDE_SCRATCH(K) bytes) by tmlc_dsp_wide_pack, times a filter in the
+ * layout of tmlc_conv2d_1x1_s8_dsp_pack_wide (with K for in_c), requantized and stored at
+ * out[pixel * out_c + channel] by tmlc_dsp_wide_pass; tmlc_dsp_wide_init prepares the call.
+ */
+typedef struct {
+    const uint32_t *filter;
+    int32_t groups, out_c;
+    const int32_t *multipliers, *shifts;
+    int32_t output_offset, lo, hi;
+    int any_generic; /* a channel outside tmlc_dsp_fast_channel_any */
+    int all_folded;  /* every channel tmlc_dsp_fast_channel, the offset tmlc_dsp_fast_offset */
+} tmlc_dsp_wide;
+
+void tmlc_dsp_wide_init(tmlc_dsp_wide *g, const void *packed_filter, int32_t k, int32_t out_c,
+                        const int32_t *multipliers, const int32_t *shifts,
+                        int32_t output_offset, int32_t act_min, int32_t act_max);
+
+/* Widens pixel j (0-2) of a pass: its k values at src (NULL: a missing pixel, zeros). */
+void tmlc_dsp_wide_pack(uint32_t *packed, int32_t j, const int8_t *src, int32_t k);
+
+/* The outputs of the pass's first n (1-3) pixels, all channels. */
+void tmlc_dsp_wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed, int32_t n, int8_t *out);
+
 #endif /* TMLC_ARM_DSP_INTERNAL_H */

@@ -1,6 +1,8 @@
 /*
- * tmlc runtime, Arm DSP kernels: int8 1x1 CONV_2D with int16 weights (owns
- * tmlc_conv2d_1x1_s8_dsp_wide and its layout's reference, tmlc_conv2d_1x1_s8_dsp_pack_wide).
+ * tmlc runtime, Arm DSP kernels: int8 CONV_2D with int16 weights (owns the wide GEMM of
+ * dsp_internal.h, tmlc_dsp_wide_*, tmlc_conv2d_1x1_s8_dsp_wide on it, and the layout's
+ * reference, tmlc_conv2d_1x1_s8_dsp_pack_wide; tmlc_conv2d_s8_dsp_wide in conv2d_dsp.c runs the
+ * same GEMM on the receptive fields it stages, with K = k_h * k_w * in_c for in_c).
  *
  * With the filter widened to int16 at compile time (twice its flash, chosen by the compiler only
  * when the flash allows), the GEMM needs no SXTB16 per weight, and the inner loop is bound by the
@@ -45,6 +47,12 @@
 #define TMLC_WIDE_ASM 1
 #else
 #define TMLC_WIDE_ASM 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WIDE_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define WIDE_ALWAYS_INLINE static inline
 #endif
 
 /* The int8 values p[0 .. n) (n < 4) as one word, zero-padded. */
@@ -106,7 +114,8 @@ void tmlc_conv2d_1x1_s8_dsp_pack_wide(const int8_t *filter, const int32_t *bias,
 }
 
 /* Widens pixel j (0-2) of a pass, its in_c values at src (NULL: a missing pixel, zeros). */
-static void wide_pack_pixel(uint32_t *dst, int32_t j, const int8_t *src, int32_t in_c)
+WIDE_ALWAYS_INLINE void wide_pack_pixel(uint32_t *dst, int32_t j, const int8_t *src,
+                                        int32_t in_c)
 {
     int32_t i;
     dst += j;
@@ -320,51 +329,85 @@ WIDE_PASS_ASM(wide_pass_asm_any, WIDE_ASM_ANY)
 WIDE_PASS_ASM(wide_pass_asm_folded, WIDE_ASM_FOLDED)
 #endif
 
+void tmlc_dsp_wide_init(tmlc_dsp_wide *g, const void *packed_filter, int32_t k, int32_t out_c,
+                        const int32_t *multipliers, const int32_t *shifts,
+                        int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    int32_t c;
+    g->filter = (const uint32_t *)packed_filter;
+    g->groups = (k + 3) / 4;
+    g->out_c = out_c;
+    g->multipliers = multipliers;
+    g->shifts = shifts;
+    g->output_offset = output_offset;
+    tmlc_dsp_act_range(act_min, act_max, &g->lo, &g->hi);
+    g->any_generic = 0;
+    g->all_folded = tmlc_dsp_fast_offset(output_offset);
+    for (c = 0; c < out_c; ++c) {
+        g->any_generic = g->any_generic || !tmlc_dsp_fast_channel_any(multipliers[c], shifts[c]);
+        g->all_folded = g->all_folded && tmlc_dsp_fast_channel(multipliers[c], shifts[c]);
+    }
+}
+
+void tmlc_dsp_wide_pack(uint32_t *packed, int32_t j, const int8_t *src, int32_t k)
+{
+    wide_pack_pixel(packed, j, src, k);
+}
+
+/* tmlc_dsp_wide_pass, inlined into the 1x1 kernel's pixel loop. */
+WIDE_ALWAYS_INLINE void wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed, int32_t n,
+                                  int8_t *out)
+{
+    const int32_t out_c = g->out_c, groups = g->groups;
+    wide_rq q;
+    q.multipliers = g->multipliers;
+    q.shifts = g->shifts;
+    q.output_offset = g->output_offset;
+    q.lo = g->lo;
+    q.hi = g->hi;
+#if TMLC_WIDE_ASM
+    if (n == 3 && out_c >= 2) {
+        int32_t c;
+        (g->all_folded ? wide_pass_asm_folded : wide_pass_asm_any)(packed, g->filter, groups,
+                                                                   out_c / 2, out, out_c, q.lo,
+                                                                   q.hi);
+        if ((out_c & 1) != 0) {
+            /* The last channel, alone in its pair. */
+            wide_pass_c(packed, g->filter, groups, 3, out, out_c, out_c - 1, out_c, &q);
+        }
+        /* The generic channels, again in C. */
+        for (c = 0; g->any_generic && c < out_c; ++c) {
+            if (!tmlc_dsp_fast_channel_any(q.multipliers[c], q.shifts[c])) {
+                wide_pass_c(packed, g->filter, groups, 3, out, out_c, c & ~1, c + 1, &q);
+            }
+        }
+        return;
+    }
+#endif
+    wide_pass_c(packed, g->filter, groups, n, out, out_c, 0, out_c, &q);
+}
+
+void tmlc_dsp_wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed, int32_t n, int8_t *out)
+{
+    wide_pass(g, packed, n, out);
+}
+
 void tmlc_conv2d_1x1_s8_dsp_wide(const int8_t *input, int32_t pixels, int32_t in_c,
                                  const void *packed_filter, int32_t out_c,
                                  const int32_t *multipliers, const int32_t *shifts,
                                  int8_t *output, int32_t output_offset, int32_t act_min,
                                  int32_t act_max, void *scratch)
 {
-    const int32_t groups = (in_c + 3) / 4;
-    const uint32_t *filter = (const uint32_t *)packed_filter;
     uint32_t *packed = (uint32_t *)scratch;
-    wide_rq q;
-    int32_t pix, j, c;
-    int any_generic = 0, all_folded = tmlc_dsp_fast_offset(output_offset);
-    q.multipliers = multipliers;
-    q.shifts = shifts;
-    q.output_offset = output_offset;
-    tmlc_dsp_act_range(act_min, act_max, &q.lo, &q.hi);
-    for (c = 0; c < out_c; ++c) {
-        any_generic = any_generic || !tmlc_dsp_fast_channel_any(multipliers[c], shifts[c]);
-        all_folded = all_folded && tmlc_dsp_fast_channel(multipliers[c], shifts[c]);
-    }
-    (void)all_folded;
+    tmlc_dsp_wide g;
+    int32_t pix, j;
+    tmlc_dsp_wide_init(&g, packed_filter, in_c, out_c, multipliers, shifts, output_offset,
+                       act_min, act_max);
     for (pix = 0; pix < pixels; pix += 3) {
         const int32_t n = pixels - pix < 3 ? pixels - pix : 3;
-        int8_t *out = output + pix * out_c;
         for (j = 0; j < 3; ++j) {
             wide_pack_pixel(packed, j, j < n ? input + (pix + j) * in_c : 0, in_c);
         }
-#if TMLC_WIDE_ASM
-        if (n == 3 && out_c >= 2) {
-            (all_folded ? wide_pass_asm_folded : wide_pass_asm_any)(packed, filter, groups,
-                                                                    out_c / 2, out, out_c, q.lo,
-                                                                    q.hi);
-            if ((out_c & 1) != 0) {
-                /* The last channel, alone in its pair. */
-                wide_pass_c(packed, filter, groups, 3, out, out_c, out_c - 1, out_c, &q);
-            }
-            /* The generic channels, again in C. */
-            for (c = 0; any_generic && c < out_c; ++c) {
-                if (!tmlc_dsp_fast_channel_any(multipliers[c], shifts[c])) {
-                    wide_pass_c(packed, filter, groups, 3, out, out_c, c & ~1, c + 1, &q);
-                }
-            }
-            continue;
-        }
-#endif
-        wide_pass_c(packed, filter, groups, n, out, out_c, 0, out_c, &q);
+        wide_pass(&g, packed, n, output + pix * out_c);
     }
 }
