@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tmlc/fixed_point.h"
 #include "tmlc/kernels.h"
 #include "tmlc/kernels_arm.h"
 
@@ -631,6 +632,21 @@ static void test_add(int cases)
             int8_t *got = alloc_output(size, k_sentinels[k]);
             tmlc_add_s8_dsp(x, y, got, size, o1, o2, oo, ls, m1, sh1, m2, sh2, mo, sho, act_min,
                             act_max);
+            check_s8(what, got, want, size);
+            free(got);
+        }
+        /* The tabulated kernel, where its tables' sums stay within 2^30 (TFLite's parameters)
+         * or its output stage takes the generic path (any sums). */
+        if (ls == 20 || oo < -128 || oo > 128 || mo < 0 || sho > -1 || sho < -22) {
+            int32_t tables[512], v;
+            int8_t *got = alloc_output(size, k_sentinels[i & 1]);
+            for (v = -128; v < 128; ++v) {
+                tables[v + 128] =
+                    tmlc_multiply_by_quantized_multiplier(bits_s32((uint32_t)(v + o1) << ls), m1, sh1);
+                tables[v + 384] =
+                    tmlc_multiply_by_quantized_multiplier(bits_s32((uint32_t)(v + o2) << ls), m2, sh2);
+            }
+            tmlc_add_s8_dsp_tables(x, y, tables, got, size, oo, mo, sho, act_min, act_max);
             check_s8(what, got, want, size);
             free(got);
         }

@@ -1318,6 +1318,20 @@ impl Layer<'_> {
             writer.body_line(&call.statement());
             return Ok(());
         }
+        if let Some(tables) = self.add_input_tables(writer, &params)? {
+            let call = KernelCall::new("tmlc_add_s8_dsp_tables")
+                .args([self.input(0), self.input(1), tables, self.output()])
+                .arg(self.op.result_type(0).num_elements())
+                .args([
+                    params.output_offset,
+                    params.output.multiplier,
+                    params.output.shift,
+                    params.act_min,
+                    params.act_max,
+                ]);
+            writer.body_line(&call.statement());
+            return Ok(());
+        }
         let same_shape = match variant(self.op) {
             KernelVariant::ArmDsp => "tmlc_add_s8_dsp",
             KernelVariant::ArmMve => "tmlc_add_s8_mve",
@@ -1326,6 +1340,41 @@ impl Layer<'_> {
         let call = self.binary_call(writer, same_shape, "tmlc_add_broadcast4d_s8");
         writer.body_line(&call.args(add_arguments(&params)).statement());
         Ok(())
+    }
+
+    /// Emits the DSP ADD's input tables (`WeightLayout::AddInputTables`: each input's value
+    /// rescaled to the common scale, by the op's own semantics) and returns their name; `None`
+    /// when the op's kernel has no such layout or a sum of two entries could reach 2^30, which
+    /// `tmlc_add_s8_dsp_tables` does not take.
+    fn add_input_tables(
+        &self,
+        writer: &mut CWriter,
+        params: &AddParams,
+    ) -> DiagResult<Option<String>> {
+        let layout = OpView::decode(self.op)
+            .transpose()?
+            .and_then(|view| kernels::lookup(&view, variant(self.op)))
+            .map(|kernel| kernel.weights);
+        if layout != Some(WeightLayout::AddInputTables) {
+            return Ok(None);
+        }
+        let (first, second): (Vec<i32>, Vec<i32>) = (-128..=127i32)
+            .map(|v| params.rescale_inputs(v as i8, v as i8))
+            .unzip();
+        let largest = |t: &[i32]| t.iter().map(|v| v.unsigned_abs() as u64).max().unwrap_or(0);
+        if largest(&first) + largest(&second) >= 1 << 30 {
+            return Ok(None);
+        }
+        let name = format!("{}_add_tables", self.prefix);
+        writer.constant_bytes += 4 * (first.len() + second.len());
+        writer.table_with(|| {
+            c_array(
+                "int32_t",
+                &name,
+                first.iter().chain(&second).map(|v| v.to_string()),
+            )
+        });
+        Ok(Some(name))
     }
 
     /// SUB calls the ADD kernels' siblings with the same arguments (its parameters have ADD's

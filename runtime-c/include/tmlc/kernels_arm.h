@@ -344,6 +344,22 @@ void tmlc_add_s8_dsp(const int8_t *input1, const int8_t *input2, int8_t *output,
                      int32_t output_shift, int32_t act_min, int32_t act_max);
 
 /*
+ * ADD of two same-shape tensors as tmlc_add_s8 (same in-place rules and result), with each
+ * input's rescaling tabulated by the compiler:
+ *  tables:  int32 [512]: tables[x + 128] = input 1's value x offset, shifted left and rescaled to
+ *           the common scale (the first step of tmlc_add_s8), tables[256 + y + 128] the same for
+ *           input 2, every sum of one of each within +-2^30 (TFLite's left shift of 20 gives
+ *           that)
+ *  output_offset, output_multiplier, output_shift, act_min, act_max: as tmlc_add_s8.
+ * Per element: two table loads, their sum requantized as in tmlc_add_s8_dsp (the exact generic
+ * path for an output stage outside its conditions).
+ */
+void tmlc_add_s8_dsp_tables(const int8_t *input1, const int8_t *input2, const int32_t *tables,
+                            int8_t *output, int32_t size, int32_t output_offset,
+                            int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                            int32_t act_max);
+
+/*
  * UNIDIRECTIONAL_SEQUENCE_LSTM: tmlc_lstm_s8 with the gates' matrix-vector products on SMLAD
  * (same parameters, same work buffer, same bytes).
  */

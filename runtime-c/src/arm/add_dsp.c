@@ -1,5 +1,6 @@
 /*
- * tmlc runtime, Arm DSP kernels: int8 ADD of two same-shape tensors (owns tmlc_add_s8_dsp).
+ * tmlc runtime, Arm DSP kernels: int8 ADD of two same-shape tensors (owns tmlc_add_s8_dsp and
+ * tmlc_add_s8_dsp_tables).
  *
  * TFLite's ADD requantizes three times per element (each input to the common scale after a
  * left shift by 20, then the sum to the output scale), and each MultiplyByQuantizedMultiplier
@@ -18,6 +19,10 @@
  * result is what tmlc_add_s8 computes, bit for bit; calls outside the conditions above (left
  * shift > 21, offsets beyond +-128 or an output offset beyond +-128, negative multipliers,
  * left shifts in the multipliers, output right shift 0 or above 22) are passed to tmlc_add_s8.
+ *
+ * tmlc_add_s8_dsp_tables: the first two requantizations depend on one int8 input each, so the
+ * compiler tabulates them (256 int32 per input, 2 KB in all, made by the op's own semantics):
+ * per element two loads and one SMMLAR-based requantization, about a third of the instructions.
  */
 #include "tmlc/kernels_arm.h"
 
@@ -101,6 +106,41 @@ void tmlc_add_s8_dsp(const int8_t *input1, const int8_t *input2, int8_t *output,
         for (i = 0; i < size; ++i) {
             output[i] = tmlc_dsp_clamp(add_one(&s1, &s2, &so, input1[i], input2[i], scale, o1, o2),
                                        lo, hi);
+        }
+    }
+}
+
+void tmlc_add_s8_dsp_tables(const int8_t *input1, const int8_t *input2, const int32_t *tables,
+                            int8_t *output, int32_t size, int32_t output_offset,
+                            int32_t output_multiplier, int32_t output_shift, int32_t act_min,
+                            int32_t act_max)
+{
+    const int32_t *t1 = tables + 128, *t2 = tables + 384;
+    add_stage so;
+    int32_t lo, hi, i;
+    tmlc_dsp_act_range(act_min, act_max, &lo, &hi);
+    if (output_offset < -128 || output_offset > 128 || output_multiplier < 0 ||
+        output_shift > -1 || output_shift < -22) {
+        /* Outside the fast stage: the exact generic requantization of the same sums. */
+        for (i = 0; i < size; ++i) {
+            const uint32_t sum = (uint32_t)t1[input1[i]] + (uint32_t)t2[input2[i]];
+            output[i] = tmlc_dsp_clamp(
+                tmlc_dsp_generic(sum, output_multiplier, output_shift, output_offset), lo, hi);
+        }
+        return;
+    }
+    add_stage_init(&so, output_multiplier, output_shift, output_offset);
+    if (lo == -128 && hi == 127) {
+        for (i = 0; i < size; ++i) {
+            const int32_t a2 = tmlc_i_s32(((uint32_t)t1[input1[i]] + (uint32_t)t2[input2[i]]) << 1);
+            output[i] =
+                (int8_t)tmlc_arm_ssat8(add_mbqm(a2, so.multiplier, so.k, so.sign_mask, so.e));
+        }
+    } else {
+        for (i = 0; i < size; ++i) {
+            const int32_t a2 = tmlc_i_s32(((uint32_t)t1[input1[i]] + (uint32_t)t2[input2[i]]) << 1);
+            output[i] =
+                tmlc_dsp_clamp(add_mbqm(a2, so.multiplier, so.k, so.sign_mask, so.e), lo, hi);
         }
     }
 }

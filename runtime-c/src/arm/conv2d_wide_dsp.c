@@ -247,12 +247,21 @@ static void wide_pass_c(const uint32_t *x, const uint32_t *filter, int32_t group
 
 /*
  * A pass of three pixels (packed at x0) over the first `pairs` channel pairs (records at w): per
- * pair the biases, the dot products (two groups per loop iteration, entered at the second when G
- * is odd), the requantization of the six sums, the clamp to [lo, hi] when `narrow`, and their
- * stores at out, out + out_c, out + 2 out_c. Returns the filter pointer after the pairs' records.
- * REQ requantizes one accumulator (WIDE_ASM_ANY or WIDE_ASM_FOLDED).
+ * pair the biases, the dot products (two groups per loop iteration), the requantization of the
+ * six sums, their clamp and their stores at out, out + out_c, out + 2 out_c. Returns the filter
+ * pointer after the pairs' records. Made in eight variants, so that a pair runs no test that
+ * the layer decides: REQ requantizes one accumulator (WIDE_ASM_ANY or WIDE_ASM_FOLDED), ENTRY
+ * enters the group loop (WIDE_ASM_EVEN, or WIDE_ASM_ODD at its second group when G is odd),
+ * CLAMP narrows the six results to [lo, hi] (WIDE_ASM_NARROW) or leaves them (WIDE_ASM_FULL).
  */
-#define WIDE_PASS_ASM(NAME, REQ)                                                               \
+#define WIDE_ASM_EVEN ""
+#define WIDE_ASM_ODD "b 2f\n\t"
+#define WIDE_ASM_FULL ""
+#define WIDE_ASM_NARROW                                                                       \
+    "ldr %[wa], %[lo]\n\t"                                                                    \
+    "ldr %[wb], %[hi]\n\t" WIDE_ASM_CLAMP("a00") WIDE_ASM_CLAMP("a10") WIDE_ASM_CLAMP("a20")  \
+        WIDE_ASM_CLAMP("a01") WIDE_ASM_CLAMP("a11") WIDE_ASM_CLAMP("a21")
+#define WIDE_PASS_ASM(NAME, REQ, ENTRY, CLAMP)                                                 \
 static const uint32_t *NAME(const uint32_t *x0, const uint32_t *w, int32_t groups,             \
                                      int32_t pairs, int8_t *out, int32_t out_c, int32_t lo,    \
                                      int32_t hi)                                               \
@@ -264,9 +273,7 @@ static const uint32_t *NAME(const uint32_t *x0, const uint32_t *w, int32_t group
     register const uint32_t *x __asm__("r12");                                                 \
     const uint32_t *volatile xs = x0;                                                          \
     const uint32_t *volatile xe = x0 + 6 * groups;                                             \
-    volatile int32_t odd = groups & 1;                                                         \
     volatile int32_t stride = out_c;                                                           \
-    volatile int32_t narrow = lo != -128 || hi != 127;                                         \
     volatile int32_t lo_ = lo, hi_ = hi;                                                       \
     int8_t *volatile o = out;                                                                  \
     volatile int32_t left = pairs;                                                             \
@@ -278,10 +285,7 @@ static const uint32_t *NAME(const uint32_t *x0, const uint32_t *w, int32_t group
         "mov %[a20], %[a00]\n\t"                                                               \
         "mov %[a11], %[a01]\n\t"                                                               \
         "mov %[a21], %[a01]\n\t"                                                               \
-        "ldr %[x], %[xs]\n\t"                                                                  \
-        "ldr %[wa], %[odd]\n\t"                                                                \
-        "cmp %[wa], #0\n\t"                                                                    \
-        "bne 2f\n\t"                                                                           \
+        "ldr %[x], %[xs]\n\t" ENTRY                                                            \
         "1:\n\t" WIDE_ASM_HALF WIDE_ASM_HALF                                                   \
         "2:\n\t" WIDE_ASM_HALF WIDE_ASM_HALF                                                   \
         "ldr %[wa], %[xe]\n\t"                                                                 \
@@ -291,14 +295,7 @@ static const uint32_t *NAME(const uint32_t *x0, const uint32_t *w, int32_t group
         REQ("a00") REQ("a10") REQ("a20")                                                       \
         "ldmia %[w]!, {%[e0], %[e1], %[e2], %[x]}\n\t"                                         \
         REQ("a01") REQ("a11") REQ("a21")                                                       \
-        "ldr %[wa], %[narrow]\n\t"                                                             \
-        "cmp %[wa], #0\n\t"                                                                    \
-        "beq 4f\n\t"                                                                           \
-        "ldr %[wa], %[lo]\n\t"                                                                 \
-        "ldr %[wb], %[hi]\n\t"                                                                 \
-        WIDE_ASM_CLAMP("a00") WIDE_ASM_CLAMP("a10") WIDE_ASM_CLAMP("a20")                      \
-        WIDE_ASM_CLAMP("a01") WIDE_ASM_CLAMP("a11") WIDE_ASM_CLAMP("a21")                      \
-        "4:\n\t"                                                                               \
+        CLAMP                                                                                  \
         "ldr %[x], %[o]\n\t"                                                                   \
         "ldr %[wa], %[stride]\n\t"                                                             \
         "strb %[a00], [%[x]]\n\t"                                                              \
@@ -319,14 +316,30 @@ static const uint32_t *NAME(const uint32_t *x0, const uint32_t *w, int32_t group
           [a20] "=&r"(a20), [a21] "=&r"(a21), [x] "=&r"(x), [w] "+r"(w), [e0] "=&r"(e0),       \
           [e1] "=&r"(e1), [e2] "=&r"(e2), [wa] "=&r"(wa), [wb] "=&r"(wb), [o] "+m"(o),         \
           [left] "+m"(left)                                                                    \
-        : [xs] "m"(xs), [xe] "m"(xe), [odd] "m"(odd), [stride] "m"(stride),                    \
-          [narrow] "m"(narrow), [lo] "m"(lo_), [hi] "m"(hi_)                                   \
+        : [xs] "m"(xs), [xe] "m"(xe), [stride] "m"(stride), [lo] "m"(lo_), [hi] "m"(hi_)       \
         : "cc", "memory");                                                                     \
     return w;                                                                                  \
 }
 
-WIDE_PASS_ASM(wide_pass_asm_any, WIDE_ASM_ANY)
-WIDE_PASS_ASM(wide_pass_asm_folded, WIDE_ASM_FOLDED)
+WIDE_PASS_ASM(wide_pass_any_even_full, WIDE_ASM_ANY, WIDE_ASM_EVEN, WIDE_ASM_FULL)
+WIDE_PASS_ASM(wide_pass_any_odd_full, WIDE_ASM_ANY, WIDE_ASM_ODD, WIDE_ASM_FULL)
+WIDE_PASS_ASM(wide_pass_any_even_narrow, WIDE_ASM_ANY, WIDE_ASM_EVEN, WIDE_ASM_NARROW)
+WIDE_PASS_ASM(wide_pass_any_odd_narrow, WIDE_ASM_ANY, WIDE_ASM_ODD, WIDE_ASM_NARROW)
+WIDE_PASS_ASM(wide_pass_folded_even_full, WIDE_ASM_FOLDED, WIDE_ASM_EVEN, WIDE_ASM_FULL)
+WIDE_PASS_ASM(wide_pass_folded_odd_full, WIDE_ASM_FOLDED, WIDE_ASM_ODD, WIDE_ASM_FULL)
+WIDE_PASS_ASM(wide_pass_folded_even_narrow, WIDE_ASM_FOLDED, WIDE_ASM_EVEN, WIDE_ASM_NARROW)
+WIDE_PASS_ASM(wide_pass_folded_odd_narrow, WIDE_ASM_FOLDED, WIDE_ASM_ODD, WIDE_ASM_NARROW)
+
+typedef const uint32_t *(*wide_pass_fn)(const uint32_t *, const uint32_t *, int32_t, int32_t,
+                                        int8_t *, int32_t, int32_t, int32_t);
+
+/* The variant of a layer: [all_folded][G odd][narrow range]. */
+static const wide_pass_fn k_wide_passes[2][2][2] = {
+    {{wide_pass_any_even_full, wide_pass_any_even_narrow},
+     {wide_pass_any_odd_full, wide_pass_any_odd_narrow}},
+    {{wide_pass_folded_even_full, wide_pass_folded_even_narrow},
+     {wide_pass_folded_odd_full, wide_pass_folded_odd_narrow}},
+};
 #endif
 
 void tmlc_dsp_wide_init(tmlc_dsp_wide *g, const void *packed_filter, int32_t k, int32_t out_c,
@@ -368,9 +381,9 @@ WIDE_ALWAYS_INLINE void wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed
 #if TMLC_WIDE_ASM
     if (n == 3 && out_c >= 2) {
         int32_t c;
-        (g->all_folded ? wide_pass_asm_folded : wide_pass_asm_any)(packed, g->filter, groups,
-                                                                   out_c / 2, out, out_c, q.lo,
-                                                                   q.hi);
+        const int narrow = q.lo != -128 || q.hi != 127;
+        k_wide_passes[g->all_folded != 0][groups & 1][narrow](packed, g->filter, groups,
+                                                              out_c / 2, out, out_c, q.lo, q.hi);
         if ((out_c & 1) != 0) {
             /* The last channel, alone in its pair. */
             wide_pass_c(packed, g->filter, groups, 3, out, out_c, out_c - 1, out_c, &q);

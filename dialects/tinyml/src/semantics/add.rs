@@ -59,7 +59,7 @@ impl AddParams {
     /// Both offset inputs shifted left by `left_shift` and rescaled to the common scale (the
     /// first half of ADD's and SUB's element function).
     #[inline]
-    pub(crate) fn rescale_inputs(&self, x: i8, y: i8) -> (i32, i32) {
+    pub fn rescale_inputs(&self, x: i8, y: i8) -> (i32, i32) {
         let x = (x as i32 + self.input1_offset).wrapping_mul(1 << self.left_shift);
         let y = (y as i32 + self.input2_offset).wrapping_mul(1 << self.left_shift);
         (self.input1.apply(x), self.input2.apply(y))
