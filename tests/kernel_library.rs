@@ -233,7 +233,10 @@ fn compiled_c(model: &Path, name: &str, extra: &[&str]) -> String {
     if let Err(failure) = tmlc::run_cli(args, &mut stdin) {
         panic!("{}", failure.rendered);
     }
-    let stem = model.file_stem().and_then(|s| s.to_str()).expect("model name");
+    let stem = model
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("model name");
     let c = std::fs::read_to_string(out.join(format!("{stem}.c"))).expect("model source");
     let _ = std::fs::remove_dir_all(&out);
     c
@@ -263,7 +266,11 @@ fn fully_connected_takes_int16_weights_only_when_the_flash_allows() {
         let c = compiled_c(&model, &format!("ad01-{flash}"), &["--flash-bytes", flash]);
         c.matches("tmlc_fully_connected_s8_dsp_wide(").count()
     };
-    let (all, some, none) = (wide_calls("1048576"), wide_calls("400000"), wide_calls("300000"));
+    let (all, some, none) = (
+        wide_calls("1048576"),
+        wide_calls("400000"),
+        wide_calls("300000"),
+    );
     assert!(all > some && some > 0, "{all} {some}");
     assert_eq!(none, 0);
 }

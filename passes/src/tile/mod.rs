@@ -54,7 +54,7 @@ use tmlc_loop::patches::{
     layer_geometry, plan, stream_plan, streams_below, streams_in_place, LayerGeometry, PatchPlan,
 };
 use tmlc_tinyml::cost::{call_cost, CallCost};
-use tmlc_tinyml::OpView;
+use tmlc_tinyml::{kernels, OpView};
 
 /// The deepest split the search tries.
 pub const MAX_SPLIT: usize = 32;
@@ -642,10 +642,25 @@ impl Tile {
         let fallback = call_cost_default();
         let (patched, whole) =
             geometry.instructions(&|layer: &LayerGeometry| cost_of(layer.op).unwrap_or(fallback));
+        // Outside a loop a layer may take its kernel's wide weight layout
+        // (`kernels::wide_layout`, when it saves `WIDE_MIN_SAVING` instructions); the layers of a
+        // patch loop keep the stored one, and lose that saving.
+        let wide_saving: f64 = geometry
+            .layers
+            .iter()
+            .filter_map(|layer| {
+                let view = OpView::of(module, function, layer.op)?;
+                let (layout, _) = kernels::wide_layout(&view, self.kernels.variant_of(&view))?;
+                let [h, w, c] = layer.output;
+                let work = (h * w * c * layer.macs_per_output.max(1)) as f64;
+                let saving = layout.saving_per_unit() * work;
+                (saving >= kernels::WIDE_MIN_SAVING).then_some(saving)
+            })
+            .sum();
         if total <= 0.0 {
             return 0.0;
         }
-        (patched - whole) / total * 100.0
+        (patched - whole + wide_saving) / total * 100.0
     }
 }
 
