@@ -188,7 +188,8 @@ pub fn depthwise_dsp_scratch(
 /// dilation_h, dilation_w)`: one padded input plane (the outputs go straight to the buffer), or on
 /// small output planes (`TMLC_DSP_DW_SMALL_PLANE`: at most 36 pixels, or with a 3x3 filter at
 /// most 8 wide and 128 pixels) the larger of that and the channel-parallel variant's (the padded
-/// plane of four channels as words, then two words per tap of four channels).
+/// plane of four channels widened to two words per pixel, then two words per tap of four
+/// channels).
 pub fn depthwise_inplace_dsp_scratch(
     [out_h, out_w]: [usize; 2],
     [k_h, k_w]: [usize; 2],
@@ -202,7 +203,7 @@ pub fn depthwise_inplace_dsp_scratch(
         return plane;
     }
     let padded_w = (out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1;
-    plane.max(4 * plane_rows * padded_w + 8 * k_h * k_w)
+    plane.max(8 * plane_rows * padded_w + 8 * k_h * k_w)
 }
 
 impl Kernel {
