@@ -1095,6 +1095,10 @@ typedef struct {
     uint32_t acc0[4];
     uint32_t km[8]; /* khi, multiplier of channel 0, then of channel 1, ... */
     int32_t e1[4];
+    /* For the asm 3x3 loop (dw_quad_plane_3x3): bytes between output pixels and between the
+     * windows of consecutive outputs, and the end of the row's windows. */
+    int32_t out_step, col_bytes;
+    const uint32_t *row_end;
 } dw_quad_rq;
 
 /* Output j of a group of four fast channels: a requantized and clamped. */
@@ -1115,7 +1119,7 @@ typedef struct dw_quad_ctx {
     uint32_t zero;                 /* the widened zero point */
     uint32_t *words, *taps;
     /* the asm rows, or 0 */
-    void (*plane_fn)(const struct dw_quad_ctx *, const uint32_t *, const dw_quad_rq *, int8_t *,
+    void (*plane_fn)(const struct dw_quad_ctx *, const uint32_t *, dw_quad_rq *, int8_t *,
                      int32_t);
 } dw_quad_ctx;
 
@@ -1124,7 +1128,7 @@ typedef struct dw_quad_ctx {
  * take the fast requantization: x the widened plane, row_step, col_step and tap_row in words,
  * tp the group's taps, out the group's first output (channels bytes per pixel). */
 DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, int32_t k_w,
-                                      const dw_quad_rq *rq, int8_t *out, int32_t out_h)
+                                      dw_quad_rq *rq, int8_t *out, int32_t out_h)
 {
     const int32_t row_step = c->row_step, col_step = c->col_step, tap_row = c->tap_row;
     const int32_t k_h = c->l->k_h, out_w = c->l->out_w, channels = c->channels;
@@ -1167,11 +1171,141 @@ DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, i
 
 #define DW_QUAD_PLANE_FN(name, kw)                                                             \
     TMLC_DSP_NOINLINE static void name(const dw_quad_ctx *c, const uint32_t *x,                \
-                                       const dw_quad_rq *rq, int8_t *out, int32_t out_h)      \
+                                       dw_quad_rq *rq, int8_t *out, int32_t out_h)      \
     {                                                                                         \
         dw_quad_plane_k(c, x, (kw), rq, out, out_h);                                          \
     }
+/*
+ * dw_quad_plane_k for the 3x3 filter on Arm: each output row one asm loop, the nine taps, the
+ * four requantizations (tmlc_dsp_fast, then SSAT) and the stores of an output in one pass with
+ * no spills (101 instructions per four outputs).
+ */
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+TMLC_DSP_NOINLINE static void dw_quad_plane_3x3(const dw_quad_ctx *c, const uint32_t *x,
+                                                dw_quad_rq *rq, int8_t *out, int32_t out_h)
+{
+    const int32_t out_w = c->l->out_w;
+    const int32_t tr = 4 * c->tap_row;
+    int32_t oy;
+    rq->out_step = c->channels;
+    rq->col_bytes = 4 * c->col_step;
+    for (oy = 0; oy < out_h; ++oy, x += c->row_step, out += out_w * c->channels) {
+        const uint32_t *p = x;
+        int8_t *o_ = out;
+        uint32_t a0, a1, a2, a3, e, o, we, wo;
+        rq->row_end = x + out_w * c->col_step;
+        __asm__ volatile(
+                     "1:\n\t"
+                     "ldrd %[a0], %[a1], [%[rq]]\n\t"
+                     "ldrd %[a2], %[a3], [%[rq], #8]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #0]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #8]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #16]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "add %[x], %[x], %[tr]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #24]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #32]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #40]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "add %[x], %[x], %[tr]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #48]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #56]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #64]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "sub %[x], %[x], %[tr], lsl #1\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #16]\n\t"
+                     "and %[e], %[a0], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a0], asr #31\n\t"
+                     "smlal %[e], %[we], %[a0], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #48]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #24]\n\t"
+                     "and %[e], %[a1], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a1], asr #31\n\t"
+                     "smlal %[e], %[we], %[a1], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #52]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #1]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #32]\n\t"
+                     "and %[e], %[a2], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a2], asr #31\n\t"
+                     "smlal %[e], %[we], %[a2], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #56]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #2]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #40]\n\t"
+                     "and %[e], %[a3], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a3], asr #31\n\t"
+                     "smlal %[e], %[we], %[a3], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #60]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #3]\n\t"
+                     "ldrd %[e], %[o], [%[rq], #64]\n\t"
+                     "add %[out], %[out], %[e]\n\t"
+                     "add %[x], %[x], %[o]\n\t"
+                     "ldr %[e], [%[rq], #72]\n\t"
+                     "cmp %[x], %[e]\n\t"
+                     "bne 1b\n\t"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [e] "=&r"(e),
+              [o] "=&r"(o), [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(p), [out] "+r"(o_)
+            : [t] "r"(c->taps), [tr] "r"(tr), [rq] "r"(rq)
+            : "cc", "memory");
+    }
+}
+#else
 DW_QUAD_PLANE_FN(dw_quad_plane_3x3, 9)
+#endif
 DW_QUAD_PLANE_FN(dw_quad_plane_w3, 3)
 DW_QUAD_PLANE_FN(dw_quad_plane_w5, 5)
 DW_QUAD_PLANE_FN(dw_quad_plane_w7, 7)
@@ -1198,55 +1332,122 @@ static inline uint32_t dw_pkhtt(uint32_t x, uint32_t y)
 #endif
 
 
+/* n pixels' words of four channels (stride bytes apart from src) widened into dst, two words
+ * per pixel: (c0, c2) and (c1, c3). On Arm two pixels per pass in asm, 5.5 instructions per
+ * pixel. */
+DW_ALWAYS_INLINE void dw_widen(uint32_t *dst, const int8_t *src, int32_t n, int32_t stride)
+{
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+    if (n >= 2) {
+        uint32_t v0, v1, e0, o0, e1, o1;
+        int32_t pairs = n >> 1;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v0], [%[src]]\n\t"
+                         "ldr %[v1], [%[src], %[stride]]\n\t"
+                         "add %[src], %[src], %[stride], lsl #1\n\t"
+                         "sxtb16 %[e0], %[v0]\n\t"
+                         "sxtb16 %[o0], %[v0], ror #8\n\t"
+                         "sxtb16 %[e1], %[v1]\n\t"
+                         "sxtb16 %[o1], %[v1], ror #8\n\t"
+                         "strd %[e0], %[o0], [%[dst]], #8\n\t"
+                         "strd %[e1], %[o1], [%[dst]], #8\n\t"
+                         "subs %[pairs], %[pairs], #1\n\t"
+                         "bne 1b\n\t"
+                         : [src] "+r"(src), [dst] "+r"(dst), [pairs] "+r"(pairs),
+                           [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [o0] "=&r"(o0),
+                           [e1] "=&r"(e1), [o1] "=&r"(o1)
+                         : [stride] "r"(stride)
+                         : "cc", "memory");
+    }
+    if ((n & 1) != 0) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = tmlc_arm_sxtb16(v);
+        dst[1] = tmlc_arm_sxtb16_ror8(v);
+    }
+#else
+    for (; n > 0; --n) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = tmlc_arm_sxtb16(v);
+        dst[1] = tmlc_arm_sxtb16_ror8(v);
+        dst += 2;
+        src += stride;
+    }
+#endif
+}
+
+/* The interior of every padded row of channels c..c+3 inside the input, widened into the whole
+ * plane `words` (its padding holds the zero point from the start). */
+TMLC_DSP_NOINLINE static void dw_quad_gather_plane(const dw_quad_ctx *x, int32_t c,
+                                                   int32_t plane_rows)
+{
+    const dw_layer *l = x->l;
+    const int32_t n = x->last - x->first, row_bytes = l->in_w * x->channels;
+    const int32_t top = l->pad_top > 0 ? l->pad_top : 0;
+    const int32_t bottom = l->pad_top + l->in_h < plane_rows ? l->pad_top + l->in_h : plane_rows;
+    const int8_t *src =
+        x->input + ((top - l->pad_top) * l->in_w + (x->first - l->pad_left)) * x->channels + c;
+    uint32_t *dst = x->words + (top * x->pw + x->first) * 2;
+    int32_t pr;
+    for (pr = top; pr < bottom; ++pr, src += row_bytes, dst += 2 * x->pw) {
+        dw_widen(dst, src, n, x->channels);
+    }
+}
+
+/* dw_widen into both dst and mirror (a ring row and its copy). */
+DW_ALWAYS_INLINE void dw_widen2(uint32_t *dst, uint32_t *mirror, const int8_t *src, int32_t n,
+                                int32_t stride)
+{
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+    if (n > 0) {
+        uint32_t v, e, o;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v], [%[src]]\n\t"
+                         "add %[src], %[src], %[stride]\n\t"
+                         "sxtb16 %[e], %[v]\n\t"
+                         "sxtb16 %[o], %[v], ror #8\n\t"
+                         "strd %[e], %[o], [%[dst]], #8\n\t"
+                         "strd %[e], %[o], [%[mirror]], #8\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b\n\t"
+                         : [src] "+r"(src), [dst] "+r"(dst), [mirror] "+r"(mirror), [n] "+r"(n),
+                           [v] "=&r"(v), [e] "=&r"(e), [o] "=&r"(o)
+                         : [stride] "r"(stride)
+                         : "cc", "memory");
+    }
+#else
+    for (; n > 0; --n) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = mirror[0] = tmlc_arm_sxtb16(v);
+        dst[1] = mirror[1] = tmlc_arm_sxtb16_ror8(v);
+        dst += 2;
+        mirror += 2;
+        src += stride;
+    }
+#endif
+}
+
 /*
  * Padded row pr of channels c..c+3, widened (its interior columns; a row outside the input: the
- * zero point) into `dst`, and into `mirror` too when not 0.
+ * zero point) into the ring slot `dst` and its mirror.
  */
 TMLC_DSP_NOINLINE static void dw_quad_gather(const dw_quad_ctx *x, int32_t c, int32_t pr,
-                                             uint32_t *dst,
-                           uint32_t *mirror)
+                                             uint32_t *dst, uint32_t *mirror)
 {
     const dw_layer *l = x->l;
     const int32_t iy = pr - l->pad_top;
     const int32_t n = x->last - x->first;
     int32_t i;
     dst += 2 * x->first;
+    mirror += 2 * x->first;
     if (iy < 0 || iy >= l->in_h) {
-        if (mirror == 0) {
-            return; /* the whole plane: filled once */
-        }
-        mirror += 2 * x->first;
         for (i = 0; i < 2 * n; ++i) {
             dst[i] = x->zero;
             mirror[i] = x->zero;
         }
-        return;
-    }
-    {
-        const int8_t *src = x->input + (iy * l->in_w + (x->first - l->pad_left)) * x->channels + c;
-        const int32_t stride = x->channels;
-        if (mirror == 0) {
-            for (i = n; i > 0; --i) {
-                const uint32_t v = tmlc_arm_load32(src);
-                dst[0] = tmlc_arm_sxtb16(v);
-                dst[1] = tmlc_arm_sxtb16_ror8(v);
-                dst += 2;
-                src += stride;
-            }
-        } else {
-            mirror += 2 * x->first;
-            for (i = n; i > 0; --i) {
-                const uint32_t v = tmlc_arm_load32(src);
-                const uint32_t e = tmlc_arm_sxtb16(v), o = tmlc_arm_sxtb16_ror8(v);
-                dst[0] = e;
-                dst[1] = o;
-                mirror[0] = e;
-                mirror[1] = o;
-                dst += 2;
-                mirror += 2;
-                src += stride;
-            }
-        }
+    } else {
+        dw_widen2(dst, mirror,
+                  x->input + (iy * l->in_w + (x->first - l->pad_left)) * x->channels + c, n,
+                  x->channels);
     }
 }
 
@@ -1406,9 +1607,7 @@ TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, i
                                        shifts + c, &rq);
         if (x.ring == 0) {
             /* The whole plane, then all output rows in one pass. */
-            for (i = 0; i < plane_rows; ++i) {
-                dw_quad_gather(&x, c, i, words + i * slot_words, 0);
-            }
+            dw_quad_gather_plane(&x, c, plane_rows);
             if (fast) {
                 x.plane_fn(&x, words, &rq, output + c, out_h);
             } else {
