@@ -342,7 +342,7 @@ static void test_depthwise(int cases, int inplace)
 }
 
 /*
- * The channel-parallel variant (output planes of at most 36 pixels, or with a 3x3 filter at
+ * The channel-parallel variant (output planes of at most 100 pixels, or with a 3x3 filter at
  * most 8 wide and of at most 128 pixels; channels a multiple of four) on the small planes the
  * models have, in the in-place kernel and in the normal one (separate output), and beside them
  * the planar paths on the same shapes (channel counts not a multiple of four, larger planes, the

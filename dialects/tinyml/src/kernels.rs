@@ -186,7 +186,7 @@ pub fn depthwise_dsp_scratch(
 
 /// `TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
 /// dilation_h, dilation_w)`: one padded input plane (the outputs go straight to the buffer), or on
-/// small output planes (`TMLC_DSP_DW_SMALL_PLANE`: at most 36 pixels, or with a 3x3 filter at
+/// small output planes (`TMLC_DSP_DW_SMALL_PLANE`: at most 100 pixels, or with a 3x3 filter at
 /// most 8 wide and 128 pixels) the larger of that and the channel-parallel variant's (the padded
 /// plane of four channels widened to two words per pixel, then two words per tap of four
 /// channels).
@@ -198,7 +198,8 @@ pub fn depthwise_inplace_dsp_scratch(
 ) -> usize {
     let plane_rows = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
     let plane = plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w);
-    let small = out_h * out_w <= 36 || (k_h == 3 && k_w == 3 && out_w <= 8 && out_h * out_w <= 128);
+    let small =
+        out_h * out_w <= 100 || (k_h == 3 && k_w == 3 && out_w <= 8 && out_h * out_w <= 128);
     if !small {
         return plane;
     }

@@ -75,7 +75,7 @@ extern "C" {
  * then the filter of four channels, two words per tap (given less, the variant keeps a ring of
  * the plane's rows). */
 #define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w)                                       \
-    ((out_h) * (out_w) <= 36 ||                                                               \
+    ((out_h) * (out_w) <= 100 ||                                                              \
      ((k_h) == 3 && (k_w) == 3 && (out_w) <= 8 && (out_h) * (out_w) <= 128))
 #define TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,      \
                                   dilation_w)                                                 \

@@ -1095,10 +1095,12 @@ typedef struct {
     uint32_t acc0[4];
     uint32_t km[8]; /* khi, multiplier of channel 0, then of channel 1, ... */
     int32_t e1[4];
-    /* For the asm 3x3 loop (dw_quad_plane_3x3): bytes between output pixels and between the
-     * windows of consecutive outputs, and the end of the row's windows. */
+    /* For the asm 3x3 loop (dw_quad_plane_3x3): bytes between output pixels, from the last row
+     * of a window to the first of the next output's, and the end of the row's windows. */
     int32_t out_step, col_bytes;
     const uint32_t *row_end;
+    /* The group's multipliers and shifts, for dw_quad_plane_any. */
+    const int32_t *multipliers, *shifts;
 } dw_quad_rq;
 
 /* Output j of a group of four fast channels: a requantized and clamped. */
@@ -1128,7 +1130,8 @@ typedef struct dw_quad_ctx {
  * take the fast requantization: x the widened plane, row_step, col_step and tap_row in words,
  * tp the group's taps, out the group's first output (channels bytes per pixel). */
 DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, int32_t k_w,
-                                      dw_quad_rq *rq, int8_t *out, int32_t out_h)
+                                      int general, const tmlc_dsp_rq *q, dw_quad_rq *rq,
+                                      int8_t *out, int32_t out_h)
 {
     const int32_t row_step = c->row_step, col_step = c->col_step, tap_row = c->tap_row;
     const int32_t k_h = c->l->k_h, out_w = c->l->out_w, channels = c->channels;
@@ -1159,10 +1162,17 @@ DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, i
                     t += 2 * k_w;
                 }
             }
-            out[0] = DW_QUAD_RQ(rq, 0, a0);
-            out[1] = DW_QUAD_RQ(rq, 1, a1);
-            out[2] = DW_QUAD_RQ(rq, 2, a2);
-            out[3] = DW_QUAD_RQ(rq, 3, a3);
+            if (general) {
+                out[0] = dw_quad_out(a0, &q[0], c->l);
+                out[1] = dw_quad_out(a1, &q[1], c->l);
+                out[2] = dw_quad_out(a2, &q[2], c->l);
+                out[3] = dw_quad_out(a3, &q[3], c->l);
+            } else {
+                out[0] = DW_QUAD_RQ(rq, 0, a0);
+                out[1] = DW_QUAD_RQ(rq, 1, a1);
+                out[2] = DW_QUAD_RQ(rq, 2, a2);
+                out[3] = DW_QUAD_RQ(rq, 3, a3);
+            }
             out += channels;
             p += col_step;
         }
@@ -1173,12 +1183,12 @@ DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, i
     TMLC_DSP_NOINLINE static void name(const dw_quad_ctx *c, const uint32_t *x,                \
                                        dw_quad_rq *rq, int8_t *out, int32_t out_h)      \
     {                                                                                         \
-        dw_quad_plane_k(c, x, (kw), rq, out, out_h);                                          \
+        dw_quad_plane_k(c, x, (kw), 0, 0, rq, out, out_h);                                    \
     }
 /*
  * dw_quad_plane_k for the 3x3 filter on Arm: each output row one asm loop, the nine taps, the
  * four requantizations (tmlc_dsp_fast, then SSAT) and the stores of an output in one pass with
- * no spills (101 instructions per four outputs).
+ * no spills (100 instructions per four outputs).
  */
 #if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
 TMLC_DSP_NOINLINE static void dw_quad_plane_3x3(const dw_quad_ctx *c, const uint32_t *x,
@@ -1188,7 +1198,7 @@ TMLC_DSP_NOINLINE static void dw_quad_plane_3x3(const dw_quad_ctx *c, const uint
     const int32_t tr = 4 * c->tap_row;
     int32_t oy;
     rq->out_step = c->channels;
-    rq->col_bytes = 4 * c->col_step;
+    rq->col_bytes = 4 * c->col_step - 2 * tr; /* from a window's last row to the next's first */
     for (oy = 0; oy < out_h; ++oy, x += c->row_step, out += out_w * c->channels) {
         const uint32_t *p = x;
         int8_t *o_ = out;
@@ -1254,7 +1264,6 @@ TMLC_DSP_NOINLINE static void dw_quad_plane_3x3(const dw_quad_ctx *c, const uint
                      "smlatt %[a2], %[e], %[we], %[a2]\n\t"
                      "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
                      "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
-                     "sub %[x], %[x], %[tr], lsl #1\n\t"
                      "ldrd %[we], %[wo], [%[rq], #16]\n\t"
                      "and %[e], %[a0], #0x80000000\n\t"
                      "orr %[e], %[e], #0x40000000\n\t"
@@ -1309,6 +1318,19 @@ DW_QUAD_PLANE_FN(dw_quad_plane_3x3, 9)
 DW_QUAD_PLANE_FN(dw_quad_plane_w3, 3)
 DW_QUAD_PLANE_FN(dw_quad_plane_w5, 5)
 DW_QUAD_PLANE_FN(dw_quad_plane_w7, 7)
+
+/* The asm rows with the requantization of any channel and activation range (a group where
+ * some channel does not take the fast path): filter rows of 3, 5 or 7 taps. */
+TMLC_DSP_NOINLINE static void dw_quad_plane_any(const dw_quad_ctx *c, const uint32_t *x,
+                                                dw_quad_rq *rq, int8_t *out, int32_t out_h)
+{
+    tmlc_dsp_rq q[4];
+    int32_t j;
+    for (j = 0; j < 4; ++j) {
+        tmlc_dsp_rq_init(&q[j], rq->multipliers[j], rq->shifts[j], c->l->output_offset);
+    }
+    dw_quad_plane_k(c, x, c->l->k_w, 1, q, rq, out, out_h);
+}
 
 
 /* PKHBT and PKHTB (GCC 12 emits two and three instructions for tmlc_arm_pkhbt and
@@ -1487,8 +1509,8 @@ TMLC_DSP_NOINLINE static void dw_quad_rows_general(const dw_quad_ctx *x, int32_t
 }
 
 /* The group set-up of dw_quads for the four channels whose packed filters start at f0: their
- * folded biases and fast requantization into rq, their taps into x->taps; whether all four take
- * the fast path (and the asm rows). */
+ * folded biases, fast requantization, multipliers and shifts into rq, their taps into x->taps;
+ * whether all four take the fast path. */
 TMLC_DSP_NOINLINE static int dw_quad_setup(const dw_quad_ctx *x, const uint32_t *f0,
                                            const int32_t *multipliers, const int32_t *shifts,
                                            dw_quad_rq *rq)
@@ -1496,7 +1518,7 @@ TMLC_DSP_NOINLINE static int dw_quad_setup(const dw_quad_ctx *x, const uint32_t 
     const dw_layer *l = x->l;
     const int32_t k_h = l->k_h, k_w = l->k_w, words_per_channel = l->channel_words;
     uint32_t *t = x->taps;
-    int fast = l->simple_range && x->plane_fn != 0;
+    int fast = l->simple_range;
     int32_t j, fy, fx;
     for (j = 0; j < 4; ++j) {
         const int32_t m = multipliers[j], shift = shifts[j];
@@ -1537,6 +1559,8 @@ TMLC_DSP_NOINLINE static int dw_quad_setup(const dw_quad_ctx *x, const uint32_t 
             }
         }
     }
+    rq->multipliers = multipliers;
+    rq->shifts = shifts;
     return fast;
 }
 
@@ -1608,8 +1632,8 @@ TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, i
         if (x.ring == 0) {
             /* The whole plane, then all output rows in one pass. */
             dw_quad_gather_plane(&x, c, plane_rows);
-            if (fast) {
-                x.plane_fn(&x, words, &rq, output + c, out_h);
+            if (x.plane_fn != 0) {
+                (fast ? x.plane_fn : dw_quad_plane_any)(&x, words, &rq, output + c, out_h);
             } else {
                 dw_quad_rows_general(&x, c, words, rq.acc0, multipliers, shifts, 0, out_h);
             }
@@ -1630,8 +1654,9 @@ TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, i
                     dw_quad_gather(&x, c, pr, slot, slot + x.ring * slot_words);
                 }
                 next = end;
-                if (fast) {
-                    x.plane_fn(&x, base, &rq, output + oy * out_w * channels + c, n);
+                if (x.plane_fn != 0) {
+                    (fast ? x.plane_fn : dw_quad_plane_any)(
+                        &x, base, &rq, output + oy * out_w * channels + c, n);
                 } else {
                     dw_quad_rows_general(&x, c, base, rq.acc0, multipliers, shifts, oy, n);
                 }
@@ -1645,9 +1670,8 @@ TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, i
  * multiple of four channels, its scratch fits (TMLC_DSP_DW_QUAD_SCRATCH: always on the small
  * planes, TMLC_DSP_DW_SMALL_PLANE, where the compiler plans it for the in-place kernel), and
  * the plane is small or not one of the 3x3 stride 1 planes, where the planar kernel's two-row
- * pass (dw3x3_s1_fused2) costs fewer instructions than the variant's 6 per 4 MACs (about 3.0
- * against 3.3 per MAC on 20x20 planes; on kws_ref_model's 25x5 planes the variant's 3.8 beats
- * the planar 4.5). The ring of rows is safe in place when no output row reaches the pixels of an
+ * pass (dw3x3_s1_fused2) runs at about 3.0 per MAC (24x24 and 20x20 planes; on kws_ref_model's
+ * 25x5 planes the planar kernel takes 4.5 per MAC, the variant 3.3). The ring of rows is safe in place when no output row reaches the pixels of an
  * input row before the first output row that needs it gathers it: with the padding inside the
  * window (pad_top <= (k_h - 1) * dilation_h) that row is at most the input row's index, and
  * with out_w <= in_w its outputs end before that input row starts.
