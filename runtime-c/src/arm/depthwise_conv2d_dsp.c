@@ -921,7 +921,10 @@ TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *
  * group of channels (PKHBT / PKHTB of the packed words), feed SMLABB / SMLATT into four
  * accumulators that start at the folded biases: an LDRD of the pixel, one of the tap and the
  * four MACs, 6 instructions per 4 MACs (asm rows, DW_QUAD_ROW3/5/7, for filter rows of 3, 5 and
- * 7 taps; other filters loop in C). Then each output is requantized in registers and stored to
+ * 7 taps, the 3x3 filter one asm loop per output row with the requantization,
+ * dw_quad_plane_3x3; other filters loop in C). When the scratch does not hold the whole widened
+ * plane, a ring of its rows (each stored twice, so that a window's rows are consecutive) is
+ * refilled per chunk of output rows. Then each output is requantized in registers and stored to
  * the output, which for the in-place kernel is the input (channel c of pixel i is only written
  * after the group's words hold it), for the normal kernel a buffer disjoint from the input
  * (dw_normal_quads).
