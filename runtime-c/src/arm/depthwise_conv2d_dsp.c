@@ -958,118 +958,118 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
  * instructions per 4 MACs). */
 #if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
 #define DW_QUAD_ROW3(px_, pt_)                                                                     \
-    do {                                                                                      \
-        uint32_t e_, o_, we_, wo_;                                                            \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #0]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #8]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #8]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #16]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #16]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),  \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                              \
-                : [x] "r"(px_), [t] "r"(pt_)                                                     \
-                : "memory");                                                                 \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
     } while (0)
 #define DW_QUAD_ROW5(px_, pt_)                                                                     \
-    do {                                                                                      \
-        uint32_t e_, o_, we_, wo_;                                                            \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #0]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #8]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #8]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #16]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #16]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #24]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #24]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #32]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #32]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),  \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                              \
-                : [x] "r"(px_), [t] "r"(pt_)                                                     \
-                : "memory");                                                                 \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
     } while (0)
 #define DW_QUAD_ROW7(px_, pt_)                                                                     \
-    do {                                                                                      \
-        uint32_t e_, o_, we_, wo_;                                                            \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #0]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #8]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #8]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #16]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #16]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #24]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #24]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #32]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #32]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #40]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #40]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-        "ldrd %[e], %[o], [%[x], #48]\n\t"                                   \
-        "ldrd %[we], %[wo], [%[t], #48]\n\t"                                \
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                          \
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                          \
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                          \
-        "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                          \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),  \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                              \
-                : [x] "r"(px_), [t] "r"(pt_)                                                     \
-                : "memory");                                                                 \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #40]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #40]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #48]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #48]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
     } while (0)
 #else
 #define DW_QUAD_ROW3(x, t)                                                                     \
@@ -1674,10 +1674,11 @@ TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, i
  * planes, TMLC_DSP_DW_SMALL_PLANE, where the compiler plans it for the in-place kernel), and
  * the plane is small or not one of the 3x3 stride 1 planes, where the planar kernel's two-row
  * pass (dw3x3_s1_fused2) runs at about 3.0 per MAC (24x24 and 20x20 planes; on kws_ref_model's
- * 25x5 planes the planar kernel takes 4.5 per MAC, the variant 3.3). The ring of rows is safe in place when no output row reaches the pixels of an
- * input row before the first output row that needs it gathers it: with the padding inside the
- * window (pad_top <= (k_h - 1) * dilation_h) that row is at most the input row's index, and
- * with out_w <= in_w its outputs end before that input row starts.
+ * 25x5 planes the planar kernel takes 4.5 per MAC, the variant 3.3). The ring of rows is safe
+ * in place when no output row reaches the pixels of an input row before the first output row
+ * that needs it gathers it: with the padding inside the window (pad_top <= (k_h - 1) *
+ * dilation_h) that row is at most the input row's index, and with out_w <= in_w its outputs
+ * end before that input row starts.
  */
 static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels,
                           int32_t scratch_bytes)
