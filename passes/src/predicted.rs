@@ -1,7 +1,8 @@
 //! The kernel library's predicted instructions (`tmlc_tinyml::cost`) of a planned function: each
 //! op costed with the kernel variant `select-kernels` recorded on it (`mem.kernel`), a patch
-//! loop's layers once per patch on the rows and MACs the patch computes. The same model `tile`
-//! weighs its plans with, summed over the plan the pipeline chose.
+//! loop's layers once per patch on the rows and MACs the patch computes, an op with a wide weight
+//! layout (`mem.weights = wide`) less that layout's saving (`WeightLayout::saving_per_unit`).
+//! The same model `tile` weighs its plans with, summed over the plan the pipeline chose.
 
 use tmlc_core::ir::{Function, Module, Op};
 use tmlc_loop::patches::{loop_plan, LayerGeometry};
@@ -18,6 +19,19 @@ fn op_cost(module: &Module, function: &Function, op: Op) -> Option<CallCost> {
     let variant = tmlc_mem::kernel_variant(&function.ops[op].attributes);
     tmlc_tinyml::kernels::lookup(&view, variant)?;
     Some(call_cost(&view, variant))
+}
+
+/// What the op's wide weight layout saves, when `select-kernels` chose it.
+fn wide_saving(module: &Module, function: &Function, op: Op, work: u64) -> f64 {
+    let attributes = &function.ops[op].attributes;
+    if !tmlc_mem::wide_weights(attributes) {
+        return 0.0;
+    }
+    OpView::of(module, function, op)
+        .and_then(|view| {
+            tmlc_tinyml::kernels::wide_layout(&view, tmlc_mem::kernel_variant(attributes))
+        })
+        .map_or(0.0, |(layout, _)| layout.saving_per_unit() * work as f64)
 }
 
 /// Predicted instructions of one run of `function` as planned.
@@ -49,7 +63,7 @@ pub fn predicted_instructions(module: &Module, function: &Function) -> f64 {
         } else {
             ty.num_elements() as u64
         };
-        total += cost.instructions(rows, work);
+        total += cost.instructions(rows, work) - wide_saving(module, function, op, work);
     }
     total
 }

@@ -12,6 +12,20 @@ use tmlc_core::target::KernelVariant;
 /// stride 2, M = 8: 660948 instructions for 320000 MACs in QEMU, cortex-m4).
 const DEPTHWISE_AS_CONV_PER_MAC: f64 = 2.04;
 
+/// Per MAC of a DSP depthwise layer with 5x5 or larger filters at stride 2 outside the small
+/// planes (`banded` in `call_cost`): between the channel-parallel bands of the patch loops
+/// (about 2.9-3.3) and the planar in-place kernel's whole planes (3.3-3.5), set so that
+/// `tests/fit_command.rs`'s three variants of examples/mcunet_small.json come within 3-7% of
+/// QEMU.
+const PER_MAC_BANDED: f64 = 3.3;
+
+/// Whether the DSP depthwise kernels can run the op four channels at a time.
+fn channels_by_four(depthwise: &crate::ops::depthwise_conv2d::DepthwiseConv2d) -> bool {
+    depthwise.multiplier == 1
+        && depthwise.output[3].is_multiple_of(4)
+        && depthwise.window.dilation == [1, 1]
+}
+
 /// What one kernel call costs, in instructions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallCost {
@@ -48,6 +62,23 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
             if dsp && crate::kernels::depthwise_runs_as_conv(depthwise) {
                 // Run as a convolution by conv2d_dsp.c (one input channel, M outputs).
                 (DEPTHWISE_AS_CONV_PER_MAC, 300.0, 1500.0)
+            } else if dsp && takes_channel_parallel(depthwise) {
+                // The channel-parallel variant of small planes (four channels per word of the
+                // widened padded plane, asm rows, no per-row set-up): least squares over the
+                // shared models' layers that take it (kws_ref_model, person_detect and
+                // mcunet_vww1_80 in QEMU, cortex-m4; within 8% per layer on planes of at least
+                // 5x5 outputs, 20% on 3x3 ones): 1.83 per MAC, 13.3 per output, 0.63 per byte of
+                // the padded plane and 6.0 per tap and channel (the group's set-up).
+                let [_, out_h, out_w, channels] = depthwise.output;
+                let [k_h, k_w] = depthwise.window.kernel;
+                let [s_h, s_w] = depthwise.window.stride;
+                let taps = (k_h * k_w) as f64;
+                let plane = (((out_h - 1) * s_h + k_h) * ((out_w - 1) * s_w + k_w)) as f64;
+                (
+                    1.83 + 13.3 / taps + 0.63 * plane / ((out_h * out_w) as f64 * taps),
+                    0.0,
+                    1500.0 + 6.0 * taps * channels as f64,
+                )
             } else if dsp {
                 // The fused row loops (requantization in registers): about 2.7 instructions per
                 // MAC in the normal kernel's 3x3 loop, more with the gather of two input rows per
@@ -64,8 +95,16 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
                 // one-row loop the constants were fitted to, and this model cannot tell the two
                 // apart: the constants stay those of the normal kernel (refitting them to the
                 // in-place layers put the fit tests' patched plans 11-12% under QEMU).
+                // Larger 5x5 and 7x7 filters at stride 2 take the channel-parallel variant in the
+                // normal kernel, which every patch loop runs on bands of a few rows (a 24x24x96
+                // 5x5 band loop of examples/mcunet_small.json at width 1.0: 3.25 per MAC).
+                let banded = depthwise.window.kernel[0] >= 5 && channels_by_four(depthwise);
                 let per_mac = if depthwise.window.stride[1] >= 2 {
-                    4.25
+                    if banded {
+                        PER_MAC_BANDED
+                    } else {
+                        4.25
+                    }
                 } else {
                     3.65
                 };
@@ -95,6 +134,22 @@ pub fn call_cost(view: &OpView, variant: KernelVariant) -> CallCost {
         per_row,
         per_call,
     }
+}
+
+/// Whether the DSP depthwise kernels run the op's plane channel-parallel (the in-place kernel's
+/// rule, `dw_takes_quads` of runtime-c's depthwise_conv2d_dsp.c, on the small planes whose
+/// scratch the compiler plans for it: `kernels::depthwise_inplace_dsp_scratch`).
+fn takes_channel_parallel(depthwise: &crate::ops::depthwise_conv2d::DepthwiseConv2d) -> bool {
+    let [_, out_h, out_w, channels] = depthwise.output;
+    let [k_h, k_w] = depthwise.window.kernel;
+    let small =
+        out_h * out_w <= 100 || (k_h == 3 && k_w == 3 && out_w <= 8 && out_h * out_w <= 128);
+    small
+        && depthwise.multiplier == 1
+        && channels.is_multiple_of(4)
+        && depthwise.window.dilation == [1, 1]
+        && out_h > 0
+        && out_w > 0
 }
 
 /// The Helium kernels (cortex-m55, QEMU mps3-an547): 16 MACs per VMLADAVA in the GEMM-style

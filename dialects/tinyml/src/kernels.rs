@@ -236,9 +236,10 @@ pub fn depthwise_dsp_scratch(
 
 /// `TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
 /// dilation_h, dilation_w)`: one padded input plane (the outputs go straight to the buffer), or on
-/// small output planes (`TMLC_DSP_DW_SMALL_PLANE`: at most 36 pixels, or with a 3x3 filter at
+/// small output planes (`TMLC_DSP_DW_SMALL_PLANE`: at most 100 pixels, or with a 3x3 filter at
 /// most 8 wide and 128 pixels) the larger of that and the channel-parallel variant's (the padded
-/// plane of four channels as words, then two words per tap of four channels).
+/// plane of four channels widened to two words per pixel, then two words per tap of four
+/// channels).
 pub fn depthwise_inplace_dsp_scratch(
     [out_h, out_w]: [usize; 2],
     [k_h, k_w]: [usize; 2],
@@ -247,12 +248,13 @@ pub fn depthwise_inplace_dsp_scratch(
 ) -> usize {
     let plane_rows = (out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1;
     let plane = plane_rows * dsp_ring_width(out_w, stride_w, k_w, dilation_w);
-    let small = out_h * out_w <= 36 || (k_h == 3 && k_w == 3 && out_w <= 8 && out_h * out_w <= 128);
+    let small =
+        out_h * out_w <= 100 || (k_h == 3 && k_w == 3 && out_w <= 8 && out_h * out_w <= 128);
     if !small {
         return plane;
     }
     let padded_w = (out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1;
-    plane.max(4 * plane_rows * padded_w + 8 * k_h * k_w)
+    plane.max(8 * plane_rows * padded_w + 8 * k_h * k_w)
 }
 
 impl Kernel {

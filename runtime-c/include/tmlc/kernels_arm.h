@@ -71,10 +71,11 @@ extern "C" {
 
 /* tmlc_depthwise_conv2d_inplace_s8_dsp: one padded input plane (the outputs go straight to the
  * buffer), or, on small output planes (TMLC_DSP_DW_SMALL_PLANE), the larger of that and the
- * channel-parallel variant's: the padded plane of four channels as words, then the filter of
- * four channels, two words per tap. */
+ * channel-parallel variant's: the padded plane of four channels widened to two words per pixel,
+ * then the filter of four channels, two words per tap (given less, the variant keeps a ring of
+ * the plane's rows). */
 #define TMLC_DSP_DW_SMALL_PLANE(out_h, out_w, k_h, k_w)                                       \
-    ((out_h) * (out_w) <= 36 ||                                                               \
+    ((out_h) * (out_w) <= 100 ||                                                              \
      ((k_h) == 3 && (k_w) == 3 && (out_w) <= 8 && (out_h) * (out_w) <= 128))
 #define TMLC_DSP_DW_PLANE_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,      \
                                   dilation_w)                                                 \
@@ -82,7 +83,7 @@ extern "C" {
      TMLC_DSP_RING_WIDTH(out_w, stride_w, k_w, dilation_w))
 #define TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h,       \
                                  dilation_w)                                                  \
-    (4 * TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                              \
+    (8 * TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h) *                              \
          (((out_w) - 1) * (stride_w) + ((k_w) - 1) * (dilation_w) + 1) +                      \
      8 * (k_h) * (k_w))
 #define TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(out_h, out_w, k_h, k_w, stride_h,          \

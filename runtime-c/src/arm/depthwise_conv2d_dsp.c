@@ -45,8 +45,8 @@
  *
  * Small output planes (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels take the
  * channel-parallel variant (dw_quads), which has no per-row set-up: see there (the normal kernel
- * only with an output disjoint from its input; 3x3, 5x5 and 7x7 stride 1 planes of at least 5x5
- * outputs stay planar, dw_takes_quads).
+ * only with an output disjoint from its input, dw_disjoint), and so do larger planes other than
+ * the 3x3 stride 1 ones where the variant's scratch fits in the kernel's (dw_takes_quads).
  */
 #include "tmlc/kernels_arm.h"
 
@@ -914,16 +914,20 @@ TMLC_DSP_NOINLINE static void dw_row_channels(const dw_layer *l, const dw_rows *
  * The channel-parallel variant (dw_quads) of both kernels, for small output planes
  * (TMLC_DSP_DW_SMALL_PLANE) with a multiple of four channels, where the planar kernel's set-up
  * per row and channel outweighs its rows. Four channels at a time, straight from NHWC words: the
- * word of channels c..c+3 of every pixel of the padded plane (the padding: the zero point in all
- * four bytes, so every window is complete as in the planar kernel) is copied to `words`; SXTB16
- * gives (c0, c2) and, with ROR 8, (c1, c3); per tap the filter words (w_c0, w_c2) and
- * (w_c1, w_c3), re-packed from the packed filter into `taps` once per group of channels (PKHBT /
- * PKHTB of the packed words), feed SMLABB / SMLATT into four accumulators that start at the
- * folded biases: 8 instructions per 4 MACs. Then each output is requantized in registers and
- * stored to the output, which for the in-place kernel is the input (channel c of pixel i is only
- * written after the group's words hold it), for the normal kernel a buffer disjoint from the
- * input (dw_normal_quads). (Widening the words once, as two words per pixel, measured slower:
- * at stride 2 the plane has four times the pixels of the outputs.)
+ * word of channels c..c+3 of every pixel of the padded plane is widened once into `words`, two
+ * words per pixel, E = SXTB16 = (c0, c2) and O = SXTB16 ROR 8 = (c1, c3) (the padding: the
+ * widened zero point, so every window is complete as in the planar kernel); per tap the filter
+ * words (w_c0, w_c2) and (w_c1, w_c3), re-packed from the packed filter into `taps` once per
+ * group of channels (PKHBT / PKHTB of the packed words), feed SMLABB / SMLATT into four
+ * accumulators that start at the folded biases: an LDRD of the pixel, one of the tap and the
+ * four MACs, 6 instructions per 4 MACs (asm rows, DW_QUAD_ROW3/5/7, for filter rows of 3, 5 and
+ * 7 taps, the 3x3 filter one asm loop per output row with the requantization,
+ * dw_quad_plane_3x3; other filters loop in C). When the scratch does not hold the whole widened
+ * plane, a ring of its rows (each stored twice, so that a window's rows are consecutive) is
+ * refilled per chunk of output rows. Then each output is requantized in registers and stored to
+ * the output, which for the in-place kernel is the input (channel c of pixel i is only written
+ * after the group's words hold it), for the normal kernel a buffer disjoint from the input
+ * (dw_normal_quads).
  */
 
 /* One output of the channel-parallel variant, any channel: acc requantized and clamped. */
@@ -933,16 +937,12 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
     return tmlc_dsp_clamp(tmlc_dsp_rq_apply(acc, q, l->output_offset), l->lo, l->hi);
 }
 
-/* The same for a group of four channels that all take the fast path, in registers. */
-#define DW_QUAD_FAST(q, acc)                                                                   \
-    ((int8_t)tmlc_arm_ssat8(tmlc_dsp_fast((acc), (q).multiplier, (q).khi, (q).e1)))
-
-/* One tap of four channels: v the pixel's word, t the tap's two filter words. */
-#define DW_QUAD_TAP(v, t)                                                                      \
+/* One tap of four channels: x the pixel's two widened words (E, O), t the tap's two filter
+ * words. */
+#define DW_QUAD_TAP(x, t)                                                                      \
     do {                                                                                      \
-        const uint32_t v_ = (v);                                                              \
-        const uint32_t e_ = tmlc_arm_sxtb16(v_);                                              \
-        const uint32_t o_ = tmlc_arm_sxtb16_ror8(v_);                                         \
+        const uint32_t e_ = (x)[0];                                                           \
+        const uint32_t o_ = (x)[1];                                                           \
         const uint32_t we_ = (t)[0];                                                          \
         const uint32_t wo_ = (t)[1];                                                          \
         a0 = tmlc_arm_smlabb(e_, we_, a0);                                                    \
@@ -951,147 +951,759 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
         a3 = tmlc_arm_smlatt(o_, wo_, a3);                                                    \
     } while (0)
 
+/* The taps of one filter row of width 3, 5 or 7 (dilation 1): x the row's first pixel (two
+ * widened words per pixel), t its first tap. On Arm one asm block per row: GCC would otherwise
+ * compute the four accumulators one after the other, reloading the filter words and spilling
+ * the pixels' (an LDRD of the pixel's words and one of the tap's, then the four MACs: 6
+ * instructions per 4 MACs). */
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+#define DW_QUAD_ROW3(px_, pt_)                                                                     \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
+    } while (0)
+#define DW_QUAD_ROW5(px_, pt_)                                                                     \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
+    } while (0)
+#define DW_QUAD_ROW7(px_, pt_)                                                                     \
+    do {                                                                                           \
+        uint32_t e_, o_, we_, wo_;                                                                 \
+        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
+                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #40]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #40]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                "ldrd %[e], %[o], [%[x], #48]\n\t"                                                 \
+                "ldrd %[we], %[wo], [%[t], #48]\n\t"                                               \
+                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
+                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
+                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
+                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
+                : [x] "r"(px_), [t] "r"(pt_)                                                       \
+                : "memory");                                                                       \
+    } while (0)
+#else
+#define DW_QUAD_ROW3(x, t)                                                                     \
+    do {                                                                                      \
+        DW_QUAD_TAP((x), (t));                                                                \
+        DW_QUAD_TAP((x) + 2, (t) + 2);                                                        \
+        DW_QUAD_TAP((x) + 4, (t) + 4);                                                        \
+    } while (0)
+#define DW_QUAD_ROW5(x, t)                                                                     \
+    do {                                                                                      \
+        DW_QUAD_ROW3((x), (t));                                                               \
+        DW_QUAD_TAP((x) + 6, (t) + 6);                                                        \
+        DW_QUAD_TAP((x) + 8, (t) + 8);                                                        \
+    } while (0)
+#define DW_QUAD_ROW7(x, t)                                                                     \
+    do {                                                                                      \
+        DW_QUAD_ROW5((x), (t));                                                               \
+        DW_QUAD_TAP((x) + 10, (t) + 10);                                                      \
+        DW_QUAD_TAP((x) + 12, (t) + 12);                                                      \
+    } while (0)
+#endif
+
+/* The fast requantization of a group of four channels (khi and multiplier of a channel side
+ * by side: one LDRD), and their folded biases. */
+typedef struct {
+    uint32_t acc0[4];
+    uint32_t km[8]; /* khi, multiplier of channel 0, then of channel 1, ... */
+    int32_t e1[4];
+    /* For the asm 3x3 loop (dw_quad_plane_3x3): bytes between output pixels, from the last row
+     * of a window to the first of the next output's, and the end of the row's windows. */
+    int32_t out_step, col_bytes;
+    const uint32_t *row_end;
+    /* The group's multipliers and shifts, for dw_quad_plane_any. */
+    const int32_t *multipliers, *shifts;
+} dw_quad_rq;
+
+/* Output j of a group of four fast channels: a requantized and clamped. */
+#define DW_QUAD_RQ(rq, j, a)                                                                   \
+    ((int8_t)tmlc_arm_ssat8(tmlc_dsp_fast((a), (int32_t)(rq)->km[2 * (j) + 1], (rq)->km[2 * (j)], \
+                                          (rq)->e1[j])))
+
+/* Everything the channel-parallel variant needs about the layer and the current group. */
+typedef struct dw_quad_ctx {
+    const dw_layer *l;
+    const int8_t *input;
+    int8_t *output;
+    int32_t channels, out_h, pw, first, last;
+    int32_t rows;                  /* TMLC_DSP_RING_ROWS: the padded rows of one window */
+    int32_t ring;                  /* 0 (the whole plane in `words`) or the ring's rows */
+    int32_t row_step, col_step;    /* words between outputs: next row (whole plane), next one */
+    int32_t tap_row, tap_col;      /* words between taps */
+    uint32_t zero;                 /* the widened zero point */
+    uint32_t *words, *taps;
+    /* the asm rows, or 0 */
+    void (*plane_fn)(const struct dw_quad_ctx *, const uint32_t *, dw_quad_rq *, int8_t *,
+                     int32_t);
+} dw_quad_ctx;
+
+/* The whole output plane of a group of four channels whose filter rows are k_w = 3, 5 or 7
+ * taps wide (dilation 1; k_w = 9 marks the 3x3 filter, all nine taps unrolled) and that all
+ * take the fast requantization: x the widened plane, row_step, col_step and tap_row in words,
+ * tp the group's taps, out the group's first output (channels bytes per pixel). */
+DW_ALWAYS_INLINE void dw_quad_plane_k(const dw_quad_ctx *c, const uint32_t *x, int32_t k_w,
+                                      int general, const tmlc_dsp_rq *q, dw_quad_rq *rq,
+                                      int8_t *out, int32_t out_h)
+{
+    const int32_t row_step = c->row_step, col_step = c->col_step, tap_row = c->tap_row;
+    const int32_t k_h = c->l->k_h, out_w = c->l->out_w, channels = c->channels;
+    const uint32_t *const tp = c->taps;
+    const uint32_t *const end = x + out_h * row_step;
+    for (; x != end; x += row_step) {
+        const uint32_t *p = x;
+        int32_t n;
+        for (n = out_w; n > 0; --n) {
+            uint32_t a0 = rq->acc0[0], a1 = rq->acc0[1], a2 = rq->acc0[2], a3 = rq->acc0[3];
+            if (k_w == 9) {
+                DW_QUAD_ROW3(p, tp);
+                DW_QUAD_ROW3(p + tap_row, tp + 6);
+                DW_QUAD_ROW3(p + 2 * tap_row, tp + 12);
+            } else {
+                const uint32_t *row = p;
+                const uint32_t *t = tp;
+                int32_t fy;
+                for (fy = k_h; fy > 0; --fy) {
+                    if (k_w == 3) {
+                        DW_QUAD_ROW3(row, t);
+                    } else if (k_w == 5) {
+                        DW_QUAD_ROW5(row, t);
+                    } else {
+                        DW_QUAD_ROW7(row, t);
+                    }
+                    row += tap_row;
+                    t += 2 * k_w;
+                }
+            }
+            if (general) {
+                out[0] = dw_quad_out(a0, &q[0], c->l);
+                out[1] = dw_quad_out(a1, &q[1], c->l);
+                out[2] = dw_quad_out(a2, &q[2], c->l);
+                out[3] = dw_quad_out(a3, &q[3], c->l);
+            } else {
+                out[0] = DW_QUAD_RQ(rq, 0, a0);
+                out[1] = DW_QUAD_RQ(rq, 1, a1);
+                out[2] = DW_QUAD_RQ(rq, 2, a2);
+                out[3] = DW_QUAD_RQ(rq, 3, a3);
+            }
+            out += channels;
+            p += col_step;
+        }
+    }
+}
+
+#define DW_QUAD_PLANE_FN(name, kw)                                                             \
+    TMLC_DSP_NOINLINE static void name(const dw_quad_ctx *c, const uint32_t *x,                \
+                                       dw_quad_rq *rq, int8_t *out, int32_t out_h)      \
+    {                                                                                         \
+        dw_quad_plane_k(c, x, (kw), 0, 0, rq, out, out_h);                                    \
+    }
+/*
+ * dw_quad_plane_k for the 3x3 filter on Arm: each output row one asm loop, the nine taps, the
+ * four requantizations (tmlc_dsp_fast, then SSAT) and the stores of an output in one pass with
+ * no spills (100 instructions per four outputs).
+ */
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+TMLC_DSP_NOINLINE static void dw_quad_plane_3x3(const dw_quad_ctx *c, const uint32_t *x,
+                                                dw_quad_rq *rq, int8_t *out, int32_t out_h)
+{
+    const int32_t out_w = c->l->out_w;
+    const int32_t tr = 4 * c->tap_row;
+    int32_t oy;
+    rq->out_step = c->channels;
+    rq->col_bytes = 4 * c->col_step - 2 * tr; /* from a window's last row to the next's first */
+    for (oy = 0; oy < out_h; ++oy, x += c->row_step, out += out_w * c->channels) {
+        const uint32_t *p = x;
+        int8_t *o_ = out;
+        uint32_t a0, a1, a2, a3, e, o, we, wo;
+        rq->row_end = x + out_w * c->col_step;
+        __asm__ volatile(
+                     "1:\n\t"
+                     "ldrd %[a0], %[a1], [%[rq]]\n\t"
+                     "ldrd %[a2], %[a3], [%[rq], #8]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #0]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #8]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #16]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "add %[x], %[x], %[tr]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #24]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #32]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #40]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "add %[x], %[x], %[tr]\n\t"
+                     "ldrd %[e], %[o], [%[x], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #48]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #8]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #56]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[e], %[o], [%[x], #16]\n\t"
+                     "ldrd %[we], %[wo], [%[t], #64]\n\t"
+                     "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+                     "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #16]\n\t"
+                     "and %[e], %[a0], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a0], asr #31\n\t"
+                     "smlal %[e], %[we], %[a0], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #48]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #0]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #24]\n\t"
+                     "and %[e], %[a1], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a1], asr #31\n\t"
+                     "smlal %[e], %[we], %[a1], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #52]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #1]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #32]\n\t"
+                     "and %[e], %[a2], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a2], asr #31\n\t"
+                     "smlal %[e], %[we], %[a2], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #56]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #2]\n\t"
+                     "ldrd %[we], %[wo], [%[rq], #40]\n\t"
+                     "and %[e], %[a3], #0x80000000\n\t"
+                     "orr %[e], %[e], #0x40000000\n\t"
+                     "add %[we], %[we], %[a3], asr #31\n\t"
+                     "smlal %[e], %[we], %[a3], %[wo]\n\t"
+                     "ldr %[o], [%[rq], #60]\n\t"
+                     "asr %[we], %[we], %[o]\n\t"
+                     "ssat %[we], #8, %[we]\n\t"
+                     "strb %[we], [%[out], #3]\n\t"
+                     "ldrd %[e], %[o], [%[rq], #64]\n\t"
+                     "add %[out], %[out], %[e]\n\t"
+                     "add %[x], %[x], %[o]\n\t"
+                     "ldr %[e], [%[rq], #72]\n\t"
+                     "cmp %[x], %[e]\n\t"
+                     "bne 1b\n\t"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [e] "=&r"(e),
+              [o] "=&r"(o), [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(p), [out] "+r"(o_)
+            : [t] "r"(c->taps), [tr] "r"(tr), [rq] "r"(rq)
+            : "cc", "memory");
+    }
+}
+#else
+DW_QUAD_PLANE_FN(dw_quad_plane_3x3, 9)
+#endif
+DW_QUAD_PLANE_FN(dw_quad_plane_w3, 3)
+DW_QUAD_PLANE_FN(dw_quad_plane_w5, 5)
+DW_QUAD_PLANE_FN(dw_quad_plane_w7, 7)
+
+/* The asm rows with the requantization of any channel and activation range (a group where
+ * some channel does not take the fast path): filter rows of 3, 5 or 7 taps. */
+TMLC_DSP_NOINLINE static void dw_quad_plane_any(const dw_quad_ctx *c, const uint32_t *x,
+                                                dw_quad_rq *rq, int8_t *out, int32_t out_h)
+{
+    tmlc_dsp_rq q[4];
+    int32_t j;
+    for (j = 0; j < 4; ++j) {
+        tmlc_dsp_rq_init(&q[j], rq->multipliers[j], rq->shifts[j], c->l->output_offset);
+    }
+    dw_quad_plane_k(c, x, c->l->k_w, 1, q, rq, out, out_h);
+}
+
+
+/* PKHBT and PKHTB (GCC 12 emits two and three instructions for tmlc_arm_pkhbt and
+ * tmlc_arm_pkhtt here). */
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+static inline uint32_t dw_pkhbt(uint32_t x, uint32_t y)
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(x), "r"(y));
+    return r;
+}
+static inline uint32_t dw_pkhtt(uint32_t x, uint32_t y)
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(x), "r"(y));
+    return r;
+}
+#else
+#define dw_pkhbt tmlc_arm_pkhbt
+#define dw_pkhtt tmlc_arm_pkhtt
+#endif
+
+
+/* n pixels' words of four channels (stride bytes apart from src) widened into dst, two words
+ * per pixel: (c0, c2) and (c1, c3). On Arm two pixels per pass in asm, 5.5 instructions per
+ * pixel. */
+DW_ALWAYS_INLINE void dw_widen(uint32_t *dst, const int8_t *src, int32_t n, int32_t stride)
+{
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+    if (n >= 2) {
+        uint32_t v0, v1, e0, o0, e1, o1;
+        int32_t pairs = n >> 1;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v0], [%[src]]\n\t"
+                         "ldr %[v1], [%[src], %[stride]]\n\t"
+                         "add %[src], %[src], %[stride], lsl #1\n\t"
+                         "sxtb16 %[e0], %[v0]\n\t"
+                         "sxtb16 %[o0], %[v0], ror #8\n\t"
+                         "sxtb16 %[e1], %[v1]\n\t"
+                         "sxtb16 %[o1], %[v1], ror #8\n\t"
+                         "strd %[e0], %[o0], [%[dst]], #8\n\t"
+                         "strd %[e1], %[o1], [%[dst]], #8\n\t"
+                         "subs %[pairs], %[pairs], #1\n\t"
+                         "bne 1b\n\t"
+                         : [src] "+r"(src), [dst] "+r"(dst), [pairs] "+r"(pairs),
+                           [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [o0] "=&r"(o0),
+                           [e1] "=&r"(e1), [o1] "=&r"(o1)
+                         : [stride] "r"(stride)
+                         : "cc", "memory");
+    }
+    if ((n & 1) != 0) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = tmlc_arm_sxtb16(v);
+        dst[1] = tmlc_arm_sxtb16_ror8(v);
+    }
+#else
+    for (; n > 0; --n) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = tmlc_arm_sxtb16(v);
+        dst[1] = tmlc_arm_sxtb16_ror8(v);
+        dst += 2;
+        src += stride;
+    }
+#endif
+}
+
+/* The interior of every padded row of channels c..c+3 inside the input, widened into the whole
+ * plane `words` (its padding holds the zero point from the start). */
+TMLC_DSP_NOINLINE static void dw_quad_gather_plane(const dw_quad_ctx *x, int32_t c,
+                                                   int32_t plane_rows)
+{
+    const dw_layer *l = x->l;
+    const int32_t n = x->last - x->first, row_bytes = l->in_w * x->channels;
+    const int32_t top = l->pad_top > 0 ? l->pad_top : 0;
+    const int32_t bottom = l->pad_top + l->in_h < plane_rows ? l->pad_top + l->in_h : plane_rows;
+    const int8_t *src =
+        x->input + ((top - l->pad_top) * l->in_w + (x->first - l->pad_left)) * x->channels + c;
+    uint32_t *dst = x->words + (top * x->pw + x->first) * 2;
+    int32_t pr;
+    for (pr = top; pr < bottom; ++pr, src += row_bytes, dst += 2 * x->pw) {
+        dw_widen(dst, src, n, x->channels);
+    }
+}
+
+/* dw_widen into both dst and mirror (a ring row and its copy). */
+DW_ALWAYS_INLINE void dw_widen2(uint32_t *dst, uint32_t *mirror, const int8_t *src, int32_t n,
+                                int32_t stride)
+{
+#if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
+    if (n > 0) {
+        uint32_t v, e, o;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v], [%[src]]\n\t"
+                         "add %[src], %[src], %[stride]\n\t"
+                         "sxtb16 %[e], %[v]\n\t"
+                         "sxtb16 %[o], %[v], ror #8\n\t"
+                         "strd %[e], %[o], [%[dst]], #8\n\t"
+                         "strd %[e], %[o], [%[mirror]], #8\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b\n\t"
+                         : [src] "+r"(src), [dst] "+r"(dst), [mirror] "+r"(mirror), [n] "+r"(n),
+                           [v] "=&r"(v), [e] "=&r"(e), [o] "=&r"(o)
+                         : [stride] "r"(stride)
+                         : "cc", "memory");
+    }
+#else
+    for (; n > 0; --n) {
+        const uint32_t v = tmlc_arm_load32(src);
+        dst[0] = mirror[0] = tmlc_arm_sxtb16(v);
+        dst[1] = mirror[1] = tmlc_arm_sxtb16_ror8(v);
+        dst += 2;
+        mirror += 2;
+        src += stride;
+    }
+#endif
+}
+
+/*
+ * Padded row pr of channels c..c+3, widened (its interior columns; a row outside the input: the
+ * zero point) into the ring slot `dst` and its mirror.
+ */
+TMLC_DSP_NOINLINE static void dw_quad_gather(const dw_quad_ctx *x, int32_t c, int32_t pr,
+                                             uint32_t *dst, uint32_t *mirror)
+{
+    const dw_layer *l = x->l;
+    const int32_t iy = pr - l->pad_top;
+    const int32_t n = x->last - x->first;
+    int32_t i;
+    dst += 2 * x->first;
+    mirror += 2 * x->first;
+    if (iy < 0 || iy >= l->in_h) {
+        for (i = 0; i < 2 * n; ++i) {
+            dst[i] = x->zero;
+            mirror[i] = x->zero;
+        }
+    } else {
+        dw_widen2(dst, mirror,
+                  x->input + (iy * l->in_w + (x->first - l->pad_left)) * x->channels + c, n,
+                  x->channels);
+    }
+}
+
+/* `rows` output rows of channels c..c+3 from `base` (the first row's windows), any channel and
+ * activation range: the taps in C, the requantization of tmlc_dsp_rq_apply. */
+TMLC_DSP_NOINLINE static void dw_quad_rows_general(const dw_quad_ctx *x, int32_t c,
+                                                   const uint32_t *base,
+                                 const uint32_t *acc0, const int32_t *multipliers,
+                                 const int32_t *shifts, int32_t oy, int32_t rows)
+{
+    const dw_layer *l = x->l;
+    const int32_t out_w = l->out_w, channels = x->channels;
+    tmlc_dsp_rq q[4];
+    int32_t j, ox, fy, fx;
+    for (j = 0; j < 4; ++j) {
+        tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
+    }
+    for (; rows > 0; --rows, ++oy, base += x->row_step) {
+        int8_t *out = x->output + oy * out_w * channels + c;
+        const uint32_t *p = base;
+        for (ox = 0; ox < out_w; ++ox, out += channels, p += x->col_step) {
+            uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
+            const uint32_t *row = p;
+            const uint32_t *tp = x->taps;
+            for (fy = 0; fy < l->k_h; ++fy, row += x->tap_row) {
+                const uint32_t *w = row;
+                for (fx = 0; fx < l->k_w; ++fx, w += x->tap_col, tp += 2) {
+                    DW_QUAD_TAP(w, tp);
+                }
+            }
+            out[0] = dw_quad_out(a0, &q[0], l);
+            out[1] = dw_quad_out(a1, &q[1], l);
+            out[2] = dw_quad_out(a2, &q[2], l);
+            out[3] = dw_quad_out(a3, &q[3], l);
+        }
+    }
+}
+
+/* The group set-up of dw_quads for the four channels whose packed filters start at f0: their
+ * folded biases, fast requantization, multipliers and shifts into rq, their taps into x->taps;
+ * whether all four take the fast path. */
+TMLC_DSP_NOINLINE static int dw_quad_setup(const dw_quad_ctx *x, const uint32_t *f0,
+                                           const int32_t *multipliers, const int32_t *shifts,
+                                           dw_quad_rq *rq)
+{
+    const dw_layer *l = x->l;
+    const int32_t k_h = l->k_h, k_w = l->k_w, words_per_channel = l->channel_words;
+    uint32_t *t = x->taps;
+    int fast = l->simple_range;
+    int32_t j, fy, fx;
+    for (j = 0; j < 4; ++j) {
+        const int32_t m = multipliers[j], shift = shifts[j];
+        rq->acc0[j] = f0[j * words_per_channel];
+        if (tmlc_dsp_fast_channel(m, shift)) {
+            rq->km[2 * j] = tmlc_dsp_fast_khi(shift, l->output_offset);
+            rq->km[2 * j + 1] = (uint32_t)m;
+            rq->e1[j] = -shift - 1;
+        } else {
+            fast = 0;
+        }
+    }
+    /* Each packed filter word of a channel holds taps (4g, 4g + 2) or (4g + 1, 4g + 3) of
+     * a filter row: the low halfwords of the four channels pair with PKHBT, the high ones
+     * with PKHTB. */
+    {
+        const uint32_t *p0 = f0 + 1, *p1 = p0 + words_per_channel;
+        const uint32_t *p2 = p1 + words_per_channel, *p3 = p2 + words_per_channel;
+        for (fy = 0; fy < k_h; ++fy) {
+            for (fx = 0; fx < k_w; fx += 4, p0 += 2, p1 += 2, p2 += 2, p3 += 2) {
+                const uint32_t a0 = p0[0], a1 = p1[0], a2 = p2[0], a3 = p3[0];
+                const uint32_t b0 = p0[1], b1 = p1[1], b2 = p2[1], b3 = p3[1];
+                t[0] = dw_pkhbt(a0, a2);
+                t[1] = dw_pkhbt(a1, a3);
+                if (fx + 1 < k_w) {
+                    t[2] = dw_pkhbt(b0, b2);
+                    t[3] = dw_pkhbt(b1, b3);
+                }
+                if (fx + 2 < k_w) {
+                    t[4] = dw_pkhtt(a0, a2);
+                    t[5] = dw_pkhtt(a1, a3);
+                }
+                if (fx + 3 < k_w) {
+                    t[6] = dw_pkhtt(b0, b2);
+                    t[7] = dw_pkhtt(b1, b3);
+                }
+                t += 2 * (k_w - fx < 4 ? k_w - fx : 4);
+            }
+        }
+    }
+    rq->multipliers = multipliers;
+    rq->shifts = shifts;
+    return fast;
+}
+
+/* The least scratch of the channel-parallel variant: the widened plane, or a ring of twice a
+ * window's rows if that is less (dw_quads), then the taps. */
+static int32_t dw_quad_min_scratch(const dw_layer *l, int32_t out_h)
+{
+    const int32_t pw = (l->out_w - 1) * l->stride_w + (l->k_w - 1) * l->dilation_w + 1;
+    const int32_t rows = TMLC_DSP_RING_ROWS(l->k_h, l->dilation_h);
+    const int32_t plane_rows = TMLC_DSP_PLANE_ROWS(out_h, l->stride_h, l->k_h, l->dilation_h);
+    return 8 * (plane_rows < 2 * rows ? plane_rows : 2 * rows) * pw + 8 * l->k_h * l->k_w;
+}
+
 TMLC_DSP_NOINLINE static void dw_quads(const dw_layer *l, const int8_t *input, int8_t *output,
-                                       int32_t channels,
-                                               const uint32_t *filters,
-                                               const int32_t *multipliers,
-                                               const int32_t *shifts, int32_t out_h,
-                                               uint32_t *words)
+                                       int32_t channels, const uint32_t *filters,
+                                       const int32_t *multipliers, const int32_t *shifts,
+                                       int32_t out_h, uint32_t *words, int32_t scratch_bytes)
 {
     const int32_t out_w = l->out_w;
     const int32_t k_h = l->k_h, k_w = l->k_w;
-    const int32_t pw = (out_w - 1) * l->stride_w + (k_w - 1) * l->dilation_w + 1;
-    const int32_t ph = l->plane_rows;
     const int32_t words_per_channel = l->channel_words;
-    const int32_t row_step = l->stride_h * pw, col_step = l->stride_w;
-    const int32_t tap_row = l->dilation_h * pw, tap_col = l->dilation_w;
-    const int32_t first = l->pad_left < pw ? l->pad_left : pw;
-    const int32_t last_raw = l->pad_left + l->in_w < pw ? l->pad_left + l->in_w : pw;
-    const int32_t last = last_raw < first ? first : last_raw;
-    const int square3 = k_h == 3 && k_w == 3 && tap_col == 1;
-    uint32_t *const taps = words + ph * pw;
-    const uint32_t zero = (uint32_t)(uint8_t)l->zero_point * 0x01010101u;
-    int32_t c, i, j, py, px, oy, ox, fy, fx;
-    for (i = 0; i < ph * pw; ++i) {
-        words[i] = zero;
+    const int32_t plane_rows = TMLC_DSP_PLANE_ROWS(out_h, l->stride_h, k_h, l->dilation_h);
+    dw_quad_ctx x;
+    int32_t c, i, oy, slot_words, slots, chunk;
+    x.l = l;
+    x.input = input;
+    x.output = output;
+    x.channels = channels;
+    x.out_h = out_h;
+    x.pw = (out_w - 1) * l->stride_w + (k_w - 1) * l->dilation_w + 1;
+    x.first = l->pad_left < x.pw ? l->pad_left : x.pw;
+    x.last = l->pad_left + l->in_w < x.pw ? l->pad_left + l->in_w : x.pw;
+    x.last = x.last < x.first ? x.first : x.last;
+    x.rows = TMLC_DSP_RING_ROWS(k_h, l->dilation_h);
+    slot_words = 2 * x.pw;
+    /* The whole plane if it fits, else the largest ring of rows the scratch holds (at least
+     * twice a window's rows: dw_takes_quads), each row stored twice, at slot pr % ring and ring
+     * slots after it, so that the rows of `chunk` output rows are consecutive slots. */
+    slots = (scratch_bytes / 4 - 2 * k_h * k_w) / slot_words;
+    x.ring = plane_rows <= slots ? 0 : slots / 2;
+    slots = x.ring != 0 ? 2 * x.ring : plane_rows;
+    chunk = x.ring != 0 ? (x.ring - x.rows) / l->stride_h + 1 : out_h;
+    /* In words of the widened plane (two per pixel). */
+    x.row_step = l->stride_h * slot_words;
+    x.col_step = 2 * l->stride_w;
+    x.tap_row = l->dilation_h * slot_words;
+    x.tap_col = 2 * l->dilation_w;
+    x.zero = tmlc_arm_sxtb16((uint32_t)(uint8_t)l->zero_point * 0x01010101u);
+    x.words = words;
+    x.taps = words + slots * slot_words;
+    x.plane_fn = 0;
+    if (x.tap_col == 2) {
+        if (k_w == 3) {
+            x.plane_fn = k_h == 3 ? dw_quad_plane_3x3 : dw_quad_plane_w3;
+        } else if (k_w == 5) {
+            x.plane_fn = dw_quad_plane_w5;
+        } else if (k_w == 7) {
+            x.plane_fn = dw_quad_plane_w7;
+        }
+    }
+    /* The padding columns (and in the whole plane the padding rows) stay the zero point. */
+    for (i = 0; i < slots * slot_words; ++i) {
+        words[i] = x.zero;
     }
     for (c = 0; c + 4 <= channels; c += 4) {
-        const uint32_t *const f0 = filters + c * words_per_channel;
-        uint32_t acc0[4];
-        tmlc_dsp_rq q[4];
-        uint32_t *t = taps;
-        int fast = l->simple_range;
-        for (j = 0; j < 4; ++j) {
-            acc0[j] = f0[j * words_per_channel];
-            tmlc_dsp_rq_init(&q[j], multipliers[c + j], shifts[c + j], l->output_offset);
-            fast = fast && q[j].e1 != 0;
-        }
-        /* Tap (fy, fx) of each channel is one halfword of its packed filter word wi: the low
-         * ones of the four channels pair with PKHBT, the high ones with PKHTB. */
-        for (fy = 0; fy < k_h; ++fy) {
-            for (fx = 0; fx < k_w; ++fx) {
-                const int32_t wi = 1 + 2 * (fy * l->groups + fx / 4) + (fx & 1);
-                const uint32_t w0 = f0[wi], w1 = f0[words_per_channel + wi];
-                const uint32_t w2 = f0[2 * words_per_channel + wi];
-                const uint32_t w3 = f0[3 * words_per_channel + wi];
-                if ((fx & 2) != 0) {
-                    t[0] = tmlc_arm_pkhtt(w0, w2);
-                    t[1] = tmlc_arm_pkhtt(w1, w3);
-                } else {
-                    t[0] = tmlc_arm_pkhbt(w0, w2);
-                    t[1] = tmlc_arm_pkhbt(w1, w3);
-                }
-                t += 2;
+        dw_quad_rq rq;
+        const int fast = dw_quad_setup(&x, filters + c * words_per_channel, multipliers + c,
+                                       shifts + c, &rq);
+        if (x.ring == 0) {
+            /* The whole plane, then all output rows in one pass. */
+            dw_quad_gather_plane(&x, c, plane_rows);
+            if (x.plane_fn != 0) {
+                (fast ? x.plane_fn : dw_quad_plane_any)(&x, words, &rq, output + c, out_h);
+            } else {
+                dw_quad_rows_general(&x, c, words, rq.acc0, multipliers, shifts, 0, out_h);
             }
+            continue;
         }
-        for (py = 0; py < ph; ++py) {
-            const int32_t iy = py - l->pad_top;
-            if (iy >= 0 && iy < l->in_h) {
-                const int8_t *src = input + (iy * l->in_w + (first - l->pad_left)) * channels + c;
-                uint32_t *dst = words + py * pw;
-                for (px = first; px < last; ++px) {
-                    dst[px] = tmlc_arm_load32(src);
-                    src += channels;
+        {
+            /* The ring: each chunk of output rows first gathers the padded rows it is the first
+             * to need (a row is gathered before any output over its pixels: dw_takes_quads). */
+            int32_t next = 0;
+            for (oy = 0; oy < out_h; oy += chunk) {
+                const int32_t n = out_h - oy < chunk ? out_h - oy : chunk;
+                const int32_t prow0 = oy * l->stride_h;
+                const int32_t end = prow0 + (n - 1) * l->stride_h + x.rows;
+                int32_t pr = next > prow0 ? next : prow0;
+                const uint32_t *base = words + (prow0 % x.ring) * slot_words;
+                for (; pr < end; ++pr) {
+                    uint32_t *slot = words + (pr % x.ring) * slot_words;
+                    dw_quad_gather(&x, c, pr, slot, slot + x.ring * slot_words);
                 }
-            }
-        }
-        for (oy = 0; oy < out_h; ++oy) {
-            int8_t *out = output + oy * out_w * channels + c;
-            const uint32_t *base = words + oy * row_step;
-            for (ox = 0; ox < out_w; ++ox) {
-                uint32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
-                const uint32_t *row = base;
-                const uint32_t *tp = taps;
-                if (square3) {
-                    /* 3x3, dilation 1: the nine taps unrolled. */
-                    DW_QUAD_TAP(row[0], tp);
-                    DW_QUAD_TAP(row[1], tp + 2);
-                    DW_QUAD_TAP(row[2], tp + 4);
-                    row += tap_row;
-                    DW_QUAD_TAP(row[0], tp + 6);
-                    DW_QUAD_TAP(row[1], tp + 8);
-                    DW_QUAD_TAP(row[2], tp + 10);
-                    row += tap_row;
-                    DW_QUAD_TAP(row[0], tp + 12);
-                    DW_QUAD_TAP(row[1], tp + 14);
-                    DW_QUAD_TAP(row[2], tp + 16);
+                next = end;
+                if (x.plane_fn != 0) {
+                    (fast ? x.plane_fn : dw_quad_plane_any)(
+                        &x, base, &rq, output + oy * out_w * channels + c, n);
                 } else {
-                    for (fy = 0; fy < k_h; ++fy) {
-                        const uint32_t *x = row;
-                        for (fx = 0; fx < k_w; ++fx) {
-                            DW_QUAD_TAP(*x, tp);
-                            tp += 2;
-                            x += tap_col;
-                        }
-                        row += tap_row;
-                    }
+                    dw_quad_rows_general(&x, c, base, rq.acc0, multipliers, shifts, oy, n);
                 }
-                if (fast) {
-                    out[0] = DW_QUAD_FAST(q[0], a0);
-                    out[1] = DW_QUAD_FAST(q[1], a1);
-                    out[2] = DW_QUAD_FAST(q[2], a2);
-                    out[3] = DW_QUAD_FAST(q[3], a3);
-                } else {
-                    out[0] = dw_quad_out(a0, &q[0], l);
-                    out[1] = dw_quad_out(a1, &q[1], l);
-                    out[2] = dw_quad_out(a2, &q[2], l);
-                    out[3] = dw_quad_out(a3, &q[3], l);
-                }
-                out += channels;
-                base += col_step;
             }
         }
     }
 }
 
 /*
- * Whether the in-place kernel takes the channel-parallel variant: a small plane
- * (TMLC_DSP_DW_SMALL_PLANE, whose scratch the compiler plans) with a multiple of four channels,
- * except 3x3 stride 1 planes of at least 5x5 outputs, where the planar kernel's two-row pass
- * (dw3x3_s1_fused2) costs fewer instructions than the variant's 8 per 4 MACs.
+ * Whether a kernel with `scratch_bytes` of scratch takes the channel-parallel variant: a
+ * multiple of four channels, its scratch fits (TMLC_DSP_DW_QUAD_SCRATCH: always on the small
+ * planes, TMLC_DSP_DW_SMALL_PLANE, where the compiler plans it for the in-place kernel), and
+ * the plane is small or not one of the 3x3 stride 1 planes, where the planar kernel's two-row
+ * pass (dw3x3_s1_fused2) runs at about 3.0 per MAC (24x24 and 20x20 planes; on kws_ref_model's
+ * 25x5 planes the planar kernel takes 4.5 per MAC, the variant 3.3). The ring of rows is safe
+ * in place when no output row reaches the pixels of an input row before the first output row
+ * that needs it gathers it: with the padding inside the window (pad_top <= (k_h - 1) *
+ * dilation_h) that row is at most the input row's index, and with out_w <= in_w its outputs
+ * end before that input row starts.
  */
-static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels)
+static int dw_takes_quads(const dw_layer *l, int32_t out_h, int32_t channels,
+                          int32_t scratch_bytes)
 {
-    if (!TMLC_DSP_DW_SMALL_PLANE(out_h, l->out_w, l->k_h, l->k_w) || channels % 4 != 0) {
+    if (channels % 4 != 0 || l->pad_top > (l->k_h - 1) * l->dilation_h || l->out_w > l->in_w ||
+        dw_quad_min_scratch(l, out_h) > scratch_bytes) {
         return 0;
     }
-    return !((l->path == DW_FAST3_S1 ||
-              (l->path == DW_GROUPED && l->stride_w == 1 && (l->k_w == 5 || l->k_w == 7))) &&
-             l->stride_h == 1 && out_h >= 5 && l->out_w >= 5 && l->simple_range);
+    return TMLC_DSP_DW_SMALL_PLANE(out_h, l->out_w, l->k_h, l->k_w) ||
+           !(l->path == DW_FAST3_S1 && l->stride_h == 1);
 }
 
 /*
- * Whether the normal kernel may run the channel-parallel variant: its scratch fits in the ring's
- * (scratch_fits) and the output does not overlap the input (the variant writes every output row
- * of four channels before it reads the next four, which the row-streaming overlap the memory
- * planner may give the normal kernel would not survive; disjoint buffers have no such order).
+ * Whether the normal kernel may run the channel-parallel variant: the output does not overlap
+ * the input (the variant writes every output row of four channels before it reads the next four,
+ * which the row-streaming overlap the memory planner may give the normal kernel would not
+ * survive; disjoint buffers have no such order).
  */
-static int dw_normal_quads(const int8_t *input, const int8_t *output, int32_t in_bytes,
-                           int32_t out_bytes, int scratch_fits)
+static int dw_disjoint(const int8_t *input, const int8_t *output, int32_t in_bytes,
+                       int32_t out_bytes)
 {
     const uintptr_t in = (uintptr_t)input, out = (uintptr_t)output;
-    return scratch_fits && (out + (uintptr_t)out_bytes <= in || in + (uintptr_t)in_bytes <= out);
+    return out + (uintptr_t)out_bytes <= in || in + (uintptr_t)in_bytes <= out;
 }
+
 
 void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h,
                                   int32_t in_w, int32_t in_c, int32_t input_offset,
@@ -1109,28 +1721,23 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
     dw_layer l;
     dw_rows r;
     int32_t b, oy, fy, slot_size;
-    if (depth_multiplier == 1 &&
-        dw_normal_quads(input, output, batches * in_h * in_w * in_c, batches * out_h * out_w * in_c,
-                        TMLC_DSP_DW_QUAD_SCRATCH(out_h, out_w, k_h, k_w, stride_h, stride_w,
-                                                 dilation_h, dilation_w) <=
-                            TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w,
-                                                                 dilation_h, dilation_w, out_w))) {
-        /* A small plane: the channel-parallel variant, per batch, into the separate output. */
-        dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w,
-                      pad_top, pad_left, out_w,
-                      TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1, input_offset,
-                      output_offset, act_min, act_max);
-        if (dw_takes_quads(&l, out_h, in_c)) {
-            for (b = 0; b < batches; ++b) {
-                dw_quads(&l, input + b * in_h * in_w * in_c, output + b * out_h * out_w * in_c,
-                         in_c, filters, multipliers, shifts, out_h, (uint32_t *)scratch);
-            }
-            return;
-        }
-    }
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_RING_ROWS(k_h, dilation_h), in_c, input_offset,
                   output_offset, act_min, act_max);
+    if (depth_multiplier == 1 &&
+        dw_disjoint(input, output, batches * in_h * in_w * in_c, batches * out_h * out_w * in_c) &&
+        dw_takes_quads(&l, out_h, in_c,
+                       TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w, dilation_h,
+                                                            dilation_w, out_w))) {
+        /* The channel-parallel variant, per batch, into the separate output. */
+        for (b = 0; b < batches; ++b) {
+            dw_quads(&l, input + b * in_h * in_w * in_c, output + b * out_h * out_w * in_c, in_c,
+                     filters, multipliers, shifts, out_h, (uint32_t *)scratch,
+                     TMLC_DEPTHWISE_CONV2D_S8_DSP_SCRATCH(in_c, k_h, k_w, stride_w, dilation_h,
+                                                          dilation_w, out_w));
+        }
+        return;
+    }
     slot_size = l.slot_stride;
     fill_zero_point(&l, ring, l.plane_rows * slot_size);
     for (b = 0; b < batches; ++b) {
@@ -1154,6 +1761,66 @@ void tmlc_depthwise_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t 
     }
 }
 
+/* The planar in-place kernel (l: the layer as tmlc_depthwise_conv2d_inplace_s8_dsp sets it up). */
+TMLC_DSP_NOINLINE static void dw_inplace_planar(const dw_layer *l, int8_t *buffer,
+                                                int32_t channels, const uint32_t *filters,
+                                                const int32_t *multipliers,
+                                                const int32_t *shifts, int32_t out_h,
+                                                void *scratch)
+{
+    const int32_t in_h = l->in_h, in_w = l->in_w, k_h = l->k_h, k_w = l->k_w;
+    const int32_t stride_h = l->stride_h, stride_w = l->stride_w, dilation_h = l->dilation_h;
+    const int32_t pad_top = l->pad_top, pad_left = l->pad_left, out_w = l->out_w;
+    int8_t *const in_plane = (int8_t *)scratch;
+    dw_rows r;
+    int32_t c, oy, fy, prow;
+    fill_zero_point(l, in_plane, l->plane_rows * l->row_width);
+    for (c = 0; c < channels; ++c) {
+        const uint32_t *f = filters + c * l->channel_words;
+        dw_fast q;
+        const int fast = dw_fast_init(l, f, multipliers[c], shifts[c], &q);
+        /* The whole padded plane of input channel c. */
+        for (prow = 0; prow < l->plane_rows; ++prow) {
+            const int32_t iy = prow - pad_top;
+            int8_t *row = in_plane + prow * l->row_width;
+            if (iy >= 0 && iy < in_h) {
+                gather_plane_row(row + l->first_col,
+                                 buffer + (iy * in_w + (l->first_col - pad_left)) * channels + c,
+                                 l->last_col - l->first_col, channels);
+            }
+        }
+        /* Channel c of the output goes straight over channel c of the input, which is all in
+         * the plane now (out_h * out_w <= in_h * in_w: only its first pixels are written). */
+        oy = 0;
+        if (fast && l->path == DW_FAST3_S1 && stride_h == 1) {
+            for (; oy + 2 <= out_h; oy += 2) {
+                dw3x3_s1_fused2(in_plane + oy * l->row_width, l->row_width, f, &q,
+                                buffer + oy * out_w * channels + c, channels, out_w * channels,
+                                out_w);
+            }
+        }
+        for (; oy < out_h; ++oy) {
+            const int8_t *row0 = in_plane + oy * stride_h * l->row_width;
+            int8_t *out = buffer + oy * out_w * channels + c;
+            for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
+                r.rows[fy] = row0 + fy * dilation_h * l->row_width;
+            }
+            if (fast && l->path == DW_GROUPED && stride_w <= 2 && (k_w == 5 || k_w == 7)) {
+                if (stride_w == 1) {
+                    dw_plane_grouped_s1(l, row0, f, &q, out, channels);
+                } else {
+                    dw_plane_grouped_s2(l, row0, f, &q, out, channels);
+                }
+            } else if (fast) {
+                dw_row_fused(l, &r, 0, f, &q, out, channels);
+            } else {
+                dw_row_general(l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
+                               out, channels);
+            }
+        }
+    }
+}
+
 void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t in_w,
                                           int32_t channels, int32_t input_offset,
                                           const void *packed_filter, int32_t k_h, int32_t k_w,
@@ -1163,62 +1830,18 @@ void tmlc_depthwise_conv2d_inplace_s8_dsp(int8_t *buffer, int32_t in_h, int32_t 
                                           int32_t out_h, int32_t out_w, int32_t output_offset,
                                           int32_t act_min, int32_t act_max, void *scratch)
 {
-    const uint32_t *const filters = (const uint32_t *)packed_filter;
-    int8_t *const in_plane = (int8_t *)scratch;
+    const int32_t scratch_bytes = TMLC_DEPTHWISE_CONV2D_INPLACE_S8_DSP_SCRATCH(
+        out_h, out_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w);
     dw_layer l;
-    dw_rows r;
-    int32_t c, oy, fy, prow;
     dw_layer_init(&l, in_h, in_w, k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top,
                   pad_left, out_w, TMLC_DSP_PLANE_ROWS(out_h, stride_h, k_h, dilation_h), 1,
                   input_offset, output_offset, act_min, act_max);
-    if (dw_takes_quads(&l, out_h, channels)) {
-        dw_quads(&l, buffer, buffer, channels, filters, multipliers, shifts, out_h,
-                 (uint32_t *)scratch);
+    if (dw_takes_quads(&l, out_h, channels, scratch_bytes)) {
+        dw_quads(&l, buffer, buffer, channels, (const uint32_t *)packed_filter, multipliers,
+                 shifts, out_h, (uint32_t *)scratch, scratch_bytes);
         return;
     }
-    fill_zero_point(&l, in_plane, l.plane_rows * l.row_width);
-    for (c = 0; c < channels; ++c) {
-        const uint32_t *f = filters + c * l.channel_words;
-        dw_fast q;
-        const int fast = dw_fast_init(&l, f, multipliers[c], shifts[c], &q);
-        /* The whole padded plane of input channel c. */
-        for (prow = 0; prow < l.plane_rows; ++prow) {
-            const int32_t iy = prow - pad_top;
-            int8_t *row = in_plane + prow * l.row_width;
-            if (iy >= 0 && iy < in_h) {
-                gather_plane_row(row + l.first_col,
-                                 buffer + (iy * in_w + (l.first_col - pad_left)) * channels + c,
-                                 l.last_col - l.first_col, channels);
-            }
-        }
-        /* Channel c of the output goes straight over channel c of the input, which is all in
-         * the plane now (out_h * out_w <= in_h * in_w: only its first pixels are written). */
-        oy = 0;
-        if (fast && l.path == DW_FAST3_S1 && stride_h == 1) {
-            for (; oy + 2 <= out_h; oy += 2) {
-                dw3x3_s1_fused2(in_plane + oy * l.row_width, l.row_width, f, &q,
-                                buffer + oy * out_w * channels + c, channels, out_w * channels,
-                                out_w);
-            }
-        }
-        for (; oy < out_h; ++oy) {
-            const int8_t *row0 = in_plane + oy * stride_h * l.row_width;
-            int8_t *out = buffer + oy * out_w * channels + c;
-            for (fy = 0; fy < k_h && fy < DW_MAX_ROWS; ++fy) {
-                r.rows[fy] = row0 + fy * dilation_h * l.row_width;
-            }
-            if (fast && l.path == DW_GROUPED && stride_w <= 2 && (k_w == 5 || k_w == 7)) {
-                if (stride_w == 1) {
-                    dw_plane_grouped_s1(&l, row0, f, &q, out, channels);
-                } else {
-                    dw_plane_grouped_s2(&l, row0, f, &q, out, channels);
-                }
-            } else if (fast) {
-                dw_row_fused(&l, &r, 0, f, &q, out, channels);
-            } else {
-                dw_row_general(&l, &r, 0, f, multipliers[c], shifts[c], in_plane, oy * stride_h,
-                               out, channels);
-            }
-        }
-    }
+    /* The planar kernel out of line: its frame is not on the variant's stack. */
+    dw_inplace_planar(&l, buffer, channels, (const uint32_t *)packed_filter, multipliers, shifts,
+                      out_h, scratch);
 }
