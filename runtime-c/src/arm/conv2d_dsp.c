@@ -775,6 +775,20 @@ typedef struct {
     uint32_t pad4; /* four copies of the padding byte (the input zero point) */
 } window;
 
+/* The geometry of a call's windows; the padding byte is the input zero point. */
+static void window_init(window *win, int32_t in_h, int32_t in_w, int32_t in_c, int32_t k_h,
+                        int32_t k_w, int32_t dilation_h, int32_t dilation_w, int32_t input_offset)
+{
+    win->in_h = in_h;
+    win->in_w = in_w;
+    win->in_c = in_c;
+    win->k_h = k_h;
+    win->k_w = k_w;
+    win->dilation_h = dilation_h;
+    win->dilation_w = dilation_w;
+    win->pad4 = splat8(0u - (uint32_t)input_offset);
+}
+
 /* Whether the window at input (iy0, ix0) lies inside the input with contiguous rows
  * (dilation_w 1), so that it needs no padding. */
 static int window_inside(const window *win, int32_t iy0, int32_t ix0)
@@ -853,14 +867,7 @@ void tmlc_conv2d_s8_dsp(const int8_t *input, int32_t batches, int32_t in_h, int3
     }
     gemm_params_init(&g, filter, k, out_c, bias, multipliers, shifts, output_offset, act_min,
                      act_max);
-    win.in_h = in_h;
-    win.in_w = in_w;
-    win.in_c = in_c;
-    win.k_h = k_h;
-    win.k_w = k_w;
-    win.dilation_h = dilation_h;
-    win.dilation_w = dilation_w;
-    win.pad4 = splat8(0u - (uint32_t)input_offset);
+    window_init(&win, in_h, in_w, in_c, k_h, k_w, dilation_h, dilation_w, input_offset);
     for (pix = 0; pix < pixels; pix += GEMM_BLOCK) {
         const int32_t n = pixels - pix < GEMM_BLOCK ? pixels - pix : GEMM_BLOCK;
         for (p = 0; p < n; ++p) {
@@ -905,16 +912,9 @@ void tmlc_conv2d_s8_dsp_wide(const int8_t *input, int32_t batches, int32_t in_h,
     int32_t b = 0, oy = 0, ox = 0; /* the next pixel to pack */
     tmlc_dsp_wide_init(&g, packed_filter, k, out_c, multipliers, shifts, output_offset,
                        act_min, act_max);
-    win.in_h = in_h;
-    win.in_w = in_w;
-    win.in_c = in_c;
-    win.k_h = k_h;
-    win.k_w = k_w;
-    win.dilation_h = dilation_h;
-    win.dilation_w = dilation_w;
     /* The padding is the input zero point: (zero point + input_offset) * w = 0, so the folded
      * bias holds for padded taps too. */
-    win.pad4 = splat8(0u - (uint32_t)input_offset);
+    window_init(&win, in_h, in_w, in_c, k_h, k_w, dilation_h, dilation_w, input_offset);
     for (pix = 0; pix < pixels; pix += 3) {
         const int32_t n = pixels - pix < 3 ? pixels - pix : 3;
         for (p = 0; p < 3; ++p) {

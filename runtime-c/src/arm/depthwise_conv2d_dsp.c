@@ -957,120 +957,35 @@ TMLC_DSP_NOINLINE static int8_t dw_quad_out(uint32_t acc, const tmlc_dsp_rq *q,
  * the pixels' (an LDRD of the pixel's words and one of the tap's, then the four MACs: 6
  * instructions per 4 MACs). */
 #if TMLC_ARM_HAVE_DSP && defined(__GNUC__)
-#define DW_QUAD_ROW3(px_, pt_)                                                                     \
-    do {                                                                                           \
-        uint32_t e_, o_, we_, wo_;                                                                 \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
-                : [x] "r"(px_), [t] "r"(pt_)                                                       \
-                : "memory");                                                                       \
+/* One tap (asm text): the pixel's words at x + off and the tap's at t + off (off in bytes). */
+#define DW_QUAD_TAP_ASM(off)                                                                  \
+    "ldrd %[e], %[o], [%[x], #" #off "]\n\t"                                                  \
+    "ldrd %[we], %[wo], [%[t], #" #off "]\n\t"                                                \
+    "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                                     \
+    "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                                     \
+    "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                                     \
+    "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+/* One asm block of the taps TAPS (DW_QUAD_TAP_ASM texts). */
+#define DW_QUAD_ROW_ASM(px_, pt_, TAPS)                                                       \
+    do {                                                                                      \
+        uint32_t e_, o_, we_, wo_;                                                            \
+        __asm__(TAPS                                                                          \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),  \
+                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                             \
+                : [x] "r"(px_), [t] "r"(pt_)                                                  \
+                : "memory");                                                                  \
     } while (0)
-#define DW_QUAD_ROW5(px_, pt_)                                                                     \
-    do {                                                                                           \
-        uint32_t e_, o_, we_, wo_;                                                                 \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
-                : [x] "r"(px_), [t] "r"(pt_)                                                       \
-                : "memory");                                                                       \
-    } while (0)
-#define DW_QUAD_ROW7(px_, pt_)                                                                     \
-    do {                                                                                           \
-        uint32_t e_, o_, we_, wo_;                                                                 \
-        __asm__("ldrd %[e], %[o], [%[x], #0]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #0]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #8]\n\t"                                                  \
-                "ldrd %[we], %[wo], [%[t], #8]\n\t"                                                \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #16]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #16]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #24]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #24]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #32]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #32]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #40]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #40]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                "ldrd %[e], %[o], [%[x], #48]\n\t"                                                 \
-                "ldrd %[we], %[wo], [%[t], #48]\n\t"                                               \
-                "smlabb %[a0], %[e], %[we], %[a0]\n\t"                                             \
-                "smlatt %[a2], %[e], %[we], %[a2]\n\t"                                             \
-                "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                             \
-                "smlatt %[a3], %[o], %[wo], %[a3]\n\t"                                             \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [e] "=&r"(e_),       \
-                  [o] "=&r"(o_), [we] "=&r"(we_), [wo] "=&r"(wo_)                                  \
-                : [x] "r"(px_), [t] "r"(pt_)                                                       \
-                : "memory");                                                                       \
-    } while (0)
+#define DW_QUAD_ROW3(px_, pt_)                                                                \
+    DW_QUAD_ROW_ASM(px_, pt_, DW_QUAD_TAP_ASM(0) DW_QUAD_TAP_ASM(8) DW_QUAD_TAP_ASM(16))
+#define DW_QUAD_ROW5(px_, pt_)                                                                \
+    DW_QUAD_ROW_ASM(px_, pt_,                                                                 \
+                    DW_QUAD_TAP_ASM(0) DW_QUAD_TAP_ASM(8) DW_QUAD_TAP_ASM(16)                 \
+                        DW_QUAD_TAP_ASM(24) DW_QUAD_TAP_ASM(32))
+#define DW_QUAD_ROW7(px_, pt_)                                                                \
+    DW_QUAD_ROW_ASM(px_, pt_,                                                                 \
+                    DW_QUAD_TAP_ASM(0) DW_QUAD_TAP_ASM(8) DW_QUAD_TAP_ASM(16)                 \
+                        DW_QUAD_TAP_ASM(24) DW_QUAD_TAP_ASM(32) DW_QUAD_TAP_ASM(40)           \
+                            DW_QUAD_TAP_ASM(48))
 #else
 #define DW_QUAD_ROW3(x, t)                                                                     \
     do {                                                                                      \
