@@ -3,7 +3,8 @@
  *
  * Owns the fast requantization (the per-output hot path after the dot products) and the
  * activation clamp. Both compute exactly what the portable kernels compute with
- * tmlc_i_requant_s8 (src/internal.h), for every accumulator value.
+ * tmlc_i_requant_s8 (src/internal.h), for every accumulator value. Also declares the wide
+ * (int16-weight) GEMM that conv2d_wide_dsp.c defines and both convolution files call.
  *
  * Fast requantization. The portable kernels apply TFLite's double-rounding
  * MultiplyByQuantizedMultiplier: t = SRDHM(a, m), r = RoundingDivideByPOT(t, e), then add the
