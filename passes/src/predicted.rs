@@ -29,9 +29,9 @@ fn wide_saving(module: &Module, function: &Function, op: Op, work: u64) -> f64 {
     }
     OpView::of(module, function, op)
         .and_then(|view| {
-            tmlc_tinyml::kernels::wide_layout(&view, tmlc_mem::kernel_variant(attributes))
+            tmlc_tinyml::kernels::wide_saving(&view, tmlc_mem::kernel_variant(attributes), work)
         })
-        .map_or(0.0, |(layout, _)| layout.saving_per_unit() * work as f64)
+        .map_or(0.0, |(_, _, saving)| saving)
 }
 
 /// Predicted instructions of one run of `function` as planned.

@@ -125,15 +125,13 @@ impl Pass for SelectKernels {
                 .enumerate()
                 .filter_map(|(position, &(op, ref kernel))| {
                     let view = OpView::of(module, function, op)?;
-                    let (layout, extra) = kernels::wide_layout(&view, kernel.variant)?;
-                    let units = match view {
-                        OpView::Add(add) => add.elements as f64,
-                        _ => tmlc_tinyml::macs::op_macs(module, function, op) as f64,
+                    let work = match view {
+                        OpView::Add(add) => add.elements as u64,
+                        _ => tmlc_tinyml::macs::op_macs(module, function, op),
                     };
-                    let saving = layout.saving_per_unit() * units;
-                    let per_byte = saving / extra.max(1) as f64;
-                    // On tiny layers the wide kernels' set-up eats the saving.
-                    (saving >= kernels::WIDE_MIN_SAVING).then_some((per_byte, position, op, extra))
+                    // On tiny layers the wide kernels' set-up eats the saving (`None`).
+                    let (_, extra, saving) = kernels::wide_saving(&view, kernel.variant, work)?;
+                    Some((saving / extra.max(1) as f64, position, op, extra))
                 })
                 .collect();
             wide.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -143,6 +143,19 @@ pub fn wide_layout(view: &OpView, variant: KernelVariant) -> Option<(WeightLayou
     }
 }
 
+/// The op's wide layout (as [`wide_layout`]: the layout and the bytes it adds) and the
+/// instructions it saves on `work` (the op's MACs; for ops without MACs its output elements),
+/// when that saving reaches [`WIDE_MIN_SAVING`]; `None` otherwise.
+pub fn wide_saving(
+    view: &OpView,
+    variant: KernelVariant,
+    work: u64,
+) -> Option<(WeightLayout, usize, f64)> {
+    let (layout, extra) = wide_layout(view, variant)?;
+    let saving = layout.saving_per_unit() * work as f64;
+    (saving >= WIDE_MIN_SAVING).then_some((layout, extra, saving))
+}
+
 /// `TMLC_CONV2D_1X1_S8_DSP_WIDE_PACKED_BYTES(in_c, out_c)`: the int16 filter of
 /// `tmlc_conv2d_1x1_s8_dsp_wide` with, per pair of channels, the two folded biases and the
 /// requantization constants (eight words).

@@ -650,11 +650,10 @@ impl Tile {
             .iter()
             .filter_map(|layer| {
                 let view = OpView::of(module, function, layer.op)?;
-                let (layout, _) = kernels::wide_layout(&view, self.kernels.variant_of(&view))?;
                 let [h, w, c] = layer.output;
-                let work = (h * w * c * layer.macs_per_output.max(1)) as f64;
-                let saving = layout.saving_per_unit() * work;
-                (saving >= kernels::WIDE_MIN_SAVING).then_some(saving)
+                let work = (h * w * c * layer.macs_per_output.max(1)) as u64;
+                let variant = self.kernels.variant_of(&view);
+                kernels::wide_saving(&view, variant, work).map(|(_, _, saving)| saving)
             })
             .sum();
         if total <= 0.0 {

@@ -70,17 +70,6 @@ static uint32_t splat8(uint32_t v)
     return (v & 0xFFu) * 0x01010101u;
 }
 
-/* The bytes p[0 .. n) (n < 4) as one word, zero-padded. */
-static uint32_t load_tail(const int8_t *p, int32_t n)
-{
-    uint32_t v = 0;
-    int32_t j;
-    for (j = 0; j < n; ++j) {
-        v |= (uint32_t)(uint8_t)p[j] << (8 * j);
-    }
-    return v;
-}
-
 /* Copies n bytes (word by word, then byte by byte). */
 static void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
 {
@@ -146,7 +135,7 @@ static void pack_group(uint32_t *dst, uint32_t v, uint32_t off2)
  */
 static void pack_tail(uint32_t *dst, const int8_t *src, int32_t rem, uint32_t off2)
 {
-    pack_group(dst, load_tail(src, rem), off2);
+    pack_group(dst, tmlc_dsp_load_tail(src, rem), off2);
     if (rem < 3) {
         dst[0] &= 0xFFFFu;
     }
@@ -397,7 +386,8 @@ GEMM_ALWAYS_INLINE void gemm_sub(const gemm_params *g, const uint32_t *x0, int8_
         if (rem != 0) {
             /* The packed lanes past K are 0: the bytes past the row (the next rows') add
              * nothing, and the filter is read only as far as it goes. */
-            const uint32_t v = filter_end - w >= 4 ? tmlc_arm_load32(w) : load_tail(w, rem);
+            const uint32_t v =
+                filter_end - w >= 4 ? tmlc_arm_load32(w) : tmlc_dsp_load_tail(w, rem);
             GEMM_GROUP(v);
             w += rem;
         }

@@ -55,17 +55,6 @@
 #define WIDE_ALWAYS_INLINE static inline
 #endif
 
-/* The int8 values p[0 .. n) (n < 4) as one word, zero-padded. */
-static uint32_t wide_load_tail(const int8_t *p, int32_t n)
-{
-    uint32_t v = 0;
-    int32_t j;
-    for (j = 0; j < n; ++j) {
-        v |= (uint32_t)(uint8_t)p[j] << (8 * j);
-    }
-    return v;
-}
-
 void tmlc_conv2d_1x1_s8_dsp_pack_wide(const int8_t *filter, const int32_t *bias, int32_t in_c,
                                       int32_t out_c, int32_t input_offset,
                                       const int32_t *multipliers, const int32_t *shifts,
@@ -134,7 +123,7 @@ WIDE_ALWAYS_INLINE void wide_pack_pixel(uint32_t *dst, int32_t j, const int8_t *
         dst += 6;
     }
     if (i < in_c) {
-        const uint32_t v = wide_load_tail(src + i, in_c - i);
+        const uint32_t v = tmlc_dsp_load_tail(src + i, in_c - i);
         dst[0] = tmlc_arm_sxtb16(v);
         dst[3] = tmlc_arm_sxtb16_ror8(v);
     }
@@ -162,17 +151,11 @@ static void wide_dot(wide_sums *s, const uint32_t *x, const uint32_t *w, int32_t
     }
 }
 
-/* The call's requantization. */
-typedef struct {
-    const int32_t *multipliers, *shifts;
-    int32_t output_offset, lo, hi;
-} wide_rq;
-
 /* Stores the requantized sums of channel c of the pass's n pixels. */
 static void wide_store(const wide_sums *s, int32_t ch, int32_t c, int32_t n, int8_t *output,
-                       int32_t out_c, const wide_rq *q)
+                       const tmlc_dsp_wide *q)
 {
-    const int32_t multiplier = q->multipliers[c], shift = q->shifts[c];
+    const int32_t out_c = q->out_c, multiplier = q->multipliers[c], shift = q->shifts[c];
     const int fast = tmlc_dsp_fast_channel_any(multiplier, shift);
     int32_t j;
     for (j = 0; j < n; ++j) {
@@ -183,12 +166,13 @@ static void wide_store(const wide_sums *s, int32_t ch, int32_t c, int32_t n, int
     }
 }
 
-/* One pass of n pixels (packed at x) over channels [c0, c1) (with c0 even; the records at
- * filter), in C. */
-static void wide_pass_c(const uint32_t *x, const uint32_t *filter, int32_t groups, int32_t n,
-                        int8_t *out, int32_t out_c, int32_t c0, int32_t c1, const wide_rq *q)
+/* One pass of n pixels (packed at x) over channels [c0, c1) (c0 even), in C. */
+static void wide_pass_c(const tmlc_dsp_wide *q, const uint32_t *x, int32_t n, int8_t *out,
+                        int32_t c0, int32_t c1)
 {
-    const uint32_t *w = filter + (c0 / 2) * TMLC_CONV2D_1X1_S8_DSP_WIDE_RECORD_WORDS(4 * groups);
+    const int32_t groups = q->groups;
+    const uint32_t *w =
+        q->filter + (c0 / 2) * TMLC_CONV2D_1X1_S8_DSP_WIDE_RECORD_WORDS(4 * groups);
     int32_t c, j;
     for (c = c0; c < c1; c += 2) {
         wide_sums s;
@@ -197,9 +181,9 @@ static void wide_pass_c(const uint32_t *x, const uint32_t *filter, int32_t group
             s.a[j][1] = w[1];
         }
         wide_dot(&s, x, w + 2, groups);
-        wide_store(&s, 0, c, n, out, out_c, q);
+        wide_store(&s, 0, c, n, out, q);
         if (c + 1 < c1) {
-            wide_store(&s, 1, c + 1, n, out, out_c, q);
+            wide_store(&s, 1, c + 1, n, out, q);
         }
         w += TMLC_CONV2D_1X1_S8_DSP_WIDE_RECORD_WORDS(4 * groups);
     }
@@ -371,33 +355,28 @@ void tmlc_dsp_wide_pack(uint32_t *packed, int32_t j, const int8_t *src, int32_t 
 WIDE_ALWAYS_INLINE void wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed, int32_t n,
                                   int8_t *out)
 {
-    const int32_t out_c = g->out_c, groups = g->groups;
-    wide_rq q;
-    q.multipliers = g->multipliers;
-    q.shifts = g->shifts;
-    q.output_offset = g->output_offset;
-    q.lo = g->lo;
-    q.hi = g->hi;
+    const int32_t out_c = g->out_c;
 #if TMLC_WIDE_ASM
     if (n == 3 && out_c >= 2) {
+        const int32_t groups = g->groups;
         int32_t c;
-        const int narrow = q.lo != -128 || q.hi != 127;
+        const int narrow = g->lo != -128 || g->hi != 127;
         k_wide_passes[g->all_folded != 0][groups & 1][narrow](packed, g->filter, groups,
-                                                              out_c / 2, out, out_c, q.lo, q.hi);
+                                                              out_c / 2, out, out_c, g->lo, g->hi);
         if ((out_c & 1) != 0) {
             /* The last channel, alone in its pair. */
-            wide_pass_c(packed, g->filter, groups, 3, out, out_c, out_c - 1, out_c, &q);
+            wide_pass_c(g, packed, 3, out, out_c - 1, out_c);
         }
         /* The generic channels, again in C. */
         for (c = 0; g->any_generic && c < out_c; ++c) {
-            if (!tmlc_dsp_fast_channel_any(q.multipliers[c], q.shifts[c])) {
-                wide_pass_c(packed, g->filter, groups, 3, out, out_c, c & ~1, c + 1, &q);
+            if (!tmlc_dsp_fast_channel_any(g->multipliers[c], g->shifts[c])) {
+                wide_pass_c(g, packed, 3, out, c & ~1, c + 1);
             }
         }
         return;
     }
 #endif
-    wide_pass_c(packed, g->filter, groups, n, out, out_c, 0, out_c, &q);
+    wide_pass_c(g, packed, n, out, 0, out_c);
 }
 
 void tmlc_dsp_wide_pass(const tmlc_dsp_wide *g, const uint32_t *packed, int32_t n, int8_t *out)

@@ -48,6 +48,18 @@
 #define TMLC_DSP_NOINLINE
 #endif
 
+/* The int8 values p[0 .. n) (n < 4) as one word, zero-padded (the tail of a row of bytes that
+ * a word load would read past). */
+TMLC_DSP_INLINE uint32_t tmlc_dsp_load_tail(const int8_t *p, int32_t n)
+{
+    uint32_t v = 0;
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        v |= (uint32_t)(uint8_t)p[j] << (8 * j);
+    }
+    return v;
+}
+
 /* Whether an output offset allows the fast path (|off| <= 128), checked once per call. */
 TMLC_DSP_INLINE int tmlc_dsp_fast_offset(int32_t output_offset)
 {

@@ -27,17 +27,6 @@
 
 #include "dsp_internal.h"
 
-/* The int8 values p[0 .. n) (n < 4) as one word, zero-padded. */
-static uint32_t load_tail(const int8_t *p, int32_t n)
-{
-    uint32_t v = 0;
-    int32_t j;
-    for (j = 0; j < n; ++j) {
-        v |= (uint32_t)(uint8_t)p[j] << (8 * j);
-    }
-    return v;
-}
-
 void tmlc_fully_connected_s8_dsp_pack(const int8_t *weights, int32_t in_depth, int32_t out_depth,
                                       int8_t *packed)
 {
@@ -135,7 +124,7 @@ static inline void fc_block4(const int8_t *x, const uint32_t *w, int32_t in_dept
         w += 4;
     }
     if (rem != 0) {
-        const uint32_t xv = load_tail(x, rem);
+        const uint32_t xv = tmlc_dsp_load_tail(x, rem);
         const uint32_t xe = tmlc_arm_sxtb16(xv);
         const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
         FC_ROW(a0, w[0]);
@@ -192,7 +181,7 @@ static inline void fc_block4_wide(const int8_t *x, const uint32_t *w, int32_t in
         w += 8;
     }
     if (rem != 0) {
-        const uint32_t xv = load_tail(x, rem);
+        const uint32_t xv = tmlc_dsp_load_tail(x, rem);
         const uint32_t xe = tmlc_arm_sxtb16(xv);
         const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
         FC_ROW_WIDE(a0, w[0], w[1]);
@@ -218,7 +207,7 @@ static uint32_t fc_row_wide(const int8_t *x, const uint32_t *w, int32_t in_depth
         w += 2;
     }
     if (i < in_depth) {
-        const uint32_t xv = load_tail(x + i, in_depth - i);
+        const uint32_t xv = tmlc_dsp_load_tail(x + i, in_depth - i);
         const uint32_t xe = tmlc_arm_sxtb16(xv);
         const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
         FC_ROW_WIDE(acc, w[0], w[1]);
@@ -284,7 +273,7 @@ static uint32_t fc_row(const int8_t *x, const uint32_t *w, int32_t in_depth, uin
         ++w;
     }
     if (i < in_depth) {
-        const uint32_t xv = load_tail(x + i, in_depth - i);
+        const uint32_t xv = tmlc_dsp_load_tail(x + i, in_depth - i);
         const uint32_t xe = tmlc_arm_sxtb16(xv);
         const uint32_t xo = tmlc_arm_sxtb16_ror8(xv);
         FC_ROW(acc, *w);
