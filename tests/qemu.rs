@@ -599,7 +599,7 @@ fn person_detect_on_cortex_m4_is_small_and_fast_at_once() {
 /// vww_96_int8 on cortex-m4 with the default pipeline: its 27,648-byte input stays resident, so
 /// the patch stage must be small and its kernels fast (issue 13: at most 36,000 B of RAM with at
 /// most 18.0 M instructions; issue 14: at most 12.05 M, 0.5x TFLite Micro + CMSIS-NN). Measured:
-/// 35,032 B and 11.39 M (12.68 M before the int16-weight convolutions and the four-channel
+/// 35,032 B and 11.40 M (12.68 M before the int16-weight convolutions and the four-channel
 /// depthwise kernel; 4 layers in 24 streamed bands, the
 /// last depthwise in place, the first one's output below its input); 35,216 B and 14.50 M with
 /// the 5x4 halo grid the search took before streamed bands (42,196 B and 17.79 M with two fixed
@@ -632,8 +632,8 @@ fn vww_96_on_cortex_m4_is_small_and_fast_at_once() {
 
 /// The other models of issue 14's bounds on cortex-m4 with the default pipeline, bit-exact:
 /// kws_ref_model at most 3.85 M instructions and micro_speech_quantized at most 0.75 M (0.5x
-/// TFLite Micro + CMSIS-NN; 3.54 M and 0.68 M measured), mcunet_vww1_80 with its float32 edges at
-/// most 20.85 M (0.6x TinyEngine's 34.75 M in its float-requantization mode; 19.92 M measured,
+/// TFLite Micro + CMSIS-NN; 3.53 M and 0.68 M measured), mcunet_vww1_80 with its float32 edges at
+/// most 20.85 M (0.6x TinyEngine's 34.75 M in its float-requantization mode; 19.88 M measured,
 /// 23.78 M before the int16-weight convolutions, the ADD's input tables and the four-channel
 /// depthwise kernel).
 #[test]
