@@ -791,7 +791,7 @@ fn resnet_on_cortex_m4_adds_by_table() {
 /// MCUNet's own mcunet-vww1 with int8 edges (as TinyEngine runs it) and the default cortex-m4
 /// plan: its explicit PADs folded, the first layers patch by patch with the DSP kernels. It stays
 /// bit-exact with TFLite Micro's int8 output, in at most 56,000 bytes of RAM (0.6x TinyEngine's
-/// 93,992) and at most 29.5 M instructions (20.12 M and 43,872 B measured, 28.94 M in an earlier
+/// 93,992) and at most 29.5 M instructions (20.10 M and 43,872 B measured, 28.94 M in an earlier
 /// session; TinyEngine's float-requantization mode: 34.75 M).
 #[test]
 fn mcunet_vww1_on_cortex_m4_beats_tinyengine_in_memory_and_speed() {
